@@ -1,0 +1,1 @@
+"""Citizen participation for councils: web, SMS, phone and paper in one moderation queue."""

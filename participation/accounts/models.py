@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from participation.clock import utcnow
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    moderator = "moderator"
+    editor = "editor"
+
+
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    role: Role = Field(default=Role.moderator)
+    password_hash: str = Field(max_length=255)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    #: Raised by "log out everywhere": sessions carry the version they were issued with.
+    session_version: int = Field(default=1)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = None
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,61 @@
+"""Who may open which staff page: every staff endpoint is wrapped in requires_role()."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from participation.accounts.models import Role, StaffUser
+from participation.web.errors import error_response
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+#: Editors write consultation texts; moderators run the queue; admins do everything.
+EDITORS = (Role.admin, Role.editor)
+MODERATORS = (Role.admin, Role.moderator)
+ANY_STAFF = (Role.admin, Role.moderator, Role.editor)
+ADMINS = (Role.admin,)
+
+
+def load_staff(request: Request) -> StaffUser | None:
+    session = request.scope.get("session") or {}
+    staff_id = session.get("staff_id")
+    if not staff_id:
+        return None
+    from sqlmodel import Session
+
+    with Session(request.app.state.engine) as db:
+        user = db.get(StaffUser, staff_id)
+        if user is None or not user.is_active or user.session_version != session.get("sv"):
+            return None
+        db.expunge(user)
+        return user
+
+
+def requires_role(*roles: Role) -> Callable[[Endpoint], Endpoint]:
+    allowed = frozenset(roles)
+
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def guarded(request: Request) -> Response:
+            user = await run_in_threadpool(load_staff, request)
+            if user is None:
+                if request.method == "GET" and "hx-request" not in request.headers:
+                    lang = request.scope.get("language", "de")
+                    target = quote(request.url.path)
+                    return RedirectResponse(f"/{lang}/staff/login?next={target}", status_code=303)
+                return error_response(request, 401)
+            if user.role not in allowed:
+                return error_response(request, 403)
+            request.scope["staff"] = user
+            return await endpoint(request)
+
+        guarded.allowed_roles = allowed  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate

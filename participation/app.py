@@ -1,0 +1,80 @@
+"""create_app(settings) -> Starlette: middleware and mounts, nothing else."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount, Route
+
+from participation import tables  # noqa: F401 - every table known before first use
+from participation.accounts.routes import routes as account_routes
+from participation.consultations.public_routes import routes as consultation_routes
+from participation.consultations.staff_routes import routes as consultation_staff_routes
+from participation.contributions.routes import routes as contribution_routes
+from participation.db import make_engine
+from participation.moderation.routes import routes as moderation_routes
+from participation.results.routes import routes as result_routes
+from participation.settings import LANGUAGES, Settings, load_settings
+from participation.web.errors import EXCEPTION_HANDLERS
+from participation.web.health import healthz, root
+from participation.web.middleware import (
+    FormGuardMiddleware,
+    LanguageMiddleware,
+    SecurityHeadersMiddleware,
+)
+from participation.web.static import serve_static
+
+
+class LanguageConvertor(Convertor[str]):
+    regex = "|".join(sorted(LANGUAGES, key=len, reverse=True))
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("lang", LanguageConvertor())
+
+#: Pages in the reader's language, under /de/, /ar/, ...
+localized_routes = [
+    *consultation_routes,
+    *contribution_routes,
+    *result_routes,
+    *account_routes,
+    *consultation_staff_routes,
+    *moderation_routes,
+]
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
+    settings = settings or load_settings()
+    engine = engine or make_engine(settings.database_url)
+    https = settings.public_base_url.startswith("https://")
+    app = Starlette(
+        debug=settings.debug,
+        routes=[
+            Route("/", root),
+            Route("/healthz", healthz),
+            Route("/static/{path:path}", serve_static),
+            Mount("/{lang:lang}", routes=localized_routes),
+        ],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, hsts=https),
+            Middleware(GZipMiddleware, minimum_size=800),
+            Middleware(SessionMiddleware, secret_key=settings.secret_key,
+                       session_cookie="staff_session", same_site="lax", https_only=https,
+                       max_age=12 * 3600),
+            Middleware(LanguageMiddleware),
+            Middleware(FormGuardMiddleware, settings=settings),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    return app

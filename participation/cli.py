@@ -1,0 +1,108 @@
+"""The `participation` command: serve, migrate, demo, create-staff, worker."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+
+from participation.settings import load_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run("participation.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                proxy_headers=False, log_level="info")
+    return 0
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from participation.migrate import upgrade
+
+    upgrade(load_settings().database_url)
+    print("Database is up to date.")
+    return 0
+
+
+def _demo(_args: argparse.Namespace) -> int:
+    from participation.db import make_engine, session_scope
+    from participation.demo import DEMO_ADMIN, seed_demo
+    from participation.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    with session_scope(make_engine(settings.database_url), write=True) as session:
+        added = seed_demo(session)
+    print("Demo data added." if added else "Demo data was already there.")
+    print(f"Staff login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
+    return 0
+
+
+def _create_staff(args: argparse.Namespace) -> int:
+    from participation.accounts.models import Role
+    from participation.accounts.service import AccountError, create_staff
+    from participation.db import make_engine, session_scope
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password (at least 12 characters): ")
+        if getpass.getpass("Repeat: ") != password:
+            print("The passwords differ.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    settings = load_settings()
+    try:
+        with session_scope(make_engine(settings.database_url), write=True) as session:
+            user = create_staff(session, args.email, password, Role(args.role), args.name)
+    except AccountError as error:
+        messages = {"too_short": "The password needs at least 12 characters.",
+                    "exists": "A staff account with this e-mail exists already.",
+                    "invalid_email": "That is not an e-mail address.",
+                    "too_long": "The password is too long."}
+        print(messages.get(str(error), str(error)), file=sys.stderr)
+        return 1
+    print(f"Created {user.role} {user.email}.")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    try:
+        from participation.outbox.worker import run_worker
+    except ImportError:  # the outbox sender is optional until Twilio is set up
+        run_worker = None
+    if run_worker is not None:
+        return run_worker(load_settings(), once=args.once)
+    print("Worker started; nothing to send.")
+    while not args.once:
+        time.sleep(5)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="participation", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=_serve)
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        func=_migrate)
+    sub.add_parser("demo", help="migrate and add demo data").set_defaults(func=_demo)
+    staff = sub.add_parser("create-staff", help="add a staff account")
+    staff.add_argument("email")
+    staff.add_argument("--role", choices=["admin", "moderator", "editor"], default="moderator")
+    staff.add_argument("--name", default="")
+    staff.set_defaults(func=_create_staff)
+    worker = sub.add_parser("worker", help="send queued SMS and e-mail, run retention")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.set_defaults(func=_worker)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

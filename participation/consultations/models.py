@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from participation.clock import utcnow
+
+
+class Phase(enum.StrEnum):
+    draft = "draft"
+    upcoming = "upcoming"
+    open = "open"
+    closed = "closed"
+    results = "results"
+
+
+class Consultation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    #: Short digits for SMS, phone and posters ("4711").
+    code: str = Field(max_length=6, unique=True, index=True)
+    default_locale: str = Field(default="de", max_length=8)
+    #: False while staff prepare it: the draft phase.
+    is_published: bool = Field(default=False)
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    results_published_at: datetime | None = None
+    #: Months after closing until contact data is deleted (DSGVO Art. 5(1)(e)).
+    retention_days: int = Field(default=180)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    def phase(self, now: datetime | None = None) -> Phase:
+        now = now or utcnow()
+        if not self.is_published:
+            return Phase.draft
+        if self.results_published_at is not None:
+            return Phase.results
+        if self.opens_at is not None and now < self.opens_at:
+            return Phase.upcoming
+        if self.closes_at is not None and now >= self.closes_at:
+            return Phase.closed
+        return Phase.open
+
+
+class ConsultationText(SQLModel, table=True):
+    """One language's text of a consultation; German is the fallback for missing ones."""
+
+    __tablename__ = "consultation_text"
+    __table_args__ = (UniqueConstraint("consultation_id", "locale"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
+    locale: str = Field(max_length=8)
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=1000)
+    body_md: str = Field(default="")
+    #: Read out by the phone line and sent by SMS "INFO": plain words, no Markdown.
+    phone_summary: str = Field(default="", max_length=1000)
+    poll_question: str = Field(default="", max_length=300)
+    results_summary: str = Field(default="")
+
+
+class PollOption(SQLModel, table=True):
+    __tablename__ = "poll_option"
+    __table_args__ = (UniqueConstraint("consultation_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
+    #: 1-9: the keypad digit and the SMS number for this option.
+    position: int
+    #: "yes", "no", "undecided" get keyword aliases in every language; others are by number.
+    key: str = Field(default="", max_length=20)
+    labels: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+    def label(self, locale: str) -> str:
+        return self.labels.get(locale) or self.labels.get("de") or str(self.position)

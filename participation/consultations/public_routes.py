@@ -1,0 +1,96 @@
+"""Citizen pages: the list of consultations and a consultation with its form."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from sqlmodel import Session, col, select
+
+from participation.consultations import service
+from participation.consultations.models import Consultation, Phase
+from participation.contributions.models import Contribution, Status
+from participation.web.errors import error_response
+from participation.web.forms import in_transaction, int_or_none
+from participation.web.templating import language_of, render
+
+PAGE_SIZE = 20
+
+
+def published_page(session: Session, consultation_id: int, before: int | None
+                   ) -> tuple[list[Contribution], int | None]:
+    """Newest first, keyset pagination."""
+    query = select(Contribution).where(
+        Contribution.consultation_id == consultation_id,
+        Contribution.status == Status.published,
+    )
+    if before:
+        query = query.where(col(Contribution.id) < before)
+    rows = list(session.exec(query.order_by(col(Contribution.id).desc()).limit(PAGE_SIZE + 1)))
+    more = rows[PAGE_SIZE].id if len(rows) > PAGE_SIZE else None
+    rows = rows[:PAGE_SIZE]
+    return rows, (rows[-1].id if more else None)
+
+
+def consultation_context(session: Session, consultation: Consultation, lang: str,
+                         before: int | None = None) -> dict:
+    from participation.settings import LANGUAGES
+
+    locale = LANGUAGES[lang]
+    text = service.text_for(session, consultation, locale)
+    contributions, next_before = published_page(session, consultation.id, before)  # type: ignore[arg-type]
+    options = service.poll_options(session, consultation.id)  # type: ignore[arg-type]
+    return {
+        "consultation": consultation,
+        "text": text,
+        "phase": consultation.phase(),
+        "options": options,
+        "option_labels": {o.id: o.label(locale) for o in options},
+        "contributions": contributions,
+        "next_before": next_before,
+        "published_count": service.count_published(session, consultation.id),  # type: ignore[arg-type]
+        "locale": locale,
+    }
+
+
+async def home(request: Request) -> Response:
+    lang = language_of(request)
+
+    def load(session: Session) -> dict:
+        from participation.settings import LANGUAGES
+
+        consultations = service.public_consultations(session)
+        texts = service.texts_for(session, [c.id for c in consultations])  # type: ignore[misc]
+        groups: dict[str, list] = {"open": [], "upcoming": [], "closed": [], "results": []}
+        for c in consultations:
+            phase = c.phase()
+            text = service.pick_text(texts.get(c.id, []), LANGUAGES[lang], c.default_locale)  # type: ignore[arg-type]
+            groups.setdefault(phase.value, []).append((c, text))
+        return {"groups": groups}
+
+    return render(request, "home/index.html", await in_transaction(request, load))
+
+
+async def consultation_page(request: Request) -> Response:
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+    before = int_or_none(request.query_params.get("before"))
+
+    def load(session: Session) -> dict | None:
+        consultation = service.get_by_slug(session, slug)
+        if consultation is None or consultation.phase() is Phase.draft:
+            return None
+        return consultation_context(session, consultation, lang, before)
+
+    context = await in_transaction(request, load)
+    if context is None:
+        return error_response(request, 404)
+    context.update(form={}, errors={})
+    return render(request, "consultations/page.html", context,
+                  fragment="consultations/_contributions.html" if before else None)
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/c/{slug}", consultation_page, name="consultation"),
+]

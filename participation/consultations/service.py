@@ -1,0 +1,184 @@
+"""Reading and writing consultations; plain functions over a Session."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from participation.clock import utcnow
+from participation.consultations.models import (
+    Consultation,
+    ConsultationText,
+    Phase,
+    PollOption,
+)
+
+FALLBACK_LOCALE = "de"
+STANDARD_OPTIONS = {
+    "yes": {"de": "Ja", "en": "Yes", "tr": "Evet", "ar": "نعم", "ru": "Да", "uk": "Так",
+            "pl": "Tak", "de@easy": "Ja"},
+    "no": {"de": "Nein", "en": "No", "tr": "Hayır", "ar": "لا", "ru": "Нет", "uk": "Ні",
+           "pl": "Nie", "de@easy": "Nein"},
+    "undecided": {"de": "Unentschieden", "en": "Undecided", "tr": "Kararsız",
+                  "ar": "غير متأكد", "ru": "Не определился", "uk": "Не визначився",
+                  "pl": "Nie wiem", "de@easy": "Ich weiß es noch nicht"},
+}
+
+
+@dataclass(frozen=True)
+class LocalisedText:
+    text: ConsultationText
+    #: The locale the text is really in: differs from the reader's when it fell back.
+    locale: str
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.locale != self.requested
+
+    requested: str = ""
+
+
+def get_by_slug(session: Session, slug: str) -> Consultation | None:
+    return session.exec(select(Consultation).where(Consultation.slug == slug)).first()
+
+
+def get_by_code(session: Session, code: str) -> Consultation | None:
+    return session.exec(select(Consultation).where(Consultation.code == code)).first()
+
+
+def texts_for(session: Session, consultation_ids: list[int]) -> dict[int, list[ConsultationText]]:
+    result: dict[int, list[ConsultationText]] = {}
+    if not consultation_ids:
+        return result
+    rows = session.exec(
+        select(ConsultationText).where(col(ConsultationText.consultation_id).in_(consultation_ids))
+    ).all()
+    for row in rows:
+        result.setdefault(row.consultation_id, []).append(row)
+    return result
+
+
+def pick_text(texts: list[ConsultationText], locale: str, default: str = FALLBACK_LOCALE
+              ) -> LocalisedText | None:
+    by_locale = {t.locale: t for t in texts}
+    for candidate in (locale, default, FALLBACK_LOCALE):
+        if candidate in by_locale:
+            return LocalisedText(by_locale[candidate], candidate, requested=locale)
+    if texts:
+        return LocalisedText(texts[0], texts[0].locale, requested=locale)
+    return None
+
+
+def text_for(session: Session, consultation: Consultation, locale: str) -> LocalisedText | None:
+    texts = texts_for(session, [consultation.id])  # type: ignore[list-item]
+    return pick_text(texts.get(consultation.id, []), locale, consultation.default_locale)  # type: ignore[arg-type]
+
+
+def public_consultations(session: Session) -> list[Consultation]:
+    return list(
+        session.exec(
+            select(Consultation)
+            .where(Consultation.is_published == True)  # noqa: E712
+            .order_by(col(Consultation.closes_at).desc(), col(Consultation.id).desc())
+        ).all()
+    )
+
+
+def open_consultations(session: Session, now: datetime | None = None) -> list[Consultation]:
+    now = now or utcnow()
+    return [c for c in public_consultations(session) if c.phase(now) is Phase.open]
+
+
+def poll_options(session: Session, consultation_id: int) -> list[PollOption]:
+    return list(
+        session.exec(
+            select(PollOption)
+            .where(PollOption.consultation_id == consultation_id)
+            .order_by(col(PollOption.position))
+        ).all()
+    )
+
+
+def all_consultations(session: Session) -> list[Consultation]:
+    return list(session.exec(select(Consultation).order_by(col(Consultation.id).desc())).all())
+
+
+_SLUG_STRIP = re.compile(r"[^a-z0-9]+")
+_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def slugify(title: str) -> str:
+    slug = _SLUG_STRIP.sub("-", title.lower().translate(_TRANSLIT)).strip("-")
+    return slug[:60] or "beteiligung"
+
+
+def unique_slug(session: Session, title: str, exclude_id: int | None = None) -> str:
+    base = slugify(title)
+    slug, n = base, 2
+    while True:
+        found = get_by_slug(session, slug)
+        if found is None or found.id == exclude_id:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def new_code(session: Session) -> str:
+    """Four digits, not starting with 0, unused; five when four run short."""
+    for length in (4, 4, 4, 4, 5, 5, 5, 6):
+        code = str(secrets.randbelow(9) + 1) + "".join(
+            str(secrets.randbelow(10)) for _ in range(length - 1)
+        )
+        if get_by_code(session, code) is None:
+            return code
+    raise RuntimeError("no free consultation code")
+
+
+def save_text(session: Session, consultation: Consultation, locale: str, **fields: str
+              ) -> ConsultationText:
+    text = session.exec(
+        select(ConsultationText).where(
+            ConsultationText.consultation_id == consultation.id,
+            ConsultationText.locale == locale,
+        )
+    ).first()
+    if text is None:
+        text = ConsultationText(consultation_id=consultation.id, locale=locale, title="")  # type: ignore[arg-type]
+    for key, value in fields.items():
+        setattr(text, key, value)
+    session.add(text)
+    return text
+
+
+def set_poll(session: Session, consultation: Consultation, options: list[tuple[str, dict]]
+             ) -> list[PollOption]:
+    """Replace the poll's options: [(key, {locale: label})], positions 1..9 in order."""
+    existing = poll_options(session, consultation.id)  # type: ignore[arg-type]
+    for option in existing[len(options):]:
+        session.delete(option)
+    result = []
+    for position, (key, labels) in enumerate(options[:9], start=1):
+        option = existing[position - 1] if position <= len(existing) else PollOption(
+            consultation_id=consultation.id, position=position  # type: ignore[arg-type]
+        )
+        option.key = key
+        option.labels = labels or STANDARD_OPTIONS.get(key, {})
+        session.add(option)
+        result.append(option)
+    session.flush()
+    return result
+
+
+def count_published(session: Session, consultation_id: int) -> int:
+    from participation.contributions.models import Contribution, Status
+
+    return session.exec(
+        select(func.count()).select_from(Contribution).where(
+            Contribution.consultation_id == consultation_id,
+            Contribution.status == Status.published,
+        )
+    ).one()

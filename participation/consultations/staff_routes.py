@@ -1,0 +1,272 @@
+"""Staff pages for consultations: overview, create and edit, publish results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from sqlmodel import Session
+
+from participation.accounts.permissions import ANY_STAFF, EDITORS, MODERATORS, requires_role
+from participation.clock import utcnow
+from participation.consultations import service
+from participation.consultations.models import Consultation
+from participation.i18n.catalogs import gettext as _
+from participation.moderation.service import audit, status_counts
+from participation.web.errors import error_response
+from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.templating import render, url
+
+LOCAL_TZ = ZoneInfo("Europe/Berlin")
+#: Languages staff write texts in on this form; the others are added on the same form.
+EDIT_LOCALES = ("de", "en", "tr", "ar", "ru", "uk", "pl", "de@easy")
+POLL_KINDS = ("none", "yesno", "yesnoundecided", "choices")
+
+
+@requires_role(*ANY_STAFF)
+async def staff_home(request: Request) -> Response:
+    def load(session: Session) -> dict:
+        rows = []
+        consultations = service.all_consultations(session)
+        texts = service.texts_for(session, [c.id for c in consultations])  # type: ignore[misc]
+        for c in consultations:
+            rows.append((c, service.pick_text(texts.get(c.id, []), "de"),  # type: ignore[arg-type]
+                         status_counts(session, c.id)))
+        return {"rows": rows, "totals": status_counts(session)}
+
+    return render(request, "staff/home.html", await in_transaction(request, load))
+
+
+def _parse_datetime(value: str) -> datetime | None:
+    """A datetime-local field means the council's local time; stored as UTC."""
+    try:
+        moment = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.astimezone(UTC) if moment else None
+
+
+def _local_input(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None).isoformat(timespec="minutes")
+
+
+def _form_values(form) -> dict:  # noqa: ANN001
+    values: dict = {name: field(form, name, 20_000) for name in (
+        "opens_at", "closes_at", "code", "poll_kind", "poll_choices", "retention_days",
+        "default_locale")}
+    values["is_published"] = form.get("is_published") == "on"
+    for locale in EDIT_LOCALES:
+        for part in ("title", "summary", "body_md", "phone_summary", "poll_question"):
+            values[f"{part}:{locale}"] = field(form, f"{part}:{locale}", 20_000)
+    return values
+
+
+def _values_from(session: Session, consultation: Consultation) -> dict:
+    values: dict = {
+        "opens_at": _local_input(consultation.opens_at),
+        "closes_at": _local_input(consultation.closes_at),
+        "code": consultation.code,
+        "is_published": consultation.is_published,
+        "retention_days": str(consultation.retention_days),
+        "default_locale": consultation.default_locale,
+    }
+    for text in service.texts_for(session, [consultation.id]).get(consultation.id, []):  # type: ignore[list-item,arg-type]
+        for part in ("title", "summary", "body_md", "phone_summary", "poll_question"):
+            values[f"{part}:{text.locale}"] = getattr(text, part)
+    options = service.poll_options(session, consultation.id)  # type: ignore[arg-type]
+    keys = [o.key for o in options]
+    if not options:
+        values["poll_kind"] = "none"
+    elif keys == ["yes", "no"]:
+        values["poll_kind"] = "yesno"
+    elif keys == ["yes", "no", "undecided"]:
+        values["poll_kind"] = "yesnoundecided"
+    else:
+        values["poll_kind"] = "choices"
+        values["poll_choices"] = "\n".join(o.labels.get("de", "") for o in options)
+    return values
+
+
+def _validate(values: dict) -> dict[str, str]:
+    errors = {}
+    if not values["title:de"].strip():
+        errors["title:de"] = _("Please enter a German title: it is the fallback for every "
+                               "language.")
+    opens, closes = _parse_datetime(values["opens_at"]), _parse_datetime(values["closes_at"])
+    if values["opens_at"] and opens is None:
+        errors["opens_at"] = _("Please enter a valid date and time.")
+    if values["closes_at"] and closes is None:
+        errors["closes_at"] = _("Please enter a valid date and time.")
+    if opens and closes and closes <= opens:
+        errors["closes_at"] = _("The end must be after the start.")
+    if values["code"] and (not values["code"].isdigit() or not 3 <= len(values["code"]) <= 6):
+        errors["code"] = _("The code must have 3 to 6 digits.")
+    if values["poll_kind"] == "choices":
+        choices = [c for c in values["poll_choices"].splitlines() if c.strip()]
+        if not 2 <= len(choices) <= 9:
+            errors["poll_choices"] = _("Please enter 2 to 9 answers, one per line.")
+    return errors
+
+
+def _save(session: Session, consultation: Consultation, values: dict) -> None:
+    consultation.opens_at = _parse_datetime(values["opens_at"])
+    consultation.closes_at = _parse_datetime(values["closes_at"])
+    consultation.is_published = values["is_published"]
+    consultation.retention_days = int_or_none(values["retention_days"]) or 180
+    consultation.updated_at = utcnow()
+    if values["code"]:
+        consultation.code = values["code"]
+    session.add(consultation)
+    session.flush()
+    for locale in EDIT_LOCALES:
+        parts = {p: values[f"{p}:{locale}"].strip() for p in (
+            "title", "summary", "body_md", "phone_summary", "poll_question")}
+        if parts["title"] or locale == "de":
+            service.save_text(session, consultation, locale, **parts)
+    kind = values["poll_kind"]
+    if kind == "yesno":
+        service.set_poll(session, consultation, [("yes", {}), ("no", {})])
+    elif kind == "yesnoundecided":
+        service.set_poll(session, consultation, [("yes", {}), ("no", {}), ("undecided", {})])
+    elif kind == "choices":
+        choices = [c.strip() for c in values["poll_choices"].splitlines() if c.strip()]
+        service.set_poll(session, consultation, [("", {"de": c}) for c in choices])
+    else:
+        service.set_poll(session, consultation, [])
+
+
+@requires_role(*EDITORS)
+async def new_form(request: Request) -> Response:
+    return render(request, "staff/consultation_form.html",
+                  {"values": {"poll_kind": "none", "retention_days": "180"}, "errors": {},
+                   "consultation": None, "locales": EDIT_LOCALES})
+
+
+@requires_role(*EDITORS)
+async def create(request: Request) -> Response:
+    values = _form_values(await request.form())
+    errors = _validate(values)
+    staff = request.scope["staff"]
+
+    def store(session: Session) -> Consultation | dict:
+        if values["code"] and service.get_by_code(session, values["code"]):
+            return {"code": _("This code is already used by another consultation.")}
+        consultation = Consultation(
+            slug=service.unique_slug(session, values["title:de"]),
+            code=values["code"] or service.new_code(session),
+        )
+        _save(session, consultation, values)
+        audit(session, "consultation.create", staff_id=staff.id, object_type="consultation",
+              object_id=consultation.id)
+        return consultation
+
+    if not errors:
+        result = await in_transaction(request, store, write=True)
+        if isinstance(result, Consultation):
+            return RedirectResponse(url(request, "staff_consultation_edit", id=result.id) +
+                                    "?saved=1", status_code=303)
+        errors = result
+    return render(request, "staff/consultation_form.html",
+                  {"values": values, "errors": errors, "consultation": None,
+                   "locales": EDIT_LOCALES}, status_code=422)
+
+
+@requires_role(*EDITORS)
+async def edit_form(request: Request) -> Response:
+    consultation_id = request.path_params["id"]
+
+    def load(session: Session) -> dict | None:
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is None:
+            return None
+        return {"consultation": consultation, "values": _values_from(session, consultation),
+                "errors": {}, "locales": EDIT_LOCALES,
+                "saved": request.query_params.get("saved") == "1"}
+
+    context = await in_transaction(request, load)
+    if context is None:
+        return error_response(request, 404)
+    return render(request, "staff/consultation_form.html", context)
+
+
+@requires_role(*EDITORS)
+async def update(request: Request) -> Response:
+    consultation_id = request.path_params["id"]
+    values = _form_values(await request.form())
+    errors = _validate(values)
+    staff = request.scope["staff"]
+
+    def store(session: Session) -> Consultation | dict | None:
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is None:
+            return None
+        other = service.get_by_code(session, values["code"]) if values["code"] else None
+        if other is not None and other.id != consultation.id:
+            return {"code": _("This code is already used by another consultation.")}
+        _save(session, consultation, values)
+        audit(session, "consultation.update", staff_id=staff.id, object_type="consultation",
+              object_id=consultation.id)
+        return consultation
+
+    if not errors:
+        result = await in_transaction(request, store, write=True)
+        if result is None:
+            return error_response(request, 404)
+        if isinstance(result, Consultation):
+            return RedirectResponse(url(request, "staff_consultation_edit", id=result.id) +
+                                    "?saved=1", status_code=303)
+        errors = result
+    context = await in_transaction(request, lambda s: s.get(Consultation, consultation_id))
+    return render(request, "staff/consultation_form.html",
+                  {"values": values, "errors": errors, "consultation": context,
+                   "locales": EDIT_LOCALES}, status_code=422)
+
+
+@requires_role(*MODERATORS)
+async def publish_results(request: Request) -> Response:
+    consultation_id = request.path_params["id"]
+    staff = request.scope["staff"]
+    form = await request.form()
+    summary = field(form, "results_summary", 20_000)
+
+    def publish(session: Session) -> Consultation | None:
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is None:
+            return None
+        if consultation.closes_at is None or consultation.closes_at > utcnow():
+            consultation.closes_at = utcnow()
+        consultation.results_published_at = utcnow()
+        session.add(consultation)
+        if summary.strip():
+            service.save_text(session, consultation, "de", results_summary=summary.strip())
+        audit(session, "results.publish", staff_id=staff.id, object_type="consultation",
+              object_id=consultation.id)
+        return consultation
+
+    consultation = await in_transaction(request, publish, write=True)
+    if consultation is None:
+        return error_response(request, 404)
+    return RedirectResponse(url(request, "results", slug=consultation.slug), status_code=303)
+
+
+routes = [
+    Route("/staff/", staff_home, name="staff_home"),
+    Route("/staff/consultations/new", new_form, methods=["GET"], name="staff_consultation_new"),
+    Route("/staff/consultations/new", create, methods=["POST"],
+          name="staff_consultation_create"),
+    Route("/staff/consultations/{id:int}", edit_form, methods=["GET"],
+          name="staff_consultation_edit"),
+    Route("/staff/consultations/{id:int}", update, methods=["POST"],
+          name="staff_consultation_update"),
+    Route("/staff/consultations/{id:int}/publish-results", publish_results, methods=["POST"],
+          name="staff_publish_results"),
+]

@@ -1,0 +1,155 @@
+"""The web door to submit_contribution(), and the reference-number lookup."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from sqlmodel import Session
+
+from participation.consultations import service as consultations
+from participation.consultations.models import Phase
+from participation.consultations.public_routes import consultation_context
+from participation.contributions import errors
+from participation.contributions.models import Channel
+from participation.contributions.reference import format_reference, parse_reference
+from participation.contributions.service import find_by_reference, submit_contribution
+from participation.i18n.catalogs import gettext as _
+from participation.i18n.formatting import local_number
+from participation.moderation.service import decisions_for
+from participation.settings import LANGUAGES
+from participation.web.errors import error_response
+from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.templating import is_fragment_request, language_of, render, url
+
+
+def refusal_message(error: errors.ContributionRefused, limit: int) -> tuple[str, str]:
+    """(field, message) for a refused web contribution, in the reader's language."""
+    if isinstance(error, errors.ConsultationNotOpen):
+        if error.phase is Phase.upcoming:
+            return "body", _("This consultation has not started yet. Your text was not sent.")
+        return "body", _("This consultation is closed, so no more comments can be sent. "
+                         "Your text was not sent; you can copy it below.")
+    if isinstance(error, errors.TooLong):
+        return "body", _("Your comment has %(length)s characters; the limit is %(limit)s. "
+                         "Please shorten it.") % {"length": local_number(error.length),
+                                                 "limit": local_number(error.limit)}
+    if isinstance(error, errors.EmptyContribution):
+        return "body", _("Please write a comment or choose an answer to the question.")
+    if isinstance(error, errors.PseudonymTooLong):
+        return "pseudonym", _("Please use a shorter name (at most 80 characters).")
+    if isinstance(error, errors.InvalidPollOption):
+        return "poll_option", _("Please choose one of the answers shown.")
+    return "body", _("Your comment could not be sent. Please try again.")
+
+
+async def submit(request: Request) -> Response:
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+    form = await request.form()
+    values = {
+        "body": field(form, "body", 1_000_000),
+        "pseudonym": field(form, "pseudonym", 1000),
+        "poll_option": field(form, "poll_option", 20),
+    }
+    honeypot = field(form, "website", 1000)
+    settings = request.app.state.settings
+    csrf_ok = request.scope.get("csrf_ok", True)
+
+    def store(session: Session) -> tuple[str, object]:
+        consultation = consultations.get_by_slug(session, slug)
+        if consultation is None or consultation.phase() is Phase.draft:
+            return "missing", None
+        if not csrf_ok:
+            return "csrf", consultation_context(session, consultation, lang)
+        if honeypot:
+            # Bots fill every field; people never see this one. Answer as if it worked.
+            return "bot", None
+        try:
+            submitted = submit_contribution(
+                session,
+                consultation=consultation,
+                body=values["body"],
+                pseudonym=values["pseudonym"],
+                poll_option_id=int_or_none(values["poll_option"]),
+                channel=Channel.web,
+                locale=LANGUAGES[lang],
+                max_chars=settings.max_contribution_chars,
+            )
+        except errors.ContributionRefused as refused:
+            session.rollback()
+            return "refused", (refused, consultation_context(session, consultation, lang))
+        return "stored", submitted.contribution.reference
+
+    outcome, payload = await in_transaction(request, store, write=True)
+    if outcome == "missing":
+        return error_response(request, 404)
+    if outcome == "bot":
+        return RedirectResponse(url(request, "consultation", slug=slug), status_code=303)
+    if outcome == "stored":
+        target = url(request, "contribution_status", reference=payload) + "?new=1"
+        if is_fragment_request(request):
+            response = Response(status_code=204, headers={"HX-Redirect": target})
+            return response
+        return RedirectResponse(target, status_code=303)
+    if outcome == "csrf":
+        context = payload
+        error_fields = {"body": _("For your safety this form had expired. Your text is "
+                                  "still here: please check it and send it again.")}
+        status = 403
+    else:
+        refused, context = payload  # type: ignore[misc]
+        name, message = refusal_message(refused, settings.max_contribution_chars)
+        error_fields = {name: message}
+        status = 409 if isinstance(refused, errors.ConsultationNotOpen) else 422
+    context.update(form=values, errors=error_fields)  # type: ignore[union-attr]
+    return render(request, "consultations/page.html", context, status_code=status,  # type: ignore[arg-type]
+                  fragment="consultations/_form.html")
+
+
+async def status_page(request: Request) -> Response:
+    lang = language_of(request)
+    raw = request.path_params["reference"]
+    reference = parse_reference(raw)
+
+    def load(session: Session) -> dict | None:
+        contribution = find_by_reference(session, raw)
+        if contribution is None:
+            return None
+        consultation = None
+        text = None
+        if contribution.consultation_id:
+            from participation.consultations.models import Consultation
+
+            consultation = session.get(Consultation, contribution.consultation_id)
+            text = consultations.text_for(session, consultation, LANGUAGES[lang])  # type: ignore[arg-type]
+        return {"contribution": contribution, "consultation": consultation, "text": text,
+                "decisions": decisions_for(session, contribution.id)}  # type: ignore[arg-type]
+
+    context = await in_transaction(request, load) if reference else None
+    if context is None:
+        return render(request, "contributions/lookup.html",
+                      {"query": raw, "not_found": True}, status_code=404)
+    context["is_new"] = request.query_params.get("new") == "1"
+    return render(request, "contributions/status.html", context)
+
+
+async def lookup(request: Request) -> Response:
+    query = request.query_params.get("ref", "").strip()[:40]
+    if query:
+        reference = parse_reference(query)
+        if reference:
+            return RedirectResponse(url(request, "contribution_status", reference=reference),
+                                    status_code=303)
+        return render(request, "contributions/lookup.html",
+                      {"query": query, "invalid": True}, status_code=422)
+    return render(request, "contributions/lookup.html", {"query": ""})
+
+
+routes = [
+    Route("/c/{slug}/contribute", submit, methods=["POST"], name="contribute"),
+    Route("/r", lookup, name="lookup"),
+    Route("/r/{reference}", status_page, name="contribution_status"),
+]
+
+__all__ = ["routes", "format_reference"]

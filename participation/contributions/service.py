@@ -1,0 +1,189 @@
+"""THE write path: every channel submits through submit_contribution()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from participation.clock import utcnow
+from participation.consultations.models import Consultation, Phase, PollOption
+from participation.contributions.errors import (
+    ConsultationNotOpen,
+    EmptyContribution,
+    InvalidPollOption,
+    PseudonymTooLong,
+    TooLong,
+)
+from participation.contributions.models import Channel, Contribution, PollVote, Status
+from participation.contributions.reference import new_reference, parse_reference
+from participation.contributions.text import normalise_line, normalise_text
+
+MAX_CHARS = 5000
+MAX_PSEUDONYM = 80
+#: Staff enter letters and front-desk visits received before the closing date.
+STAFF_CHANNELS = frozenset({Channel.paper, Channel.in_person})
+
+
+@dataclass(frozen=True)
+class Submitted:
+    contribution: Contribution
+    #: False when the same external id was seen before (a webhook delivered twice).
+    created: bool
+
+
+def submit_contribution(
+    session: Session,
+    *,
+    consultation: Consultation | None,
+    body: str | None,
+    channel: Channel,
+    locale: str,
+    pseudonym: str | None = None,
+    poll_option_id: int | None = None,
+    external_id: str | None = None,
+    author_key: str | None = None,
+    recording_url: str | None = None,
+    recording_duration: int | None = None,
+    entered_by_id: int | None = None,
+    received_at: datetime | None = None,
+    max_chars: int = MAX_CHARS,
+) -> Submitted:
+    """Check, validate, store in the caller's transaction, and return with a reference.
+
+    ``consultation=None`` stores an unassigned contribution (an SMS nobody could place)
+    for staff to assign. Raises a ContributionRefused subclass and stores nothing when
+    the contribution cannot be taken.
+    """
+    if external_id:
+        existing = session.exec(
+            select(Contribution).where(Contribution.external_id == external_id)
+        ).first()
+        if existing is not None:
+            return Submitted(existing, created=False)
+
+    if consultation is not None:
+        moment = received_at if channel in STAFF_CHANNELS and received_at else utcnow()
+        phase = consultation.phase(moment)
+        if phase is not Phase.open:
+            raise ConsultationNotOpen(phase)
+
+    text = normalise_text(body)
+    if len(text) > max_chars:
+        raise TooLong(len(text), max_chars)
+    name = normalise_line(pseudonym) or None
+    if name and len(name) > MAX_PSEUDONYM:
+        raise PseudonymTooLong(name)
+
+    option: PollOption | None = None
+    if poll_option_id is not None:
+        option = session.get(PollOption, poll_option_id)
+        if option is None or consultation is None or option.consultation_id != consultation.id:
+            raise InvalidPollOption(poll_option_id)
+    if not text and option is None and not recording_url:
+        raise EmptyContribution()
+
+    contribution = Contribution(
+        consultation_id=consultation.id if consultation else None,
+        reference="",
+        channel=channel,
+        locale=locale,
+        body=text,
+        pseudonym=name,
+        status=Status.pending,
+        poll_option_id=option.id if option else None,
+        external_id=external_id or None,
+        author_key=author_key,
+        recording_url=recording_url,
+        recording_duration=recording_duration,
+        entered_by_id=entered_by_id,
+        received_at=received_at,
+    )
+    try:
+        _insert_with_unique_reference(session, contribution)
+    except IntegrityError:
+        # Two deliveries of one webhook raced past the check above: the other one won.
+        if external_id:
+            existing = session.exec(
+                select(Contribution).where(Contribution.external_id == external_id)
+            ).first()
+            if existing is not None:
+                return Submitted(existing, created=False)
+        raise
+    if option is not None and consultation is not None:
+        record_vote(
+            session,
+            consultation=consultation,
+            option=option,
+            channel=channel,
+            voter_key=author_key or f"ref:{contribution.reference}",
+            contribution_id=contribution.id,
+        )
+    return Submitted(contribution, created=True)
+
+
+def _insert_with_unique_reference(session: Session, contribution: Contribution) -> None:
+    for attempt in range(8):
+        contribution.reference = new_reference()
+        savepoint = session.begin_nested()
+        session.add(contribution)
+        try:
+            session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            clash = session.exec(
+                select(Contribution.id).where(Contribution.reference == contribution.reference)
+            ).first()
+            if clash is None or attempt == 7:
+                raise
+            continue
+        savepoint.commit()
+        return
+
+
+def record_vote(
+    session: Session,
+    *,
+    consultation: Consultation,
+    option: PollOption,
+    channel: Channel,
+    voter_key: str,
+    contribution_id: int | None = None,
+) -> PollVote:
+    """One vote per voter and consultation; a later vote replaces the earlier one."""
+    if option.consultation_id != consultation.id:
+        raise InvalidPollOption(option.id)
+    phase = consultation.phase()
+    if phase is not Phase.open:
+        raise ConsultationNotOpen(phase)
+    vote = session.exec(
+        select(PollVote).where(
+            PollVote.consultation_id == consultation.id, PollVote.voter_key == voter_key
+        )
+    ).first()
+    if vote is None:
+        vote = PollVote(
+            consultation_id=consultation.id,  # type: ignore[arg-type]
+            option_id=option.id,  # type: ignore[arg-type]
+            channel=channel,
+            voter_key=voter_key,
+            contribution_id=contribution_id,
+        )
+    else:
+        vote.option_id = option.id  # type: ignore[assignment]
+        vote.channel = channel
+        vote.updated_at = utcnow()
+        if contribution_id is not None:
+            vote.contribution_id = contribution_id
+    session.add(vote)
+    session.flush()
+    return vote
+
+
+def find_by_reference(session: Session, text: str) -> Contribution | None:
+    reference = parse_reference(text)
+    if reference is None:
+        return None
+    return session.exec(select(Contribution).where(Contribution.reference == reference)).first()

@@ -1,0 +1,61 @@
+"""Engine and sessions. SQLite gets WAL and foreign keys; PostgreSQL goes through psycopg 3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+
+def make_engine(database_url: str) -> Engine:
+    if database_url.startswith("sqlite"):
+        engine = create_engine(
+            database_url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+            # WAL lets readers go on while one writer writes; foreign keys are off by default.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # noqa: ANN001
+            # A writing transaction takes the write lock at BEGIN, so two writers queue up
+            # (busy_timeout) instead of one failing with "database is locked" half-way.
+            # Readers stay deferred so they never wait for a writer (WAL).
+            immediate = conn.get_execution_options().get("sqlite_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        # pysqlite's own transaction handling would issue BEGIN itself; hand it to us.
+        @event.listens_for(engine, "connect")
+        def _sqlite_no_autobegin(dbapi_connection, _record):  # noqa: ANN001
+            dbapi_connection.isolation_level = None
+
+        return engine
+    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error.
+
+    ``write=True`` marks a transaction that will write, so SQLite locks at BEGIN.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        if write:
+            session.connection(execution_options={"sqlite_write": True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,136 @@
+"""Every setting, read from the environment and documented once (README: "Settings")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: URL code -> gettext locale. "ls" is German Leichte Sprache, its own catalog (de@easy).
+LANGUAGES: dict[str, str] = {
+    "de": "de",
+    "en": "en",
+    "tr": "tr",
+    "ar": "ar",
+    "ru": "ru",
+    "uk": "uk",
+    "pl": "pl",
+    "ls": "de@easy",
+}
+#: Each language named in itself, for the switcher.
+LANGUAGE_NAMES: dict[str, str] = {
+    "de": "Deutsch",
+    "en": "English",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "ru": "Русский",
+    "uk": "Українська",
+    "pl": "Polski",
+    "ls": "Leichte Sprache",
+}
+RTL_LANGUAGES = frozenset({"ar"})
+DEFAULT_LANGUAGE = "de"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///participation.db"
+    secret_key: str = ""
+    secret_key_generated: bool = False
+    public_base_url: str = "http://127.0.0.1:8000"
+    debug: bool = False
+    demo_mode: bool = False
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_phone_number: str = ""
+    #: Twilio's REST API; tests point it at a fake server on 127.0.0.1.
+    twilio_api_base: str = ""
+
+    council_name: str = "Gemeinde Musterstadt"
+    council_phone: str = "+49 5121 115"
+    council_sms_number: str = "+49 151 23456789"
+    council_address: str = "Rathaus Musterstadt, Marktplatz 1, 31134 Musterstadt"
+    council_email: str = "beteiligung@musterstadt.example"
+    front_desk_hours: str = "Mo–Fr 8–18 Uhr"
+    phone_hours: str = "mon-fri 08:00-18:00"
+    timezone: str = "Europe/Berlin"
+    default_region: str = "DE"
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "beteiligung@musterstadt.example"
+
+    max_contribution_chars: int = 5000
+    max_request_bytes: int = 256 * 1024
+    sms_per_hour: int = 20
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    secret = env.get("SECRET_KEY", "")
+    generated = False
+    if not secret:
+        # A generated key keeps the demo running without set-up; it changes on every start,
+        # which logs staff out and makes phone hashes unmatchable, so production must set one.
+        secret = secrets.token_urlsafe(32)
+        generated = True
+        if not env.get("PARTICIPATION_QUIET"):
+            print(
+                "WARNING: SECRET_KEY is not set; using a random key for this process only.",
+                file=sys.stderr,
+            )
+    database_url = env.get("DATABASE_URL", "sqlite:///participation.db")
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return Settings(
+        database_url=database_url,
+        secret_key=secret,
+        secret_key_generated=generated,
+        public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        debug=_bool("DEBUG"),
+        demo_mode=_bool("DEMO_MODE"),
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+        twilio_phone_number=env.get("TWILIO_PHONE_NUMBER", ""),
+        twilio_api_base=env.get("TWILIO_API_BASE", ""),
+        council_name=env.get("COUNCIL_NAME", Settings.council_name),
+        council_phone=env.get("COUNCIL_PHONE", Settings.council_phone),
+        council_sms_number=env.get(
+            "COUNCIL_SMS_NUMBER", env.get("TWILIO_PHONE_NUMBER", "") or Settings.council_sms_number
+        ),
+        council_address=env.get("COUNCIL_ADDRESS", Settings.council_address),
+        council_email=env.get("COUNCIL_EMAIL", Settings.council_email),
+        front_desk_hours=env.get("FRONT_DESK_HOURS", Settings.front_desk_hours),
+        phone_hours=env.get("PHONE_HOURS", Settings.phone_hours),
+        timezone=env.get("TIMEZONE", Settings.timezone),
+        default_region=env.get("DEFAULT_REGION", Settings.default_region),
+        smtp_host=env.get("SMTP_HOST", ""),
+        smtp_port=int(env.get("SMTP_PORT", "25")),
+        smtp_from=env.get("SMTP_FROM", Settings.smtp_from),
+    )

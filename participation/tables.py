@@ -1,0 +1,11 @@
+"""Imports every table so SQLModel.metadata is complete (Alembic, tests, create_all)."""
+
+from sqlmodel import SQLModel
+
+from participation.accounts import models as _accounts  # noqa: F401
+from participation.consultations import models as _consultations  # noqa: F401
+from participation.contributions import models as _contributions  # noqa: F401
+from participation.moderation import models as _moderation  # noqa: F401
+from participation.outbox import models as _outbox  # noqa: F401
+
+metadata = SQLModel.metadata

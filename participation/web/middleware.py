@@ -1,0 +1,163 @@
+"""ASGI middleware: language, security headers, request size, CSRF."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from participation.i18n import catalogs
+from participation.settings import LANGUAGES, Settings
+from participation.web import csrf
+
+#: Twilio's webhooks are checked by signature instead of a CSRF token.
+CSRF_EXEMPT_PREFIXES = ("/twilio/",)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+class LanguageMiddleware:
+    """Sets the page's language from the URL prefix (/de/, /ar/ ...) for the whole request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        first = scope["path"].split("/", 2)[1] if scope["path"].count("/") >= 1 else ""
+        language = first if first in LANGUAGES else catalogs.negotiate(
+            Headers(scope=scope).get("accept-language")
+        )
+        scope["language"] = language
+        token = catalogs.current_language.set(language)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            catalogs.current_language.reset(token)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                extra = [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"permissions-policy", b"camera=(), geolocation=(), microphone=()"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                ]
+                if self.hsts:
+                    extra.append((b"strict-transport-security", b"max-age=63072000"))
+                headers.extend(h for h in extra if h[0] not in present)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class FormGuardMiddleware:
+    """Refuses oversize bodies politely and checks CSRF on every unsafe request.
+
+    The body is read once here and replayed to the endpoint. A form may opt into
+    soft handling (hidden ``_soft_csrf``): it then reaches its endpoint with
+    ``scope["csrf_ok"] = False`` so the endpoint can show it again with the person's
+    text kept, instead of a bare error page. Such an endpoint must store nothing then.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        limit = self.settings.max_request_bytes
+        declared = Headers(scope=scope).get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, 413)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self._refuse(scope, receive, send, 413)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+
+        async def replay() -> Message:
+            nonlocal body
+            data, body = body, b""
+            return {"type": "http.request", "body": data, "more_body": False}
+
+        if scope["path"].startswith(CSRF_EXEMPT_PREFIXES):
+            await self.app(scope, replay, send)
+            return
+
+        request = Request(scope, replay)
+        ok = self._same_origin(request)
+        soft = False
+        token = request.headers.get("x-csrf-token")
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            try:
+                form = await request.form()
+            except Exception:  # noqa: BLE001 - a malformed body is refused below, never a 500
+                form = None
+                ok = False
+            if form is not None:
+                token = token or str(form.get("csrf_token") or "")
+                soft = "_soft_csrf" in form
+                await form.close()
+        body = b"".join(chunks)
+        ok = ok and csrf.token_is_valid(
+            self.settings.secret_key, scope.get("session") or {}, token
+        )
+        if not ok and not soft:
+            await self._refuse(scope, replay, send, 403)
+            return
+        scope["csrf_ok"] = ok
+        await self.app(scope, replay, send)
+
+    def _same_origin(self, request: Request) -> bool:
+        if request.headers.get("sec-fetch-site") == "cross-site":
+            return False
+        origin = request.headers.get("origin")
+        if not origin or origin == "null":
+            return origin is None
+        ours = {urlsplit(self.settings.public_base_url).netloc, request.headers.get("host", "")}
+        return urlsplit(origin).netloc in ours
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
+        from participation.web.errors import error_response
+
+        response = error_response(Request(scope, receive), status)
+        await response(scope, receive, send)

@@ -1,0 +1,105 @@
+"""The Jinja2 environment: autoescaping, gettext, localized URLs, page-or-fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from participation.contributions.reference import format_reference
+from participation.i18n import catalogs
+from participation.i18n.formatting import local_date, local_datetime, local_number
+from participation.markdown import render_markdown
+from participation.settings import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    PROJECT_ROOT,
+    RTL_LANGUAGES,
+)
+from participation.web import csrf
+from participation.web.static import static_url
+
+
+def _build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(PROJECT_ROOT / "templates")),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: catalogs.translations(catalogs.current_language.get()).gettext(message),
+        lambda s, p, n: catalogs.translations(catalogs.current_language.get()).ngettext(s, p, n),
+        newstyle=True,
+    )
+    env.globals.update(
+        static_url=static_url,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        markdown=render_markdown,
+    )
+    env.filters.update(
+        reference=format_reference,
+        datetime=local_datetime,
+        date=local_date,
+        number=local_number,
+    )
+    return env
+
+
+templates = Jinja2Templates(env=_build_environment())
+
+
+def language_of(request: Request) -> str:
+    return request.scope.get("language", catalogs.current_language.get())
+
+
+def url(request: Request, name: str, **params: Any) -> str:
+    """A localized URL: the route's path with the page's language in front."""
+    params.setdefault("lang", language_of(request))
+    return request.app.url_path_for(name, **params)
+
+
+def _context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
+    language = language_of(request)
+    settings = request.app.state.settings
+    rest = request.url.path.split("/", 2)[2] if request.url.path.count("/") >= 2 else ""
+
+    def switch_url(code: str) -> str:
+        return f"/{code}/{rest}"
+
+    base = {
+        "lang": language,
+        "html_lang": "de" if language == "ls" else language,
+        "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
+        "languages": list(LANGUAGES),
+        "url": lambda name, **params: url(request, name, **params),
+        "switch_url": switch_url,
+        "settings": settings,
+        "csrf_token": csrf.new_token(settings.secret_key, request.scope.get("session") or {}),
+        "staff": request.scope.get("staff"),
+        "current_path": request.url.path,
+    }
+    base.update(context)
+    return base
+
+
+def is_fragment_request(request: Request) -> bool:
+    return "hx-request" in request.headers and "hx-history-restore-request" not in request.headers
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200, fragment: str | None = None,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    """The full page, or only ``fragment`` (an included partial) for an htmx request."""
+    template = fragment if fragment and is_fragment_request(request) else name
+    response = templates.TemplateResponse(
+        request, template, _context(request, context or {}), status_code=status_code,
+        headers=headers,
+    )
+    if fragment:
+        response.headers["Vary"] = "HX-Request"
+    return response

@@ -1,0 +1,161 @@
+"""Fixtures: the app on a real SQLite file and on the real PostgreSQL server.
+
+Every database-facing test runs twice, once per backend. The PostgreSQL half uses a
+database of its own per test worker, created on the server at DATABASE_URL_TEST
+(default: postgresql://127.0.0.1:5432/test) and dropped at the end. Where no server
+answers, that half is skipped with a loud message (CI=true makes it a failure).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from starlette.testclient import TestClient  # noqa: E402
+
+from participation import tables
+from participation.app import create_app
+from participation.clock import set_now
+from participation.db import make_engine
+from participation.migrate import upgrade
+from participation.settings import Settings
+
+warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+os.environ.setdefault("PARTICIPATION_QUIET", "1")
+
+PG_SERVER = os.environ.get("DATABASE_URL_TEST", "postgresql://127.0.0.1:5432/test")
+TEST_SECRET = "test-secret-key-for-the-suite-only"
+TEST_TWILIO_TOKEN = "test-twilio-auth-token-0123456789"
+PUBLIC_BASE = "https://beteiligung.musterstadt.example"
+_pg_problem: list[str] = []
+
+
+def _pg_available() -> bool:
+    try:
+        with psycopg.connect(PG_SERVER, connect_timeout=3):
+            return True
+    except psycopg.Error as error:
+        if not _pg_problem:
+            _pg_problem.append(str(error).strip().splitlines()[0])
+        return False
+
+
+def pytest_terminal_summary(terminalreporter):  # noqa: ANN001, ANN201
+    if _pg_problem:
+        terminalreporter.section("PostgreSQL NOT TESTED", sep="!")
+        terminalreporter.write_line(
+            f"No PostgreSQL server answered at {PG_SERVER} ({_pg_problem[0]}); "
+            "every PostgreSQL half of the database tests was skipped."
+        )
+
+
+def _worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str | None]:
+    if not _pg_available():
+        yield None
+        return
+    name = f"participation_test_{_worker_suffix()}_{secrets.token_hex(3)}"
+    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_SERVER.rsplit("/", 1)[0]
+    url = f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"
+    try:
+        yield url
+    finally:
+        with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("db") / "participation.db"
+    return f"sqlite:///{path}"
+
+
+_migrated: dict[str, Engine] = {}
+
+
+def _engine_for(url: str) -> Engine:
+    if url not in _migrated:
+        upgrade(url)
+        _migrated[url] = make_engine(url)
+    return _migrated[url]
+
+
+def _empty(engine: Engine) -> None:
+    names = [t.name for t in reversed(tables.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{n}"' for n in names)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_database_url")
+        if url is None:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI needs PostgreSQL at {PG_SERVER}: {_pg_problem[:1]}")
+            pytest.skip(f"PostgreSQL not reachable at {PG_SERVER}")
+        return url
+    return request.getfixturevalue("sqlite_database_url")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = _engine_for(database_url)
+    _empty(engine)
+    yield engine
+    set_now(None)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        public_base_url=PUBLIC_BASE,
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token=TEST_TWILIO_TOKEN,
+        twilio_phone_number="+4915100000000",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine):  # noqa: ANN201
+    return create_app(settings, engine)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+    # The base URL is the public one, so Origin checks and Twilio signatures match.
+    with TestClient(app, base_url=PUBLIC_BASE) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def session(engine: Engine):  # noqa: ANN201
+    from sqlmodel import Session
+
+    with Session(engine, expire_on_commit=False) as db:
+        yield db

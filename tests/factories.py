@@ -1,0 +1,93 @@
+"""Short ways to make consultations, contributions and staff for tests."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from itertools import count
+
+from bs4 import BeautifulSoup
+from sqlalchemy.engine import Engine
+from starlette.testclient import TestClient
+
+from participation.accounts.models import Role
+from participation.accounts.service import create_staff
+from participation.clock import utcnow
+from participation.consultations import service as consultations
+from participation.consultations.models import Consultation
+from participation.contributions.models import Channel, Contribution
+from participation.contributions.service import submit_contribution
+from participation.db import session_scope
+
+STAFF_PASSWORD = "correct horse battery staple"
+_numbers = count(1)
+
+
+def make_consultation(engine: Engine, *, phase: str = "open", poll: list[str] | None = None,
+                      title: str = "Soll der Marktplatz neu gestaltet werden?",
+                      code: str | None = None, texts: dict | None = None) -> Consultation:
+    now = utcnow()
+    n = next(_numbers)
+    consultation = Consultation(slug=f"beteiligung-{n}", code=code or str(4700 + n),
+                                is_published=phase != "draft")
+    if phase == "upcoming":
+        consultation.opens_at, consultation.closes_at = now + timedelta(days=1), now + timedelta(days=9)
+    elif phase in ("closed", "results"):
+        consultation.opens_at, consultation.closes_at = now - timedelta(days=9), now - timedelta(hours=1)
+    else:
+        consultation.opens_at, consultation.closes_at = now - timedelta(days=1), now + timedelta(days=9)
+    with session_scope(engine, write=True) as session:
+        session.add(consultation)
+        session.flush()
+        consultations.save_text(session, consultation, "de", title=title,
+                                summary="Kurze Zusammenfassung.", body_md="Mehr **Text**.",
+                                phone_summary="Kurz gesagt.", poll_question="Sind Sie dafür?")
+        for locale, fields in (texts or {}).items():
+            consultations.save_text(session, consultation, locale, **fields)
+        if poll:
+            consultations.set_poll(session, consultation, [(key, {}) for key in poll])
+    if phase == "results":
+        with session_scope(engine, write=True) as session:
+            consultation.results_published_at = utcnow()
+            session.add(consultation)
+    return consultation
+
+
+def make_contribution(engine: Engine, consultation: Consultation, body: str = "Mehr Bänke!",
+                      channel: Channel = Channel.web, **kwargs) -> Contribution:  # noqa: ANN003
+    with session_scope(engine, write=True) as session:
+        return submit_contribution(session, consultation=consultation, body=body,
+                                   channel=channel, locale=kwargs.pop("locale", "de"),
+                                   **kwargs).contribution
+
+
+def make_staff(engine: Engine, role: Role = Role.admin, email: str | None = None):  # noqa: ANN201
+    with session_scope(engine, write=True) as session:
+        return create_staff(session, email or f"{role.value}{next(_numbers)}@example.org",
+                            STAFF_PASSWORD, role)
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def csrf_token(client: TestClient, path: str) -> str:
+    page = client.get(path)
+    field = soup(page.text).find("input", attrs={"name": "csrf_token"})
+    assert field is not None, f"no CSRF field on {path}"
+    return str(field["value"])
+
+
+def login(client: TestClient, engine: Engine, role: Role = Role.admin):  # noqa: ANN201
+    user = make_staff(engine, role)
+    token = csrf_token(client, "/de/staff/login")
+    response = client.post("/de/staff/login", data={"email": user.email, "password": STAFF_PASSWORD,
+                                                    "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return user
+
+
+def reference_from(location: str) -> str:
+    match = re.search(r"/r/(\d{8})", location)
+    assert match, location
+    return match.group(1)
