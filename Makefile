@@ -52,10 +52,15 @@ translations-check: $(STAMP) ## the catalogs match the code, compile, and are co
 migration: $(STAMP) ## new Alembic revision from the models: make migration m="what changed"
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
+migration-reset: $(STAMP) ## before the first release: rebuild the one initial migration from the models
+	rm -f participation/migrations/versions/0001_initial_schema.py /tmp/participation-migration.db
+	DATABASE_URL=sqlite:////tmp/participation-migration.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001
+	rm -f /tmp/participation-migration.db
+
 migrate: $(STAMP) ## apply migrations to DATABASE_URL
 	$(BIN)/participation migrate
 
 bench: $(STAMP) system-deps ## the benchmark: prints the table, writes bench-results/*.json
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 
-.PHONY: help install demo system-deps browser-deps test lint format translations-extract translations-check migration migrate bench
+.PHONY: help install demo system-deps browser-deps test lint format translations-extract translations-check migration migration-reset migrate bench

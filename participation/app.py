@@ -67,9 +67,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=https),
             Middleware(GZipMiddleware, minimum_size=800),
-            Middleware(SessionMiddleware, secret_key=settings.secret_key,
-                       session_cookie="staff_session", same_site="lax", https_only=https,
-                       max_age=12 * 3600),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="staff_session",
+                same_site="lax",
+                https_only=https,
+                max_age=12 * 3600,
+            ),
             Middleware(LanguageMiddleware),
             Middleware(FormGuardMiddleware, settings=settings),
         ],

@@ -14,8 +14,14 @@ from participation.settings import load_settings
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("participation.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=False, log_level="info")
+    uvicorn.run(
+        "participation.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        log_level="info",
+    )
     return 0
 
 
@@ -58,10 +64,12 @@ def _create_staff(args: argparse.Namespace) -> int:
         with session_scope(make_engine(settings.database_url), write=True) as session:
             user = create_staff(session, args.email, password, Role(args.role), args.name)
     except AccountError as error:
-        messages = {"too_short": "The password needs at least 12 characters.",
-                    "exists": "A staff account with this e-mail exists already.",
-                    "invalid_email": "That is not an e-mail address.",
-                    "too_long": "The password is too long."}
+        messages = {
+            "too_short": "The password needs at least 12 characters.",
+            "exists": "A staff account with this e-mail exists already.",
+            "invalid_email": "That is not an e-mail address.",
+            "too_long": "The password is too long.",
+        }
         print(messages.get(str(error), str(error)), file=sys.stderr)
         return 1
     print(f"Created {user.role} {user.email}.")
@@ -90,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
-        func=_migrate)
+        func=_migrate
+    )
     sub.add_parser("demo", help="migrate and add demo data").set_defaults(func=_demo)
     staff = sub.add_parser("create-staff", help="add a staff account")
     staff.add_argument("email")

@@ -23,34 +23,34 @@ MARKET = {
     "de": dict(
         title="Soll der Marktplatz neu gestaltet werden?",
         summary="Mehr Bäume, mehr Bänke, weniger Parkplätze: Die Gemeinde fragt, wie der "
-                "Marktplatz künftig aussehen soll.",
+        "Marktplatz künftig aussehen soll.",
         body_md="Der Marktplatz wurde zuletzt 1987 umgebaut. Der Rat prüft drei Entwürfe.\n\n"
-                "## Worum es geht\n\n- mehr Schatten durch Bäume\n- Sitzbänke und Trinkbrunnen\n"
-                "- 24 von 60 Parkplätzen würden wegfallen\n\nIhre Meinung fließt in die "
-                "Entscheidung des Rates im März ein.",
+        "## Worum es geht\n\n- mehr Schatten durch Bäume\n- Sitzbänke und Trinkbrunnen\n"
+        "- 24 von 60 Parkplätzen würden wegfallen\n\nIhre Meinung fließt in die "
+        "Entscheidung des Rates im März ein.",
         phone_summary="Der Marktplatz soll neu gestaltet werden. Geplant sind mehr Bäume und "
-                      "Bänke. Dafür fallen 24 Parkplätze weg. Sind Sie dafür?",
+        "Bänke. Dafür fallen 24 Parkplätze weg. Sind Sie dafür?",
         poll_question="Soll der Marktplatz neu gestaltet werden?",
     ),
     "en": dict(
         title="Should the market square be redesigned?",
         summary="More trees, more benches, fewer parking spaces: the council asks how the "
-                "market square should look in future.",
+        "market square should look in future.",
         body_md="The market square was last rebuilt in 1987. The council is considering "
-                "three designs.\n\n## What it is about\n\n- more shade from trees\n- benches "
-                "and a drinking fountain\n- 24 of 60 parking spaces would go\n\nYour opinion "
-                "feeds into the council's decision in March.",
+        "three designs.\n\n## What it is about\n\n- more shade from trees\n- benches "
+        "and a drinking fountain\n- 24 of 60 parking spaces would go\n\nYour opinion "
+        "feeds into the council's decision in March.",
         phone_summary="The market square is to be redesigned, with more trees and benches. "
-                      "24 parking spaces would go. Are you in favour?",
+        "24 parking spaces would go. Are you in favour?",
         poll_question="Should the market square be redesigned?",
     ),
     "de@easy": dict(
         title="Der Markt-Platz soll neu werden. Was meinen Sie?",
         summary="Die Gemeinde will den Markt-Platz neu machen. Sie können mit-reden.",
         body_md="Auf dem Markt-Platz sollen mehr Bäume stehen.\n\nEs soll mehr Bänke geben.\n\n"
-                "Dann gibt es weniger Park-Plätze für Autos.\n\nSagen Sie uns Ihre Meinung.",
+        "Dann gibt es weniger Park-Plätze für Autos.\n\nSagen Sie uns Ihre Meinung.",
         phone_summary="Die Gemeinde will den Markt-Platz neu machen. Es gibt dann mehr Bäume. "
-                      "Es gibt dann weniger Park-Plätze. Sind Sie dafür?",
+        "Es gibt dann weniger Park-Plätze. Sind Sie dafür?",
         poll_question="Soll der Markt-Platz neu werden?",
     ),
 }
@@ -58,28 +58,27 @@ BUS = {
     "de": dict(
         title="Neue Buslinie zum Gewerbegebiet Nord",
         summary="Welche Haltestellen braucht die neue Linie 7, und zu welchen Zeiten soll sie "
-                "fahren?",
+        "fahren?",
         body_md="Ab Sommer soll eine neue Buslinie das Gewerbegebiet Nord anbinden. Sagen Sie "
-                "uns, wo Sie einsteigen würden und wann Sie den Bus brauchen.",
+        "uns, wo Sie einsteigen würden und wann Sie den Bus brauchen.",
         phone_summary="Eine neue Buslinie soll zum Gewerbegebiet Nord fahren. Sagen Sie uns, "
-                      "wo und wann Sie den Bus brauchen.",
+        "wo und wann Sie den Bus brauchen.",
     ),
     "tr": dict(
         title="Kuzey Sanayi Bölgesi'ne yeni otobüs hattı",
-        summary="Yeni 7 numaralı hattın hangi duraklara ihtiyacı var ve hangi saatlerde "
-                "çalışmalı?",
+        summary="Yeni 7 numaralı hattın hangi duraklara ihtiyacı var ve hangi saatlerde çalışmalı?",
         body_md="Yazdan itibaren yeni bir otobüs hattı Kuzey Sanayi Bölgesi'ne bağlanacak. "
-                "Nereden bineceğinizi ve otobüse ne zaman ihtiyacınız olduğunu bize söyleyin.",
+        "Nereden bineceğinizi ve otobüse ne zaman ihtiyacınız olduğunu bize söyleyin.",
         phone_summary="Yeni bir otobüs hattı Kuzey Sanayi Bölgesi'ne gidecek. Otobüse nerede "
-                      "ve ne zaman ihtiyacınız olduğunu söyleyin.",
+        "ve ne zaman ihtiyacınız olduğunu söyleyin.",
     ),
     "ar": dict(
         title="خط حافلات جديد إلى المنطقة الصناعية الشمالية",
         summary="ما المحطات التي يحتاجها الخط الجديد رقم 7، وفي أي أوقات يجب أن يعمل؟",
         body_md="ابتداءً من الصيف سيربط خط حافلات جديد المنطقة الصناعية الشمالية. أخبرونا "
-                "من أين ستركبون ومتى تحتاجون الحافلة.",
+        "من أين ستركبون ومتى تحتاجون الحافلة.",
         phone_summary="خط حافلات جديد سيذهب إلى المنطقة الصناعية الشمالية. أخبرونا أين ومتى "
-                      "تحتاجون الحافلة.",
+        "تحتاجون الحافلة.",
     ),
 }
 POOL = {
@@ -90,7 +89,7 @@ POOL = {
         phone_summary="Soll das Freibad auch künftig bis 21 Uhr geöffnet sein?",
         poll_question="Soll das Freibad bis 21 Uhr geöffnet bleiben?",
         results_summary="Eine deutliche Mehrheit wünscht die längeren Öffnungszeiten. Der Rat "
-                        "hat beschlossen, sie ab Mai 2027 dauerhaft einzuführen.",
+        "hat beschlossen, sie ab Mai 2027 dauerhaft einzuführen.",
     ),
     "en": dict(
         title="Opening hours of the outdoor pool",
@@ -99,7 +98,7 @@ POOL = {
         phone_summary="Should the outdoor pool stay open until 9 pm?",
         poll_question="Should the pool stay open until 9 pm?",
         results_summary="A clear majority wants the longer hours. The council decided to "
-                        "make them permanent from May 2027.",
+        "make them permanent from May 2027.",
     ),
 }
 
@@ -110,17 +109,32 @@ def seed_demo(session: Session) -> bool:
         return False
     now = utcnow()
     admin = get_by_email(session, DEMO_ADMIN[0]) or create_staff(
-        session, DEMO_ADMIN[0], DEMO_ADMIN[1], Role.admin, "Petra Schulz")
+        session, DEMO_ADMIN[0], DEMO_ADMIN[1], Role.admin, "Petra Schulz"
+    )
     if get_by_email(session, DEMO_MODERATOR[0]) is None:
-        create_staff(session, DEMO_MODERATOR[0], DEMO_MODERATOR[1], Role.moderator,
-                     "Jonas Weber")
+        create_staff(session, DEMO_MODERATOR[0], DEMO_MODERATOR[1], Role.moderator, "Jonas Weber")
 
-    market = Consultation(slug="marktplatz", code="4711", is_published=True,
-                          opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=20))
-    bus = Consultation(slug="buslinie-nord", code="4712", is_published=True,
-                       opens_at=now - timedelta(days=3), closes_at=now + timedelta(days=40))
-    pool = Consultation(slug="freibad", code="4713", is_published=True,
-                        opens_at=now - timedelta(days=90), closes_at=now + timedelta(days=1))
+    market = Consultation(
+        slug="marktplatz",
+        code="4711",
+        is_published=True,
+        opens_at=now - timedelta(days=10),
+        closes_at=now + timedelta(days=20),
+    )
+    bus = Consultation(
+        slug="buslinie-nord",
+        code="4712",
+        is_published=True,
+        opens_at=now - timedelta(days=3),
+        closes_at=now + timedelta(days=40),
+    )
+    pool = Consultation(
+        slug="freibad",
+        code="4713",
+        is_published=True,
+        opens_at=now - timedelta(days=90),
+        closes_at=now + timedelta(days=1),
+    )
     draft = Consultation(slug="spielplatz-lindenweg", code="4714", is_published=False)
     for consultation in (market, bus, pool, draft):
         session.add(consultation)
@@ -128,39 +142,87 @@ def seed_demo(session: Session) -> bool:
     for consultation, texts in ((market, MARKET), (bus, BUS), (pool, POOL)):
         for locale, fields in texts.items():
             consultations.save_text(session, consultation, locale, **fields)
-    consultations.save_text(session, draft, "de", title="Spielplatz am Lindenweg",
-                            summary="Entwurf")
+    consultations.save_text(
+        session, draft, "de", title="Spielplatz am Lindenweg", summary="Entwurf"
+    )
     market_options = consultations.set_poll(
-        session, market, [("yes", {}), ("no", {}), ("undecided", {})])
+        session, market, [("yes", {}), ("no", {}), ("undecided", {})]
+    )
     pool_options = consultations.set_poll(session, pool, [("yes", {}), ("no", {})])
 
     samples = [
-        (market, "Bitte mehr Bänke und Schatten, im Sommer ist der Platz unerträglich heiß.",
-         Channel.web, "de", "Heike", market_options[0]),
-        (market, "Ohne Parkplätze kommen ältere Leute nicht mehr zum Wochenmarkt.",
-         Channel.sms, "de", None, market_options[1]),
-        (market, "Ein Trinkbrunnen wäre schön, und bitte Fahrradbügel.", Channel.voice, "de",
-         None, None),
+        (
+            market,
+            "Bitte mehr Bänke und Schatten, im Sommer ist der Platz unerträglich heiß.",
+            Channel.web,
+            "de",
+            "Heike",
+            market_options[0],
+        ),
+        (
+            market,
+            "Ohne Parkplätze kommen ältere Leute nicht mehr zum Wochenmarkt.",
+            Channel.sms,
+            "de",
+            None,
+            market_options[1],
+        ),
+        (
+            market,
+            "Ein Trinkbrunnen wäre schön, und bitte Fahrradbügel.",
+            Channel.voice,
+            "de",
+            None,
+            None,
+        ),
         (market, "Please keep the Saturday market where it is.", Channel.web, "en", "Tom", None),
-        (market, "Ich habe einen Brief geschrieben: Bitte die Linde am Brunnen erhalten.",
-         Channel.paper, "de", "Familie Krüger", market_options[0]),
-        (bus, "Haltestelle am Friedhof wäre wichtig, ich fahre jeden Morgen um 6 Uhr.",
-         Channel.sms, "de", None, None),
-        (bus, "Sabah 6'da Sanayi Caddesi'nde bir durak lazım.", Channel.web, "tr", "Ayşe",
-         None),
+        (
+            market,
+            "Ich habe einen Brief geschrieben: Bitte die Linde am Brunnen erhalten.",
+            Channel.paper,
+            "de",
+            "Familie Krüger",
+            market_options[0],
+        ),
+        (
+            bus,
+            "Haltestelle am Friedhof wäre wichtig, ich fahre jeden Morgen um 6 Uhr.",
+            Channel.sms,
+            "de",
+            None,
+            None,
+        ),
+        (bus, "Sabah 6'da Sanayi Caddesi'nde bir durak lazım.", Channel.web, "tr", "Ayşe", None),
         (bus, "نحتاج محطة قرب المدرسة، شكراً!", Channel.web, "ar", "سامر", None),
-        (pool, "Bis 21 Uhr ist perfekt für Berufstätige.", Channel.web, "de", "Lena",
-         pool_options[0]),
-        (pool, "Zu laut für die Nachbarn am Abend.", Channel.in_person, "de", None,
-         pool_options[1]),
+        (
+            pool,
+            "Bis 21 Uhr ist perfekt für Berufstätige.",
+            Channel.web,
+            "de",
+            "Lena",
+            pool_options[0],
+        ),
+        (
+            pool,
+            "Zu laut für die Nachbarn am Abend.",
+            Channel.in_person,
+            "de",
+            None,
+            pool_options[1],
+        ),
         (pool, "Länger offen, bitte!", Channel.sms, "de", None, pool_options[0]),
         (pool, "Yes, the longer hours are great.", Channel.web, "en", "Sam", pool_options[0]),
     ]
     created = []
     for index, (consultation, body, channel, locale, name, option) in enumerate(samples):
         submitted = submit_contribution(
-            session, consultation=consultation, body=body, channel=channel, locale=locale,
-            pseudonym=name, poll_option_id=option.id if option else None,
+            session,
+            consultation=consultation,
+            body=body,
+            channel=channel,
+            locale=locale,
+            pseudonym=name,
+            poll_option_id=option.id if option else None,
             author_key=f"demo-voter-{index}" if channel in (Channel.sms, Channel.voice) else None,
             entered_by_id=admin.id if channel in (Channel.paper, Channel.in_person) else None,
             received_at=now if channel in (Channel.paper, Channel.in_person) else None,
@@ -168,8 +230,13 @@ def seed_demo(session: Session) -> bool:
         created.append(submitted.contribution)
     for contribution in created[:2] + created[3:5] + created[6:]:
         moderation.approve(session, contribution, admin.id)
-    spam = submit_contribution(session, consultation=market, body="Billige Uhren! Jetzt kaufen",
-                               channel=Channel.web, locale="de")
+    spam = submit_contribution(
+        session,
+        consultation=market,
+        body="Billige Uhren! Jetzt kaufen",
+        channel=Channel.web,
+        locale="de",
+    )
     moderation.reject(session, spam.contribution, admin.id, RejectionReason.advertising)
     pool.closes_at = now - timedelta(days=5)
     pool.results_published_at = now - timedelta(days=1)

@@ -24,7 +24,6 @@ from participation import tables
 from participation.app import create_app
 from participation.clock import set_now
 from participation.db import make_engine
-from participation.migrate import upgrade
 from participation.settings import Settings
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
@@ -87,9 +86,12 @@ _migrated: dict[str, Engine] = {}
 
 
 def _engine_for(url: str) -> Engine:
+    # The schema comes from the models here; tests/test_operations.py proves separately
+    # that the Alembic migrations build exactly the same schema.
     if url not in _migrated:
-        upgrade(url)
-        _migrated[url] = make_engine(url)
+        engine = make_engine(url)
+        tables.metadata.create_all(engine)
+        _migrated[url] = engine
     return _migrated[url]
 
 

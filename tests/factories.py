@@ -23,25 +23,48 @@ STAFF_PASSWORD = "correct horse battery staple"
 _numbers = count(1)
 
 
-def make_consultation(engine: Engine, *, phase: str = "open", poll: list[str] | None = None,
-                      title: str = "Soll der Marktplatz neu gestaltet werden?",
-                      code: str | None = None, texts: dict | None = None) -> Consultation:
+def make_consultation(
+    engine: Engine,
+    *,
+    phase: str = "open",
+    poll: list[str] | None = None,
+    title: str = "Soll der Marktplatz neu gestaltet werden?",
+    code: str | None = None,
+    texts: dict | None = None,
+) -> Consultation:
     now = utcnow()
     n = next(_numbers)
-    consultation = Consultation(slug=f"beteiligung-{n}", code=code or str(4700 + n),
-                                is_published=phase != "draft")
+    consultation = Consultation(
+        slug=f"beteiligung-{n}", code=code or str(4700 + n), is_published=phase != "draft"
+    )
     if phase == "upcoming":
-        consultation.opens_at, consultation.closes_at = now + timedelta(days=1), now + timedelta(days=9)
+        consultation.opens_at, consultation.closes_at = (
+            now + timedelta(days=1),
+            now + timedelta(days=9),
+        )
     elif phase in ("closed", "results"):
-        consultation.opens_at, consultation.closes_at = now - timedelta(days=9), now - timedelta(hours=1)
+        consultation.opens_at, consultation.closes_at = (
+            now - timedelta(days=9),
+            now - timedelta(hours=1),
+        )
     else:
-        consultation.opens_at, consultation.closes_at = now - timedelta(days=1), now + timedelta(days=9)
+        consultation.opens_at, consultation.closes_at = (
+            now - timedelta(days=1),
+            now + timedelta(days=9),
+        )
     with session_scope(engine, write=True) as session:
         session.add(consultation)
         session.flush()
-        consultations.save_text(session, consultation, "de", title=title,
-                                summary="Kurze Zusammenfassung.", body_md="Mehr **Text**.",
-                                phone_summary="Kurz gesagt.", poll_question="Sind Sie dafür?")
+        consultations.save_text(
+            session,
+            consultation,
+            "de",
+            title=title,
+            summary="Kurze Zusammenfassung.",
+            body_md="Mehr **Text**.",
+            phone_summary="Kurz gesagt.",
+            poll_question="Sind Sie dafür?",
+        )
         for locale, fields in (texts or {}).items():
             consultations.save_text(session, consultation, locale, **fields)
         if poll:
@@ -53,18 +76,29 @@ def make_consultation(engine: Engine, *, phase: str = "open", poll: list[str] | 
     return consultation
 
 
-def make_contribution(engine: Engine, consultation: Consultation, body: str = "Mehr Bänke!",
-                      channel: Channel = Channel.web, **kwargs) -> Contribution:  # noqa: ANN003
+def make_contribution(
+    engine: Engine,
+    consultation: Consultation,
+    body: str = "Mehr Bänke!",
+    channel: Channel = Channel.web,
+    **kwargs,
+) -> Contribution:  # noqa: ANN003
     with session_scope(engine, write=True) as session:
-        return submit_contribution(session, consultation=consultation, body=body,
-                                   channel=channel, locale=kwargs.pop("locale", "de"),
-                                   **kwargs).contribution
+        return submit_contribution(
+            session,
+            consultation=consultation,
+            body=body,
+            channel=channel,
+            locale=kwargs.pop("locale", "de"),
+            **kwargs,
+        ).contribution
 
 
 def make_staff(engine: Engine, role: Role = Role.admin, email: str | None = None):  # noqa: ANN201
     with session_scope(engine, write=True) as session:
-        return create_staff(session, email or f"{role.value}{next(_numbers)}@example.org",
-                            STAFF_PASSWORD, role)
+        return create_staff(
+            session, email or f"{role.value}{next(_numbers)}@example.org", STAFF_PASSWORD, role
+        )
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -81,8 +115,11 @@ def csrf_token(client: TestClient, path: str) -> str:
 def login(client: TestClient, engine: Engine, role: Role = Role.admin):  # noqa: ANN201
     user = make_staff(engine, role)
     token = csrf_token(client, "/de/staff/login")
-    response = client.post("/de/staff/login", data={"email": user.email, "password": STAFF_PASSWORD,
-                                                    "csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        "/de/staff/login",
+        data={"email": user.email, "password": STAFF_PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     return user
 

@@ -3,22 +3,39 @@
 import subprocess
 import sys
 
+import pytest
+
 from participation.app import create_app
 from participation.migrate import check, upgrade
 from participation.settings import Settings
 
 
-def test_migrations_build_exactly_the_models(database_url, engine):
-    upgrade(database_url)
-    check(database_url)  # raises when models and migrations drift
+def test_migrations_build_exactly_the_models(backend, request, tmp_path):
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/migrated.db"
+    else:
+        import psycopg
+
+        base = request.getfixturevalue("pg_database_url")
+        if base is None:
+            pytest.skip("PostgreSQL not reachable")
+        name = "participation_migrations_" + base.rsplit("_", 1)[-1]
+        server = base.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(server + "/test", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = base.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)  # an empty database up to head
+    check(url)  # raises when the models and the migrations drift
 
 
 def test_healthz_ok_and_unavailable(client, tmp_path):
     assert client.get("/healthz").status_code == 200
     from starlette.testclient import TestClient
 
-    broken = create_app(Settings(database_url="postgresql+psycopg://127.0.0.1:1/none",
-                                 secret_key="x"))
+    broken = create_app(
+        Settings(database_url="postgresql+psycopg://127.0.0.1:1/none", secret_key="x")
+    )
     with TestClient(broken) as other:
         response = other.get("/healthz")
     assert response.status_code == 503
@@ -26,18 +43,33 @@ def test_healthz_ok_and_unavailable(client, tmp_path):
 
 
 def test_demo_and_create_staff_commands(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/demo.db", "SECRET_KEY": "k",
-           "PARTICIPATION_QUIET": "1", "PATH": "/usr/bin:/bin"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/demo.db",
+        "SECRET_KEY": "k",
+        "PARTICIPATION_QUIET": "1",
+        "PATH": "/usr/bin:/bin",
+    }
     run = [sys.executable, "-m", "participation.cli"]
     demo = subprocess.run([*run, "demo"], env=env, capture_output=True, text=True, timeout=120)
     assert demo.returncode == 0, demo.stderr
     assert "admin@musterstadt.example" in demo.stdout
     again = subprocess.run([*run, "demo"], env=env, capture_output=True, text=True, timeout=120)
     assert "already there" in again.stdout
-    made = subprocess.run([*run, "create-staff", "clerk@example.org", "--role", "editor"],
-                          env=env, input="a long enough password\n", capture_output=True,
-                          text=True, timeout=60)
+    made = subprocess.run(
+        [*run, "create-staff", "clerk@example.org", "--role", "editor"],
+        env=env,
+        input="a long enough password\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert made.returncode == 0, made.stderr
-    short = subprocess.run([*run, "create-staff", "x@example.org"], env=env, input="short\n",
-                           capture_output=True, text=True, timeout=60)
+    short = subprocess.run(
+        [*run, "create-staff", "x@example.org"],
+        env=env,
+        input="short\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert short.returncode == 1 and "12 characters" in short.stderr

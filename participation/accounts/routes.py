@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from sqlmodel import Session
 
 from participation.accounts import service
 from participation.i18n.catalogs import gettext as _
@@ -22,8 +22,11 @@ def _safe_next(target: str, fallback: str) -> str:
 
 
 async def login_form(request: Request) -> Response:
-    return render(request, "accounts/login.html",
-                  {"next": request.query_params.get("next", ""), "email": "", "error": None})
+    return render(
+        request,
+        "accounts/login.html",
+        {"next": request.query_params.get("next", ""), "email": "", "error": None},
+    )
 
 
 async def login(request: Request) -> Response:
@@ -38,11 +41,19 @@ async def login(request: Request) -> Response:
 
     found = await in_transaction(request, check, write=True)
     if found is None:
-        return render(request, "accounts/login.html",
-                      {"next": next_url, "email": email,
-                       "error": _("The e-mail address or password is not right, or the "
-                                  "account is locked for a while after too many attempts.")},
-                      status_code=401)
+        return render(
+            request,
+            "accounts/login.html",
+            {
+                "next": next_url,
+                "email": email,
+                "error": _(
+                    "The e-mail address or password is not right, or the "
+                    "account is locked for a while after too many attempts."
+                ),
+            },
+            status_code=401,
+        )
     # A new session on login: whatever was in the old cookie is dropped (fixation).
     request.session.clear()
     request.session.update({"staff_id": found[0], "sv": found[1]})

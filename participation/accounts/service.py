@@ -23,13 +23,12 @@ def normalise_email(email: str) -> str:
 
 
 def get_by_email(session: Session, email: str) -> StaffUser | None:
-    return session.exec(
-        select(StaffUser).where(StaffUser.email == normalise_email(email))
-    ).first()
+    return session.exec(select(StaffUser).where(StaffUser.email == normalise_email(email))).first()
 
 
-def create_staff(session: Session, email: str, password: str, role: Role, name: str = ""
-                 ) -> StaffUser:
+def create_staff(
+    session: Session, email: str, password: str, role: Role, name: str = ""
+) -> StaffUser:
     email = normalise_email(email)
     if "@" not in email:
         raise AccountError("invalid_email")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from sqlmodel import Session, col, select
 
 from participation.consultations import service
 from participation.consultations.models import Consultation, Phase
@@ -17,8 +17,9 @@ from participation.web.templating import language_of, render
 PAGE_SIZE = 20
 
 
-def published_page(session: Session, consultation_id: int, before: int | None
-                   ) -> tuple[list[Contribution], int | None]:
+def published_page(
+    session: Session, consultation_id: int, before: int | None
+) -> tuple[list[Contribution], int | None]:
     """Newest first, keyset pagination."""
     query = select(Contribution).where(
         Contribution.consultation_id == consultation_id,
@@ -32,8 +33,9 @@ def published_page(session: Session, consultation_id: int, before: int | None
     return rows, (rows[-1].id if more else None)
 
 
-def consultation_context(session: Session, consultation: Consultation, lang: str,
-                         before: int | None = None) -> dict:
+def consultation_context(
+    session: Session, consultation: Consultation, lang: str, before: int | None = None
+) -> dict:
     from participation.settings import LANGUAGES
 
     locale = LANGUAGES[lang]
@@ -86,8 +88,12 @@ async def consultation_page(request: Request) -> Response:
     if context is None:
         return error_response(request, 404)
     context.update(form={}, errors={})
-    return render(request, "consultations/page.html", context,
-                  fragment="consultations/_contributions.html" if before else None)
+    return render(
+        request,
+        "consultations/page.html",
+        context,
+        fragment="consultations/_contributions.html" if before else None,
+    )
 
 
 routes = [

@@ -20,13 +20,36 @@ from participation.consultations.models import (
 
 FALLBACK_LOCALE = "de"
 STANDARD_OPTIONS = {
-    "yes": {"de": "Ja", "en": "Yes", "tr": "Evet", "ar": "نعم", "ru": "Да", "uk": "Так",
-            "pl": "Tak", "de@easy": "Ja"},
-    "no": {"de": "Nein", "en": "No", "tr": "Hayır", "ar": "لا", "ru": "Нет", "uk": "Ні",
-           "pl": "Nie", "de@easy": "Nein"},
-    "undecided": {"de": "Unentschieden", "en": "Undecided", "tr": "Kararsız",
-                  "ar": "غير متأكد", "ru": "Не определился", "uk": "Не визначився",
-                  "pl": "Nie wiem", "de@easy": "Ich weiß es noch nicht"},
+    "yes": {
+        "de": "Ja",
+        "en": "Yes",
+        "tr": "Evet",
+        "ar": "نعم",
+        "ru": "Да",
+        "uk": "Так",
+        "pl": "Tak",
+        "de@easy": "Ja",
+    },
+    "no": {
+        "de": "Nein",
+        "en": "No",
+        "tr": "Hayır",
+        "ar": "لا",
+        "ru": "Нет",
+        "uk": "Ні",
+        "pl": "Nie",
+        "de@easy": "Nein",
+    },
+    "undecided": {
+        "de": "Unentschieden",
+        "en": "Undecided",
+        "tr": "Kararsız",
+        "ar": "غير متأكد",
+        "ru": "Не определился",
+        "uk": "Не визначився",
+        "pl": "Nie wiem",
+        "de@easy": "Ich weiß es noch nicht",
+    },
 }
 
 
@@ -63,8 +86,9 @@ def texts_for(session: Session, consultation_ids: list[int]) -> dict[int, list[C
     return result
 
 
-def pick_text(texts: list[ConsultationText], locale: str, default: str = FALLBACK_LOCALE
-              ) -> LocalisedText | None:
+def pick_text(
+    texts: list[ConsultationText], locale: str, default: str = FALLBACK_LOCALE
+) -> LocalisedText | None:
     by_locale = {t.locale: t for t in texts}
     for candidate in (locale, default, FALLBACK_LOCALE):
         if candidate in by_locale:
@@ -138,8 +162,9 @@ def new_code(session: Session) -> str:
     raise RuntimeError("no free consultation code")
 
 
-def save_text(session: Session, consultation: Consultation, locale: str, **fields: str
-              ) -> ConsultationText:
+def save_text(
+    session: Session, consultation: Consultation, locale: str, **fields: str
+) -> ConsultationText:
     text = session.exec(
         select(ConsultationText).where(
             ConsultationText.consultation_id == consultation.id,
@@ -154,16 +179,22 @@ def save_text(session: Session, consultation: Consultation, locale: str, **field
     return text
 
 
-def set_poll(session: Session, consultation: Consultation, options: list[tuple[str, dict]]
-             ) -> list[PollOption]:
+def set_poll(
+    session: Session, consultation: Consultation, options: list[tuple[str, dict]]
+) -> list[PollOption]:
     """Replace the poll's options: [(key, {locale: label})], positions 1..9 in order."""
     existing = poll_options(session, consultation.id)  # type: ignore[arg-type]
-    for option in existing[len(options):]:
+    for option in existing[len(options) :]:
         session.delete(option)
     result = []
     for position, (key, labels) in enumerate(options[:9], start=1):
-        option = existing[position - 1] if position <= len(existing) else PollOption(
-            consultation_id=consultation.id, position=position  # type: ignore[arg-type]
+        option = (
+            existing[position - 1]
+            if position <= len(existing)
+            else PollOption(
+                consultation_id=consultation.id,
+                position=position,  # type: ignore[arg-type]
+            )
         )
         option.key = key
         option.labels = labels or STANDARD_OPTIONS.get(key, {})
@@ -177,7 +208,9 @@ def count_published(session: Session, consultation_id: int) -> int:
     from participation.contributions.models import Contribution, Status
 
     return session.exec(
-        select(func.count()).select_from(Contribution).where(
+        select(func.count())
+        .select_from(Contribution)
+        .where(
             Contribution.consultation_id == consultation_id,
             Contribution.status == Status.published,
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from sqlmodel import Session
 
 from participation.accounts.permissions import ANY_STAFF, EDITORS, MODERATORS, requires_role
 from participation.clock import utcnow
@@ -33,8 +33,13 @@ async def staff_home(request: Request) -> Response:
         consultations = service.all_consultations(session)
         texts = service.texts_for(session, [c.id for c in consultations])  # type: ignore[misc]
         for c in consultations:
-            rows.append((c, service.pick_text(texts.get(c.id, []), "de"),  # type: ignore[arg-type]
-                         status_counts(session, c.id)))
+            rows.append(
+                (
+                    c,
+                    service.pick_text(texts.get(c.id, []), "de"),  # type: ignore[arg-type]
+                    status_counts(session, c.id),
+                )
+            )
         return {"rows": rows, "totals": status_counts(session)}
 
     return render(request, "staff/home.html", await in_transaction(request, load))
@@ -60,9 +65,18 @@ def _local_input(moment: datetime | None) -> str:
 
 
 def _form_values(form) -> dict:  # noqa: ANN001
-    values: dict = {name: field(form, name, 20_000) for name in (
-        "opens_at", "closes_at", "code", "poll_kind", "poll_choices", "retention_days",
-        "default_locale")}
+    values: dict = {
+        name: field(form, name, 20_000)
+        for name in (
+            "opens_at",
+            "closes_at",
+            "code",
+            "poll_kind",
+            "poll_choices",
+            "retention_days",
+            "default_locale",
+        )
+    }
     values["is_published"] = form.get("is_published") == "on"
     for locale in EDIT_LOCALES:
         for part in ("title", "summary", "body_md", "phone_summary", "poll_question"):
@@ -99,8 +113,9 @@ def _values_from(session: Session, consultation: Consultation) -> dict:
 def _validate(values: dict) -> dict[str, str]:
     errors = {}
     if not values["title:de"].strip():
-        errors["title:de"] = _("Please enter a German title: it is the fallback for every "
-                               "language.")
+        errors["title:de"] = _(
+            "Please enter a German title: it is the fallback for every language."
+        )
     opens, closes = _parse_datetime(values["opens_at"]), _parse_datetime(values["closes_at"])
     if values["opens_at"] and opens is None:
         errors["opens_at"] = _("Please enter a valid date and time.")
@@ -128,8 +143,10 @@ def _save(session: Session, consultation: Consultation, values: dict) -> None:
     session.add(consultation)
     session.flush()
     for locale in EDIT_LOCALES:
-        parts = {p: values[f"{p}:{locale}"].strip() for p in (
-            "title", "summary", "body_md", "phone_summary", "poll_question")}
+        parts = {
+            p: values[f"{p}:{locale}"].strip()
+            for p in ("title", "summary", "body_md", "phone_summary", "poll_question")
+        }
         if parts["title"] or locale == "de":
             service.save_text(session, consultation, locale, **parts)
     kind = values["poll_kind"]
@@ -146,9 +163,16 @@ def _save(session: Session, consultation: Consultation, values: dict) -> None:
 
 @requires_role(*EDITORS)
 async def new_form(request: Request) -> Response:
-    return render(request, "staff/consultation_form.html",
-                  {"values": {"poll_kind": "none", "retention_days": "180"}, "errors": {},
-                   "consultation": None, "locales": EDIT_LOCALES})
+    return render(
+        request,
+        "staff/consultation_form.html",
+        {
+            "values": {"poll_kind": "none", "retention_days": "180"},
+            "errors": {},
+            "consultation": None,
+            "locales": EDIT_LOCALES,
+        },
+    )
 
 
 @requires_role(*EDITORS)
@@ -165,19 +189,28 @@ async def create(request: Request) -> Response:
             code=values["code"] or service.new_code(session),
         )
         _save(session, consultation, values)
-        audit(session, "consultation.create", staff_id=staff.id, object_type="consultation",
-              object_id=consultation.id)
+        audit(
+            session,
+            "consultation.create",
+            staff_id=staff.id,
+            object_type="consultation",
+            object_id=consultation.id,
+        )
         return consultation
 
     if not errors:
         result = await in_transaction(request, store, write=True)
         if isinstance(result, Consultation):
-            return RedirectResponse(url(request, "staff_consultation_edit", id=result.id) +
-                                    "?saved=1", status_code=303)
+            return RedirectResponse(
+                url(request, "staff_consultation_edit", id=result.id) + "?saved=1", status_code=303
+            )
         errors = result
-    return render(request, "staff/consultation_form.html",
-                  {"values": values, "errors": errors, "consultation": None,
-                   "locales": EDIT_LOCALES}, status_code=422)
+    return render(
+        request,
+        "staff/consultation_form.html",
+        {"values": values, "errors": errors, "consultation": None, "locales": EDIT_LOCALES},
+        status_code=422,
+    )
 
 
 @requires_role(*EDITORS)
@@ -188,9 +221,13 @@ async def edit_form(request: Request) -> Response:
         consultation = session.get(Consultation, consultation_id)
         if consultation is None:
             return None
-        return {"consultation": consultation, "values": _values_from(session, consultation),
-                "errors": {}, "locales": EDIT_LOCALES,
-                "saved": request.query_params.get("saved") == "1"}
+        return {
+            "consultation": consultation,
+            "values": _values_from(session, consultation),
+            "errors": {},
+            "locales": EDIT_LOCALES,
+            "saved": request.query_params.get("saved") == "1",
+        }
 
     context = await in_transaction(request, load)
     if context is None:
@@ -213,8 +250,13 @@ async def update(request: Request) -> Response:
         if other is not None and other.id != consultation.id:
             return {"code": _("This code is already used by another consultation.")}
         _save(session, consultation, values)
-        audit(session, "consultation.update", staff_id=staff.id, object_type="consultation",
-              object_id=consultation.id)
+        audit(
+            session,
+            "consultation.update",
+            staff_id=staff.id,
+            object_type="consultation",
+            object_id=consultation.id,
+        )
         return consultation
 
     if not errors:
@@ -222,13 +264,17 @@ async def update(request: Request) -> Response:
         if result is None:
             return error_response(request, 404)
         if isinstance(result, Consultation):
-            return RedirectResponse(url(request, "staff_consultation_edit", id=result.id) +
-                                    "?saved=1", status_code=303)
+            return RedirectResponse(
+                url(request, "staff_consultation_edit", id=result.id) + "?saved=1", status_code=303
+            )
         errors = result
     context = await in_transaction(request, lambda s: s.get(Consultation, consultation_id))
-    return render(request, "staff/consultation_form.html",
-                  {"values": values, "errors": errors, "consultation": context,
-                   "locales": EDIT_LOCALES}, status_code=422)
+    return render(
+        request,
+        "staff/consultation_form.html",
+        {"values": values, "errors": errors, "consultation": context, "locales": EDIT_LOCALES},
+        status_code=422,
+    )
 
 
 @requires_role(*MODERATORS)
@@ -248,8 +294,13 @@ async def publish_results(request: Request) -> Response:
         session.add(consultation)
         if summary.strip():
             service.save_text(session, consultation, "de", results_summary=summary.strip())
-        audit(session, "results.publish", staff_id=staff.id, object_type="consultation",
-              object_id=consultation.id)
+        audit(
+            session,
+            "results.publish",
+            staff_id=staff.id,
+            object_type="consultation",
+            object_id=consultation.id,
+        )
         return consultation
 
     consultation = await in_transaction(request, publish, write=True)
@@ -261,12 +312,17 @@ async def publish_results(request: Request) -> Response:
 routes = [
     Route("/staff/", staff_home, name="staff_home"),
     Route("/staff/consultations/new", new_form, methods=["GET"], name="staff_consultation_new"),
-    Route("/staff/consultations/new", create, methods=["POST"],
-          name="staff_consultation_create"),
-    Route("/staff/consultations/{id:int}", edit_form, methods=["GET"],
-          name="staff_consultation_edit"),
-    Route("/staff/consultations/{id:int}", update, methods=["POST"],
-          name="staff_consultation_update"),
-    Route("/staff/consultations/{id:int}/publish-results", publish_results, methods=["POST"],
-          name="staff_publish_results"),
+    Route("/staff/consultations/new", create, methods=["POST"], name="staff_consultation_create"),
+    Route(
+        "/staff/consultations/{id:int}", edit_form, methods=["GET"], name="staff_consultation_edit"
+    ),
+    Route(
+        "/staff/consultations/{id:int}", update, methods=["POST"], name="staff_consultation_update"
+    ),
+    Route(
+        "/staff/consultations/{id:int}/publish-results",
+        publish_results,
+        methods=["POST"],
+        name="staff_publish_results",
+    ),
 ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from sqlmodel import Session
 
 from participation.consultations import service as consultations
 from participation.consultations.models import Phase
@@ -28,12 +28,14 @@ def refusal_message(error: errors.ContributionRefused, limit: int) -> tuple[str,
     if isinstance(error, errors.ConsultationNotOpen):
         if error.phase is Phase.upcoming:
             return "body", _("This consultation has not started yet. Your text was not sent.")
-        return "body", _("This consultation is closed, so no more comments can be sent. "
-                         "Your text was not sent; you can copy it below.")
+        return "body", _(
+            "This consultation is closed, so no more comments can be sent. "
+            "Your text was not sent; you can copy it below."
+        )
     if isinstance(error, errors.TooLong):
-        return "body", _("Your comment has %(length)s characters; the limit is %(limit)s. "
-                         "Please shorten it.") % {"length": local_number(error.length),
-                                                 "limit": local_number(error.limit)}
+        return "body", _(
+            "Your comment has %(length)s characters; the limit is %(limit)s. Please shorten it."
+        ) % {"length": local_number(error.length), "limit": local_number(error.limit)}
     if isinstance(error, errors.EmptyContribution):
         return "body", _("Please write a comment or choose an answer to the question.")
     if isinstance(error, errors.PseudonymTooLong):
@@ -94,8 +96,12 @@ async def submit(request: Request) -> Response:
         return RedirectResponse(target, status_code=303)
     if outcome == "csrf":
         context = payload
-        error_fields = {"body": _("For your safety this form had expired. Your text is "
-                                  "still here: please check it and send it again.")}
+        error_fields = {
+            "body": _(
+                "For your safety this form had expired. Your text is "
+                "still here: please check it and send it again."
+            )
+        }
         status = 403
     else:
         refused, context = payload  # type: ignore[misc]
@@ -103,8 +109,13 @@ async def submit(request: Request) -> Response:
         error_fields = {name: message}
         status = 409 if isinstance(refused, errors.ConsultationNotOpen) else 422
     context.update(form=values, errors=error_fields)  # type: ignore[union-attr]
-    return render(request, "consultations/page.html", context, status_code=status,  # type: ignore[arg-type]
-                  fragment="consultations/_form.html")
+    return render(
+        request,
+        "consultations/page.html",
+        context,
+        status_code=status,  # type: ignore[arg-type]
+        fragment="consultations/_form.html",
+    )
 
 
 async def status_page(request: Request) -> Response:
@@ -123,13 +134,18 @@ async def status_page(request: Request) -> Response:
 
             consultation = session.get(Consultation, contribution.consultation_id)
             text = consultations.text_for(session, consultation, LANGUAGES[lang])  # type: ignore[arg-type]
-        return {"contribution": contribution, "consultation": consultation, "text": text,
-                "decisions": decisions_for(session, contribution.id)}  # type: ignore[arg-type]
+        return {
+            "contribution": contribution,
+            "consultation": consultation,
+            "text": text,
+            "decisions": decisions_for(session, contribution.id),
+        }  # type: ignore[arg-type]
 
     context = await in_transaction(request, load) if reference else None
     if context is None:
-        return render(request, "contributions/lookup.html",
-                      {"query": raw, "not_found": True}, status_code=404)
+        return render(
+            request, "contributions/lookup.html", {"query": raw, "not_found": True}, status_code=404
+        )
     context["is_new"] = request.query_params.get("new") == "1"
     return render(request, "contributions/status.html", context)
 
@@ -139,10 +155,12 @@ async def lookup(request: Request) -> Response:
     if query:
         reference = parse_reference(query)
         if reference:
-            return RedirectResponse(url(request, "contribution_status", reference=reference),
-                                    status_code=303)
-        return render(request, "contributions/lookup.html",
-                      {"query": query, "invalid": True}, status_code=422)
+            return RedirectResponse(
+                url(request, "contribution_status", reference=reference), status_code=303
+            )
+        return render(
+            request, "contributions/lookup.html", {"query": query, "invalid": True}, status_code=422
+        )
     return render(request, "contributions/lookup.html", {"query": ""})
 
 

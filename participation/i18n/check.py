@@ -27,10 +27,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "messages.pot"
         subprocess.run(  # noqa: S603 - our own interpreter running Babel's extractor
-            [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-             "--no-location", "--sort-output", "--omit-header", "-k", "lazy_gettext",
-             "-o", str(fresh), "."],
-            cwd=PROJECT_ROOT, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "--no-location",
+                "--sort-output",
+                "--omit-header",
+                "-k",
+                "lazy_gettext",
+                "-o",
+                str(fresh),
+                ".",
+            ],
+            cwd=PROJECT_ROOT,
+            check=True,
+            capture_output=True,
         )
         if not POT.exists() or _ids(fresh) != _ids(POT):
             missing = _ids(fresh) - (_ids(POT) if POT.exists() else set())

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from sqlmodel import Session
 
 from participation.accounts.permissions import MODERATORS, requires_role
 from participation.consultations import service as consultations
@@ -34,8 +34,7 @@ def _queue_context(session: Session, request: Request) -> dict:
     status = Status(status_value) if status_value in Status.__members__ else Status.pending
     consultation_id = int_or_none(request.query_params.get("consultation"))
     before = int_or_none(request.query_params.get("before"))
-    items = service.queue(session, status=status, consultation_id=consultation_id,
-                          before_id=before)
+    items = service.queue(session, status=status, consultation_id=consultation_id, before_id=before)
     all_consultations = consultations.all_consultations(session)
     texts = consultations.texts_for(session, [c.id for c in all_consultations])  # type: ignore[misc]
     titles = {}
@@ -76,8 +75,11 @@ async def _decide(request: Request, action: str) -> Response:
             if action == "approve":
                 service.approve(session, contribution, staff.id)
             else:
-                reason = RejectionReason(reason_value) if reason_value in \
-                    RejectionReason.__members__ else RejectionReason.other
+                reason = (
+                    RejectionReason(reason_value)
+                    if reason_value in RejectionReason.__members__
+                    else RejectionReason.other
+                )
                 service.reject(session, contribution, staff.id, reason, note)
         except service.ModerationError as problem:
             session.rollback()
@@ -88,11 +90,17 @@ async def _decide(request: Request, action: str) -> Response:
     if contribution is None:
         return error_response(request, 404)
     if is_fragment_request(request):
-        return render(request, "moderation/_decided.html",
-                      {"item": contribution, "problem": problem, "reasons": reason_labels()},
-                      status_code=422 if problem else 200)
-    target = back if back.startswith("/") and not back.startswith("//") else url(
-        request, "moderation_queue")
+        return render(
+            request,
+            "moderation/_decided.html",
+            {"item": contribution, "problem": problem, "reasons": reason_labels()},
+            status_code=422 if problem else 200,
+        )
+    target = (
+        back
+        if back.startswith("/") and not back.startswith("//")
+        else url(request, "moderation_queue")
+    )
     return RedirectResponse(target, status_code=303)
 
 
@@ -108,8 +116,8 @@ async def reject(request: Request) -> Response:
 
 routes = [
     Route("/staff/moderation", queue, name="moderation_queue"),
-    Route("/staff/moderation/{id:int}/approve", approve, methods=["POST"],
-          name="moderation_approve"),
-    Route("/staff/moderation/{id:int}/reject", reject, methods=["POST"],
-          name="moderation_reject"),
+    Route(
+        "/staff/moderation/{id:int}/approve", approve, methods=["POST"], name="moderation_approve"
+    ),
+    Route("/staff/moderation/{id:int}/reject", reject, methods=["POST"], name="moderation_reject"),
 ]

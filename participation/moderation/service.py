@@ -23,10 +23,24 @@ class ModerationError(Exception):
     pass
 
 
-def audit(session: Session, action: str, *, staff_id: int | None, object_type: str = "",
-          object_id: object = "", **detail: Any) -> None:
-    session.add(AuditEvent(staff_id=staff_id, action=action, object_type=object_type,
-                           object_id=str(object_id), detail=detail))
+def audit(
+    session: Session,
+    action: str,
+    *,
+    staff_id: int | None,
+    object_type: str = "",
+    object_id: object = "",
+    **detail: Any,
+) -> None:
+    session.add(
+        AuditEvent(
+            staff_id=staff_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            detail=detail,
+        )
+    )
 
 
 def approve(session: Session, contribution: Contribution, staff_id: int | None) -> Contribution:
@@ -40,21 +54,37 @@ def approve(session: Session, contribution: Contribution, staff_id: int | None) 
     contribution.rejection_reason = None
     contribution.rejection_note = None
     session.add(contribution)
-    session.add(ModerationDecision(contribution_id=contribution.id, staff_id=staff_id,  # type: ignore[arg-type]
-                                   decision=Decision.approve))
+    session.add(
+        ModerationDecision(
+            contribution_id=contribution.id,
+            staff_id=staff_id,  # type: ignore[arg-type]
+            decision=Decision.approve,
+        )
+    )
     return contribution
 
 
-def reject(session: Session, contribution: Contribution, staff_id: int | None,
-           reason: RejectionReason, note: str = "") -> Contribution:
+def reject(
+    session: Session,
+    contribution: Contribution,
+    staff_id: int | None,
+    reason: RejectionReason,
+    note: str = "",
+) -> Contribution:
     contribution.status = Status.rejected
     contribution.published_at = None
     contribution.rejection_reason = reason.value
     contribution.rejection_note = note.strip()[:500] or None
     session.add(contribution)
-    session.add(ModerationDecision(contribution_id=contribution.id, staff_id=staff_id,  # type: ignore[arg-type]
-                                   decision=Decision.reject, reason=reason.value,
-                                   public_note=contribution.rejection_note))
+    session.add(
+        ModerationDecision(
+            contribution_id=contribution.id,
+            staff_id=staff_id,  # type: ignore[arg-type]
+            decision=Decision.reject,
+            reason=reason.value,
+            public_note=contribution.rejection_note,
+        )
+    )
     return contribution
 
 
@@ -68,8 +98,14 @@ def status_counts(session: Session, consultation_id: int | None = None) -> dict[
     return counts
 
 
-def queue(session: Session, *, status: Status = Status.pending, consultation_id: int | None = None,
-          before_id: int | None = None, limit: int = QUEUE_PAGE) -> list[Contribution]:
+def queue(
+    session: Session,
+    *,
+    status: Status = Status.pending,
+    consultation_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = QUEUE_PAGE,
+) -> list[Contribution]:
     """Keyset pagination, oldest waiting first for pending, newest first otherwise."""
     query = select(Contribution).where(Contribution.status == status)
     if consultation_id is not None:
@@ -81,8 +117,10 @@ def queue(session: Session, *, status: Status = Status.pending, consultation_id:
 
 
 def decisions_for(session: Session, contribution_id: int) -> list[ModerationDecision]:
-    return list(session.exec(
-        select(ModerationDecision)
-        .where(ModerationDecision.contribution_id == contribution_id)
-        .order_by(col(ModerationDecision.id))
-    ).all())
+    return list(
+        session.exec(
+            select(ModerationDecision)
+            .where(ModerationDecision.contribution_id == contribution_id)
+            .order_by(col(ModerationDecision.id))
+        ).all()
+    )

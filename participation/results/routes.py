@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from sqlmodel import Session
 
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
@@ -57,8 +57,9 @@ def _stream(request: Request, slug: str, kind: str):  # noqa: ANN202
             else:
                 text = consultations.text_for(session, consultation, consultation.default_locale)
                 summary = service.summarise(session, consultation)
-                yield from service.export_json(session, consultation, summary,
-                                               text.text.title if text else "")
+                yield from service.export_json(
+                    session, consultation, summary, text.text.title if text else ""
+                )
 
     return generate()
 

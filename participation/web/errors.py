@@ -16,24 +16,33 @@ log = logging.getLogger(__name__)
 
 def _messages() -> dict[int, tuple[str, str]]:
     return {
-        400: (_("Something in the request was not right"),
-              _("Please go back and try again.")),
+        400: (_("Something in the request was not right"), _("Please go back and try again.")),
         401: (_("Please log in"), _("This page is for council staff.")),
-        403: (_("This form could not be sent"),
-              _("For your safety, forms expire or must come from our own pages. "
-                "Please go back, reload the page and send it again.")),
-        404: (_("Page not found"),
-              _("The address may be mistyped, or the page was moved.")),
+        403: (
+            _("This form could not be sent"),
+            _(
+                "For your safety, forms expire or must come from our own pages. "
+                "Please go back, reload the page and send it again."
+            ),
+        ),
+        404: (_("Page not found"), _("The address may be mistyped, or the page was moved.")),
         405: (_("Not possible here"), _("This address does not accept that kind of request.")),
-        413: (_("That was too much at once"),
-              _("The text or file you sent is larger than we accept. Please shorten it "
-                "and send it again.")),
+        413: (
+            _("That was too much at once"),
+            _(
+                "The text or file you sent is larger than we accept. Please shorten it "
+                "and send it again."
+            ),
+        ),
         429: (_("Too many attempts"), _("Please wait a little and try again.")),
-        500: (_("Something went wrong on our side"),
-              _("Nothing you did caused this. Please try again in a moment.")),
-        503: (_("Temporarily unavailable"),
-              _("We cannot save or show this right now. Please try again in a few "
-                "minutes.")),
+        500: (
+            _("Something went wrong on our side"),
+            _("Nothing you did caused this. Please try again in a moment."),
+        ),
+        503: (
+            _("Temporarily unavailable"),
+            _("We cannot save or show this right now. Please try again in a few minutes."),
+        ),
     }
 
 
@@ -46,9 +55,12 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
     try:
         from participation.web.templating import render
 
-        return render(request, "errors/error.html",
-                      {"status": status, "title": title, "text": detail or text},
-                      status_code=status)
+        return render(
+            request,
+            "errors/error.html",
+            {"status": status, "title": title, "text": detail or text},
+            status_code=status,
+        )
     except Exception:  # pragma: no cover - the error page itself must never fail
         log.exception("error page failed")
         return PlainTextResponse(f"{status} {title}", status_code=status)

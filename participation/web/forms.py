@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from sqlmodel import Session
 
 from participation.db import session_scope
 
 T = TypeVar("T")
 
 
-async def in_transaction(request: Request, work: Callable[[Session], T], *, write: bool = False
-                         ) -> T:
+async def in_transaction(
+    request: Request, work: Callable[[Session], T], *, write: bool = False
+) -> T:
     """Runs blocking database work in the thread pool, in one transaction."""
 
     def run() -> T:

@@ -18,12 +18,12 @@ async def healthz(request: Request) -> Response:
             return False
 
     ok = await run_in_threadpool(ping)
-    return JSONResponse({"status": "ok" if ok else "unavailable", "database": ok},
-                        status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "database": ok}, status_code=200 if ok else 503
+    )
 
 
 async def root(request: Request) -> Response:
     """The first visit: the best of our languages for the browser's Accept-Language."""
     language = negotiate(request.headers.get("accept-language"))
-    return RedirectResponse(f"/{language}/", status_code=307,
-                            headers={"Vary": "Accept-Language"})
+    return RedirectResponse(f"/{language}/", status_code=307, headers={"Vary": "Accept-Language"})

@@ -34,8 +34,10 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
             return
         first = scope["path"].split("/", 2)[1] if scope["path"].count("/") >= 1 else ""
-        language = first if first in LANGUAGES else catalogs.negotiate(
-            Headers(scope=scope).get("accept-language")
+        language = (
+            first
+            if first in LANGUAGES
+            else catalogs.negotiate(Headers(scope=scope).get("accept-language"))
         )
         scope["language"] = language
         token = catalogs.current_language.set(language)
@@ -138,9 +140,7 @@ class FormGuardMiddleware:
                 soft = "_soft_csrf" in form
                 await form.close()
         body = b"".join(chunks)
-        ok = ok and csrf.token_is_valid(
-            self.settings.secret_key, scope.get("session") or {}, token
-        )
+        ok = ok and csrf.token_is_valid(self.settings.secret_key, scope.get("session") or {}, token)
         if not ok and not soft:
             await self._refuse(scope, replay, send, 403)
             return

@@ -91,13 +91,22 @@ def is_fragment_request(request: Request) -> bool:
     return "hx-request" in request.headers and "hx-history-restore-request" not in request.headers
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
-           status_code: int = 200, fragment: str | None = None,
-           headers: dict[str, str] | None = None) -> HTMLResponse:
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    fragment: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     """The full page, or only ``fragment`` (an included partial) for an htmx request."""
     template = fragment if fragment and is_fragment_request(request) else name
     response = templates.TemplateResponse(
-        request, template, _context(request, context or {}), status_code=status_code,
+        request,
+        template,
+        _context(request, context or {}),
+        status_code=status_code,
         headers=headers,
     )
     if fragment:

@@ -20,11 +20,11 @@ def test_every_single_digit_error_and_neighbour_swap_is_caught():
     for position, digit in product(range(8), "0123456789"):
         if reference[position] == digit:
             continue
-        assert not is_valid(reference[:position] + digit + reference[position + 1:])
+        assert not is_valid(reference[:position] + digit + reference[position + 1 :])
     for position in range(7):
         a, b = reference[position], reference[position + 1]
         if a != b:
-            swapped = reference[:position] + b + a + reference[position + 2:]
+            swapped = reference[:position] + b + a + reference[position + 2 :]
             assert not is_valid(swapped)
 
 

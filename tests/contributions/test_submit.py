@@ -15,9 +15,14 @@ from tests.factories import make_consultation
 def test_stores_one_pending_contribution_with_a_valid_reference(engine, channel):
     consultation = make_consultation(engine, poll=["yes", "no"])
     with session_scope(engine, write=True) as session:
-        result = submit_contribution(session, consultation=consultation,
-                                     body="  Mehr Bänke\r\nam Markt  ", channel=channel,
-                                     locale="de", pseudonym="  Heike   M. ")
+        result = submit_contribution(
+            session,
+            consultation=consultation,
+            body="  Mehr Bänke\r\nam Markt  ",
+            channel=channel,
+            locale="de",
+            pseudonym="  Heike   M. ",
+        )
     assert result.created
     with session_scope(engine) as session:
         stored = session.exec(select(Contribution)).one()
@@ -31,31 +36,40 @@ def test_stores_one_pending_contribution_with_a_valid_reference(engine, channel)
 def test_refuses_outside_the_open_phase_and_stores_nothing(engine, phase):
     consultation = make_consultation(engine, phase=phase)
     with pytest.raises(errors.ConsultationNotOpen), session_scope(engine, write=True) as session:
-        submit_contribution(session, consultation=consultation, body="Zu spät",
-                            channel=Channel.web, locale="de")
+        submit_contribution(
+            session, consultation=consultation, body="Zu spät", channel=Channel.web, locale="de"
+        )
     with session_scope(engine) as session:
         assert session.exec(select(Contribution)).all() == []
 
 
-@pytest.mark.parametrize(("body", "error"), [
-    ("", errors.EmptyContribution),
-    ("   \n\t ", errors.EmptyContribution),
-    ("\x00\x00", errors.EmptyContribution),
-    ("x" * 5001, errors.TooLong),
-])
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("", errors.EmptyContribution),
+        ("   \n\t ", errors.EmptyContribution),
+        ("\x00\x00", errors.EmptyContribution),
+        ("x" * 5001, errors.TooLong),
+    ],
+)
 def test_refuses_bad_text(engine, body, error):
     consultation = make_consultation(engine)
     with pytest.raises(error), session_scope(engine, write=True) as session:
-        submit_contribution(session, consultation=consultation, body=body, channel=Channel.web,
-                            locale="de")
+        submit_contribution(
+            session, consultation=consultation, body=body, channel=Channel.web, locale="de"
+        )
 
 
 def test_text_is_normalised_to_nfc_without_control_characters(engine):
     consultation = make_consultation(engine)
     with session_scope(engine, write=True) as session:
-        stored = submit_contribution(session, consultation=consultation,
-                                     body="Bu\u0308rger\x00 \x07<script>alert(1)</script>",
-                                     channel=Channel.web, locale="de").contribution
+        stored = submit_contribution(
+            session,
+            consultation=consultation,
+            body="Bu\u0308rger\x00 \x07<script>alert(1)</script>",
+            channel=Channel.web,
+            locale="de",
+        ).contribution
     assert stored.body == "Bürger <script>alert(1)</script>"
 
 
@@ -63,9 +77,14 @@ def test_same_external_id_stores_once(engine):
     consultation = make_consultation(engine)
     for _ in range(3):
         with session_scope(engine, write=True) as session:
-            result = submit_contribution(session, consultation=consultation, body="Hallo",
-                                         channel=Channel.sms, locale="de",
-                                         external_id="SM" + "1" * 32)
+            result = submit_contribution(
+                session,
+                consultation=consultation,
+                body="Hallo",
+                channel=Channel.sms,
+                locale="de",
+                external_id="SM" + "1" * 32,
+            )
     assert not result.created
     with session_scope(engine) as session:
         assert len(session.exec(select(Contribution)).all()) == 1
@@ -77,13 +96,23 @@ def test_letter_received_before_closing_is_accepted_after_it(engine):
     consultation = make_consultation(engine, phase="closed")
     with session_scope(engine, write=True) as session:
         result = submit_contribution(
-            session, consultation=consultation, body="Brief vom Montag", channel=Channel.paper,
-            locale="de", received_at=consultation.closes_at - timedelta(days=2))
+            session,
+            consultation=consultation,
+            body="Brief vom Montag",
+            channel=Channel.paper,
+            locale="de",
+            received_at=consultation.closes_at - timedelta(days=2),
+        )
     assert result.created
     with pytest.raises(errors.ConsultationNotOpen), session_scope(engine, write=True) as session:
-        submit_contribution(session, consultation=consultation, body="Online zu spät",
-                            channel=Channel.web, locale="de",
-                            received_at=consultation.closes_at - timedelta(days=2))
+        submit_contribution(
+            session,
+            consultation=consultation,
+            body="Online zu spät",
+            channel=Channel.web,
+            locale="de",
+            received_at=consultation.closes_at - timedelta(days=2),
+        )
 
 
 def test_poll_answer_counts_one_vote_per_voter_latest_wins(engine):
@@ -94,9 +123,15 @@ def test_poll_answer_counts_one_vote_per_voter_latest_wins(engine):
         yes, no = poll_options(session, consultation.id)
     for option in (yes, no):
         with session_scope(engine, write=True) as session:
-            submit_contribution(session, consultation=consultation, body="",
-                                poll_option_id=option.id, channel=Channel.sms, locale="de",
-                                author_key="hash-of-a-number")
+            submit_contribution(
+                session,
+                consultation=consultation,
+                body="",
+                poll_option_id=option.id,
+                channel=Channel.sms,
+                locale="de",
+                author_key="hash-of-a-number",
+            )
     with session_scope(engine) as session:
         votes = session.exec(select(PollVote)).all()
     assert [(v.option_id, v.voter_key) for v in votes] == [(no.id, "hash-of-a-number")]
@@ -110,5 +145,11 @@ def test_poll_option_of_another_consultation_is_refused(engine):
 
         foreign = poll_options(session, first.id)[0]
     with pytest.raises(errors.InvalidPollOption), session_scope(engine, write=True) as session:
-        submit_contribution(session, consultation=second, body="x", poll_option_id=foreign.id,
-                            channel=Channel.web, locale="de")
+        submit_contribution(
+            session,
+            consultation=second,
+            body="x",
+            poll_option_id=foreign.id,
+            channel=Channel.web,
+            locale="de",
+        )

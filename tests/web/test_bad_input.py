@@ -64,9 +64,12 @@ def test_invalid_utf8_form_data_never_breaks(client, engine):
     consultation = make_consultation(engine)
     token = csrf_token(client, f"/de/c/{consultation.slug}")
     raw = b"csrf_token=" + token.encode() + b"&_soft_csrf=1&body=Gr%FC%DFe+%FF%FE+aus+Hildesheim"
-    response = client.post(f"/de/c/{consultation.slug}/contribute", content=raw,
-                           headers={"content-type": "application/x-www-form-urlencoded"},
-                           follow_redirects=False)
+    response = client.post(
+        f"/de/c/{consultation.slug}/contribute",
+        content=raw,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
     assert response.status_code in (303, 422)
     if response.status_code == 303:
         assert "aus Hildesheim" in _stored(engine)[0].body
@@ -83,8 +86,11 @@ def test_comment_on_a_closed_consultation_keeps_the_text(client, engine, phase):
         if phase == "results":
             consultation.results_published_at = utcnow()
         session.add(consultation)
-    response = client.post(f"/en/c/{consultation.slug}/contribute", data={
-        "csrf_token": token, "_soft_csrf": "1", "body": "Etwas spät"}, follow_redirects=False)
+    response = client.post(
+        f"/en/c/{consultation.slug}/contribute",
+        data={"csrf_token": token, "_soft_csrf": "1", "body": "Etwas spät"},
+        follow_redirects=False,
+    )
     assert response.status_code == 409
     assert "closed" in response.text
     assert _form_text(response) == "Etwas spät"
@@ -96,8 +102,9 @@ def test_draft_and_unknown_consultations_are_not_found(client, engine):
     assert client.get(f"/de/c/{draft.slug}").status_code == 404
     assert client.get("/de/c/gibt-es-nicht").status_code == 404
     token = csrf_token(client, "/de/staff/login")
-    response = client.post("/de/c/gibt-es-nicht/contribute",
-                           data={"csrf_token": token, "body": "x"})
+    response = client.post(
+        "/de/c/gibt-es-nicht/contribute", data={"csrf_token": token, "body": "x"}
+    )
     assert response.status_code == 404
     assert "Page not found" in response.text or "Seite nicht gefunden" in response.text
 
@@ -108,8 +115,9 @@ def test_missing_or_wrong_csrf_token_keeps_the_text_and_stores_nothing(client, e
     data = {"_soft_csrf": "1", "body": "Mein Text soll bleiben"}
     if token is not None:
         data["csrf_token"] = token
-    response = client.post(f"/en/c/{consultation.slug}/contribute", data=data,
-                           follow_redirects=False)
+    response = client.post(
+        f"/en/c/{consultation.slug}/contribute", data=data, follow_redirects=False
+    )
     assert response.status_code == 403
     assert _form_text(response) == "Mein Text soll bleiben"
     assert "expired" in response.text
@@ -124,9 +132,12 @@ def test_csrf_failure_on_a_staff_form_is_403(client, engine):
 def test_cross_site_post_is_refused_even_with_a_token(client, engine):
     consultation = make_consultation(engine)
     token = csrf_token(client, f"/de/c/{consultation.slug}")
-    response = client.post(f"/de/c/{consultation.slug}/contribute",
-                           data={"csrf_token": token, "_soft_csrf": "1", "body": "x"},
-                           headers={"origin": "https://evil.example"}, follow_redirects=False)
+    response = client.post(
+        f"/de/c/{consultation.slug}/contribute",
+        data={"csrf_token": token, "_soft_csrf": "1", "body": "x"},
+        headers={"origin": "https://evil.example"},
+        follow_redirects=False,
+    )
     assert response.status_code == 403
     assert _stored(engine) == []
 

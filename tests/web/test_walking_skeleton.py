@@ -12,14 +12,24 @@ from tests.factories import csrf_token, login, reference_from, soup
 def test_citizen_comment_to_published_result(client, engine):
     login(client, engine, Role.admin)
     token = csrf_token(client, "/de/staff/consultations/new")
-    created = client.post("/de/staff/consultations/new", data={
-        "csrf_token": token, "title:de": "Soll der Marktplatz neu gestaltet werden?",
-        "summary:de": "Mehr Bäume, weniger Parkplätze.", "body_md:de": "Drei **Entwürfe**.",
-        "title:en": "Should the market square be redesigned?",
-        "poll_question:de": "Sind Sie dafür?", "poll_kind": "yesnoundecided",
-        "code": "4711", "is_published": "on", "opens_at": "2020-01-01T08:00",
-        "closes_at": "2099-12-31T18:00", "retention_days": "180",
-    }, follow_redirects=False)
+    created = client.post(
+        "/de/staff/consultations/new",
+        data={
+            "csrf_token": token,
+            "title:de": "Soll der Marktplatz neu gestaltet werden?",
+            "summary:de": "Mehr Bäume, weniger Parkplätze.",
+            "body_md:de": "Drei **Entwürfe**.",
+            "title:en": "Should the market square be redesigned?",
+            "poll_question:de": "Sind Sie dafür?",
+            "poll_kind": "yesnoundecided",
+            "code": "4711",
+            "is_published": "on",
+            "opens_at": "2020-01-01T08:00",
+            "closes_at": "2099-12-31T18:00",
+            "retention_days": "180",
+        },
+        follow_redirects=False,
+    )
     assert created.status_code == 303, created.text
     slug = "soll-der-marktplatz-neu-gestaltet-werden"
 
@@ -31,13 +41,23 @@ def test_citizen_comment_to_published_result(client, engine):
     assert html.find("h1").get_text(strip=True) == "Soll der Marktplatz neu gestaltet werden?"
     assert "4711" in html.find(class_="other-ways").get_text()
     assert "set-cookie" not in page.headers
-    options = {label.get_text(strip=True): label["for"].removeprefix("option-")
-               for label in html.select("fieldset.poll label")}
+    options = {
+        label.get_text(strip=True): label["for"].removeprefix("option-")
+        for label in html.select("fieldset.poll label")
+    }
     assert list(options) == ["Ja", "Nein", "Unentschieden"]
     token = html.find("input", attrs={"name": "csrf_token"})["value"]
-    sent = client.post(f"/de/c/{slug}/contribute", data={
-        "csrf_token": token, "_soft_csrf": "1", "body": "Bitte mehr Bänke <b>und</b> Schatten.",
-        "pseudonym": "Heike", "poll_option": options["Ja"]}, follow_redirects=False)
+    sent = client.post(
+        f"/de/c/{slug}/contribute",
+        data={
+            "csrf_token": token,
+            "_soft_csrf": "1",
+            "body": "Bitte mehr Bänke <b>und</b> Schatten.",
+            "pseudonym": "Heike",
+            "poll_option": options["Ja"],
+        },
+        follow_redirects=False,
+    )
     assert sent.status_code == 303
     reference = reference_from(sent.headers["location"])
     receipt = client.get(sent.headers["location"])
@@ -54,9 +74,11 @@ def test_citizen_comment_to_published_result(client, engine):
     item = queue.select_one("li.queue-item")
     assert "Bitte mehr Bänke" in item.get_text()
     approve_form = item.find("form")
-    approved = client.post(approve_form["action"], data={
-        "csrf_token": approve_form.find("input", attrs={"name": "csrf_token"})["value"]},
-        follow_redirects=False)
+    approved = client.post(
+        approve_form["action"],
+        data={"csrf_token": approve_form.find("input", attrs={"name": "csrf_token"})["value"]},
+        follow_redirects=False,
+    )
     assert approved.status_code == 303
 
     public = client.get(f"/de/c/{slug}").text
@@ -66,14 +88,18 @@ def test_citizen_comment_to_published_result(client, engine):
     # Results published: poll counts and downloads.
     home = soup(client.get("/de/staff/").text)
     publish = home.find("form", action=lambda a: a and a.endswith("/publish-results"))
-    published = client.post(publish["action"], data={
-        "csrf_token": publish.find("input", attrs={"name": "csrf_token"})["value"]},
-        follow_redirects=False)
+    published = client.post(
+        publish["action"],
+        data={"csrf_token": publish.find("input", attrs={"name": "csrf_token"})["value"]},
+        follow_redirects=False,
+    )
     assert published.status_code == 303
     client.cookies.clear()
     results = soup(client.get(f"/de/c/{slug}/results").text)
-    rows = {r.th.get_text(strip=True): r.td.get_text(strip=True)
-            for r in results.select("table.data tbody tr")}
+    rows = {
+        r.th.get_text(strip=True): r.td.get_text(strip=True)
+        for r in results.select("table.data tbody tr")
+    }
     assert rows["Ja"] == "1" and rows["Nein"] == "0"
 
     csv_text = client.get(f"/de/c/{slug}/results.csv").text.lstrip("\ufeff")
