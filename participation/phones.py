@@ -1,0 +1,28 @@
+"""Phone numbers: parsed with `phonenumbers` (libphonenumber), matched by keyed hash only."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+from participation.crypto import keyed_hash
+
+
+def normalise_number(raw: str, region: str = "DE") -> str | None:
+    """E.164 ("+4915112345678") or None when it is not a possible number."""
+    try:
+        parsed = phonenumbers.parse((raw or "").strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_key(secret_key: str, e164: str) -> str:
+    """The only form in which a sender's number is stored (votes, STATUS, LÖSCHEN, limits)."""
+    return keyed_hash(secret_key, e164, purpose="phone")
+
+
+def masked(e164: str) -> str:
+    """What staff see of an SMS sender: the last three digits."""
+    return "•••" + e164[-3:] if e164 else ""
