@@ -44,7 +44,7 @@ format: $(STAMP) ## format the code
 
 translations-extract: $(STAMP) ## refresh locales/messages.pot and update every catalog
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -k lazy_gettext -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header --ignore-pot-creation-date
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-pot-creation-date
 
 translations-check: $(STAMP) ## the catalogs match the code, compile, and are complete
 	$(BIN)/python -m participation.i18n.check
