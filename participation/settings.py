@@ -65,6 +65,11 @@ class Settings:
     council_email: str = "beteiligung@musterstadt.example"
     front_desk_hours: str = "Mo–Fr 8–18 Uhr"
     phone_hours: str = "mon-fri 08:00-18:00"
+    #: Named in the Datenschutzerklärung (DSGVO Art. 13(1)(b)).
+    data_protection_officer: str = (
+        "Datenschutzbeauftragte der Gemeinde Musterstadt, Marktplatz 1, 31134 Musterstadt, "
+        "datenschutz@musterstadt.example"
+    )
     timezone: str = "Europe/Berlin"
     default_region: str = "DE"
 
@@ -128,6 +133,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         council_email=env.get("COUNCIL_EMAIL", Settings.council_email),
         front_desk_hours=env.get("FRONT_DESK_HOURS", Settings.front_desk_hours),
         phone_hours=env.get("PHONE_HOURS", Settings.phone_hours),
+        data_protection_officer=env.get(
+            "DATA_PROTECTION_OFFICER", Settings.data_protection_officer
+        ),
         timezone=env.get("TIMEZONE", Settings.timezone),
         default_region=env.get("DEFAULT_REGION", Settings.default_region),
         smtp_host=env.get("SMTP_HOST", ""),
