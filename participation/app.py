@@ -12,11 +12,14 @@ from starlette.routing import Mount, Route
 
 from participation import tables  # noqa: F401 - every table known before first use
 from participation.accounts.routes import routes as account_routes
+from participation.accounts.security_routes import routes as account_security_routes
+from participation.api.routes import routes as api_routes
 from participation.consultations.public_routes import routes as consultation_routes
 from participation.consultations.staff_routes import routes as consultation_staff_routes
 from participation.contributions.routes import routes as contribution_routes
 from participation.db import make_engine
 from participation.moderation.routes import routes as moderation_routes
+from participation.privacy_routes import routes as privacy_routes
 from participation.results.routes import routes as result_routes
 from participation.settings import LANGUAGES, Settings, load_settings
 from participation.web.errors import EXCEPTION_HANDLERS
@@ -49,6 +52,8 @@ localized_routes = [
     *account_routes,
     *consultation_staff_routes,
     *moderation_routes,
+    *account_security_routes,
+    *privacy_routes,
 ]
 
 
@@ -61,6 +66,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
+            Mount("/api/v1", routes=api_routes),
             Route("/static/{path:path}", serve_static),
             Mount("/{lang:lang}", routes=localized_routes),
         ],

@@ -22,7 +22,8 @@ class StaffUser(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     role: Role = Field(default=Role.moderator)
     password_hash: str = Field(max_length=255)
-    totp_secret: str | None = Field(default=None, max_length=64)
+    #: The TOTP secret, encrypted (accounts/totp.py); None while the second factor is off.
+    totp_secret: str | None = Field(default=None, max_length=255)
     #: Raised by "log out everywhere": sessions carry the version they were issued with.
     session_version: int = Field(default=1)
     failed_logins: int = Field(default=0)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from participation.accounts import service
+from participation.accounts import service, throttle
+from participation.accounts.passwords import verify_password
+from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
 from participation.web.csrf import start_session_binding
 from participation.web.forms import field, in_transaction
@@ -35,9 +39,18 @@ async def login(request: Request) -> Response:
     password = field(form, "password", 1024)
     next_url = field(form, "next", 500)
 
-    def check(session: Session) -> tuple[int, int] | None:
+    settings = request.app.state.settings
+    address = throttle.address_key(settings.secret_key, client_address(request))
+
+    def check(session: Session) -> tuple[int, int, bool] | None:
+        if throttle.is_locked(session, address):
+            verify_password(None, password)  # the same time as a real attempt
+            return None
         user = service.authenticate(session, email, password)
-        return (user.id, user.session_version) if user else None  # type: ignore[return-value]
+        if user is None:
+            throttle.record_failure(session, address)
+            return None
+        return user.id, user.session_version, bool(user.totp_secret)  # type: ignore[return-value]
 
     found = await in_transaction(request, check, write=True)
     if found is None:
@@ -54,14 +67,45 @@ async def login(request: Request) -> Response:
             },
             status_code=401,
         )
-    # A new session on login: whatever was in the old cookie is dropped (fixation).
-    request.session.clear()
-    request.session.update({"staff_id": found[0], "sv": found[1]})
-    start_session_binding(request.session)
-    return RedirectResponse(_safe_next(next_url, url(request, "staff_home")), status_code=303)
+    staff_id, version, second_factor = found
+    target = _safe_next(next_url, url(request, "staff_home"))
+    if second_factor:
+        # Password right; the session becomes a staff session only after the code.
+        request.session.clear()
+        request.session.update(
+            {
+                "pending_staff": staff_id,
+                "pending_sv": version,
+                "pending_at": int(utcnow().timestamp()),
+                "pending_next": target,
+            }
+        )
+        start_session_binding(request.session)
+        return RedirectResponse(url(request, "login_totp"), status_code=303)
+    begin_staff_session(request.session, staff_id, version)
+    return RedirectResponse(target, status_code=303)
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def begin_staff_session(store: dict, staff_id: int, version: int) -> None:
+    """A new session on login: whatever was in the old cookie is dropped (fixation), a new
+    session id and CSRF binding are made, and the account's session_version is bound in,
+    so logging out (which raises it) makes this cookie and every copy of it worthless."""
+    store.clear()
+    store.update({"staff_id": staff_id, "sv": version, "sid": secrets.token_urlsafe(16)})
+    start_session_binding(store)
 
 
 async def logout(request: Request) -> Response:
+    staff_id = request.session.get("staff_id")
+    version = request.session.get("sv")
+    if isinstance(staff_id, int):
+        await in_transaction(
+            request, lambda s: service.end_sessions(s, staff_id, version), write=True
+        )
     request.session.clear()
     return RedirectResponse(url(request, "home"), status_code=303)
 

@@ -64,3 +64,31 @@ def authenticate(session: Session, email: str, password: str) -> StaffUser | Non
     user.locked_until = None
     session.add(user)
     return user
+
+
+def record_failed_second_factor(session: Session, user: StaffUser) -> None:
+    """A wrong one-time code counts like a wrong password towards the account lock-out."""
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILURES:
+        user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
+        user.failed_logins = 0
+    session.add(user)
+
+
+def is_locked(user: StaffUser) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def end_sessions(session: Session, user_id: int, version: int | None = None) -> bool:
+    """Log out everywhere: every session cookie issued so far stops working.
+
+    Sessions are signed cookies that carry the account's session_version; raising it
+    makes all of them, including copies of the cookie, worthless. With ``version`` it
+    only acts for a session that is still current (a stale cookie changes nothing).
+    """
+    user = session.get(StaffUser, user_id)
+    if user is None or (version is not None and user.session_version != version):
+        return False
+    user.session_version += 1
+    session.add(user)
+    return True

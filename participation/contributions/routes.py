@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -21,6 +25,10 @@ from participation.settings import LANGUAGES
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
 from participation.web.templating import is_fragment_request, language_of, render, url
+
+log = logging.getLogger(__name__)
+#: The database is down, unreachable or the pool is exhausted: "please try again" errors.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def refusal_message(error: errors.ContributionRefused, limit: int) -> tuple[str, str]:
@@ -83,7 +91,20 @@ async def submit(request: Request) -> Response:
             return "refused", (refused, consultation_context(session, consultation, lang))
         return "stored", submitted.contribution.reference
 
-    outcome, payload = await in_transaction(request, store, write=True)
+    try:
+        outcome, payload = await in_transaction(request, store, write=True)
+    except UNAVAILABLE as error:
+        # The transaction was rolled back (or never began): nothing half-written. The
+        # person gets their text back in the form, never a page that loses it.
+        log.warning("comment not saved, database unavailable: %s", error)
+        return render(
+            request,
+            "contributions/retry.html",
+            {"slug": slug, "form": values},
+            status_code=503,
+            fragment="contributions/_retry_form.html",
+            headers={"Retry-After": "30"},
+        )
     if outcome == "missing":
         return error_response(request, 404)
     if outcome == "bot":

@@ -1,0 +1,201 @@
+"""Staff account security: the one-time-code step at login, enrolment, log out everywhere."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from participation.accounts import service, throttle, totp
+from participation.accounts.models import StaffUser
+from participation.accounts.permissions import ANY_STAFF, requires_role
+from participation.accounts.routes import begin_staff_session, client_address
+from participation.clock import utcnow
+from participation.i18n.catalogs import gettext as _
+from participation.moderation.service import audit
+from participation.web.forms import field, in_transaction
+from participation.web.templating import render, url
+
+#: Time between a right password and the code; after it the password is asked again.
+PENDING_SECONDS = 300
+
+
+def _pending(request: Request) -> tuple[int, int] | None:
+    store = request.session
+    staff_id, version, since = (
+        store.get("pending_staff"),
+        store.get("pending_sv"),
+        store.get("pending_at"),
+    )
+    if not isinstance(staff_id, int) or not isinstance(since, int):
+        return None
+    if utcnow().timestamp() - since > PENDING_SECONDS:
+        return None
+    return staff_id, version  # type: ignore[return-value]
+
+
+async def login_code_form(request: Request) -> Response:
+    if _pending(request) is None:
+        return RedirectResponse(url(request, "login"), status_code=303)
+    return render(request, "accounts/totp_verify.html", {"error": None})
+
+
+async def login_code(request: Request) -> Response:
+    pending = _pending(request)
+    if pending is None:
+        request.session.clear()
+        return RedirectResponse(url(request, "login"), status_code=303)
+    staff_id, version = pending
+    form = await request.form()
+    code = field(form, "code", 40)
+    settings = request.app.state.settings
+    address = throttle.address_key(settings.secret_key, client_address(request))
+
+    def check(session: Session) -> bool:
+        user = session.get(StaffUser, staff_id)
+        if user is None or not user.is_active or user.session_version != version:
+            return False
+        if service.is_locked(user) or throttle.is_locked(session, address):
+            return False
+        if totp.verify(session, settings.secret_key, user, code):
+            user.failed_logins = 0
+            session.add(user)
+            return True
+        service.record_failed_second_factor(session, user)
+        throttle.record_failure(session, address)
+        return False
+
+    if not await in_transaction(request, check, write=True):
+        return render(
+            request,
+            "accounts/totp_verify.html",
+            {
+                "error": _(
+                    "That code is not right or was already used. Please type the code "
+                    "your app shows now."
+                )
+            },
+            status_code=401,
+        )
+    target = request.session.get("pending_next") or url(request, "staff_home")
+    begin_staff_session(request.session, staff_id, version)
+    return RedirectResponse(target, status_code=303)
+
+
+def _security_context(request: Request, user: StaffUser) -> dict:
+    settings = request.app.state.settings
+    context: dict = {"enabled": bool(user.totp_secret), "error": None, "done": None}
+    if not user.totp_secret:
+        # The new secret waits in the (signed, HttpOnly) session until a code proves it.
+        secret = request.session.get("totp_setup")
+        if not isinstance(secret, str) or len(secret) != 32:
+            secret = totp.new_secret()
+            request.session["totp_setup"] = secret
+        uri = totp.provisioning_uri(secret, user.email, settings.council_name)
+        context.update(qr=totp.qr_data_uri(uri), secret=totp.grouped(secret))
+    return context
+
+
+@requires_role(*ANY_STAFF)
+async def security_page(request: Request) -> Response:
+    user: StaffUser = request.scope["staff"]
+    context = _security_context(request, user)
+    context["done"] = request.query_params.get("done")
+    return render(request, "accounts/totp_setup.html", context)
+
+
+@requires_role(*ANY_STAFF)
+async def enable_code(request: Request) -> Response:
+    user: StaffUser = request.scope["staff"]
+    settings = request.app.state.settings
+    form = await request.form()
+    code = field(form, "code", 40)
+    secret = request.session.get("totp_setup")
+
+    def save(session: Session) -> bool:
+        fresh = session.get(StaffUser, user.id)
+        if fresh is None or not isinstance(secret, str):
+            return False
+        if not totp.enable(session, settings.secret_key, fresh, secret, code):
+            return False
+        audit(
+            session,
+            "staff.totp_enabled",
+            staff_id=user.id,
+            object_type="staff_user",
+            object_id=user.id,
+        )
+        return True
+
+    if not await in_transaction(request, save, write=True):
+        context = _security_context(request, user)
+        context["error"] = _(
+            "That code is not right. Check that the app shows the code for this account "
+            "and type the six digits it shows now."
+        )
+        return render(request, "accounts/totp_setup.html", context, status_code=422)
+    request.session.pop("totp_setup", None)
+    return RedirectResponse(url(request, "account_security") + "?done=enabled", status_code=303)
+
+
+@requires_role(*ANY_STAFF)
+async def disable_code(request: Request) -> Response:
+    user: StaffUser = request.scope["staff"]
+    settings = request.app.state.settings
+    form = await request.form()
+    code = field(form, "code", 40)
+
+    def save(session: Session) -> bool:
+        fresh = session.get(StaffUser, user.id)
+        if fresh is None or not totp.verify(session, settings.secret_key, fresh, code):
+            return False
+        totp.disable(session, fresh)
+        audit(
+            session,
+            "staff.totp_disabled",
+            staff_id=user.id,
+            object_type="staff_user",
+            object_id=user.id,
+        )
+        return True
+
+    if not await in_transaction(request, save, write=True):
+        context = _security_context(request, user)
+        context["error"] = _("That code is not right. The second factor stays on.")
+        return render(request, "accounts/totp_setup.html", context, status_code=422)
+    return RedirectResponse(url(request, "account_security") + "?done=disabled", status_code=303)
+
+
+@requires_role(*ANY_STAFF)
+async def logout_everywhere(request: Request) -> Response:
+    user: StaffUser = request.scope["staff"]
+
+    def end(session: Session) -> None:
+        service.end_sessions(session, user.id)  # type: ignore[arg-type]
+        audit(
+            session,
+            "staff.logout_everywhere",
+            staff_id=user.id,
+            object_type="staff_user",
+            object_id=user.id,
+        )
+
+    await in_transaction(request, end, write=True)
+    request.session.clear()
+    return RedirectResponse(url(request, "login"), status_code=303)
+
+
+routes = [
+    Route("/staff/login/code", login_code_form, methods=["GET"], name="login_totp"),
+    Route("/staff/login/code", login_code, methods=["POST"], name="login_totp_post"),
+    Route("/staff/account/security", security_page, methods=["GET"], name="account_security"),
+    Route("/staff/account/totp/enable", enable_code, methods=["POST"], name="totp_enable"),
+    Route("/staff/account/totp/disable", disable_code, methods=["POST"], name="totp_disable"),
+    Route(
+        "/staff/account/logout-everywhere",
+        logout_everywhere,
+        methods=["POST"],
+        name="logout_everywhere",
+    ),
+]

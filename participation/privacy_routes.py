@@ -1,0 +1,124 @@
+"""The data-subject request page for admins: find, export (Art. 15), erase (Art. 17).
+
+Phone numbers and e-mail addresses travel in POST bodies only, never in URLs, so they
+do not end up in access logs or browser histories.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from participation import privacy
+from participation.accounts.permissions import ADMINS, requires_role
+from participation.contributions.reference import parse_reference
+from participation.i18n.catalogs import gettext as _
+from participation.moderation.service import audit
+from participation.web.forms import field, in_transaction
+from participation.web.templating import render
+
+
+def _identifiers(form) -> dict[str, str]:  # noqa: ANN001
+    return {
+        "reference": field(form, "reference", 40).strip(),
+        "phone": field(form, "phone", 40).strip(),
+        "email": field(form, "email", 254).strip(),
+    }
+
+
+def _problem(request: Request, values: dict[str, str]) -> str | None:
+    settings = request.app.state.settings
+    if not any(values.values()):
+        return _("Please enter a reference number, a phone number or an e-mail address.")
+    if values["phone"] and privacy.resolve_phone(settings, values["phone"]) is None:
+        return _("That is not a phone number we can read. Please type it with the area code.")
+    if values["reference"] and parse_reference(values["reference"]) is None:
+        return _("That is not a valid reference number (8 digits, e.g. 4711-2093).")
+    return None
+
+
+def _kinds(values: dict[str, str]) -> list[str]:
+    return sorted(name for name, value in values.items() if value)
+
+
+@requires_role(*ADMINS)
+async def request_form(request: Request) -> Response:
+    return render(request, "privacy/requests.html", {"values": {}, "found": None, "error": None})
+
+
+@requires_role(*ADMINS)
+async def find(request: Request) -> Response:
+    values = _identifiers(await request.form())
+    error = _problem(request, values)
+    if error:
+        context = {"values": values, "found": None, "error": error}
+        return render(request, "privacy/requests.html", context, status_code=422)
+    settings = request.app.state.settings
+    staff_id = request.scope["staff"].id
+
+    def load(session: Session) -> dict:
+        found = privacy.find_subject_data(session, settings, **values)
+        # Looking at a person's data is itself recorded: which kinds of key, not the keys.
+        audit(session, "privacy.search", staff_id=staff_id, by=_kinds(values))
+        return found
+
+    found = await in_transaction(request, load, write=True)
+    return render(
+        request, "privacy/requests.html", {"values": values, "found": found, "error": None}
+    )
+
+
+@requires_role(*ADMINS)
+async def export(request: Request) -> Response:
+    values = _identifiers(await request.form())
+    error = _problem(request, values)
+    if error:
+        context = {"values": values, "found": None, "error": error}
+        return render(request, "privacy/requests.html", context, status_code=422)
+    settings = request.app.state.settings
+    staff_id = request.scope["staff"].id
+
+    def load(session: Session) -> str:
+        found = privacy.find_subject_data(session, settings, **values)
+        audit(session, "privacy.export", staff_id=staff_id, by=_kinds(values))
+        return privacy.export_json(found, settings)
+
+    document = await in_transaction(request, load, write=True)
+    return Response(
+        document,
+        media_type="application/json; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="auskunft-art15.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@requires_role(*ADMINS)
+async def erase(request: Request) -> Response:
+    form = await request.form()
+    values = _identifiers(form)
+    error = _problem(request, values)
+    if not error and form.get("confirm") != "yes":
+        error = _("Please tick the box to confirm that everything found should be erased.")
+    if error:
+        context = {"values": values, "found": None, "error": error}
+        return render(request, "privacy/requests.html", context, status_code=422)
+    settings = request.app.state.settings
+    staff_id = request.scope["staff"].id
+    counts = await in_transaction(
+        request,
+        lambda s: privacy.erase_subject(s, settings, staff_id=staff_id, **values),
+        write=True,
+    )
+    return render(request, "privacy/erased.html", {"counts": counts})
+
+
+routes = [
+    Route("/staff/privacy", request_form, methods=["GET"], name="privacy_requests"),
+    Route("/staff/privacy", find, methods=["POST"], name="privacy_find"),
+    Route("/staff/privacy/export", export, methods=["POST"], name="privacy_export"),
+    Route("/staff/privacy/erase", erase, methods=["POST"], name="privacy_erase"),
+]

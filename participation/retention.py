@@ -1,0 +1,246 @@
+"""The deletion concept (DSGVO Art. 5(1)(c) and (e)): contact data is kept only while needed.
+
+``apply_retention`` runs in the worker (and from tests with a moved clock). What it does,
+and why, is listed in README.md ("Operations"):
+
+- When a consultation's retention period runs out (``retention_days`` after it closed),
+  every link from its contributions and votes to a phone number goes (the keyed hash),
+  voice recordings and the text before a moderator's redaction are deleted, and rows in
+  other tables that hold contact data for that consultation (result-notification
+  numbers, call-back numbers, e-mail addresses) are deleted. The published texts and the
+  vote counts stay: they are the consultation's result.
+- A voice recording is deleted as soon as it has been transcribed and the transcript
+  was published: from then on the text is the contribution.
+- Unassigned contributions (texts nobody could place) lose their contact data after
+  ``UNASSIGNED_RETENTION_DAYS``.
+- Outbound messages lose their recipient after ``OUTBOX_KEEP_DAYS`` once final.
+- Login-throttle rows (keyed hashes of client addresses) are deleted once expired.
+
+Every run that changed something writes to the audit trail: what, how many, never whom.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Column, String, Table, cast, delete, literal, or_, select, update
+from sqlmodel import Session, col
+
+from participation import tables
+from participation.clock import utcnow
+from participation.consultations.models import Consultation
+from participation.contributions.models import Contribution, PollVote, Status
+from participation.moderation.service import audit
+from participation.outbox.models import OutboundMessage, OutboundStatus
+from participation.privacy import EMAIL_COLUMNS, PHONE_KEY_COLUMNS
+from participation.settings import Settings
+
+UNASSIGNED_RETENTION_DAYS = 180
+#: Long enough to answer "did my SMS arrive?" and to read delivery receipts.
+OUTBOX_KEEP_DAYS = 30
+FINAL_OUTBOUND = (
+    OutboundStatus.sent,
+    OutboundStatus.delivered,
+    OutboundStatus.undelivered,
+    OutboundStatus.failed,
+)
+#: Tables whose own handling is below, and staff accounts (not a resident's contact data).
+_HANDLED = frozenset({"contribution", "poll_vote", "outbound_message", "audit_event", "staff_user"})
+#: The first of these a table has tells how old a row is.
+_AGE_COLUMNS = ("created_at", "started_at", "at", "updated_at")
+
+
+def retention_ends(consultation: Consultation) -> datetime | None:
+    """When the consultation's contact data must be gone; None while it has no end."""
+    end = consultation.closes_at or consultation.results_published_at
+    if end is None:
+        return None
+    return end + timedelta(days=consultation.retention_days)
+
+
+def _contact_tables() -> list[tuple[Table, list[Column]]]:
+    """Other tables holding contact data: phone keys, e-mail addresses, encrypted numbers.
+
+    Found through the metadata, so tables added by other modules are covered as soon as
+    they name their columns like the rest of the schema.
+    """
+    found = []
+    for table in tables.metadata.sorted_tables:
+        if table.name in _HANDLED:
+            continue
+        contact = [
+            c
+            for c in table.columns
+            if c.name in PHONE_KEY_COLUMNS
+            or c.name in EMAIL_COLUMNS
+            or c.name.endswith("_encrypted")
+        ]
+        if contact:
+            found.append((table, contact))
+    return found
+
+
+def _forget(
+    session: Session, table: Table, contact: list[Column], where: Any, counts: dict[str, int]
+) -> None:
+    """Blanks the contact columns where the row means something without them (a call in
+    the service report); deletes the row where it does not (a required number)."""
+    if all(c.nullable for c in contact):
+        _count(
+            counts,
+            table.name,
+            session.execute(
+                update(table)
+                .where(where, or_(*(c.is_not(None) for c in contact)))
+                .values({c.name: None for c in contact})
+            ),
+        )
+    else:
+        _count(counts, table.name, session.execute(delete(table).where(where)))
+
+
+def _count(counts: dict[str, int], name: str, result: Any) -> None:
+    if result.rowcount and result.rowcount > 0:
+        counts[name] = counts.get(name, 0) + result.rowcount
+
+
+def _strip_contributions(session: Session, where: Any, counts: dict[str, int]) -> None:
+    table = Contribution.__table__  # type: ignore[attr-defined]
+    for column, name in (
+        (table.c.author_key, "phone_links"),
+        (table.c.recording_url, "recordings"),
+        (table.c.body_original, "texts_before_redaction"),
+    ):
+        _count(
+            counts,
+            name,
+            session.execute(
+                update(table).where(where, column.is_not(None)).values({column.name: None})
+            ),
+        )
+
+
+def _expire_consultation(session: Session, consultation: Consultation) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    contributions = Contribution.__table__  # type: ignore[attr-defined]
+    _strip_contributions(session, contributions.c.consultation_id == consultation.id, counts)
+    votes = PollVote.__table__  # type: ignore[attr-defined]
+    # The vote stays (it is part of the result); the phone key that made it one per
+    # number is replaced by a meaningless unique value. "ref:" keys are not contact data.
+    _count(
+        counts,
+        "vote_phone_links",
+        session.execute(
+            update(votes)
+            .where(
+                votes.c.consultation_id == consultation.id,
+                ~votes.c.voter_key.startswith("ref:"),
+                ~votes.c.voter_key.startswith("anon:"),
+            )
+            .values(voter_key=literal("anon:") + cast(votes.c.id, String))
+        ),
+    )
+    for table, contact in _contact_tables():
+        if "consultation_id" in table.columns:
+            _forget(session, table, contact, table.c.consultation_id == consultation.id, counts)
+    return counts
+
+
+def apply_retention(
+    session: Session, settings: Settings, now: datetime | None = None
+) -> dict[str, int]:
+    """One pass of the deletion concept; returns what it removed, summed over everything."""
+    now = now or utcnow()
+    totals: dict[str, int] = {}
+
+    def record(action: str, object_type: str, object_id: object, counts: dict[str, int]) -> None:
+        if not counts:
+            return
+        audit(
+            session,
+            action,
+            staff_id=None,
+            object_type=object_type,
+            object_id=object_id,
+            counts=dict(sorted(counts.items())),
+        )
+        for name, count in counts.items():
+            totals[name] = totals.get(name, 0) + count
+
+    for consultation in session.execute(
+        select(Consultation).where(
+            or_(
+                col(Consultation.closes_at).is_not(None),
+                col(Consultation.results_published_at).is_not(None),
+            )
+        )
+    ).scalars():
+        ends = retention_ends(consultation)
+        if ends is not None and ends <= now:
+            record(
+                "retention.expired",
+                "consultation",
+                consultation.id,
+                _expire_consultation(session, consultation),
+            )
+
+    contributions = Contribution.__table__  # type: ignore[attr-defined]
+    transcribed: dict[str, int] = {}
+    _count(
+        transcribed,
+        "recordings",
+        session.execute(
+            update(contributions)
+            .where(
+                contributions.c.recording_url.is_not(None),
+                contributions.c.status == Status.published,
+                contributions.c.body != "",
+            )
+            .values(recording_url=None)
+        ),
+    )
+    record("retention.recordings_transcribed", "contribution", "", transcribed)
+
+    unassigned: dict[str, int] = {}
+    _strip_contributions(
+        session,
+        (contributions.c.consultation_id.is_(None))
+        & (contributions.c.created_at <= now - timedelta(days=UNASSIGNED_RETENTION_DAYS)),
+        unassigned,
+    )
+    # Contact data tied to no consultation (a call that never chose one, a call-back
+    # request about the council in general) runs out after the same fixed period.
+    cutoff = now - timedelta(days=UNASSIGNED_RETENTION_DAYS)
+    for table, contact in _contact_tables():
+        age = next((table.c[name] for name in _AGE_COLUMNS if name in table.columns), None)
+        if age is None:
+            continue
+        where = age <= cutoff
+        if "consultation_id" in table.columns:
+            where = where & table.c.consultation_id.is_(None)
+        _forget(session, table, contact, where, unassigned)
+    record("retention.unassigned", "contribution", "", unassigned)
+
+    outbox: dict[str, int] = {}
+    messages = OutboundMessage.__table__  # type: ignore[attr-defined]
+    _count(
+        outbox,
+        "outbound_messages",
+        session.execute(
+            delete(messages).where(
+                messages.c.status.in_(FINAL_OUTBOUND),
+                messages.c.updated_at <= now - timedelta(days=OUTBOX_KEEP_DAYS),
+            )
+        ),
+    )
+    record("retention.outbox", "outbound_message", "", outbox)
+
+    try:
+        from participation.accounts.throttle import purge_expired
+    except ImportError:  # pragma: no cover - throttling is part of the accounts module
+        purge_expired = None
+    if purge_expired is not None:
+        purge_expired(session, now)
+    session.flush()
+    return totals
