@@ -11,6 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 
 from participation import tables  # noqa: F401 - every table known before first use
+from participation.accounts.admin_routes import routes as account_admin_routes
 from participation.accounts.routes import routes as account_routes
 from participation.accounts.security_routes import routes as account_security_routes
 from participation.api.routes import routes as api_routes
@@ -50,6 +51,7 @@ localized_routes = [
     *contribution_routes,
     *result_routes,
     *account_routes,
+    *account_admin_routes,
     *consultation_staff_routes,
     *moderation_routes,
     *account_security_routes,

@@ -9,5 +9,6 @@ from participation.consultations import models as _consultations  # noqa: F401
 from participation.contributions import models as _contributions  # noqa: F401
 from participation.moderation import models as _moderation  # noqa: F401
 from participation.outbox import models as _outbox  # noqa: F401
+from participation.results import models as _results  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from participation.consultations import service
 from participation.consultations.models import Consultation, Phase
-from participation.contributions.models import Contribution, Status
+from participation.contributions.models import Contribution
 from participation.web.errors import error_response
 from participation.web.forms import in_transaction, int_or_none
 from participation.web.templating import language_of, render
@@ -20,17 +20,10 @@ PAGE_SIZE = 20
 def published_page(
     session: Session, consultation_id: int, before: int | None
 ) -> tuple[list[Contribution], int | None]:
-    """Newest first, keyset pagination."""
-    query = select(Contribution).where(
-        Contribution.consultation_id == consultation_id,
-        Contribution.status == Status.published,
-    )
-    if before:
-        query = query.where(col(Contribution.id) < before)
-    rows = list(session.exec(query.order_by(col(Contribution.id).desc()).limit(PAGE_SIZE + 1)))
-    more = rows[PAGE_SIZE].id if len(rows) > PAGE_SIZE else None
-    rows = rows[:PAGE_SIZE]
-    return rows, (rows[-1].id if more else None)
+    """Newest first, keyset pagination; removed-after-publication ones in their place."""
+    from participation.moderation.queue import public_page
+
+    return public_page(session, consultation_id, before, PAGE_SIZE)
 
 
 def consultation_context(

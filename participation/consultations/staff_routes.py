@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_timedelta
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,8 +15,11 @@ from participation.accounts.permissions import ANY_STAFF, EDITORS, MODERATORS, r
 from participation.clock import utcnow
 from participation.consultations import service
 from participation.consultations.models import Consultation
+from participation.i18n.catalogs import babel_locale, current_language
 from participation.i18n.catalogs import gettext as _
-from participation.moderation.service import audit, status_counts
+from participation.moderation.queue import Waiting, waiting_overview
+from participation.moderation.service import audit
+from participation.results import service as results
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
 from participation.web.templating import render, url
@@ -28,19 +32,35 @@ POLL_KINDS = ("none", "yesno", "yesnoundecided", "choices")
 
 @requires_role(*ANY_STAFF)
 async def staff_home(request: Request) -> Response:
+    """What waits, per consultation, and since when: a fixed number of statements."""
+
     def load(session: Session) -> dict:
-        rows = []
         consultations = service.all_consultations(session)
         texts = service.texts_for(session, [c.id for c in consultations])  # type: ignore[misc]
-        for c in consultations:
-            rows.append(
-                (
-                    c,
-                    service.pick_text(texts.get(c.id, []), "de"),  # type: ignore[arg-type]
-                    status_counts(session, c.id),
-                )
+        overview = waiting_overview(session)
+        rows = [
+            (
+                c,
+                service.pick_text(texts.get(c.id, []), "de"),  # type: ignore[arg-type]
+                overview.get(c.id) or Waiting(c.id),
             )
-        return {"rows": rows, "totals": status_counts(session)}
+            for c in consultations
+        ]
+        totals = Waiting(None)
+        for line in overview.values():
+            totals.pending += line.pending
+            totals.published += line.published
+            totals.rejected += line.rejected
+            totals.flagged += line.flagged
+        now = utcnow()
+        return {
+            "rows": rows,
+            "totals": totals,
+            "unassigned": overview.get(None) or Waiting(None),
+            "since": lambda moment: format_timedelta(
+                now - moment, locale=babel_locale(current_language.get())
+            ),
+        }
 
     return render(request, "staff/home.html", await in_transaction(request, load))
 
@@ -281,6 +301,7 @@ async def update(request: Request) -> Response:
 async def publish_results(request: Request) -> Response:
     consultation_id = request.path_params["id"]
     staff = request.scope["staff"]
+    settings = request.app.state.settings
     form = await request.form()
     summary = field(form, "results_summary", 20_000)
 
@@ -288,19 +309,9 @@ async def publish_results(request: Request) -> Response:
         consultation = session.get(Consultation, consultation_id)
         if consultation is None:
             return None
-        if consultation.closes_at is None or consultation.closes_at > utcnow():
-            consultation.closes_at = utcnow()
-        consultation.results_published_at = utcnow()
-        session.add(consultation)
         if summary.strip():
             service.save_text(session, consultation, "de", results_summary=summary.strip())
-        audit(
-            session,
-            "results.publish",
-            staff_id=staff.id,
-            object_type="consultation",
-            object_id=consultation.id,
-        )
+        results.publish_results(session, consultation, staff.id, settings)
         return consultation
 
     consultation = await in_transaction(request, publish, write=True)

@@ -1,123 +1,272 @@
-"""The moderation queue: one list for every channel; approve or reject in place."""
+"""The moderation queue: one list for every channel; decisions in place (htmx) or by
+plain POST and redirect (no JavaScript)."""
 
 from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from participation.accounts.models import Role
 from participation.accounts.permissions import MODERATORS, requires_role
 from participation.consultations import service as consultations
-from participation.contributions.models import Contribution, Status
+from participation.consultations.models import Consultation
+from participation.contributions.models import Contribution
 from participation.i18n.catalogs import gettext as _
 from participation.moderation import service
+from participation.moderation.frontdesk import routes as frontdesk_routes
+from participation.moderation.labels import problem_text, reason_labels, report_labels
 from participation.moderation.models import RejectionReason
+from participation.moderation.public_routes import routes as public_routes
+from participation.moderation.queue import (
+    QueueFilter,
+    QueuePage,
+    attach_details,
+    belongs,
+    counts,
+    page,
+)
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
 from participation.web.templating import is_fragment_request, render, url
 
-
-def reason_labels() -> dict[str, str]:
-    return {
-        RejectionReason.insult.value: _("Insult or abuse"),
-        RejectionReason.personal_data.value: _("Personal data of others"),
-        RejectionReason.off_topic.value: _("Not about this consultation"),
-        RejectionReason.duplicate.value: _("Duplicate"),
-        RejectionReason.advertising.value: _("Advertising"),
-        RejectionReason.other.value: _("Other reason"),
-    }
+__all__ = ["routes", "reason_labels"]
+ACTIONS = ("approve", "reject", "keep", "redact", "assign")
 
 
-def _queue_context(session: Session, request: Request) -> dict:
-    status_value = request.query_params.get("status", Status.pending.value)
-    status = Status(status_value) if status_value in Status.__members__ else Status.pending
-    consultation_id = int_or_none(request.query_params.get("consultation"))
-    before = int_or_none(request.query_params.get("before"))
-    items = service.queue(session, status=status, consultation_id=consultation_id, before_id=before)
-    all_consultations = consultations.all_consultations(session)
-    texts = consultations.texts_for(session, [c.id for c in all_consultations])  # type: ignore[misc]
+def _titles(session: Session) -> tuple[list[Consultation], dict[int, str]]:
+    """Every consultation with its German title: two statements."""
+    every = consultations.all_consultations(session)
+    texts = consultations.texts_for(session, [c.id for c in every])  # type: ignore[misc]
     titles = {}
-    for c in all_consultations:
+    for c in every:
         picked = consultations.pick_text(texts.get(c.id, []), "de")  # type: ignore[arg-type]
         titles[c.id] = picked.text.title if picked else c.slug
+    return every, titles  # type: ignore[return-value]
+
+
+def _queue_url(request: Request, f: QueueFilter, **extra: object) -> str:
+    values = f.params()
+    values.update({k: str(v) for k, v in extra.items() if v is not None})
+    return url(request, "moderation_queue") + "?" + urlencode(values)
+
+
+def _reason(value: str) -> RejectionReason:
+    return RejectionReason(value) if value in RejectionReason.__members__ else RejectionReason.other
+
+
+def message_for(params) -> str:  # noqa: ANN001
+    """The confirmation shown (and announced) after a decision."""
+    done = params.get("done", "")
+    if done == "error":
+        return problem_text(params.get("problem", ""))
+    ref = params.get("ref", "")
+    shown = f"{ref[:4]}-{ref[4:]}" if len(ref) == 8 and ref.isdigit() else ""
+    number = int_or_none(params.get("n")) or 0
+    skipped = int_or_none(params.get("skipped")) or 0
+    messages = {
+        "approve": lambda: _("Approved and published: %(ref)s", ref=shown),
+        "reject": lambda: _("Rejected: %(ref)s", ref=shown),
+        "keep": lambda: _("Reports checked, stays published: %(ref)s", ref=shown),
+        "redact": lambda: _("Text changed and recorded: %(ref)s", ref=shown),
+        "assign": lambda: _("Assigned to a consultation: %(ref)s", ref=shown),
+        "bulk_approve": lambda: _(
+            "%(n)s approved, %(skipped)s skipped.", n=number, skipped=skipped
+        ),
+        "bulk_reject": lambda: _("%(n)s rejected, %(skipped)s skipped.", n=number, skipped=skipped),
+    }
+    return messages[done]() if done in messages else ""
+
+
+def _common(session: Session, request: Request, f: QueueFilter) -> dict:
+    every, titles = _titles(session)
+    staff = request.scope.get("staff")
     return {
-        "items": items,
-        "status": status,
-        "consultation_id": consultation_id,
-        "counts": service.status_counts(session, consultation_id),
-        "consultations": all_consultations,
+        "filter": f,
+        "status": f.status,
+        "consultation_id": f.consultation_id,
+        "counts": counts(session, f),
+        "consultations": every,
         "titles": titles,
         "reasons": reason_labels(),
-        "next_before": items[-1].id if len(items) == service.QUEUE_PAGE else None,
+        "report_reasons": report_labels(),
+        "is_admin": staff is not None and staff.role is Role.admin,
+        "view_url": lambda **changes: _queue_url(request, QueueFilter(**{**f.__dict__, **changes})),
+        "back": _queue_url(request, f),
     }
+
+
+def queue_context(
+    session: Session, request: Request, f: QueueFilter, cursor: int | None, message: str = ""
+) -> dict:
+    result = page(session, f, cursor)
+    context = _common(session, request, f)
+    context.update(
+        page=result,
+        items=result.items,
+        next_url=_queue_url(request, f, after=result.next_cursor) if result.next_cursor else None,
+        message=message,
+    )
+    return context
 
 
 @requires_role(*MODERATORS)
 async def queue(request: Request) -> Response:
-    context = await in_transaction(request, lambda s: _queue_context(s, request))
+    f = QueueFilter.from_params(request.query_params)
+    cursor = int_or_none(request.query_params.get("after"))
+    message = message_for(request.query_params)
+    context = await in_transaction(request, lambda s: queue_context(s, request, f, cursor, message))
     return render(request, "moderation/queue.html", context)
 
 
-async def _decide(request: Request, action: str) -> Response:
+def _safe_back(request: Request, back: str) -> str:
+    # Only our own queue: a form field must never send the browser elsewhere.
+    ours = url(request, "moderation_queue")
+    return back if back.startswith(ours) and "\\" not in back else ours
+
+
+def _filter_of(back: str) -> QueueFilter:
+    return QueueFilter.from_params(dict(parse_qsl(urlsplit(back).query)))
+
+
+def _with(back: str, **params: object) -> str:
+    parts = urlsplit(back)
+    drop = {"after", "done", "ref", "n", "skipped", "problem"}
+    kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in drop]
+    kept += [(k, str(v)) for k, v in params.items() if v is not None]
+    return parts.path + "?" + urlencode(kept)
+
+
+def _decide(session: Session, contribution: Contribution, action: str, staff_id: int, form: dict):
+    if action == "approve":
+        service.approve(session, contribution, staff_id)
+    elif action == "reject":
+        service.reject(session, contribution, staff_id, _reason(form["reason"]), form["note"])
+    elif action == "keep":
+        service.keep(session, contribution, staff_id)
+    elif action == "assign":
+        target_id = int_or_none(form["consultation"])
+        target = session.get(Consultation, target_id) if target_id else None
+        if target is None:
+            raise service.ModerationError("no_consultation")
+        service.assign(session, contribution, staff_id, target)
+    elif action == "redact":
+        service.redact(session, contribution, staff_id, form["body"])
+        if form["then"] == "approve":
+            service.approve(session, contribution, staff_id)
+
+
+async def _act(request: Request, action: str) -> Response:
     contribution_id = request.path_params["id"]
     staff = request.scope["staff"]
-    form = await request.form()
-    reason_value = field(form, "reason", 40)
-    note = field(form, "note", 500)
-    back = field(form, "back", 500)
+    raw = await request.form()
+    form = {
+        "reason": field(raw, "reason", 40),
+        "note": field(raw, "note", 2000),
+        "body": field(raw, "body", 100_000),
+        "then": field(raw, "then", 20),
+        "consultation": field(raw, "consultation", 20),
+    }
+    back = _safe_back(request, field(raw, "back", 1000))
+    f = _filter_of(back)
+    fragment = is_fragment_request(request)
 
-    def decide(session: Session) -> tuple[Contribution | None, str | None]:
+    def run(session: Session) -> dict | None:
         contribution = session.get(Contribution, contribution_id)
         if contribution is None:
-            return None, None
+            return None
+        problem = None
         try:
-            if action == "approve":
-                service.approve(session, contribution, staff.id)
-            else:
-                reason = (
-                    RejectionReason(reason_value)
-                    if reason_value in RejectionReason.__members__
-                    else RejectionReason.other
-                )
-                service.reject(session, contribution, staff.id, reason, note)
-        except service.ModerationError as problem:
-            session.rollback()
-            return session.get(Contribution, contribution_id), str(problem)
-        return contribution, None
+            with session.begin_nested():
+                _decide(session, contribution, action, staff.id, form)
+        except service.ModerationError as refused:
+            # The savepoint rolled the half-made decision back; show the item as it was.
+            session.refresh(contribution)
+            problem = refused.code
+        result = {"item": contribution, "problem": problem}
+        if fragment:
+            session.flush()
+            result.update(_common(session, request, f))
+            single = QueuePage(items=[contribution], next_cursor=None)
+            attach_details(session, single)
+            result["page"] = single
+            result["still_here"] = problem is not None or belongs(contribution, f)
+            params = (
+                {"done": "error", "problem": problem}
+                if problem
+                else {"done": action, "ref": contribution.reference}
+            )
+            result["message"] = message_for(params)
+        return result
 
-    contribution, problem = await in_transaction(request, decide, write=True)
-    if contribution is None:
+    result = await in_transaction(request, run, write=True)
+    if result is None:
         return error_response(request, 404)
-    if is_fragment_request(request):
+    problem = result["problem"]
+    if fragment:
+        # In place: the item again while it still belongs here (a redaction, a refusal),
+        # a short line otherwise; the counts and the announcement go out of band.
         return render(
             request,
-            "moderation/_decided.html",
-            {"item": contribution, "problem": problem, "reasons": reason_labels()},
+            "moderation/queue.html",
+            result,
+            fragment="moderation/_update.html",
             status_code=422 if problem else 200,
         )
-    target = (
-        back
-        if back.startswith("/") and not back.startswith("//")
-        else url(request, "moderation_queue")
-    )
-    return RedirectResponse(target, status_code=303)
+    if problem:
+        return RedirectResponse(_with(back, done="error", problem=problem), status_code=303)
+    return RedirectResponse(_with(back, done=action, ref=result["item"].reference), status_code=303)
+
+
+def _endpoint(action: str):  # noqa: ANN202
+    async def endpoint(request: Request) -> Response:
+        return await _act(request, action)
+
+    endpoint.__name__ = f"moderation_{action}"
+    return requires_role(*MODERATORS)(endpoint)
 
 
 @requires_role(*MODERATORS)
-async def approve(request: Request) -> Response:
-    return await _decide(request, "approve")
+async def bulk(request: Request) -> Response:
+    staff = request.scope["staff"]
+    form = await request.form()
+    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()]
+    action = "approve" if field(form, "action", 20) == "approve" else "reject"
+    reason = _reason(field(form, "reason", 40))
+    note = field(form, "note", 2000)
+    back = _safe_back(request, field(form, "back", 1000))
+    f = _filter_of(back)
+    fragment = is_fragment_request(request)
 
+    def run(session: Session) -> dict:
+        done, skipped = service.bulk_decide(session, ids, action, staff.id, reason, note)
+        params = {"done": f"bulk_{action}", "n": str(len(done)), "skipped": str(len(skipped))}
+        if not fragment:
+            return params
+        session.flush()
+        return queue_context(session, request, f, None, message_for(params))
 
-@requires_role(*MODERATORS)
-async def reject(request: Request) -> Response:
-    return await _decide(request, "reject")
+    result = await in_transaction(request, run, write=True)
+    if fragment:
+        return render(request, "moderation/queue.html", result, fragment="moderation/_bulk_update.html")
+    return RedirectResponse(_with(back, **result), status_code=303)
 
 
 routes = [
     Route("/staff/moderation", queue, name="moderation_queue"),
-    Route(
-        "/staff/moderation/{id:int}/approve", approve, methods=["POST"], name="moderation_approve"
-    ),
-    Route("/staff/moderation/{id:int}/reject", reject, methods=["POST"], name="moderation_reject"),
+    Route("/staff/moderation/bulk", bulk, methods=["POST"], name="moderation_bulk"),
+    *[
+        Route(
+            f"/staff/moderation/{{id:int}}/{action}",
+            _endpoint(action),
+            methods=["POST"],
+            name=f"moderation_{action}",
+        )
+        for action in ACTIONS
+    ],
+    *frontdesk_routes,
+    *public_routes,
 ]

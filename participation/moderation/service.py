@@ -1,26 +1,42 @@
-"""Moderation decisions: each one changes a contribution and appends to the trail."""
+"""Moderation decisions: each one changes a contribution and appends to the trail.
+
+Every decision writes a ModerationDecision row (the public moderation log shows these,
+without staff names) and the changes that need more detail also an AuditEvent (who,
+what, when; for staff and the data-protection officer only).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
+from participation.consultations.models import Consultation
 from participation.contributions.models import Contribution, Status
+from participation.contributions.text import normalise_text
 from participation.moderation.models import (
     AuditEvent,
     Decision,
+    Flag,
     ModerationDecision,
     RejectionReason,
 )
 
 QUEUE_PAGE = 25
+#: Bulk decisions touch at most this many contributions per request.
+BULK_LIMIT = 100
+MAX_NOTE = 500
 
 
 class ModerationError(Exception):
-    pass
+    """A decision that cannot be taken; ``code`` is worded for staff by the routes."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
 
 
 def audit(
@@ -43,24 +59,51 @@ def audit(
     )
 
 
+def _record(
+    session: Session,
+    contribution: Contribution,
+    staff_id: int | None,
+    decision: Decision,
+    reason: str | None = None,
+    note: str | None = None,
+) -> None:
+    session.add(
+        ModerationDecision(
+            contribution_id=contribution.id,  # type: ignore[arg-type]
+            consultation_id=contribution.consultation_id,
+            staff_id=staff_id,
+            decision=decision,
+            reason=reason,
+            public_note=note,
+        )
+    )
+
+
+def resolve_flags(session: Session, contribution: Contribution, staff_id: int | None) -> int:
+    """Closes every open report on the contribution; returns how many there were."""
+    result = session.execute(
+        update(Flag)
+        .where(col(Flag.contribution_id) == contribution.id, col(Flag.resolved_at).is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=staff_id)
+    )
+    contribution.flag_count = 0
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
 def approve(session: Session, contribution: Contribution, staff_id: int | None) -> Contribution:
     if contribution.consultation_id is None:
-        raise ModerationError("assign the contribution to a consultation first")
+        raise ModerationError("unassigned", "assign the contribution to a consultation first")
     if not contribution.body.strip():
         # A voice comment is published only as its transcript, never as audio.
-        raise ModerationError("nothing to publish: type the transcript first")
+        raise ModerationError("no_text", "nothing to publish: type the transcript first")
+    if contribution.status is Status.published:
+        return contribution
     contribution.status = Status.published
     contribution.published_at = utcnow()
     contribution.rejection_reason = None
     contribution.rejection_note = None
     session.add(contribution)
-    session.add(
-        ModerationDecision(
-            contribution_id=contribution.id,
-            staff_id=staff_id,  # type: ignore[arg-type]
-            decision=Decision.approve,
-        )
-    )
+    _record(session, contribution, staff_id, Decision.approve)
     return contribution
 
 
@@ -71,49 +114,164 @@ def reject(
     reason: RejectionReason,
     note: str = "",
 ) -> Contribution:
+    """Rejects; a contribution that was public keeps its published_at, so the public page
+    can say "removed by moderation" where it used to stand instead of silently dropping it."""
     contribution.status = Status.rejected
-    contribution.published_at = None
     contribution.rejection_reason = reason.value
-    contribution.rejection_note = note.strip()[:500] or None
+    contribution.rejection_note = normalise_text(note)[:MAX_NOTE] or None
     session.add(contribution)
-    session.add(
-        ModerationDecision(
-            contribution_id=contribution.id,
-            staff_id=staff_id,  # type: ignore[arg-type]
-            decision=Decision.reject,
-            reason=reason.value,
-            public_note=contribution.rejection_note,
-        )
+    resolve_flags(session, contribution, staff_id)
+    _record(
+        session,
+        contribution,
+        staff_id,
+        Decision.reject,
+        reason=reason.value,
+        note=contribution.rejection_note,
     )
     return contribution
 
 
-def status_counts(session: Session, consultation_id: int | None = None) -> dict[str, int]:
-    query = select(Contribution.status, func.count()).group_by(Contribution.status)
-    if consultation_id is not None:
-        query = query.where(Contribution.consultation_id == consultation_id)
-    counts = {status.value: 0 for status in Status}
-    for status, count in session.exec(query).all():
-        counts[Status(status).value] = count
-    return counts
+def keep(session: Session, contribution: Contribution, staff_id: int | None) -> Contribution:
+    """The reports about a published contribution were unfounded: it stays published."""
+    if contribution.status is not Status.published:
+        raise ModerationError("not_published", "only a published contribution can be kept")
+    resolved = resolve_flags(session, contribution, staff_id)
+    session.add(contribution)
+    _record(session, contribution, staff_id, Decision.keep)
+    audit(
+        session,
+        "contribution.keep",
+        staff_id=staff_id,
+        object_type="contribution",
+        object_id=contribution.id,
+        reports=resolved,
+    )
+    return contribution
 
 
-def queue(
+def redact(
+    session: Session, contribution: Contribution, staff_id: int | None, new_body: str
+) -> bool:
+    """Replaces the text with an edited one (personal data blanked out).
+
+    The first redaction keeps the text as it arrived in body_original, which only admins
+    see and the retention deletes. The audit event records who and when and how much
+    changed, but not the removed text itself: the trail is kept longer than the original,
+    so copying the personal data into it would defeat the redaction.
+    Returns False when the text did not change.
+    """
+    text = normalise_text(new_body)
+    if text == contribution.body:
+        return False
+    if not text:
+        raise ModerationError("redact_empty", "reject the contribution instead of emptying it")
+    if contribution.body_original is None:
+        contribution.body_original = contribution.body
+    before = len(contribution.body)
+    contribution.body = text
+    session.add(contribution)
+    _record(session, contribution, staff_id, Decision.redact)
+    audit(
+        session,
+        "contribution.redact",
+        staff_id=staff_id,
+        object_type="contribution",
+        object_id=contribution.id,
+        reference=contribution.reference,
+        chars_before=before,
+        chars_after=len(text),
+    )
+    return True
+
+
+def assign(
     session: Session,
-    *,
-    status: Status = Status.pending,
-    consultation_id: int | None = None,
-    before_id: int | None = None,
-    limit: int = QUEUE_PAGE,
-) -> list[Contribution]:
-    """Keyset pagination, oldest waiting first for pending, newest first otherwise."""
-    query = select(Contribution).where(Contribution.status == status)
-    if consultation_id is not None:
-        query = query.where(Contribution.consultation_id == consultation_id)
-    if before_id is not None:
-        query = query.where(col(Contribution.id) < before_id)
-    query = query.order_by(col(Contribution.id).desc()).limit(limit)
-    return list(session.exec(query).all())
+    contribution: Contribution,
+    staff_id: int | None,
+    consultation: Consultation,
+) -> Contribution:
+    """Puts a contribution nobody could place (usually an SMS) into a consultation."""
+    if contribution.consultation_id == consultation.id:
+        return contribution
+    previous = contribution.consultation_id
+    contribution.consultation_id = consultation.id
+    session.add(contribution)
+    _record(session, contribution, staff_id, Decision.assign, note=consultation.code)
+    audit(
+        session,
+        "contribution.assign",
+        staff_id=staff_id,
+        object_type="contribution",
+        object_id=contribution.id,
+        consultation=consultation.id,
+        previous=previous,
+    )
+    return contribution
+
+
+def bulk_decide(
+    session: Session,
+    ids: Iterable[int],
+    action: str,
+    staff_id: int | None,
+    reason: RejectionReason = RejectionReason.other,
+    note: str = "",
+) -> tuple[list[Contribution], list[tuple[Contribution, str]]]:
+    """Approves or rejects many at once: (done, [(skipped, problem code)])."""
+    wanted = sorted(set(ids))[:BULK_LIMIT]
+    if not wanted:
+        return [], []
+    rows = session.exec(select(Contribution).where(col(Contribution.id).in_(wanted))).all()
+    done: list[Contribution] = []
+    skipped: list[tuple[Contribution, str]] = []
+    for contribution in sorted(rows, key=lambda c: c.id or 0):
+        try:
+            if action == "approve":
+                approve(session, contribution, staff_id)
+            else:
+                reject(session, contribution, staff_id, reason, note)
+        except ModerationError as problem:
+            skipped.append((contribution, problem.code))
+            continue
+        done.append(contribution)
+    audit(
+        session,
+        f"moderation.bulk_{'approve' if action == 'approve' else 'reject'}",
+        staff_id=staff_id,
+        object_type="contribution",
+        object_id=",".join(str(c.id) for c in done)[:40],
+        count=len(done),
+        ids=[c.id for c in done],
+    )
+    return done, skipped
+
+
+def public_log(
+    session: Session, consultation_id: int, before: int | None = None, limit: int = 50
+) -> tuple[list[tuple], int | None]:
+    """(rows, next cursor): decisions of one consultation, newest first, without staff.
+
+    Each row: (id, created_at, decision, reason, public_note, reference).
+    """
+    query = (
+        select(
+            ModerationDecision.id,
+            ModerationDecision.created_at,
+            ModerationDecision.decision,
+            ModerationDecision.reason,
+            ModerationDecision.public_note,
+            Contribution.reference,
+        )
+        .join(Contribution, col(Contribution.id) == ModerationDecision.contribution_id)
+        .where(ModerationDecision.consultation_id == consultation_id)
+    )
+    if before is not None:
+        query = query.where(col(ModerationDecision.id) < before)
+    rows = list(session.exec(query.order_by(col(ModerationDecision.id).desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1][0] if more and rows else None)
 
 
 def decisions_for(session: Session, contribution_id: int) -> list[ModerationDecision]:
@@ -124,3 +282,28 @@ def decisions_for(session: Session, contribution_id: int) -> list[ModerationDeci
             .order_by(col(ModerationDecision.id))
         ).all()
     )
+
+
+def status_counts(session: Session, consultation_id: int | None = None) -> dict[str, int]:
+    """Kept for callers that want the plain per-status counts of one consultation."""
+    from participation.moderation.queue import QueueFilter, counts
+
+    return counts(session, QueueFilter(consultation_id=consultation_id))
+
+
+def queue(
+    session: Session,
+    *,
+    status: Status = Status.pending,
+    consultation_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = QUEUE_PAGE,
+) -> list[Contribution]:
+    from participation.moderation.queue import QueueFilter, page
+
+    return page(
+        session,
+        QueueFilter(status=status.value, consultation_id=consultation_id),
+        cursor=before_id,
+        limit=limit,
+    ).items

@@ -1,6 +1,8 @@
-"""The public results page and its downloads (published contributions only)."""
+"""The public results page, its downloads and the printable report."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from sqlmodel import Session
 from starlette.requests import Request
@@ -10,11 +12,20 @@ from starlette.routing import Route
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.db import session_scope
-from participation.results import service
+from participation.results import exports, service
+from participation.results.charts import bar_rows
+from participation.results.staff_routes import routes as staff_routes
+from participation.results.streaming import stream_template
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
-from participation.web.forms import in_transaction
+from participation.web.forms import in_transaction, int_or_none
 from participation.web.templating import language_of, render
+
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _published(session: Session, slug: str) -> Consultation | None:
@@ -24,42 +35,74 @@ def _published(session: Session, slug: str) -> Consultation | None:
     return consultation
 
 
+def results_context(
+    session: Session, consultation: Consultation, lang: str, after: int | None = None
+) -> dict:
+    locale = LANGUAGES[lang]
+    summary = service.summarise(session, consultation)
+    options = {o.id: o.label(locale) for o, _n in summary.poll}
+    listing = service.published_page(session, consultation.id, after)  # type: ignore[arg-type]
+    return {
+        "consultation": consultation,
+        "text": consultations.text_for(session, consultation, locale),
+        "summary": summary,
+        "locale": locale,
+        "charts": bar_rows(summary, locale),
+        "listing": listing,
+        "option_labels": options,
+        "theme_names": {t.id: t.name for t, _n in summary.by_theme},
+    }
+
+
 async def results_page(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
+    after = int_or_none(request.query_params.get("after"))
 
     def load(session: Session) -> dict | None:
         consultation = _published(session, slug)
         if consultation is None:
             return None
-        return {
-            "consultation": consultation,
-            "text": consultations.text_for(session, consultation, LANGUAGES[lang]),
-            "summary": service.summarise(session, consultation),
-            "locale": LANGUAGES[lang],
-        }
+        return results_context(session, consultation, lang, after)
 
     context = await in_transaction(request, load)
     if context is None:
         return error_response(request, 404)
-    return render(request, "results/page.html", context)
+    return render(
+        request,
+        "results/page.html",
+        context,
+        fragment="results/_contributions.html" if after else None,
+    )
 
 
-def _stream(request: Request, slug: str, kind: str):  # noqa: ANN202
+def _stream(request: Request, slug: str, kind: str) -> Iterator:
     engine = request.app.state.engine
 
-    def generate():  # noqa: ANN202
+    def generate() -> Iterator:
+        # Its own session for as long as the download runs; rows are read in batches.
         with session_scope(engine) as session:
             consultation = _published(session, slug)
-            assert consultation is not None
+            if consultation is None:
+                return
             if kind == "csv":
-                yield from service.export_csv(session, consultation)
-            else:
-                text = consultations.text_for(session, consultation, consultation.default_locale)
-                summary = service.summarise(session, consultation)
-                yield from service.export_json(
-                    session, consultation, summary, text.text.title if text else ""
+                yield from exports.export_csv(session, consultation)
+                return
+            text = consultations.text_for(session, consultation, consultation.default_locale)
+            title = text.text.title if text else consultation.slug
+            summary = service.summarise(session, consultation)
+            if kind == "xlsx":
+                yield from exports.export_xlsx(session, consultation, summary, title)
+                return
+            summaries = {
+                t.locale: t.results_summary
+                for t in consultations.texts_for(session, [consultation.id]).get(  # type: ignore[list-item]
+                    consultation.id,  # type: ignore[arg-type]
+                    [],
                 )
+                if t.results_summary
+            }
+            yield from exports.export_json(session, consultation, summary, title, summaries)
 
     return generate()
 
@@ -67,20 +110,57 @@ def _stream(request: Request, slug: str, kind: str):  # noqa: ANN202
 async def download(request: Request) -> Response:
     slug = request.path_params["slug"]
     kind = request.path_params["kind"]
-    if kind not in {"csv", "json"}:
+    if kind not in MEDIA:
         return error_response(request, 404)
     found = await in_transaction(request, lambda s: _published(s, slug) is not None)
     if not found:
         return error_response(request, 404)
-    media = "text/csv; charset=utf-8" if kind == "csv" else "application/json"
     return StreamingResponse(
         _stream(request, slug, kind),
-        media_type=media,
+        media_type=MEDIA[kind],
         headers={"Content-Disposition": f'attachment; filename="{slug}-results.{kind}"'},
     )
 
 
+async def report(request: Request) -> Response:
+    """The printable report: every published contribution with its answer, streamed as
+    the template renders, so a long consultation never sits in memory as one page."""
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+    engine = request.app.state.engine
+    found = await in_transaction(request, lambda s: _published(s, slug) is not None)
+    if not found:
+        return error_response(request, 404)
+
+    def context_and_rows(session: Session) -> dict:
+        consultation = _published(session, slug)
+        assert consultation is not None
+        context = results_context(session, consultation, lang, None)
+
+        def every_page() -> Iterator:
+            after = None
+            while True:
+                listing = service.published_page(
+                    session,
+                    consultation.id,
+                    after,
+                    limit=500,  # type: ignore[arg-type]
+                )
+                for item in listing.items:
+                    yield item, listing.themes.get(item.id, [])  # type: ignore[arg-type]
+                if listing.next_cursor is None:
+                    return
+                after = listing.next_cursor
+
+        context["rows"] = every_page()
+        return context
+
+    return stream_template(request, engine, "results/report.html", context_and_rows)
+
+
 routes = [
     Route("/c/{slug}/results", results_page, name="results"),
+    Route("/c/{slug}/results/report", report, name="results_report"),
     Route("/c/{slug}/results.{kind}", download, name="results_download"),
+    *staff_routes,
 ]

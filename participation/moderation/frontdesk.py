@@ -1,0 +1,235 @@
+"""Front-desk entry: staff type in a letter or what a visitor said, for the resident.
+
+The form is one more door to contributions.service.submit_contribution (channel paper or
+in_person, the date it was received, entered_by_id = the staff member), then a receipt
+with the reference number to print and hand over.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import segno
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from participation.accounts.models import StaffUser
+from participation.accounts.permissions import MODERATORS, requires_role
+from participation.clock import utcnow
+from participation.consultations import service as consultations
+from participation.consultations.models import Consultation, Phase
+from participation.contributions import errors
+from participation.contributions.models import Channel
+from participation.contributions.service import find_by_reference, submit_contribution
+from participation.i18n.catalogs import gettext as _
+from participation.moderation.service import audit
+from participation.settings import LANGUAGE_NAMES, LANGUAGES
+from participation.web.errors import error_response
+from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.templating import render, url
+
+FRONT_DESK_CHANNELS = (Channel.paper, Channel.in_person)
+#: The phases in which a letter or visit can still be entered (submit_contribution checks
+#: the date received against the consultation's dates).
+ENTERABLE = (Phase.open, Phase.closed)
+
+
+def received_moment(day: date, now: datetime, tz: ZoneInfo) -> datetime:
+    """Today means now; an earlier day means noon of that day in the council's time zone,
+    so a letter from the first or last day of a consultation counts as inside it."""
+    local_today = now.astimezone(tz).date()
+    if day >= local_today:
+        return now
+    return datetime.combine(day, time(12, 0), tzinfo=tz).astimezone(UTC)
+
+
+@requires_role(*MODERATORS)
+async def index(request: Request) -> Response:
+    def load(session: Session) -> dict:
+        every = [c for c in consultations.public_consultations(session) if c.phase() in ENTERABLE]
+        texts = consultations.texts_for(session, [c.id for c in every])  # type: ignore[misc]
+        rows = [
+            (c, consultations.pick_text(texts.get(c.id, []), "de"))  # type: ignore[arg-type]
+            for c in every
+        ]
+        return {"rows": rows}
+
+    return render(request, "frontdesk/index.html", await in_transaction(request, load))
+
+
+def _form_context(session: Session, consultation: Consultation, values: dict) -> dict:
+    return {
+        "consultation": consultation,
+        "text": consultations.text_for(session, consultation, "de"),
+        "options": consultations.poll_options(session, consultation.id),  # type: ignore[arg-type]
+        "values": values,
+        "errors": {},
+        "languages": [(locale, LANGUAGE_NAMES[code]) for code, locale in LANGUAGES.items()],
+        "today": utcnow().astimezone(ZoneInfo("Europe/Berlin")).date().isoformat(),
+    }
+
+
+@requires_role(*MODERATORS)
+async def entry_form(request: Request) -> Response:
+    consultation_id = request.path_params["id"]
+
+    def load(session: Session) -> dict | None:
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is None or consultation.phase() not in ENTERABLE:
+            return None
+        return _form_context(session, consultation, {"channel": "paper", "locale": "de"})
+
+    context = await in_transaction(request, load)
+    if context is None:
+        return error_response(request, 404)
+    context["values"]["received"] = context["today"]
+    return render(request, "frontdesk/form.html", context)
+
+
+def _refusal(error: errors.ContributionRefused) -> tuple[str, str]:
+    if isinstance(error, errors.ConsultationNotOpen):
+        return "received", _(
+            "On the date received, this consultation was not open. Please check the date."
+        )
+    if isinstance(error, errors.TooLong):
+        return "body", _(
+            "The text has %(length)s characters; the limit is %(limit)s.",
+            length=error.length,
+            limit=error.limit,
+        )
+    if isinstance(error, errors.EmptyContribution):
+        return "body", _("Please type the text or choose an answer to the question.")
+    if isinstance(error, errors.PseudonymTooLong):
+        return "pseudonym", _("Please use a shorter name (at most 80 characters).")
+    if isinstance(error, errors.InvalidPollOption):
+        return "poll_option", _("Please choose one of the answers shown.")
+    return "body", _("The contribution could not be stored.")
+
+
+@requires_role(*MODERATORS)
+async def enter(request: Request) -> Response:
+    consultation_id = request.path_params["id"]
+    staff: StaffUser = request.scope["staff"]
+    raw = await request.form()
+    values = {
+        name: field(raw, name, 100_000)
+        for name in ("channel", "received", "locale", "poll_option", "pseudonym", "body")
+    }
+    settings = request.app.state.settings
+    tz = ZoneInfo(settings.timezone)
+
+    def store(session: Session) -> tuple[str, object]:
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is None or consultation.phase() not in ENTERABLE:
+            return "missing", None
+        problems: dict[str, str] = {}
+        channel = values["channel"]
+        if channel not in {c.value for c in FRONT_DESK_CHANNELS}:
+            problems["channel"] = _("Please choose how the contribution came in.")
+        try:
+            day = date.fromisoformat(values["received"])
+        except ValueError:
+            day = None
+            problems["received"] = _("Please enter the date it was received.")
+        now = utcnow()
+        if day is not None and day > now.astimezone(tz).date():
+            problems["received"] = _("The date received cannot be in the future.")
+        locale = values["locale"] if values["locale"] in LANGUAGES.values() else "de"
+        if not problems:
+            try:
+                submitted = submit_contribution(
+                    session,
+                    consultation=consultation,
+                    body=values["body"],
+                    channel=Channel(channel),
+                    locale=locale,
+                    pseudonym=values["pseudonym"],
+                    poll_option_id=int_or_none(values["poll_option"]),
+                    entered_by_id=staff.id,
+                    received_at=received_moment(day, now, tz),  # type: ignore[arg-type]
+                    max_chars=settings.max_contribution_chars,
+                )
+            except errors.ContributionRefused as refused:
+                session.rollback()
+                name, message = _refusal(refused)
+                problems[name] = message
+            else:
+                contribution = submitted.contribution
+                audit(
+                    session,
+                    "contribution.enter",
+                    staff_id=staff.id,
+                    object_type="contribution",
+                    object_id=contribution.id,
+                    reference=contribution.reference,
+                    channel=channel,
+                    received=day.isoformat(),  # type: ignore[union-attr]
+                    consultation=consultation.id,
+                )
+                return "stored", (contribution.reference, locale)
+        consultation = session.get(Consultation, consultation_id)
+        context = _form_context(session, consultation, values)  # type: ignore[arg-type]
+        context["errors"] = problems
+        return "invalid", context
+
+    outcome, payload = await in_transaction(request, store, write=True)
+    if outcome == "missing":
+        return error_response(request, 404)
+    if outcome == "stored":
+        reference, locale = payload  # type: ignore[misc]
+        # The receipt in the resident's language, so it can be handed over as printed.
+        lang = next((code for code, value in LANGUAGES.items() if value == locale), "de")
+        return RedirectResponse(
+            url(request, "frontdesk_receipt", reference=reference, lang=lang), status_code=303
+        )
+    return render(request, "frontdesk/form.html", payload, status_code=422)  # type: ignore[arg-type]
+
+
+@requires_role(*MODERATORS)
+async def receipt(request: Request) -> Response:
+    settings = request.app.state.settings
+
+    def load(session: Session) -> dict | None:
+        contribution = find_by_reference(session, request.path_params["reference"])
+        if contribution is None or contribution.consultation_id is None:
+            return None
+        consultation = session.get(Consultation, contribution.consultation_id)
+        option = None
+        if contribution.poll_option_id:
+            option = next(
+                (
+                    o
+                    for o in consultations.poll_options(session, consultation.id)  # type: ignore[union-attr,arg-type]
+                    if o.id == contribution.poll_option_id
+                ),
+                None,
+            )
+        return {
+            "contribution": contribution,
+            "consultation": consultation,
+            "text": consultations.text_for(session, consultation, contribution.locale),  # type: ignore[arg-type]
+            "option": option,
+        }
+
+    context = await in_transaction(request, load)
+    if context is None:
+        return error_response(request, 404)
+    reference = context["contribution"].reference
+    status_url = settings.public_base_url + url(request, "contribution_status", reference=reference)
+    # A QR code to the status page, drawn as inline SVG (no image request, CSP-safe).
+    context["status_url"] = status_url
+    context["qr_svg"] = segno.make(status_url, error="m").svg_inline(
+        scale=3, dark="#000", omitsize=True, title=None
+    )
+    return render(request, "frontdesk/receipt.html", context)
+
+
+routes = [
+    Route("/staff/front-desk", index, name="frontdesk"),
+    Route("/staff/front-desk/{id:int}", entry_form, methods=["GET"], name="frontdesk_form"),
+    Route("/staff/front-desk/{id:int}", enter, methods=["POST"], name="frontdesk_enter"),
+    Route("/staff/front-desk/receipt/{reference}", receipt, name="frontdesk_receipt"),
+]

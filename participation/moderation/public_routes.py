@@ -1,0 +1,182 @@
+"""Public pages of moderation: the moderation log of a consultation and the report form."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from participation.consultations import service as consultations
+from participation.consultations.models import Phase
+from participation.contributions.models import Contribution, Status
+from participation.contributions.reference import parse_reference
+from participation.i18n.catalogs import gettext as _
+from participation.moderation import flags
+from participation.moderation.labels import decision_labels, reason_labels, report_labels
+from participation.moderation.service import public_log
+from participation.settings import LANGUAGES
+from participation.web.errors import error_response
+from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.templating import language_of, render, url
+
+
+def _visible(session: Session, slug: str):  # noqa: ANN202
+    consultation = consultations.get_by_slug(session, slug)
+    if consultation is None or consultation.phase() is Phase.draft:
+        return None
+    return consultation
+
+
+async def moderation_log(request: Request) -> Response:
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+    before = int_or_none(request.query_params.get("before"))
+
+    def load(session: Session) -> dict | None:
+        consultation = _visible(session, slug)
+        if consultation is None:
+            return None
+        rows, next_before = public_log(session, consultation.id, before)  # type: ignore[arg-type]
+        totals = dict(
+            session.exec(
+                select(Contribution.status, func.count())
+                .where(Contribution.consultation_id == consultation.id)
+                .group_by(Contribution.status)
+            ).all()
+        )
+        return {
+            "consultation": consultation,
+            "text": consultations.text_for(session, consultation, LANGUAGES[lang]),
+            "rows": rows,
+            "next_before": next_before,
+            "totals": {Status(k).value: v for k, v in totals.items()},
+            "decisions": decision_labels(),
+            "reasons": reason_labels(),
+        }
+
+    context = await in_transaction(request, load)
+    if context is None:
+        return error_response(request, 404)
+    return render(request, "moderation/log.html", context)
+
+
+def _reportable(session: Session, slug: str, raw: str) -> tuple | None:
+    consultation = _visible(session, slug)
+    reference = parse_reference(raw)
+    if consultation is None or reference is None:
+        return None
+    contribution = session.exec(
+        select(Contribution).where(
+            Contribution.reference == reference,
+            Contribution.consultation_id == consultation.id,
+            Contribution.status == Status.published,
+        )
+    ).first()
+    if contribution is None:
+        return None
+    return consultation, contribution
+
+
+async def report_form(request: Request) -> Response:
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+
+    def load(session: Session) -> dict | None:
+        found = _reportable(session, slug, request.path_params["reference"])
+        if found is None:
+            return None
+        consultation, contribution = found
+        return {
+            "consultation": consultation,
+            "contribution": contribution,
+            "text": consultations.text_for(session, consultation, LANGUAGES[lang]),
+            "reasons": report_labels(),
+            "form": {},
+            "errors": {},
+        }
+
+    context = await in_transaction(request, load)
+    if context is None:
+        return error_response(request, 404)
+    return render(request, "moderation/report.html", context)
+
+
+async def report(request: Request) -> Response:
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+    raw = await request.form()
+    values = {"reason": field(raw, "reason", 40), "note": field(raw, "note", 2000)}
+    settings = request.app.state.settings
+    address = request.client.host if request.client else ""
+
+    def store(session: Session) -> tuple[str, dict | None]:
+        found = _reportable(session, slug, request.path_params["reference"])
+        if found is None:
+            return "missing", None
+        consultation, contribution = found
+        context = {
+            "consultation": consultation,
+            "contribution": contribution,
+            "text": consultations.text_for(session, consultation, LANGUAGES[lang]),
+            "reasons": report_labels(),
+            "form": values,
+            "errors": {},
+        }
+        if values["reason"] not in flags.ReportReason.__members__:
+            context["errors"] = {"reason": _("Please choose what is wrong with this comment.")}
+            return "invalid", context
+        try:
+            flags.report_contribution(
+                session,
+                secret_key=settings.secret_key,
+                contribution=contribution,
+                reason=flags.ReportReason(values["reason"]),
+                note=values["note"],
+                client_address=address,
+            )
+        except flags.AlreadyReported:
+            return "stored", context
+        except flags.TooManyReports:
+            return "limited", context
+        return "stored", context
+
+    outcome, context = await in_transaction(request, store, write=True)
+    if outcome == "missing":
+        return error_response(request, 404)
+    if outcome == "invalid":
+        return render(request, "moderation/report.html", context, status_code=422)
+    if outcome == "limited":
+        response = error_response(request, 429)
+        response.headers["Retry-After"] = "3600"
+        return response
+    target = url(request, "report_thanks", slug=slug)
+    return RedirectResponse(target, status_code=303)
+
+
+async def report_thanks(request: Request) -> Response:
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+
+    def load(session: Session) -> dict | None:
+        consultation = _visible(session, slug)
+        if consultation is None:
+            return None
+        return {
+            "consultation": consultation,
+            "text": consultations.text_for(session, consultation, LANGUAGES[lang]),
+        }
+
+    context = await in_transaction(request, load)
+    if context is None:
+        return error_response(request, 404)
+    return render(request, "moderation/report_thanks.html", context)
+
+
+routes = [
+    Route("/c/{slug}/moderation", moderation_log, name="moderation_log"),
+    Route("/c/{slug}/report/{reference}", report_form, methods=["GET"], name="report_form"),
+    Route("/c/{slug}/report/{reference}", report, methods=["POST"], name="report_contribution"),
+    Route("/c/{slug}/reported", report_thanks, name="report_thanks"),
+]

@@ -1,0 +1,255 @@
+"""Reading the moderation queue: filters, keyset pages, counts and the waiting overview.
+
+Every function here issues a fixed number of statements whatever the number of rows
+(tests/staff/test_query_counts.py holds it to that), and pages by key, never by OFFSET.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from participation.accounts.models import StaffUser
+from participation.consultations.models import PollOption
+from participation.contributions.models import Channel, Contribution, Status
+from participation.moderation.models import Flag
+from participation.moderation.service import QUEUE_PAGE
+from participation.settings import LANGUAGES
+
+#: The queue's views: the three statuses plus published contributions someone reported.
+VIEWS = ("pending", "flagged", "published", "rejected")
+#: Views worked through oldest first; the others show the newest first.
+OLDEST_FIRST = frozenset({"pending", "flagged"})
+UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = "pending"
+    consultation_id: int | None = None
+    #: Only contributions without a consultation (texts the SMS parser could not place).
+    unassigned: bool = False
+    channel: str | None = None
+    locale: str | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> QueueFilter:
+        status = params.get("status", "pending")
+        consultation = (params.get("consultation") or "").strip()
+        channel = params.get("channel") or None
+        locale = params.get("language") or None
+        return cls(
+            status=status if status in VIEWS else "pending",
+            consultation_id=int(consultation) if consultation.isdigit() else None,
+            unassigned=consultation == UNASSIGNED,
+            channel=channel if channel in Channel.__members__ else None,
+            locale=locale if locale in LANGUAGES.values() else None,
+        )
+
+    def params(self, **changes: object) -> dict[str, str]:
+        """The query string for this filter (with changes), for links and forms."""
+        chosen = replace(self, **changes)  # type: ignore[arg-type]
+        values = {"status": chosen.status}
+        if chosen.unassigned:
+            values["consultation"] = UNASSIGNED
+        elif chosen.consultation_id:
+            values["consultation"] = str(chosen.consultation_id)
+        if chosen.channel:
+            values["channel"] = chosen.channel
+        if chosen.locale:
+            values["language"] = chosen.locale
+        return values
+
+
+def _scope(query, f: QueueFilter):  # noqa: ANN001, ANN202
+    """Everything but the status: the counts are shown for all statuses of this scope."""
+    if f.unassigned:
+        query = query.where(col(Contribution.consultation_id).is_(None))
+    elif f.consultation_id is not None:
+        query = query.where(Contribution.consultation_id == f.consultation_id)
+    if f.channel:
+        query = query.where(Contribution.channel == Channel(f.channel))
+    if f.locale:
+        query = query.where(Contribution.locale == f.locale)
+    return query
+
+
+def _open_flags():  # noqa: ANN202
+    return select(Flag.contribution_id).where(col(Flag.resolved_at).is_(None))
+
+
+@dataclass
+class QueuePage:
+    items: list[Contribution]
+    next_cursor: int | None
+    #: contribution id -> [(reason, note)] of its open reports (the "Reported" view).
+    reports: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    #: staff id -> name, for "entered by" on front-desk contributions.
+    staff_names: dict[int, str] = field(default_factory=dict)
+    #: poll option id -> option, for the answer a contribution gave.
+    options: dict[int, PollOption] = field(default_factory=dict)
+
+
+def page(
+    session: Session, f: QueueFilter, cursor: int | None = None, limit: int = QUEUE_PAGE
+) -> QueuePage:
+    """One page of the queue, by key: ``cursor`` is the last id of the previous page."""
+    query = _scope(select(Contribution), f)
+    if f.status == "flagged":
+        query = query.where(
+            Contribution.status == Status.published, col(Contribution.id).in_(_open_flags())
+        )
+    else:
+        query = query.where(Contribution.status == Status(f.status))
+    ascending = f.status in OLDEST_FIRST
+    if cursor is not None:
+        query = query.where(
+            col(Contribution.id) > cursor if ascending else col(Contribution.id) < cursor
+        )
+    order = col(Contribution.id).asc() if ascending else col(Contribution.id).desc()
+    rows = list(session.exec(query.order_by(order).limit(limit + 1)).all())
+    more = len(rows) > limit
+    items = rows[:limit]
+    result = QueuePage(items=items, next_cursor=items[-1].id if more and items else None)
+    attach_details(session, result)
+    return result
+
+
+def belongs(contribution: Contribution, f: QueueFilter) -> bool:
+    """Whether a contribution (after a decision) still belongs in the filter's view."""
+    if f.unassigned and contribution.consultation_id is not None:
+        return False
+    if f.consultation_id is not None and contribution.consultation_id != f.consultation_id:
+        return False
+    if f.status == "flagged":
+        return contribution.status is Status.published and bool(contribution.flag_count)
+    return contribution.status.value == f.status
+
+
+def attach_details(session: Session, result: QueuePage) -> None:
+    """The page's related rows in one statement each, never one per item."""
+    flagged = [c.id for c in result.items if c.flag_count]
+    if flagged:
+        for contribution_id, reason, note in session.exec(
+            select(Flag.contribution_id, Flag.reason, Flag.note)
+            .where(col(Flag.contribution_id).in_(flagged), col(Flag.resolved_at).is_(None))
+            .order_by(col(Flag.id))
+        ).all():
+            result.reports.setdefault(contribution_id, []).append((reason, note or ""))
+    staff_ids = {c.entered_by_id for c in result.items if c.entered_by_id}
+    if staff_ids:
+        result.staff_names = {
+            user_id: name or email
+            for user_id, name, email in session.exec(
+                select(StaffUser.id, StaffUser.name, StaffUser.email).where(
+                    col(StaffUser.id).in_(staff_ids)
+                )
+            ).all()
+        }
+    option_ids = {c.poll_option_id for c in result.items if c.poll_option_id}
+    if option_ids:
+        result.options = {
+            o.id: o  # type: ignore[misc]
+            for o in session.exec(select(PollOption).where(col(PollOption.id).in_(option_ids)))
+        }
+
+
+def counts(session: Session, f: QueueFilter) -> dict[str, int]:
+    """Per view in the filter's scope: two GROUP BY/COUNT statements, on indexes."""
+    result = dict.fromkeys(VIEWS, 0)
+    query = _scope(select(Contribution.status, func.count()).group_by(Contribution.status), f)
+    for status, number in session.exec(query).all():
+        result[Status(status).value] = number
+    flagged = _scope(
+        select(func.count())
+        .select_from(Contribution)
+        .where(Contribution.status == Status.published, col(Contribution.id).in_(_open_flags())),
+        f,
+    )
+    result["flagged"] = session.exec(flagged).one()
+    return result
+
+
+@dataclass
+class Waiting:
+    """One line of the staff overview and the daily digest."""
+
+    consultation_id: int | None
+    pending: int = 0
+    published: int = 0
+    rejected: int = 0
+    flagged: int = 0
+    oldest_pending: datetime | None = None
+    oldest_flag: datetime | None = None
+
+    @property
+    def waiting(self) -> int:
+        return self.pending + self.flagged
+
+
+def waiting_overview(session: Session) -> dict[int | None, Waiting]:
+    """Counts and the oldest waiting item per consultation (None: unassigned), in two
+    statements for any number of consultations."""
+    result: dict[int | None, Waiting] = {}
+    rows = session.exec(
+        select(
+            Contribution.consultation_id,
+            Contribution.status,
+            func.count(),
+            func.min(Contribution.created_at),
+        ).group_by(Contribution.consultation_id, Contribution.status)
+    ).all()
+    for consultation_id, status, number, oldest in rows:
+        line = result.setdefault(consultation_id, Waiting(consultation_id))
+        setattr(line, Status(status).value, number)
+        if Status(status) is Status.pending:
+            line.oldest_pending = oldest
+    flag_rows = session.exec(
+        select(
+            Contribution.consultation_id,
+            func.count(func.distinct(Flag.contribution_id)),
+            func.min(Flag.created_at),
+        )
+        .join(Contribution, and_(col(Contribution.id) == Flag.contribution_id))
+        .where(col(Flag.resolved_at).is_(None), Contribution.status == Status.published)
+        .group_by(Contribution.consultation_id)
+    ).all()
+    for consultation_id, number, oldest in flag_rows:
+        line = result.setdefault(consultation_id, Waiting(consultation_id))
+        line.flagged = number
+        line.oldest_flag = oldest
+    return result
+
+
+def public_page(
+    session: Session, consultation_id: int, before: int | None, size: int
+) -> tuple[list[Contribution], int | None]:
+    """A consultation's public list, newest first, by key: the published contributions,
+    and in their place the ones removed after publication (shown as "removed by
+    moderation: reason"). Two range reads on the (consultation, status, id) index instead
+    of one OR that would make the database sort every row of the consultation."""
+    query = select(Contribution).where(
+        Contribution.consultation_id == consultation_id,
+        Contribution.status == Status.published,
+    )
+    if before:
+        query = query.where(col(Contribution.id) < before)
+    rows = list(session.exec(query.order_by(col(Contribution.id).desc()).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    low = rows[-1].id if more and rows else 0
+    removed = select(Contribution).where(
+        Contribution.consultation_id == consultation_id,
+        Contribution.status == Status.rejected,
+        col(Contribution.published_at).is_not(None),
+        col(Contribution.id) >= low,  # type: ignore[operator]
+    )
+    if before:
+        removed = removed.where(col(Contribution.id) < before)
+    rows.extend(session.exec(removed).all())
+    rows.sort(key=lambda c: c.id or 0, reverse=True)
+    return rows, (low if more else None)

@@ -1,0 +1,104 @@
+"""Bar charts as data for inline SVG: labels, values and bar lengths, computed here so the
+template only draws. Every chart also goes out as a table (the text alternative)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from participation.i18n.catalogs import gettext as _
+from participation.results.service import ResultSummary
+from participation.settings import LANGUAGE_NAMES, LANGUAGES
+
+#: SVG user units; the chart scales to the page width through its viewBox.
+WIDTH = 640
+LABEL_WIDTH = 200
+VALUE_WIDTH = 70
+ROW_HEIGHT = 30
+BAR_HEIGHT = 20
+
+
+@dataclass
+class Bar:
+    label: str
+    value: int
+    share: float
+    length: float
+    y: float
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    bars: list[Bar] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def height(self) -> int:
+        return max(1, len(self.bars)) * ROW_HEIGHT + 10
+
+    @property
+    def bar_start(self) -> int:
+        return LABEL_WIDTH + 10
+
+    @property
+    def description(self) -> str:
+        """The chart in words, for screen readers (the table says it again in full)."""
+        return "; ".join(f"{b.label}: {b.value} ({b.share:.0f} %)" for b in self.bars)
+
+
+def channel_names() -> dict[str, str]:
+    return {
+        "web": _("online"),
+        "sms": _("by text message"),
+        "voice": _("by phone"),
+        "paper": _("by letter"),
+        "in_person": _("in person"),
+    }
+
+
+def language_name(locale: str) -> str:
+    code = next((c for c, value in LANGUAGES.items() if value == locale), locale)
+    return LANGUAGE_NAMES.get(code, locale)
+
+
+def make_chart(key: str, title: str, pairs: list[tuple[str, int]]) -> Chart:
+    chart = Chart(key=key, title=title, total=sum(v for _label, v in pairs))
+    largest = max((v for _label, v in pairs), default=0)
+    room = WIDTH - LABEL_WIDTH - 10 - VALUE_WIDTH
+    for index, (label, value) in enumerate(pairs):
+        chart.bars.append(
+            Bar(
+                label=label,
+                value=value,
+                share=100 * value / chart.total if chart.total else 0.0,
+                length=round(room * value / largest, 1) if largest else 0.0,
+                y=index * ROW_HEIGHT + 5,
+            )
+        )
+    return chart
+
+
+def bar_rows(summary: ResultSummary, locale: str) -> dict[str, Chart]:
+    names = channel_names()
+    charts = {
+        "channel": make_chart(
+            "channel",
+            _("Comments by way of taking part"),
+            [(names.get(k, k), v) for k, v in summary.by_channel.items()],
+        ),
+        "language": make_chart(
+            "language",
+            _("Comments by language"),
+            [(language_name(k), v) for k, v in summary.by_language.items()],
+        ),
+    }
+    if summary.poll:
+        charts["poll"] = make_chart(
+            "poll", _("Poll result"), [(o.label(locale), n) for o, n in summary.poll]
+        )
+    if summary.by_theme:
+        charts["theme"] = make_chart(
+            "theme", _("Comments by theme"), [(t.name, n) for t, n in summary.by_theme]
+        )
+    return charts
