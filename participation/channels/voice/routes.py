@@ -1,0 +1,95 @@
+"""Twilio's voice webhooks: POST /twilio/voice and the step URLs under /twilio/voice/.
+
+Every request must carry a valid X-Twilio-Signature over PUBLIC_BASE_URL + path + query
+(403 otherwise). The steps run in one write transaction each; a second delivery of the
+same (CallSid, step) gets the cached TwiML back and writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from participation.channels.sms.webhook_auth import is_signed_by_twilio
+from participation.channels.voice import service, steps
+from participation.web.forms import in_transaction
+
+log = logging.getLogger(__name__)
+TWIML = "text/xml; charset=utf-8"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+async def _signed_params(request: Request) -> dict[str, str] | None:
+    form = await request.form()
+    settings = request.app.state.settings
+    if not is_signed_by_twilio(settings, request, form):
+        log.warning("voice webhook with a missing or wrong signature: %s", request.url.path)
+        return None
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _forbidden() -> Response:
+    return PlainTextResponse("invalid signature", status_code=403)
+
+
+async def voice_step(request: Request) -> Response:
+    step = request.path_params.get("step", "incoming")
+    if step not in steps.STEPS:
+        return PlainTextResponse("unknown step", status_code=404)
+    params = await _signed_params(request)
+    if params is None:
+        return _forbidden()
+    if not params.get("CallSid"):
+        return PlainTextResponse("CallSid missing", status_code=400)
+    settings = request.app.state.settings
+    query = dict(request.query_params)
+
+    def run(session):  # noqa: ANN001, ANN202
+        return steps.answer(session, settings, step, query, params)
+
+    try:
+        twiml = await in_transaction(request, run, write=True)
+    except IntegrityError:
+        # Two deliveries of the same step raced; the winner's answer is the answer.
+        key = f"{step}:{query.get('n', '0')}"
+        cached = await in_transaction(
+            request, lambda s: service.cached_answer(s, params["CallSid"], key)
+        )
+        twiml = cached if cached is not None else await in_transaction(request, run, write=True)
+    return Response(twiml, media_type=TWIML)
+
+
+async def recording_status(request: Request) -> Response:
+    params = await _signed_params(request)
+    if params is None:
+        return _forbidden()
+    settings = request.app.state.settings
+    query = dict(request.query_params)
+    # An IntegrityError means the <Record> action stored this recording a moment earlier.
+    with contextlib.suppress(IntegrityError):
+        await in_transaction(
+            request, lambda s: steps.recording_callback(s, settings, query, params), write=True
+        )
+    return Response(EMPTY_TWIML, media_type=TWIML)
+
+
+async def call_status(request: Request) -> Response:
+    params = await _signed_params(request)
+    if params is None:
+        return _forbidden()
+    await in_transaction(request, lambda s: steps.call_status(s, params), write=True)
+    return Response(EMPTY_TWIML, media_type=TWIML)
+
+
+#: Top-level (not localized): Twilio calls these.
+routes = [
+    Route("/twilio/voice", voice_step, methods=["POST"], name="twilio_voice"),
+    Route("/twilio/voice/recording", recording_status, methods=["POST"], name="twilio_recording"),
+    Route("/twilio/voice/call-status", call_status, methods=["POST"], name="twilio_call_status"),
+    Route("/twilio/voice/{step}", voice_step, methods=["POST"], name="twilio_voice_step"),
+]

@@ -1,0 +1,413 @@
+"""The phone line's data work: calls, recordings, votes, call-backs, transcripts, the report.
+
+Plain functions over a Session; no Request, no TwiML. Contributions and votes go through
+contributions.service, the one write path every channel shares.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from participation.channels.voice.models import (
+    CallbackOutcome,
+    CallbackRequest,
+    CallbackStatus,
+    VoiceCall,
+    VoiceCallEvent,
+    VoiceStep,
+)
+from participation.clock import utcnow
+from participation.consultations.models import Consultation, PollOption
+from participation.contributions.models import Channel, Contribution, PollVote, Status
+from participation.contributions.service import submit_contribution
+from participation.contributions.text import normalise_text
+from participation.crypto import decrypt, encrypt, keyed_hash
+from participation.moderation.models import Decision, ModerationDecision
+from participation.moderation.service import audit
+from participation.outbox.service import enqueue_sms
+from participation.phones import normalise_number, phone_key
+from participation.settings import LANGUAGES, Settings
+
+#: Recordings of 2 seconds or less are a hang-up or a cough, not a comment.
+MIN_RECORDING_SECONDS = 2
+#: Twilio retries a webhook within seconds; a day is plenty for the idempotency cache,
+#: and the cache holds spoken-back phone numbers, so it must not live long.
+STEP_CACHE_HOURS = 24
+_RECORDING_SID = re.compile(r"/Recordings/(RE[0-9a-fA-F]{32})")
+
+
+def caller_number(raw: str | None, region: str) -> str | None:
+    """The caller's number in E.164, or None when withheld ("anonymous", "+266696687")."""
+    if not raw or not raw.startswith("+") or raw in ("+266696687", "+7378742833"):
+        return None
+    return normalise_number(raw, region)
+
+
+def callback_number(typed: str, region: str) -> str | None:
+    """A typed call-back number in E.164, only when it is a real, diallable number:
+    a call-back to "123" helps nobody, and staff would lose time on it."""
+    try:
+        parsed = phonenumbers.parse(typed, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def get_call(session: Session, call_sid: str) -> VoiceCall | None:
+    return session.exec(select(VoiceCall).where(VoiceCall.call_sid == call_sid)).first()
+
+
+def start_call(session: Session, settings: Settings, call_sid: str, from_raw: str) -> VoiceCall:
+    call = get_call(session, call_sid)
+    if call is not None:
+        return call
+    number = caller_number(from_raw, settings.default_region)
+    call = VoiceCall(
+        call_sid=call_sid,
+        caller_key=phone_key(settings.secret_key, number) if number else None,
+    )
+    session.add(call)
+    session.flush()
+    return call
+
+
+def voter_key(settings: Settings, call: VoiceCall) -> str:
+    """Votes count once per phone number; a withheld number votes once per call."""
+    return call.caller_key or keyed_hash(settings.secret_key, call.call_sid, purpose="call")
+
+
+def log_event(session: Session, call: VoiceCall, step: str, kind: str, detail: str = "") -> None:
+    session.add(VoiceCallEvent(call_sid=call.call_sid, step=step, kind=kind, detail=detail[:200]))
+
+
+def cached_answer(session: Session, call_sid: str, step: str) -> str | None:
+    return session.exec(
+        select(VoiceStep.twiml).where(VoiceStep.call_sid == call_sid, VoiceStep.step == step)
+    ).first()
+
+
+def store_answer(session: Session, call_sid: str, step: str, twiml: str) -> None:
+    """Flushes at once so a racing second delivery fails here, on the unique constraint."""
+    session.add(VoiceStep(call_sid=call_sid, step=step, twiml=twiml))
+    session.flush()
+
+
+def purge_step_cache(session: Session, now: datetime | None = None) -> int:
+    cutoff = (now or utcnow()) - timedelta(hours=STEP_CACHE_HOURS)
+    result = session.exec(delete(VoiceStep).where(col(VoiceStep.created_at) < cutoff))  # type: ignore[call-overload]
+    return result.rowcount or 0
+
+
+def call_answers(session: Session, call_sid: str) -> list[VoiceStep]:
+    """Every answer of one call in order (the phone simulator's transcript)."""
+    return list(
+        session.exec(
+            select(VoiceStep).where(VoiceStep.call_sid == call_sid).order_by(col(VoiceStep.id))
+        ).all()
+    )
+
+
+def recording_sid_of(recording_sid: str | None, recording_url: str | None) -> str | None:
+    if recording_sid:
+        return recording_sid
+    match = _RECORDING_SID.search(recording_url or "")
+    return match.group(1) if match else None
+
+
+def store_recording(
+    session: Session,
+    settings: Settings,
+    *,
+    call_sid: str,
+    consultation_id: int | None,
+    language: str,
+    recording_sid: str | None,
+    recording_url: str,
+    duration: int,
+) -> Contribution | None:
+    """The recording as a voice contribution, stored once however often Twilio reports it.
+
+    Both the <Record> action and the recording-status callback call this; whichever comes
+    first stores, the other finds the same row by its external id. None for a recording
+    too short to be a comment. Raises ConsultationNotOpen like every other channel.
+    """
+    if duration <= MIN_RECORDING_SECONDS or not recording_url:
+        return None
+    external_id = recording_sid_of(recording_sid, recording_url) or call_sid
+    consultation = session.get(Consultation, consultation_id) if consultation_id else None
+    call = get_call(session, call_sid)
+    submitted = submit_contribution(
+        session,
+        consultation=consultation,
+        body="",
+        channel=Channel.voice,
+        locale=LANGUAGES.get(language, "de"),
+        external_id=external_id,
+        author_key=call.caller_key if call else None,
+        recording_url=recording_url,
+        recording_duration=duration,
+    )
+    if call is not None and not call.contributed:
+        call.contributed = True
+        session.add(call)
+    return submitted.contribution
+
+
+def cast_vote(
+    session: Session,
+    settings: Settings,
+    *,
+    call: VoiceCall,
+    consultation: Consultation,
+    option: PollOption,
+    language: str,
+    external_id: str,
+) -> tuple[Contribution, bool]:
+    """A keypad vote through submit_contribution; True when it replaced an earlier vote."""
+    key = voter_key(settings, call)
+    earlier = session.exec(
+        select(PollVote.id).where(
+            PollVote.consultation_id == consultation.id, PollVote.voter_key == key
+        )
+    ).first()
+    submitted = submit_contribution(
+        session,
+        consultation=consultation,
+        body="",
+        channel=Channel.voice,
+        locale=LANGUAGES.get(language, "de"),
+        poll_option_id=option.id,
+        external_id=external_id,
+        author_key=key,
+    )
+    call.voted = True
+    session.add(call)
+    return submitted.contribution, earlier is not None
+
+
+def request_callback(
+    session: Session,
+    settings: Settings,
+    *,
+    call: VoiceCall,
+    e164: str,
+    language: str,
+) -> CallbackRequest:
+    """One open call-back task per call; asking again in the same call updates it."""
+    request = session.exec(
+        select(CallbackRequest).where(CallbackRequest.call_sid == call.call_sid)
+    ).first()
+    if request is None or request.status is CallbackStatus.done:
+        request = request or CallbackRequest(call_sid=call.call_sid, locale="de")
+        request.status = CallbackStatus.open
+        request.created_at = utcnow()
+    request.number_encrypted = encrypt(settings.secret_key, e164)
+    request.number_key = phone_key(settings.secret_key, e164)
+    request.locale = LANGUAGES.get(language, "de")
+    request.consultation_id = call.consultation_id
+    session.add(request)
+    call.requested_callback = True
+    session.add(call)
+    session.flush()
+    return request
+
+
+def send_reference_sms(
+    session: Session, settings: Settings, *, call: VoiceCall, e164: str, body: str, reference: str
+) -> None:
+    enqueue_sms(
+        session,
+        settings.secret_key,
+        e164,
+        body,
+        idempotency_key=f"voice:{call.call_sid}:{reference}",
+    )
+
+
+# --- Staff side -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallbackTask:
+    request: CallbackRequest
+    #: Decrypted for the staff task list only; None once done.
+    number: str | None
+
+
+def callback_tasks(
+    session: Session, settings: Settings, *, status: CallbackStatus, limit: int = 100
+) -> list[CallbackTask]:
+    # Open tasks oldest first (who waited longest); done ones newest first.
+    order = (
+        col(CallbackRequest.id) if status is CallbackStatus.open else col(CallbackRequest.id).desc()
+    )
+    requests = session.exec(
+        select(CallbackRequest).where(CallbackRequest.status == status).order_by(order).limit(limit)
+    ).all()
+    return [
+        CallbackTask(
+            r,
+            decrypt(settings.secret_key, r.number_encrypted) if r.number_encrypted else None,
+        )
+        for r in requests
+    ]
+
+
+def complete_callback(
+    session: Session,
+    request: CallbackRequest,
+    *,
+    staff_id: int,
+    outcome: CallbackOutcome,
+    note: str = "",
+) -> CallbackRequest:
+    """Done with an outcome; the number, its hash and the call's spoken-back digits go."""
+    request.status = CallbackStatus.done
+    request.outcome = outcome
+    request.note = note.strip()[:500] or None
+    request.done_by_id = staff_id
+    request.done_at = utcnow()
+    request.number_encrypted = None
+    request.number_key = None
+    session.add(request)
+    session.exec(delete(VoiceStep).where(col(VoiceStep.call_sid) == request.call_sid))  # type: ignore[call-overload]
+    audit(
+        session,
+        "callback_done",
+        staff_id=staff_id,
+        object_type="callback_request",
+        object_id=request.id,
+        outcome=outcome.value,
+    )
+    return request
+
+
+class TranscriptRefused(Exception):
+    pass
+
+
+def save_transcript(
+    session: Session, contribution: Contribution, *, staff_id: int, text: str, max_chars: int
+) -> Contribution:
+    """The typed transcript becomes the contribution's body, the only thing ever published.
+
+    A changed transcript of a published comment goes back to the queue for approval.
+    """
+    if contribution.channel is not Channel.voice:
+        raise TranscriptRefused("only phone contributions have a transcript")
+    body = normalise_text(text)
+    if not body:
+        raise TranscriptRefused("empty")
+    if len(body) > max_chars:
+        raise TranscriptRefused("too long")
+    changed = body != contribution.body
+    contribution.body = body
+    if changed and contribution.status is Status.published:
+        contribution.status = Status.pending
+        contribution.published_at = None
+    session.add(contribution)
+    session.add(
+        ModerationDecision(
+            contribution_id=contribution.id,  # type: ignore[arg-type]
+            staff_id=staff_id,
+            decision=Decision.transcribe,
+        )
+    )
+    audit(
+        session,
+        "transcribe",
+        staff_id=staff_id,
+        object_type="contribution",
+        object_id=contribution.id,
+        chars=len(body),
+    )
+    return contribution
+
+
+# --- The service report ---------------------------------------------------------------
+
+#: A call still running (or whose end Twilio never reported) is not counted as abandoned.
+CALL_IN_PROGRESS = timedelta(hours=1)
+
+
+@dataclass
+class DayFigures:
+    day: date
+    calls: int = 0
+    contribution: int = 0
+    vote: int = 0
+    callback: int = 0
+    status: int = 0
+    after_hours: int = 0
+    abandoned: int = 0
+    failed_out: int = 0
+
+    @property
+    def moment(self) -> datetime:
+        """Noon of the day, for the date formatting filters that take a datetime."""
+        return datetime(self.day.year, self.day.month, self.day.day, 12, tzinfo=UTC)
+
+
+@dataclass
+class ServiceReport:
+    days: list[DayFigures]
+    total: DayFigures
+    #: Calls that achieved nothing, by the step where they ended.
+    abandoned_at: list[tuple[str, int]] = field(default_factory=list)
+    median_seconds: int | None = None
+
+
+def service_report(
+    session: Session, *, timezone: str, days: int = 30, now: datetime | None = None
+) -> ServiceReport:
+    """Calls per day and how they ended, in the council's time zone (newest day first)."""
+    now = now or utcnow()
+    zone = ZoneInfo(timezone or "Europe/Berlin")
+    today = now.astimezone(zone).date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), zone)
+    calls = session.exec(
+        select(VoiceCall).where(col(VoiceCall.started_at) >= since).order_by(col(VoiceCall.id))
+    ).all()
+    by_day = {first + timedelta(days=i): DayFigures(first + timedelta(days=i)) for i in range(days)}
+    total = DayFigures(today)
+    abandoned: Counter[str] = Counter()
+    durations = []
+    for call in calls:
+        started = call.started_at
+        figures = by_day.get(started.astimezone(zone).date())
+        if figures is None:
+            continue
+        achieved = call.contributed or call.voted or call.requested_callback or call.heard_status
+        running = call.ended_at is None and now - started < CALL_IN_PROGRESS
+        for target in (figures, total):
+            target.calls += 1
+            target.contribution += call.contributed
+            target.vote += call.voted
+            target.callback += call.requested_callback
+            target.status += call.heard_status
+            target.after_hours += call.after_hours
+            target.failed_out += call.failed_out
+            if not achieved and not running:
+                target.abandoned += 1
+        if not achieved and not running:
+            abandoned[call.last_step] += 1
+        if call.duration:
+            durations.append(call.duration)
+    durations.sort()
+    return ServiceReport(
+        days=sorted(by_day.values(), key=lambda d: d.day, reverse=True),
+        total=total,
+        abandoned_at=abandoned.most_common(),
+        median_seconds=durations[len(durations) // 2] if durations else None,
+    )

@@ -1,0 +1,341 @@
+"""Staff pages of the phone line: recordings (proxy and transcript), call-backs, the report.
+
+Recordings are never linked publicly: staff hear them through an authenticated proxy
+that fetches them from Twilio with the account's credentials.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+import httpx
+from sqlmodel import Session, select
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from participation.accounts.models import StaffUser
+from participation.accounts.permissions import ANY_STAFF, MODERATORS, requires_role
+from participation.channels.voice import service
+from participation.channels.voice.models import (
+    CallbackOutcome,
+    CallbackRequest,
+    CallbackStatus,
+    SimulatedRecording,
+)
+from participation.consultations import service as consultations
+from participation.consultations.models import Consultation
+from participation.contributions.models import Channel, Contribution
+from participation.i18n.catalogs import gettext as _
+from participation.settings import Settings
+from participation.web.errors import error_response
+from participation.web.forms import field, in_transaction
+from participation.web.templating import is_fragment_request, render, url
+
+log = logging.getLogger(__name__)
+#: Recording URLs of the phone simulator: played from our own table, never fetched.
+SIMULATED_PREFIX = "simulator:"
+
+
+def outcome_labels() -> dict[str, str]:
+    return {
+        CallbackOutcome.reached.value: _("Reached and talked"),
+        CallbackOutcome.no_answer.value: _("No answer after several tries"),
+        CallbackOutcome.wrong_number.value: _("Wrong number"),
+        CallbackOutcome.resolved.value: _("Settled otherwise"),
+    }
+
+
+def step_labels() -> dict[str, str]:
+    return {
+        "incoming": _("Greeting"),
+        "language": _("Choosing a language"),
+        "consultation": _("Choosing a consultation"),
+        "action": _("Main menu of a consultation"),
+        "record": _("Recording a comment"),
+        "vote": _("Voting"),
+        "callback": _("Confirming the call-back number"),
+        "callback-number": _("Typing a call-back number"),
+        "callback-check": _("Checking the typed number"),
+        "lookup": _("Typing a reference number"),
+        "after": _("After finishing"),
+        "goodbye": _("Goodbye"),
+    }
+
+
+def _titles(session: Session, ids: set[int]) -> dict[int, str]:
+    result = {}
+    for consultation_id in ids:
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is not None:
+            text = consultations.text_for(session, consultation, "de")
+            result[consultation_id] = text.text.title if text else consultation.code
+    return result
+
+
+def _safe_back(request: Request, back: str, default: str) -> str:
+    staff_prefix = f"/{request.scope.get('language', 'de')}/staff/"
+    if back.startswith(staff_prefix) and "//" not in back and "\\" not in back:
+        return back
+    return default
+
+
+# --- Recordings ----------------------------------------------------------------------
+
+
+def allowed_recording_url(settings: Settings, recording_url: str) -> bool:
+    """Only Twilio's API (or the configured stand-in in tests) is ever fetched: the URL
+    came in a webhook, and the proxy must not become a way into the internal network."""
+    parts = urlsplit(recording_url)
+    host = (parts.hostname or "").lower()
+    if settings.twilio_api_base:
+        base = urlsplit(settings.twilio_api_base)
+        if parts.scheme == base.scheme and parts.netloc == base.netloc:
+            return True
+    return parts.scheme == "https" and (host == "api.twilio.com" or host.endswith(".twilio.com"))
+
+
+def _voice_contribution(session: Session, contribution_id: int) -> Contribution | None:
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None or contribution.channel is not Channel.voice:
+        return None
+    return contribution
+
+
+def _simulated(session: Session, recording_url: str | None) -> SimulatedRecording | None:
+    if not recording_url or not recording_url.startswith(SIMULATED_PREFIX):
+        return None
+    sid = recording_url.removeprefix(SIMULATED_PREFIX)
+    return session.exec(select(SimulatedRecording).where(SimulatedRecording.sid == sid)).first()
+
+
+@requires_role(*MODERATORS)
+async def recording_audio(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    contribution_id = request.path_params["id"]
+
+    def load(session: Session) -> tuple[Contribution | None, SimulatedRecording | None]:
+        contribution = _voice_contribution(session, contribution_id)
+        if contribution is None:
+            return None, None
+        return contribution, _simulated(session, contribution.recording_url)
+
+    contribution, simulated = await in_transaction(request, load)
+    if contribution is None or not contribution.recording_url:
+        return error_response(request, 404)
+    private = {"Cache-Control": "no-store, private", "X-Robots-Tag": "noindex"}
+    if contribution.recording_url.startswith(SIMULATED_PREFIX):
+        if simulated is None or not simulated.audio:
+            return error_response(request, 404)
+        return Response(
+            simulated.audio,
+            media_type=simulated.content_type or "audio/wav",
+            headers=private,
+        )
+    if not allowed_recording_url(settings, contribution.recording_url):
+        log.warning("recording URL refused for contribution %s", contribution_id)
+        return error_response(request, 404)
+    client = httpx.AsyncClient(
+        auth=(settings.twilio_account_sid, settings.twilio_auth_token),
+        timeout=httpx.Timeout(20.0, connect=5.0),
+        follow_redirects=True,
+    )
+    try:
+        upstream = await client.send(
+            client.build_request("GET", contribution.recording_url), stream=True
+        )
+    except httpx.HTTPError as problem:
+        await client.aclose()
+        log.warning("recording fetch failed: %s", problem)
+        return error_response(request, 503)
+    if upstream.status_code != 200:
+        await upstream.aclose()
+        await client.aclose()
+        log.warning("recording fetch answered %s", upstream.status_code)
+        return error_response(request, 404 if upstream.status_code == 404 else 503)
+
+    async def close() -> None:
+        await upstream.aclose()
+        await client.aclose()
+
+    headers = dict(private)
+    if "content-length" in upstream.headers:
+        headers["Content-Length"] = upstream.headers["content-length"]
+    headers["Content-Disposition"] = f'inline; filename="{contribution.reference}.wav"'
+    return StreamingResponse(
+        upstream.aiter_raw(),
+        media_type=upstream.headers.get("content-type", "audio/wav"),
+        headers=headers,
+        background=BackgroundTask(close),
+    )
+
+
+def _recording_context(session: Session, contribution_id: int) -> dict | None:
+    contribution = _voice_contribution(session, contribution_id)
+    if contribution is None:
+        return None
+    simulated = _simulated(session, contribution.recording_url)
+    ids = {contribution.consultation_id} if contribution.consultation_id else set()
+    return {
+        "item": contribution,
+        "simulated": simulated,
+        "has_audio": bool(contribution.recording_url)
+        and (simulated is None or bool(simulated.audio)),
+        "titles": _titles(session, ids),  # type: ignore[arg-type]
+    }
+
+
+@requires_role(*MODERATORS)
+async def recording_page(request: Request) -> Response:
+    contribution_id = request.path_params["id"]
+    context = await in_transaction(request, lambda s: _recording_context(s, contribution_id))
+    if context is None:
+        return error_response(request, 404)
+    context["transcript_saved"] = request.query_params.get("saved") == "1"
+    return render(request, "calls/recording.html", context)
+
+
+@requires_role(*MODERATORS)
+async def save_transcript(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    contribution_id = request.path_params["id"]
+    staff = request.scope["staff"]
+    form = await request.form()
+    text = field(form, "transcript", settings.max_contribution_chars * 2)
+    back = field(form, "back", 500)
+
+    def store(session: Session) -> tuple[dict | None, str | None]:
+        contribution = _voice_contribution(session, contribution_id)
+        if contribution is None:
+            return None, None
+        try:
+            service.save_transcript(
+                session,
+                contribution,
+                staff_id=staff.id,
+                text=text,
+                max_chars=settings.max_contribution_chars,
+            )
+        except service.TranscriptRefused as refused:
+            session.rollback()
+            problem = (
+                _("Please type what the caller said.")
+                if str(refused) == "empty"
+                else _("The transcript is too long.")
+            )
+            return _recording_context(session, contribution_id), problem
+        return {"item": contribution}, None
+
+    context, problem = await in_transaction(request, store, write=True)
+    if context is None:
+        return error_response(request, 404)
+    context.update(transcript_problem=problem, transcript_saved=problem is None)
+    if problem:
+        context["draft"] = text
+    if is_fragment_request(request):
+        status = 422 if problem else 200
+        return render(request, "calls/_transcript.html", context, status_code=status)
+    if problem:
+        return render(request, "calls/recording.html", context, status_code=422)
+    default = url(request, "calls_recording", id=contribution_id) + "?saved=1"
+    return RedirectResponse(_safe_back(request, back, default), status_code=303)
+
+
+# --- Call-backs ----------------------------------------------------------------------
+
+
+@requires_role(*MODERATORS)
+async def callbacks(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+
+    def load(session: Session) -> dict:
+        open_tasks = service.callback_tasks(session, settings, status=CallbackStatus.open)
+        done = service.callback_tasks(session, settings, status=CallbackStatus.done, limit=30)
+        ids = {t.request.consultation_id for t in open_tasks + done if t.request.consultation_id}
+        staff_ids = {t.request.done_by_id for t in done if t.request.done_by_id}
+        names = {}
+        for staff_id in staff_ids:
+            user = session.get(StaffUser, staff_id)
+            if user is not None:
+                names[staff_id] = user.name or user.email
+        return {
+            "open_tasks": open_tasks,
+            "done": done,
+            "titles": _titles(session, ids),  # type: ignore[arg-type]
+            "staff_names": names,
+        }
+
+    context = await in_transaction(request, load)
+    context["outcomes"] = outcome_labels()
+    context["message"] = (
+        _("Marked as done; the number is deleted.") if request.query_params.get("done") else ""
+    )
+    return render(request, "calls/callbacks.html", context)
+
+
+@requires_role(*MODERATORS)
+async def callback_done(request: Request) -> Response:
+    callback_id = request.path_params["id"]
+    staff = request.scope["staff"]
+    form = await request.form()
+    outcome_value = field(form, "outcome", 40)
+    note = field(form, "note", 500)
+    if outcome_value not in CallbackOutcome.__members__:
+        return error_response(request, 400, _("Please choose how the call-back ended."))
+
+    def store(session: Session) -> bool:
+        callback = session.get(CallbackRequest, callback_id)
+        if callback is None:
+            return False
+        if callback.status is CallbackStatus.open:
+            service.complete_callback(
+                session,
+                callback,
+                staff_id=staff.id,
+                outcome=CallbackOutcome(outcome_value),
+                note=note,
+            )
+        return True
+
+    if not await in_transaction(request, store, write=True):
+        return error_response(request, 404)
+    return RedirectResponse(url(request, "calls_callbacks") + "?done=1", status_code=303)
+
+
+# --- The service report --------------------------------------------------------------
+
+
+@requires_role(*ANY_STAFF)
+async def report(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    report = await in_transaction(
+        request, lambda s: service.service_report(s, timezone=settings.timezone)
+    )
+    return render(
+        request,
+        "calls/report.html",
+        {"report": report, "steps": step_labels(), "hours": settings.phone_hours},
+    )
+
+
+#: Localized (under /{lang}/).
+routes = [
+    Route("/staff/calls/callbacks", callbacks, name="calls_callbacks"),
+    Route(
+        "/staff/calls/callbacks/{id:int}/done",
+        callback_done,
+        methods=["POST"],
+        name="calls_callback_done",
+    ),
+    Route("/staff/calls/report", report, name="calls_report"),
+    Route("/staff/calls/recordings/{id:int}", recording_page, name="calls_recording"),
+    Route("/staff/calls/recordings/{id:int}/audio", recording_audio, name="calls_recording_audio"),
+    Route(
+        "/staff/calls/recordings/{id:int}/transcript",
+        save_transcript,
+        methods=["POST"],
+        name="calls_transcript",
+    ),
+]

@@ -1,0 +1,473 @@
+"""The IVR steps: each reads the caller's keys and answers with TwiML (VoiceResponse).
+
+`answer()` is the one entry: it makes every (CallSid, step) idempotent by caching the
+TwiML it answered, so a webhook Twilio delivers twice gets the same answer and writes once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from sqlmodel import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from participation.channels.voice import service
+from participation.channels.voice.hours import line_is_open
+from participation.channels.voice.prompts import (
+    Turn,
+    goodbye,
+    goodbye_failed,
+    hours_text,
+    prompt_actions,
+    prompt_after,
+    prompt_callback,
+    prompt_callback_check,
+    prompt_callback_number,
+    prompt_consultation,
+    prompt_language,
+    prompt_lookup,
+    prompt_record,
+    prompt_vote,
+    say_reference,
+)
+from participation.channels.voice.speech import (
+    MENU_LANGUAGES,
+    digits_aloud,
+    say_template,
+    speaking,
+    spoken,
+)
+from participation.clock import utcnow
+from participation.consultations import service as consultations
+from participation.consultations.models import Consultation, Phase
+from participation.contributions.errors import ConsultationNotOpen, ContributionRefused
+from participation.contributions.reference import format_reference
+from participation.contributions.service import find_by_reference
+from participation.crypto import decrypt, encrypt
+from participation.moderation.routes import reason_labels
+from participation.settings import Settings
+
+#: Failed inputs at one prompt before the line says goodbye.
+MAX_TRIES = 3
+
+Prompt = Callable[[Turn, VoiceResponse], None]
+
+
+def input_kind(digits: str) -> str:
+    if not digits:
+        return "timeout"
+    if "*" in digits:
+        return "star"
+    return "input"
+
+
+def retry(turn: Turn, reason: str, prompt: Prompt, message: str | None = None) -> VoiceResponse:
+    """A helpful re-prompt of the same menu; the third failure ends the call politely."""
+    turn.failed = True
+    turn.call.tries += 1
+    service.log_event(turn.session, turn.call, turn.step, reason)
+    response = VoiceResponse()
+    if turn.call.tries >= MAX_TRIES:
+        service.log_event(turn.session, turn.call, turn.step, "failed_out")
+        goodbye_failed(turn, response)
+        return response
+    say_template(response, "reprompt", turn.language, reason=reason, message=message)
+    prompt(turn, response)
+    return response
+
+
+def failure(turn: Turn, prompt: Prompt) -> VoiceResponse:
+    """Re-prompt for silence, the star key, or a key that is not on the menu."""
+    kind = input_kind(turn.digits)
+    return retry(turn, "invalid" if kind == "input" else kind, prompt)
+
+
+def current_consultation(turn: Turn) -> Consultation | None:
+    raw = turn.query.get("c") or ""
+    consultation_id = int(raw) if raw.isdigit() else turn.call.consultation_id
+    return turn.session.get(Consultation, consultation_id) if consultation_id else None
+
+
+def back_to_actions(turn: Turn, response: VoiceResponse | None = None) -> VoiceResponse:
+    response = response or VoiceResponse()
+    consultation = current_consultation(turn)
+    if consultation is None:
+        prompt_consultation(turn, response)
+    else:
+        prompt_actions(turn, response, consultation, summary=False)
+    return response
+
+
+# --- Steps ---------------------------------------------------------------------------
+
+
+def on_incoming(turn: Turn) -> VoiceResponse:
+    response = VoiceResponse()
+    prompt_language(turn, response, greeting=True)
+    return response
+
+
+def on_language(turn: Turn) -> VoiceResponse:
+    digits = turn.digits
+    if not (digits.isdigit() and 1 <= int(digits) <= len(MENU_LANGUAGES)):
+        return failure(turn, prompt_language)
+    turn.call.language = MENU_LANGUAGES[int(digits) - 1]
+    service.log_event(turn.session, turn.call, "language", "language", turn.call.language)
+    response = VoiceResponse()
+    if turn.call.after_hours:
+        say_template(response, "closed", turn.language, hours=hours_text(turn))
+        say_template(response, "notice", turn.language)
+        prompt_record(turn, response, None)
+        return response
+    # Heard once per call, before anything can be recorded.
+    say_template(response, "notice", turn.language)
+    prompt_consultation(turn, response)
+    return response
+
+
+def on_consultation(turn: Turn) -> VoiceResponse:
+    digits = turn.digits
+    if digits == "0":
+        response = VoiceResponse()
+        prompt_language(turn, response)
+        return response
+    if input_kind(digits) != "input":
+        return failure(turn, prompt_consultation)
+    menu = [int(x) for x in turn.query.get("m", "").split(".") if x.isdigit()]
+    consultation = None
+    if len(digits) == 1:
+        if not 1 <= int(digits) <= len(menu):
+            return failure(turn, prompt_consultation)
+        consultation = turn.session.get(Consultation, menu[int(digits) - 1])
+    else:
+        consultation = consultations.get_by_code(turn.session, digits)
+    if consultation is None or consultation.phase() is not Phase.open:
+        message = spoken("unknown_code", turn.language, code=digits_aloud(digits))
+        return retry(turn, "unknown_code", prompt_consultation, message)
+    turn.call.consultation_id = consultation.id
+    service.log_event(turn.session, turn.call, "consultation", "chosen", consultation.code)
+    response = VoiceResponse()
+    prompt_actions(turn, response, consultation, summary=True)
+    return response
+
+
+def on_action(turn: Turn) -> VoiceResponse:
+    consultation = current_consultation(turn)
+    response = VoiceResponse()
+    if consultation is None:
+        prompt_consultation(turn, response)
+        return response
+
+    def again(t: Turn, r: VoiceResponse) -> None:
+        prompt_actions(t, r, consultation, summary=False)
+
+    choice = turn.digits
+    if choice == "1":
+        prompt_record(turn, response, consultation.id)
+    elif choice == "2":
+        if not consultations.poll_options(turn.session, consultation.id):  # type: ignore[arg-type]
+            message = spoken("no_poll", turn.language)
+            return retry(turn, "no_poll", again, message)
+        prompt_vote(turn, response, consultation)
+    elif choice == "3":
+        prompt_callback(turn, response)
+    elif choice == "4":
+        prompt_lookup(turn, response)
+    elif choice == "9":
+        prompt_actions(turn, response, consultation, summary=True)
+    elif choice == "0":
+        prompt_consultation(turn, response)
+    else:
+        return failure(turn, again)
+    return response
+
+
+def on_recorded(turn: Turn) -> VoiceResponse:
+    """<Record> finished (# pressed, silence, time up, or hang-up: then Digits=hangup)."""
+    response = VoiceResponse()
+    raw_c = turn.query.get("c") or ""
+    duration = int(turn.params.get("RecordingDuration") or 0)
+    try:
+        contribution = service.store_recording(
+            turn.session,
+            turn.settings,
+            call_sid=turn.call.call_sid,
+            consultation_id=int(raw_c) if raw_c.isdigit() else None,
+            language=turn.language,
+            recording_sid=turn.params.get("RecordingSid"),
+            recording_url=turn.params.get("RecordingUrl") or "",
+            duration=duration,
+        )
+    except ConsultationNotOpen:
+        service.log_event(turn.session, turn.call, "recorded", "not_open")
+        say_template(response, "not_open", turn.language)
+        prompt_after(turn, response)
+        return response
+    if contribution is None:
+        service.log_event(turn.session, turn.call, "recorded", "too_short", str(duration))
+        say_template(response, "recording_too_short", turn.language)
+        if turn.call.after_hours:
+            goodbye(turn, response)
+            return response
+        return back_to_actions(turn, response)
+    service.log_event(turn.session, turn.call, "recorded", "contribution", contribution.reference)
+    say_template(response, "recording_saved", turn.language)
+    say_reference(turn, response, contribution.reference)
+    prompt_after(turn, response, contribution.reference)
+    return response
+
+
+def on_vote(turn: Turn) -> VoiceResponse:
+    consultation = current_consultation(turn)
+    if consultation is None:
+        return back_to_actions(turn)
+
+    def again(t: Turn, r: VoiceResponse) -> None:
+        prompt_vote(t, r, consultation)
+
+    digits = turn.digits
+    if digits == "0":
+        return back_to_actions(turn)
+    options = {o.position: o for o in consultations.poll_options(turn.session, consultation.id)}  # type: ignore[arg-type]
+    option = options.get(int(digits)) if digits.isdigit() else None
+    if option is None:
+        return failure(turn, again)
+    response = VoiceResponse()
+    try:
+        contribution, replaced = service.cast_vote(
+            turn.session,
+            turn.settings,
+            call=turn.call,
+            consultation=consultation,
+            option=option,
+            language=turn.language,
+            external_id=f"{turn.call.call_sid}:vote:{turn.call.seq}",
+        )
+    except ContributionRefused:
+        service.log_event(turn.session, turn.call, "vote", "not_open")
+        say_template(response, "not_open", turn.language)
+        prompt_after(turn, response)
+        return response
+    service.log_event(turn.session, turn.call, "vote", "vote", option.key or str(option.position))
+    label = option.label(turn.locale)
+    say_template(response, "vote_saved", turn.language, label=label, replaced=replaced)
+    say_reference(turn, response, contribution.reference)
+    prompt_after(turn, response, contribution.reference)
+    return response
+
+
+def _callback_saved(turn: Turn, e164: str) -> VoiceResponse:
+    service.request_callback(
+        turn.session, turn.settings, call=turn.call, e164=e164, language=turn.language
+    )
+    turn.call.pending_number = None
+    service.log_event(turn.session, turn.call, "callback", "callback")
+    response = VoiceResponse()
+    say_template(response, "callback_saved", turn.language, hours=hours_text(turn))
+    prompt_after(turn, response)
+    return response
+
+
+def on_callback(turn: Turn) -> VoiceResponse:
+    digits = turn.digits
+    number = turn.caller_e164
+    if digits == "1" and number:
+        return _callback_saved(turn, number)
+    if digits == "2":
+        response = VoiceResponse()
+        prompt_callback_number(turn, response)
+        return response
+    if digits == "0":
+        return back_to_actions(turn)
+    return failure(turn, prompt_callback)
+
+
+def on_callback_number(turn: Turn) -> VoiceResponse:
+    digits = turn.digits
+    if input_kind(digits) != "input":
+        return failure(turn, prompt_callback_number)
+    e164 = service.callback_number(digits, turn.settings.default_region)
+    if e164 is None:
+        message = spoken("callback_invalid", turn.language)
+        return retry(turn, "invalid_number", prompt_callback_number, message)
+    turn.call.pending_number = encrypt(turn.settings.secret_key, e164)
+    response = VoiceResponse()
+    prompt_callback_check(turn, response, e164)
+    return response
+
+
+def on_callback_check(turn: Turn) -> VoiceResponse:
+    pending = turn.call.pending_number
+    e164 = decrypt(turn.settings.secret_key, pending) if pending else None
+    if e164 is None:
+        response = VoiceResponse()
+        prompt_callback_number(turn, response)
+        return response
+    digits = turn.digits
+    if digits == "1":
+        return _callback_saved(turn, e164)
+    if digits == "2":
+        response = VoiceResponse()
+        prompt_callback_number(turn, response)
+        return response
+
+    def again(t: Turn, r: VoiceResponse) -> None:
+        prompt_callback_check(t, r, e164)
+
+    return failure(turn, again)
+
+
+def on_lookup(turn: Turn) -> VoiceResponse:
+    digits = turn.digits
+    if digits == "0":
+        return back_to_actions(turn)
+    if input_kind(digits) != "input":
+        return failure(turn, prompt_lookup)
+    contribution = find_by_reference(turn.session, digits)
+    if contribution is None:
+        message = spoken("status_not_found", turn.language, digits=digits_aloud(digits))
+        return retry(turn, "unknown_reference", prompt_lookup, message)
+    turn.call.heard_status = True
+    service.log_event(turn.session, turn.call, "lookup", "status", contribution.status.value)
+    with speaking(turn.language):
+        reason = reason_labels().get(contribution.rejection_reason or "", "")
+    response = VoiceResponse()
+    say_template(
+        response,
+        "status_result",
+        turn.language,
+        status=contribution.status.value,
+        digits=digits_aloud(contribution.reference),
+        answered=bool(contribution.answer),
+        reason=reason,
+    )
+    prompt_after(turn, response)
+    return response
+
+
+def on_after(turn: Turn) -> VoiceResponse:
+    digits = turn.digits
+    reference = turn.query.get("ref") or ""
+    number = turn.caller_e164
+
+    def again(t: Turn, r: VoiceResponse) -> None:
+        prompt_after(t, r, reference or None)
+
+    if digits == "1" and reference and number:
+        body = spoken(
+            "sms_reference",
+            turn.language,
+            council=turn.settings.council_name,
+            reference=format_reference(reference),
+            link=f"{turn.settings.public_base_url}/{turn.language}/r/{reference}",
+        )
+        service.send_reference_sms(
+            turn.session, turn.settings, call=turn.call, e164=number, body=body, reference=reference
+        )
+        service.log_event(turn.session, turn.call, "after", "sms")
+        response = VoiceResponse()
+        say_template(response, "sms_queued", turn.language)
+        prompt_after(turn, response)
+        return response
+    if digits == "0" and not turn.call.after_hours:
+        return back_to_actions(turn)
+    if not digits:
+        # Silence after the work is done is the natural end of a call, not a failure.
+        response = VoiceResponse()
+        goodbye(turn, response)
+        return response
+    return failure(turn, again)
+
+
+STEPS: dict[str, Callable[[Turn], VoiceResponse]] = {
+    "incoming": on_incoming,
+    "language": on_language,
+    "consultation": on_consultation,
+    "action": on_action,
+    "recorded": on_recorded,
+    "vote": on_vote,
+    "callback": on_callback,
+    "callback-number": on_callback_number,
+    "callback-check": on_callback_check,
+    "lookup": on_lookup,
+    "after": on_after,
+}
+
+
+def answer(
+    session: Session,
+    settings: Settings,
+    step: str,
+    query: Mapping[str, str],
+    params: Mapping[str, str],
+) -> str:
+    """The TwiML for one webhook; the same (CallSid, step) always gets the same answer."""
+    call_sid = params["CallSid"]
+    key = f"{step}:{query.get('n', '0')}"
+    cached = service.cached_answer(session, call_sid, key)
+    if cached is not None:
+        return cached
+    call = service.get_call(session, call_sid)
+    if call is None or step == "incoming":
+        if step == "incoming":
+            service.purge_step_cache(session)
+        call = service.start_call(session, settings, call_sid, params.get("From", ""))
+        if step == "incoming":
+            call.after_hours = not line_is_open(settings.phone_hours, settings.timezone)
+        # A call whose state was lost starts over instead of failing.
+        step = "incoming" if call.seq == 0 else step
+    call.seq += 1
+    turn = Turn(session, settings, call, step, params, query)
+    response = STEPS[step](turn)
+    if not turn.failed:
+        call.tries = 0
+    session.add(call)
+    twiml = str(response)
+    service.store_answer(session, call_sid, key, twiml)
+    return twiml
+
+
+def recording_callback(
+    session: Session, settings: Settings, query: Mapping[str, str], params: Mapping[str, str]
+) -> None:
+    """Twilio's recording-status callback: the recording becomes a contribution at once.
+
+    Comes also when the caller hangs up mid-recording, and possibly before or after the
+    <Record> action; store_recording() keeps it to one contribution either way.
+    """
+    if params.get("RecordingStatus", "completed") != "completed":
+        return
+    raw_c = query.get("c") or ""
+    language = query.get("lang") or "de"
+    call_sid = params.get("CallSid", "")
+    try:
+        contribution = service.store_recording(
+            session,
+            settings,
+            call_sid=call_sid,
+            consultation_id=int(raw_c) if raw_c.isdigit() else None,
+            language=language if language in MENU_LANGUAGES else "de",
+            recording_sid=params.get("RecordingSid"),
+            recording_url=params.get("RecordingUrl") or "",
+            duration=int(params.get("RecordingDuration") or 0),
+        )
+    except ConsultationNotOpen:
+        contribution = None
+    call = service.get_call(session, call_sid)
+    if call is not None:
+        kind = "recording_stored" if contribution else "recording_dropped"
+        service.log_event(session, call, "recording", kind, params.get("RecordingDuration", ""))
+
+
+def call_status(session: Session, params: Mapping[str, str]) -> None:
+    """Twilio's call-status callback: the end of the call, for the service report."""
+    if params.get("CallStatus") not in {"completed", "busy", "failed", "no-answer", "canceled"}:
+        return
+    call = service.get_call(session, params.get("CallSid", ""))
+    if call is None or call.ended_at is not None:
+        return
+    call.ended_at = utcnow()
+    duration = params.get("CallDuration") or ""
+    call.duration = int(duration) if duration.isdigit() else None
+    session.add(call)
+    service.log_event(session, call, call.last_step, "ended", params.get("CallStatus", ""))
