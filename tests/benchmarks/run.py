@@ -1,0 +1,610 @@
+"""The benchmark: `make bench` (or `python -m tests.benchmarks.run --help`).
+
+Seeds a fresh database (SQLite in a temporary directory, or DATABASE_URL), starts the app
+under uvicorn as production does, drives every page with wrk at 32 connections, and
+prints a table; the same figures go to bench-results/<timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from participation import tables
+from participation.contributions.models import Channel, Contribution
+from participation.db import make_engine
+from tests.benchmarks import load
+from tests.benchmarks.seed import Seeded, seed
+from tests.benchmarks.server import BENCH_TWILIO_SID, BENCH_TWILIO_TOKEN, ROOT, Server, read_status
+
+RESULTS_DIR = ROOT / "bench-results"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+REFERENCE = re.compile(r"/r/(\d{8})")
+
+
+def database_url_from_env() -> str | None:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def prepare_database(url: str, reset: bool) -> Engine:
+    engine = make_engine(url)
+    with engine.connect() as db:
+        present = engine.dialect.has_table(db, "consultation")
+    if present:
+        if not reset:
+            raise SystemExit(
+                f"{url} already holds tables; the benchmark needs an empty database. "
+                "Pass --reset to drop the application's tables there first."
+            )
+        tables.metadata.drop_all(engine)
+    return engine
+
+
+# --- things measured once per server -------------------------------------------------------
+
+
+def staff_cookie(base: str, facts: Seeded) -> str:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        page = client.get("/de/staff/login")
+        token = CSRF_FIELD.search(page.text)
+        assert token, "no CSRF field on the login page"
+        answer = client.post(
+            "/de/staff/login",
+            data={
+                "email": facts.staff_email,
+                "password": facts.staff_password,
+                "csrf_token": token.group(1),
+                "next": "",
+            },
+            follow_redirects=False,
+        )
+        if answer.status_code != 303:
+            raise RuntimeError(f"staff login failed: {answer.status_code}")
+        return f"staff_session={client.cookies['staff_session']}"
+
+
+def transfer_size(base: str, path: str) -> dict:
+    """Bytes on the wire (gzip) for the page and the CSS and JS it links to."""
+    with httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}, timeout=30) as client:
+        page = client.get(path)
+        assets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page.text)
+        assets += re.findall(r'<script src="([^"]+)"', page.text)
+        items = [
+            {
+                "path": path,
+                "bytes": page.num_bytes_downloaded,
+                "uncompressed": len(page.content),
+                "encoding": page.headers.get("content-encoding", ""),
+                "cache_control": page.headers.get("cache-control", ""),
+            }
+        ]
+        for asset in assets:
+            answer = client.get(asset)
+            items.append(
+                {
+                    "path": asset,
+                    "bytes": answer.num_bytes_downloaded,
+                    "uncompressed": len(answer.content),
+                    "encoding": answer.headers.get("content-encoding", ""),
+                    "cache_control": answer.headers.get("cache-control", ""),
+                }
+            )
+    return {"items": items, "total_bytes": sum(i["bytes"] for i in items)}
+
+
+def measure_export(server: Server, path: str) -> dict:
+    """Streams one export and watches the serving process's memory while it runs."""
+    pids = server.worker_pids()
+    reset = server.reset_peaks()
+    before = {pid: read_status(pid)["VmRSS"] for pid in pids}
+    sampled = dict(before)
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            for pid in pids:
+                sampled[pid] = max(sampled[pid], read_status(pid)["VmRSS"])
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    started = time.perf_counter()
+    size, first_byte = 0, None
+    with httpx.stream("GET", server.base + path, timeout=600) as answer:
+        status = answer.status_code
+        for chunk in answer.iter_raw():
+            if first_byte is None:
+                first_byte = time.perf_counter() - started
+            size += len(chunk)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    watcher.join()
+    peaks = {pid: read_status(pid)["VmHWM"] if reset else sampled[pid] for pid in pids}
+    growth = max(max(peaks[pid], sampled[pid]) - before[pid] for pid in pids)
+    server.memory()
+    return {
+        "path": path,
+        "status": status,
+        "bytes": size,
+        "seconds": round(elapsed, 2),
+        "first_byte_ms": round((first_byte or 0) * 1000, 1),
+        "memory_growth_mib": round(growth / 1024, 1),
+        "peak_method": "VmHWM after clear_refs" if reset else "VmRSS sampled every 5 ms",
+    }
+
+
+# --- the load runs --------------------------------------------------------------------------
+
+
+class Suite:
+    def __init__(self, server: Server, engine: Engine, facts: Seeded, args: argparse.Namespace):
+        self.server, self.engine, self.facts, self.args = server, engine, facts, args
+        self.results: list[load.LoadResult] = []
+        self.scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+
+    def wanted(self, name: str) -> bool:
+        return not self.args.only or any(word in name for word in self.args.only)
+
+    def measure(self, name: str, path: str, **options) -> load.LoadResult | None:  # noqa: ANN003
+        if not self.wanted(name):
+            return None
+        url = self.server.base + path
+        for pass_name, duration in (("warm-up", self.args.warmup), ("measure", self.args.duration)):
+            if duration <= 0:
+                continue
+            result = load.run_wrk(
+                url,
+                name=name,
+                connections=self.args.connections,
+                duration=duration,
+                server_cpu=self.server.cpu,
+                **options,
+            )
+            if pass_name == "warm-up":
+                warm = result
+        result.extra["warmup"] = {"requests": warm.requests, "counted_ok": warm.counted_ok}
+        self.results.append(result)
+        print(
+            f"  {name:<44} {result.rps:>8.0f} req/s  p50 {result.p50_ms:>7.1f} ms  "
+            f"p99 {result.p99_ms:>7.1f} ms  bad {result.bad_status + result.errors}",
+            flush=True,
+        )
+        return result
+
+    def check(self, path: str, expected: int = 200, **kwargs) -> httpx.Response:  # noqa: ANN003
+        answer = httpx.get(self.server.base + path, timeout=60, **kwargs)
+        if answer.status_code != expected:
+            raise RuntimeError(f"{path} answered {answer.status_code}, expected {expected}")
+        return answer
+
+    def reads(self, cookie: str) -> None:
+        facts = self.facts
+        self.check("/bench/hello")
+        self.measure("hello (plain text, same server)", "/bench/hello")
+        self.check("/de/")
+        self.measure("consultation list", "/de/")
+        self.check(f"/de/c/{facts.open_slug}")
+        self.measure(f"consultation page (open, {facts.open_size:,})", f"/de/c/{facts.open_slug}")
+        self.check(f"/de/c/{facts.big_slug}")
+        self.measure("consultation page (100k, results)", f"/de/c/{facts.big_slug}")
+        self.check(f"/de/c/{facts.big_slug}/results")
+        self.measure("results page (100k)", f"/de/c/{facts.big_slug}/results")
+        queue = f"/de/staff/moderation?consultation={facts.big_id}"
+        self.check(queue, headers={"Cookie": cookie})
+        self.measure("moderation queue (100k)", queue, headers={"Cookie": cookie})
+
+    def comment_submissions(self) -> dict | None:
+        name = "comment submission (POST, full write)"
+        if not self.wanted(name):
+            return None
+        facts = self.facts
+        page = self.check(f"/de/c/{facts.open_slug}")
+        token = CSRF_FIELD.search(page.text)
+        assert token, "no CSRF field on the consultation page"
+        body_file = self.scratch / "comment.txt"
+        body_file.write_text(
+            urlencode(
+                {
+                    "csrf_token": token.group(1),
+                    "_soft_csrf": "1",
+                    "poll_option": str(facts.open_poll_option_id),
+                    "pseudonym": "Lasttest",
+                    "body": "Bitte mehr Bänke und Schatten auf dem Marktplatz. "
+                    "Und einen Trinkbrunnen für den Sommer.",
+                }
+            )
+        )
+        before = self._count(Contribution.consultation_id == facts.open_id)
+        refs_file = self.scratch / "references"
+        result = self.measure(
+            name,
+            f"/de/c/{facts.open_slug}/contribute",
+            script=load.POST_FORM_LUA,
+            script_args=[str(body_file), str(refs_file)],
+        )
+        time.sleep(1)  # requests still in flight when wrk stopped
+        after = self._count(Contribution.consultation_id == facts.open_id)
+        references = set()
+        for file in self.scratch.glob("references.*"):
+            references.update(REFERENCE.findall(file.read_text()))
+        found = self._existing(references)
+        acknowledged = result.counted_ok + result.extra["warmup"]["counted_ok"]
+        check = {
+            "acknowledged": acknowledged,
+            "references_recorded": len(references),
+            "found_in_database": found,
+            "rows_added": after - before,
+            "nothing_lost": found == len(references) == acknowledged
+            and after - before >= acknowledged,
+        }
+        result.extra["write_check"] = check
+        print(f"    write check: {check}", flush=True)
+        return check
+
+    def sms_webhook(self) -> dict | None:
+        name = "SMS webhook (signed POST /twilio/sms)"
+        if not self.wanted(name):
+            return None
+        probe = httpx.post(self.server.base + "/twilio/sms", data={}, timeout=30)
+        if probe.status_code == 404:
+            note = "skipped: POST /twilio/sms does not exist yet (404)"
+            print(f"  {name:<44} {note}")
+            self.results.append(load.LoadResult(name=name, path="/twilio/sms", note=note))
+            return None
+        from twilio.request_validator import RequestValidator
+
+        validator = RequestValidator(BENCH_TWILIO_TOKEN)
+        url = self.server.base + "/twilio/sms"
+        count = int((self.args.duration + self.args.warmup) * self.args.sms_rate)
+        run_id = f"{int(time.time()) % 100000:05d}"
+        lines = []
+        for i in range(count):
+            sid = f"SM{run_id}{i:027d}"
+            params = {
+                "MessageSid": sid,
+                "SmsSid": sid,
+                "SmsMessageSid": sid,
+                "AccountSid": BENCH_TWILIO_SID,
+                "From": f"+49160{run_id}{i:06d}"[:16],
+                "To": "+4915100000000",
+                "Body": f"{self.facts.open_code} Mehr Bänke am Marktplatz, bitte! ({i})",
+                "NumMedia": "0",
+                "NumSegments": "1",
+                "SmsStatus": "received",
+                "ApiVersion": "2010-04-01",
+                "FromCountry": "DE",
+                "ToCountry": "DE",
+            }
+            lines.append(f"{validator.compute_signature(url, params)}\t{urlencode(params)}")
+        signed_file = self.scratch / "sms.txt"
+        signed_file.write_text("\n".join(lines) + "\n")
+        prefix = Contribution.external_id.like(f"SM{run_id}%")  # type: ignore[union-attr]
+        before = self._count(prefix)
+        result = self.measure(
+            name,
+            "/twilio/sms",
+            script=load.SIGNED_LUA,
+            script_args=[str(signed_file), "/twilio/sms"],
+        )
+        time.sleep(1)
+        after = self._count(prefix)
+        sent = result.requests + result.extra["warmup"]["requests"]
+        acknowledged = result.counted_ok + result.extra["warmup"]["counted_ok"]
+        check = {
+            "prepared_messages": count,
+            "wrapped_around": sent > count,
+            "acknowledged": acknowledged,
+            "rows_added": after - before,
+            "sms_contributions_total": self._count(Contribution.channel == Channel.sms),
+            "nothing_lost": after - before >= min(acknowledged, count),
+        }
+        result.extra["write_check"] = check
+        print(f"    write check: {check}", flush=True)
+        return check
+
+    def exports(self) -> list[dict]:
+        found = []
+        for kind in ("csv", "json", "xlsx"):
+            path = f"/de/c/{self.facts.big_slug}/results.{kind}"
+            if self.args.only and not self.wanted(f"export {kind}"):
+                continue
+            head = httpx.get(self.server.base + path, timeout=600)
+            if head.status_code == 404:
+                found.append({"path": path, "status": 404, "note": "no such export"})
+                continue
+            measured = measure_export(self.server, path)
+            print(
+                f"  export {kind:<37} {measured['seconds']:>8.2f} s      "
+                f"{measured['bytes'] / 1e6:.1f} MB, memory +{measured['memory_growth_mib']} MiB",
+                flush=True,
+            )
+            found.append(measured)
+        return found
+
+    def _count(self, condition) -> int:  # noqa: ANN001
+        with self.engine.connect() as db:
+            return db.execute(
+                select(func.count()).select_from(Contribution).where(condition)
+            ).scalar_one()
+
+    def _existing(self, references: set[str]) -> int:
+        found = 0
+        pending = sorted(references)
+        with self.engine.connect() as db:
+            for start in range(0, len(pending), 500):
+                chunk = pending[start : start + 500]
+                found += db.execute(
+                    select(func.count())
+                    .select_from(Contribution)
+                    .where(Contribution.reference.in_(chunk))  # type: ignore[attr-defined]
+                ).scalar_one()
+        return found
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def run_cycle(url: str, engine: Engine, facts: Seeded, workers: int, args) -> dict:  # noqa: ANN001
+    print(f"\n== {workers} worker(s), {args.connections} connections, {args.duration:g} s per run")
+    with Server(database_url=url, workers=workers) as server:
+        suite = Suite(server, engine, facts, args)
+        try:
+            idle = server.memory()
+            cookie = staff_cookie(server.base, facts)
+            transfer = transfer_size(server.base, f"/de/c/{facts.open_slug}")
+            suite.reads(cookie)
+            writes = {"comment": suite.comment_submissions(), "sms": suite.sms_webhook()}
+            exports = suite.exports()
+            memory = server.memory()
+        finally:
+            suite.cleanup()
+    hello = next((r for r in suite.results if r.name.startswith("hello")), None)
+    for result in suite.results:
+        if hello and hello.rps and result.rps:
+            result.ratio_rps = round(result.rps / hello.rps, 4)
+            result.ratio_p50 = round(result.p50_ms / hello.p50_ms, 1) if hello.p50_ms else None
+    return {
+        "workers": workers,
+        "runs": [r.as_dict() for r in suite.results],
+        "writes": writes,
+        "exports": exports,
+        "transfer": transfer,
+        "memory": {
+            "idle_rss_mib": round(idle["rss_kib"] / 1024, 1),
+            "end_rss_mib": round(memory["rss_kib"] / 1024, 1),
+            "peak_rss_mib": round(memory["peak_kib"] / 1024, 1),
+        },
+    }
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def evaluate(cycles: list[dict], backend: str) -> list[dict]:
+    """Each target of issue 8 with the measured value and whether it was met."""
+    targets = []
+
+    def add(name: str, value: object, met: bool | None, note: str = "") -> None:
+        targets.append({"target": name, "value": value, "met": met, "note": note})
+
+    for cycle in cycles:
+        w = cycle["workers"]
+        runs = {r["name"]: r for r in cycle["runs"]}
+
+        def run(prefix: str, runs: dict = runs) -> dict | None:
+            return next((r for n, r in runs.items() if n.startswith(prefix) and r["rps"]), None)
+
+        page = run("consultation page (open")
+        if page:
+            need = 600 if w == 1 else 1000
+            add(
+                f"consultation page >= {need} req/s, p99 < 100 ms ({w} worker(s), {backend})",
+                f"{page['rps']:.0f} req/s, p99 {page['p99_ms']:.0f} ms",
+                page["rps"] >= need and (w > 1 or page["p99_ms"] < 100),
+            )
+        comment = run("comment submission")
+        if comment:
+            lost = comment["extra"].get("write_check", {}).get("nothing_lost")
+            add(
+                f"comment submission >= 300 req/s, nothing lost ({w} w)",
+                f"{comment['rps']:.0f} req/s, nothing lost: {lost}",
+                comment["rps"] >= 300 and bool(lost),
+            )
+        sms = run("SMS webhook")
+        if sms:
+            add(f"SMS webhook >= 500 req/s ({w} w)", f"{sms['rps']:.0f} req/s", sms["rps"] >= 500)
+        elif any(r["name"].startswith("SMS") for r in cycle["runs"]):
+            add(f"SMS webhook >= 500 req/s ({w} w)", "not measured", None, "webhook missing")
+        for prefix in ("moderation queue", "results page"):
+            r = run(prefix)
+            if r:
+                add(
+                    f"{prefix} of 100k p50 < 50 ms at {r['connections']} connections ({w} w)",
+                    f"p50 {r['p50_ms']:.1f} ms ({r['rps']:.0f} req/s)",
+                    r["p50_ms"] < 50,
+                )
+        for export in cycle["exports"]:
+            if export.get("status") == 200:
+                add(
+                    f"export {export['path'].rsplit('.', 1)[1]} streamed, growth < 100 MB ({w} w)",
+                    f"+{export['memory_growth_mib']} MiB in {export['seconds']} s",
+                    export["memory_growth_mib"] < 100,
+                )
+        if w == cycles[0]["workers"]:
+            total = cycle["transfer"]["total_bytes"]
+            add(
+                "consultation page + CSS + JS <= 50 KB transferred",
+                f"{total / 1000:.1f} KB",
+                total <= 50_000,
+            )
+        add(
+            f"web process RSS < 150 MB ({w} w)",
+            f"peak {cycle['memory']['peak_rss_mib']} MiB",
+            cycle["memory"]["peak_rss_mib"] < 150,
+        )
+    return targets
+
+
+def print_report(report: dict) -> None:
+    print(f"\nBenchmark {report['started']} · {report['backend']} · commit {report['commit']}")
+    print(
+        f"machine: {report['machine']['cpus']} CPUs, load average before "
+        f"{report['machine']['load_before']}, after {report['machine']['load_after']}"
+    )
+    print(f"seed: {report['seed']}")
+    for cycle in report["cycles"]:
+        print(
+            f"\n{cycle['workers']} worker(s) · wrk -t1 -c{report['wrk']['connections']} "
+            f"-d{report['wrk']['duration']}s"
+        )
+        header = (
+            f"| {'what':<42} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'× hello':>8} "
+            f"| {'bad':>4} | {'server CPU':>10} | {'wrk CPU':>7} |"
+        )
+        print(header)
+        print("|" + "|".join("-" * (len(part)) for part in header.split("|")[1:-1]) + "|")
+        for run in cycle["runs"]:
+            if run["note"]:
+                print(f"| {run['name']:<42} | {run['note']}")
+                continue
+            ratio = f"{run['ratio_rps']:.3f}" if run["ratio_rps"] else "–"
+            print(
+                f"| {run['name']:<42} | {run['rps']:>7.0f} | {run['p50_ms']:>7.1f} "
+                f"| {run['p99_ms']:>7.1f} | {ratio:>8} | {run['bad_status'] + run['errors']:>4} "
+                f"| {run['server_cpu_percent']:>9.0f}% | {run['wrk_cpu_percent']:>6.0f}% |"
+            )
+        for export in cycle["exports"]:
+            if export.get("status") == 200:
+                print(
+                    f"| export {export['path'].rsplit('.', 1)[1]:<35} | {export['seconds']:>6.2f}s "
+                    f"| {export['bytes'] / 1e6:.1f} MB | memory +{export['memory_growth_mib']} MiB "
+                    f"| first byte {export['first_byte_ms']} ms"
+                )
+        t = cycle["transfer"]
+        parts = ", ".join(
+            f"{i['path'].rsplit('/', 1)[1] or i['path']} {i['bytes']:,} B" for i in t["items"]
+        )
+        print(f"transferred: {t['total_bytes']:,} B ({parts})")
+        m = cycle["memory"]
+        print(
+            f"server RSS per worker: idle {m['idle_rss_mib']} MiB, after {m['end_rss_mib']} MiB, "
+            f"peak {m['peak_rss_mib']} MiB"
+        )
+        for name, check in cycle["writes"].items():
+            if check:
+                print(f"write check {name}: {check}")
+    print("\nTargets")
+    for target in report["targets"]:
+        mark = {True: "met", False: "MISSED", None: "n/a"}[target["met"]]
+        print(f"  [{mark:>6}] {target['target']}: {target['value']} {target['note']}")
+
+
+def git_commit() -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.run", description=__doc__)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn workers")
+    parser.add_argument("--duration", type=float, default=15, help="seconds per measured run")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--big", type=int, default=100_000, help="contributions in the big one")
+    parser.add_argument("--sms-rate", type=float, default=3000, help="signed SMS prepared per s")
+    parser.add_argument("--only", nargs="*", help="run only the runs whose names contain these")
+    parser.add_argument("--quick", action="store_true", help="3 s runs, 1 s warm-up: for debugging")
+    parser.add_argument("--reset", action="store_true", help="drop the tables at DATABASE_URL")
+    parser.add_argument("--keep-db", action="store_true", help="keep the SQLite file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.warmup = 3, 1
+    load.wrk_path()
+
+    url = database_url_from_env()
+    scratch = None
+    if url is None:
+        scratch = Path(tempfile.mkdtemp(prefix="participation-bench-"))
+        url = f"sqlite:///{scratch / 'bench.db'}"
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    load_before = os.getloadavg()
+    print(f"Seeding {backend} ({url.split('@')[-1]}) ...", flush=True)
+    engine = prepare_database(url, args.reset)
+    facts = seed(engine, big=args.big)
+    print(
+        f"  {facts.consultations} consultations, {facts.contributions:,} contributions "
+        f"in {facts.seconds:.1f} s",
+        flush=True,
+    )
+    started = datetime.now(UTC)
+    cycles = []
+    try:
+        for workers in args.workers:
+            cycles.append(run_cycle(url, engine, facts, workers, args))
+    finally:
+        engine.dispose()
+        if scratch and not args.keep_db:
+            shutil.rmtree(scratch, ignore_errors=True)
+        elif scratch:
+            print(f"database kept: {url}")
+    report = {
+        "started": started.isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "backend": backend,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "wrk": {"threads": 1, "connections": args.connections, "duration": args.duration},
+        "seed": {
+            "consultations": facts.consultations,
+            "contributions": facts.contributions,
+            "big": facts.counts,
+            "seconds": round(facts.seconds, 1),
+        },
+        "cycles": cycles,
+    }
+    report["targets"] = evaluate(cycles, backend)
+    print_report(report)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    out = RESULTS_DIR / f"{started.strftime('%Y%m%dT%H%M%SZ')}-{backend}.json"
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(f"\nwritten: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
