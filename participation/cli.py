@@ -89,6 +89,65 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from participation import backup
+
+    settings = load_settings()
+    target = Path(args.path)
+    try:
+        source = backup.sqlite_path(settings.database_url)
+        if source is not None:
+            report = backup.backup_sqlite(source, target)
+            print(
+                f"Backup written to {report.path} ({report.size_bytes:,} bytes, "
+                f"{report.contributions:,} contributions); integrity check passed."
+            )
+        else:
+            command = backup.backup_postgresql(settings.database_url, target)
+            print(f"Backup written to {target} with: {backup.shown(command)}")
+            print(
+                "Restore with: "
+                + backup.shown(backup.pg_restore_command(settings.database_url, target))
+            )
+    except backup.BackupError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from participation import backup
+
+    settings = load_settings()
+    source = Path(args.path)
+    database = backup.sqlite_path(settings.database_url)
+    if database is None:
+        command = backup.pg_restore_command(settings.database_url, source)
+        print("For PostgreSQL, stop the server and the worker, then run:")
+        print("  " + backup.shown(command))
+        return 2
+    if not args.yes:
+        print(
+            f"This replaces {database} with {source}; anything written since the backup "
+            "is lost (the current database is kept beside it). Run again with --yes.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        report, kept = backup.restore_sqlite(source, database)
+    except backup.BackupError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    if kept:
+        print(f"The database as it was is kept in {kept}.")
+    print(f"Restored {report.contributions:,} contributions into {database}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="participation", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("worker", help="send queued SMS and e-mail, run retention")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     worker.set_defaults(func=_worker)
+    backup = sub.add_parser("backup", help="consistent copy of the database while it runs")
+    backup.add_argument("path", help="file to write (SQLite copy, or pg_dump archive)")
+    backup.set_defaults(func=_backup)
+    restore = sub.add_parser("restore", help="bring an SQLite backup back")
+    restore.add_argument("path", help="a file written by `participation backup`")
+    restore.add_argument("--yes", action="store_true", help="really replace the database")
+    restore.set_defaults(func=_restore)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -74,7 +74,7 @@ def _contact_tables() -> list[tuple[Table, list[Column]]]:
             for c in table.columns
             if c.name in PHONE_KEY_COLUMNS
             or c.name in EMAIL_COLUMNS
-            or c.name.endswith("_encrypted")
+            or c.name.endswith(("_encrypted", "_masked"))
         ]
         if contact:
             found.append((table, contact))
@@ -220,7 +220,7 @@ def apply_retention(
         if "consultation_id" in table.columns:
             where = where & table.c.consultation_id.is_(None)
         _forget(session, table, contact, where, unassigned)
-    record("retention.unassigned", "contribution", "", unassigned)
+    record("retention.unassigned", "", "", unassigned)
 
     outbox: dict[str, int] = {}
     messages = OutboundMessage.__table__  # type: ignore[attr-defined]

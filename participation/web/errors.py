@@ -68,7 +68,11 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_response(request, exc.status_code, None)
+    response = error_response(request, exc.status_code, None)
+    # Keep what the exception says about itself: 405 must list the methods in Allow.
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:

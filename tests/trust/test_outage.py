@@ -127,9 +127,8 @@ def cutting_proxy(port: int) -> Iterator[CuttingProxy]:
         proxy.close()
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_connection_lost_at_commit_leaves_nothing_half_written(engine, settings, backend):
-    if backend != "postgresql":
-        pytest.skip("a network cut needs a database on the network")
     consultation = make_consultation(engine, poll=["yes", "no"])
     url = engine.url
     with cutting_proxy(url.port or 5432) as proxy:

@@ -1,0 +1,182 @@
+"""Data-subject requests: staff find everything stored for a reference number, a phone
+number (through its keyed hash) or an e-mail address, export it as JSON (Art. 15) and
+erase it (Art. 17) — the same erase function as the SMS command LÖSCHEN."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from participation.accounts.models import Role
+from participation.consultations.service import poll_options
+from participation.contributions.models import Channel, Contribution, PollVote
+from participation.contributions.reference import format_reference
+from participation.db import session_scope
+from participation.moderation.models import AuditEvent, ModerationDecision
+from participation.moderation.service import approve
+from participation.outbox.models import OutboundMessage
+from participation.outbox.service import enqueue_sms
+from participation.phones import phone_key
+from participation.privacy import erase_phone_data, find_subject_data
+from tests.conftest import TEST_SECRET
+from tests.factories import csrf_token, login, make_consultation, make_contribution, soup
+
+NUMBER = "+4915112345678"
+KEY = phone_key(TEST_SECRET, NUMBER)
+OTHER = phone_key(TEST_SECRET, "+4916099999999")
+
+
+def _person(engine):  # noqa: ANN001, ANN202
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    with session_scope(engine) as session:
+        yes = poll_options(session, consultation.id)[0]
+    mine = make_contribution(
+        engine,
+        consultation,
+        "Meine Meinung per SMS",
+        Channel.sms,
+        author_key=KEY,
+        poll_option_id=yes.id,
+        external_id="SM" + "a" * 32,
+    )
+    theirs = make_contribution(
+        engine,
+        consultation,
+        "Jemand anderes",
+        Channel.sms,
+        author_key=OTHER,
+        external_id="SM" + "b" * 32,
+    )
+    with session_scope(engine, write=True) as session:
+        approve(session, session.get(Contribution, mine.id), None)
+        enqueue_sms(session, TEST_SECRET, NUMBER, "Danke für Ihre Nachricht")
+    return consultation, mine, theirs
+
+
+def _post(client, path: str, **data: str):  # noqa: ANN001, ANN202
+    token = csrf_token(client, "/en/staff/privacy")
+    return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
+
+
+def test_find_export_and_erase_by_phone_number(client, engine):
+    consultation, mine, theirs = _person(engine)
+    login(client, engine, Role.admin)
+
+    # Typed the way people say it; matched through the keyed hash.
+    found = _post(client, "/en/staff/privacy", phone="0151 1234 5678")
+    assert found.status_code == 200
+    page = soup(found.text)
+    assert "Meine Meinung per SMS" in page.get_text()
+    assert "Jemand anderes" not in page.get_text()
+    captions = [c.get_text() for c in page.find_all("caption")]
+    assert any(c.startswith("contribution") for c in captions)
+
+    export = _post(client, "/en/staff/privacy/export", phone="0151 1234 5678")
+    assert export.status_code == 200
+    assert export.headers["content-disposition"].startswith("attachment")
+    document = json.loads(export.text)
+    data = document["data"]
+    assert [c["body"] for c in data["contribution"]] == ["Meine Meinung per SMS"]
+    assert data["contribution"][0]["reference"] == format_reference(mine.reference)
+    assert len(data["poll_vote"]) == 1
+    # The number we keep for sending is shown to the person, decrypted; hashes are not.
+    assert data["outbound_message"][0]["to"] == NUMBER
+    assert KEY not in export.text
+
+    refused = _post(client, "/en/staff/privacy/erase", phone="0151 1234 5678")
+    assert refused.status_code == 422  # the confirmation box was not ticked
+    erased = _post(client, "/en/staff/privacy/erase", phone="0151 1234 5678", confirm="yes")
+    assert erased.status_code == 200
+    with session_scope(engine) as session:
+        assert [c.id for c in session.exec(select(Contribution)).all()] == [theirs.id]
+        assert session.exec(select(PollVote)).all() == []
+        assert session.exec(select(ModerationDecision)).all() == []
+        assert session.exec(select(OutboundMessage)).all() == []
+        assert find_subject_data(session, client.app.state.settings, phone=NUMBER) == {}
+        events = session.exec(select(AuditEvent).where(AuditEvent.action.startswith("privacy.")))
+        events = events.all()
+    assert [e.action for e in events] == [
+        "privacy.search",
+        "privacy.export",
+        "privacy.erase",
+    ]
+    erase = events[-1]
+    assert erase.detail["via"] == "staff"
+    assert erase.detail["counts"]["contribution"] == 1
+    assert erase.detail["counts"]["outbound_message"] == 1
+    # The trail never says whose data it was.
+    for event in events:
+        assert NUMBER not in str(event.detail) and KEY not in str(event.detail)
+        assert "1234" not in str(event.detail)
+
+
+def test_find_and_erase_by_reference_number(client, engine):
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    with session_scope(engine) as session:
+        no = poll_options(session, consultation.id)[1]
+    mine = make_contribution(engine, consultation, "Online geschrieben", poll_option_id=no.id)
+    other = make_contribution(engine, consultation, "Bleibt")
+    login(client, engine, Role.admin)
+    found = _post(client, "/en/staff/privacy", reference=format_reference(mine.reference))
+    assert "Online geschrieben" in found.text and "Bleibt" not in found.text
+    _post(
+        client,
+        "/en/staff/privacy/erase",
+        reference=mine.reference[:4] + " " + mine.reference[4:],
+        confirm="yes",
+    )
+    with session_scope(engine) as session:
+        assert [c.id for c in session.exec(select(Contribution)).all()] == [other.id]
+        assert session.exec(select(func.count()).select_from(PollVote)).one() == 0
+
+
+def test_e_mail_finds_staff_accounts_but_does_not_erase_them(client, engine):
+    admin = login(client, engine, Role.admin)
+    export = _post(client, "/en/staff/privacy/export", email=admin.email.upper())
+    data = json.loads(export.text)["data"]
+    assert data["staff_user"][0]["email"] == admin.email
+    assert "password_hash" not in data["staff_user"][0]
+    assert "totp_secret" not in data["staff_user"][0]
+    _post(client, "/en/staff/privacy/erase", email=admin.email, confirm="yes")
+    assert client.get("/en/staff/privacy").status_code == 200  # still logged in
+
+
+def test_bad_identifiers_are_explained(client, engine):
+    login(client, engine, Role.admin)
+    for data in ({}, {"phone": "hello"}, {"reference": "1234-5678"}):
+        response = _post(client, "/en/staff/privacy", **data)
+        assert response.status_code == 422
+        assert soup(response.text).find(class_="error-summary")
+
+
+def test_erase_phone_data_counts_what_it_removed(engine, settings):
+    _person(engine)
+    with session_scope(engine, write=True) as session:
+        counts = erase_phone_data(session, settings, KEY)
+    assert counts["contribution"] == 1 and counts["poll_vote"] == 1
+    assert counts["outbound_message"] == 1 and counts["moderation_decision"] == 1
+    with session_scope(engine, write=True) as session:
+        assert erase_phone_data(session, settings, KEY) == {}
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "privacy.erase")).all()
+    assert [e.detail["via"] for e in events] == ["sms", "sms"]
+
+
+def test_sms_loeschen_uses_the_same_erase(client, engine):
+    from tests.channels.sms.conftest import send_sms
+
+    consultation = make_consultation(engine, code="4711")
+    first = send_sms(client, "4711 Mehr Bänke bitte", NUMBER)
+    assert first.status == 200
+    other = send_sms(client, "4711 Mehr Licht", "+4916099999999")
+    assert other.status == 200
+    reply = send_sms(client, "LÖSCHEN", NUMBER)
+    assert reply.status == 200 and reply.text
+    with session_scope(engine) as session:
+        bodies = [c.body for c in session.exec(select(Contribution)).all()]
+        assert bodies == ["Mehr Licht"]
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "privacy.erase")).all()
+    assert [e.detail["via"] for e in events] == ["sms"]
+    assert events[0].detail["counts"]["contribution"] == 1
+    assert consultation.code == "4711"
