@@ -89,6 +89,19 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _digest(_args: argparse.Namespace) -> int:
+    from participation.db import make_engine
+    from participation.moderation.digest import send_staff_digest
+
+    settings = load_settings()
+    if not settings.smtp_host:
+        print("SMTP_HOST is not set: no e-mail can be sent.", file=sys.stderr)
+        return 1
+    sent = send_staff_digest(settings, make_engine(settings.database_url), force=True)
+    print(f"Staff digest sent to {sent} address(es)." if sent else "Nothing waits: no digest.")
+    return 0
+
+
 def _backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -168,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("worker", help="send queued SMS and e-mail, run retention")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     worker.set_defaults(func=_worker)
+    sub.add_parser(
+        "digest", help="e-mail staff now what waits in the moderation queue"
+    ).set_defaults(func=_digest)
     backup = sub.add_parser("backup", help="consistent copy of the database while it runs")
     backup.add_argument("path", help="file to write (SQLite copy, or pg_dump archive)")
     backup.set_defaults(func=_backup)

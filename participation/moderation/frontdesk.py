@@ -67,7 +67,7 @@ def _form_context(session: Session, consultation: Consultation, values: dict) ->
         "options": consultations.poll_options(session, consultation.id),  # type: ignore[arg-type]
         "values": values,
         "errors": {},
-        "languages": [(locale, LANGUAGE_NAMES[code]) for code, locale in LANGUAGES.items()],
+        "locale_choices": [(locale, LANGUAGE_NAMES[code]) for code, locale in LANGUAGES.items()],
         "today": utcnow().astimezone(ZoneInfo("Europe/Berlin")).date().isoformat(),
     }
 

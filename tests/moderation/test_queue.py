@@ -84,7 +84,10 @@ def test_approve_without_javascript_redirects_back_with_a_message(client, engine
     after = page(client, response.headers["location"])
     assert contribution.id not in queue_ids(after)
     status = after.find(id="queue-status").get_text(strip=True)
-    assert status == f"Approved and published: {contribution.reference[:4]}-{contribution.reference[4:]}"
+    assert (
+        status
+        == f"Approved and published: {contribution.reference[:4]}-{contribution.reference[4:]}"
+    )
     assert counts(after) == {"pending": 0, "flagged": 0, "published": 1, "rejected": 0}
     public = client.get(f"/en/c/{consultation.slug}").text
     assert "Mehr Bäume" in public
