@@ -15,14 +15,18 @@ from participation.accounts.admin_routes import routes as account_admin_routes
 from participation.accounts.routes import routes as account_routes
 from participation.accounts.security_routes import routes as account_security_routes
 from participation.api.routes import routes as api_routes
+from participation.channels.sms.routes import routes as sms_webhook_routes
 from participation.consultations.public_routes import routes as consultation_routes
 from participation.consultations.staff_routes import routes as consultation_staff_routes
 from participation.contributions.routes import routes as contribution_routes
 from participation.db import make_engine
 from participation.moderation.routes import routes as moderation_routes
+from participation.outbox.routes import routes as outbox_staff_routes
+from participation.outbox.routes import webhook_routes as outbox_webhook_routes
 from participation.privacy_routes import routes as privacy_routes
 from participation.results.routes import routes as result_routes
 from participation.settings import LANGUAGES, Settings, load_settings
+from participation.simulator.routes import routes as simulator_routes
 from participation.web.errors import EXCEPTION_HANDLERS
 from participation.web.health import healthz, root
 from participation.web.middleware import (
@@ -56,6 +60,8 @@ localized_routes = [
     *moderation_routes,
     *account_security_routes,
     *privacy_routes,
+    *outbox_staff_routes,
+    *simulator_routes,
 ]
 
 
@@ -68,6 +74,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
+            *sms_webhook_routes,
+            *outbox_webhook_routes,
             Mount("/api/v1", routes=api_routes),
             Route("/static/{path:path}", serve_static),
             Mount("/{lang:lang}", routes=localized_routes),

@@ -228,6 +228,9 @@ def seed_demo(session: Session) -> bool:
             received_at=now if channel in (Channel.paper, Channel.in_person) else None,
         )
         created.append(submitted.contribution)
+    from participation.channels.sms.demo import seed_sms_examples
+
+    seed_sms_examples(session)
     for contribution in created[:2] + created[3:5] + created[6:]:
         moderation.approve(session, contribution, admin.id)
     spam = submit_contribution(

@@ -22,7 +22,10 @@ class OutboundMessage(SQLModel, table=True):
     """Written in the same transaction as its cause; the worker sends it later."""
 
     __tablename__ = "outbound_message"
-    __table_args__ = (Index("ix_outbound_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbound_due", "status", "next_attempt_at"),
+        Index("ix_outbound_to_sent", "to_key", "sent_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(default="sms", max_length=10)
@@ -41,3 +44,7 @@ class OutboundMessage(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=120, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    #: When Twilio accepted it: the per-number send limit counts these.
+    sent_at: datetime | None = None
+    #: What staff see of the recipient on the outbox page ("•••123").
+    to_masked: str | None = Field(default=None, max_length=12)

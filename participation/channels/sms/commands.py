@@ -1,0 +1,76 @@
+"""STOP, START and LÖSCHEN: what a number wants done with it, honoured before any limit."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from participation.channels.sms import replies
+from participation.channels.sms.models import SmsContact, SmsNotifyRequest
+from participation.channels.sms.turn import Turn
+from participation.clock import utcnow
+from participation.contributions.models import Contribution, PollVote
+from participation.outbox.models import OutboundMessage, OutboundStatus
+
+
+def stop(turn: Turn) -> str | None:
+    contact = turn.contact
+    already = contact.opted_out
+    contact.opted_out = True
+    contact.opted_out_at = turn.now
+    cancel_queued(turn.session, turn.key, "opted_out")
+    # Twilio confirms its own opt-out words itself and would block our reply anyway;
+    # for STOPP and the other languages' words the confirmation is ours to send.
+    if turn.parsed.twilio_keyword or already:
+        return None
+    return replies.stopped(turn.lang())
+
+
+def cancel_queued(session: Session, key: str, reason: str) -> int:
+    """Queued messages to a number that opted out are never sent."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.to_key == key,
+            col(OutboundMessage.status).in_([OutboundStatus.queued]),
+        )
+        .values(status=OutboundStatus.failed, error_code=reason, updated_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+# -- erasure (LÖSCHEN) ----------------------------------------------------------------------
+
+
+def delete(turn: Turn) -> str | None:
+    """LÖSCHEN: the project's one erasure path (participation.privacy), which finds every
+    table holding this number's key; the reply says what went (GDPR Art. 17)."""
+    from participation.privacy import erase_phone_data
+
+    language = turn.lang()
+    opted_out = turn.contact.opted_out
+    # This message's own log row stays, unlinked, so a retried delivery gets this reply.
+    turn.log.from_key = None
+    turn.log.from_masked = None
+    turn.session.add(turn.log)
+    turn.session.flush()
+    turn.session.expunge(turn.contact)
+    counts = erase_phone_data(turn.session, turn.settings, turn.key, via="sms")
+    if opted_out:
+        # The objection itself must outlive the erasure, or we would text them again.
+        turn.session.add(SmsContact(phone_key=turn.key, opted_out=True, opted_out_at=turn.now))
+        turn.session.flush()
+        return None
+    return replies.deleted(
+        language,
+        texts=counts.get(Contribution.__tablename__, 0),
+        votes=counts.get(PollVote.__tablename__, 0),
+        requests=counts.get(SmsNotifyRequest.__tablename__, 0),
+        kept=0,
+    )
+
+
+def start(turn: Turn) -> str:
+    turn.contact.opted_out = False
+    turn.contact.opted_out_at = None
+    return replies.started(turn.lang())

@@ -1,0 +1,57 @@
+"""POST /twilio/sms: Twilio's inbound SMS webhook, answered with TwiML."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from twilio.twiml.messaging_response import MessagingResponse
+
+from participation.channels.sms.service import handle_sms
+from participation.channels.sms.staff_display import register_template_helpers
+from participation.channels.sms.webhook_auth import is_signed_by_twilio
+from participation.phones import normalise_number
+from participation.web.forms import in_transaction
+
+log = logging.getLogger(__name__)
+TWIML = "application/xml"
+# The moderation queue shows each SMS sender's last three digits.
+register_template_helpers()
+
+
+def twiml(reply: str | None) -> Response:
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return Response(str(response), media_type=TWIML)
+
+
+async def sms_webhook(request: Request) -> Response:
+    settings = request.app.state.settings
+    form = await request.form()
+    if not is_signed_by_twilio(settings, request, form):
+        # Nothing is read or stored from a request Twilio did not sign.
+        log.warning("SMS webhook: missing or wrong X-Twilio-Signature")
+        return PlainTextResponse("Forbidden", status_code=403)
+    message_sid = str(form.get("MessageSid") or form.get("SmsSid") or "")
+    sender = str(form.get("From") or "").strip()
+    if not message_sid or len(message_sid) > 64 or not sender:
+        return PlainTextResponse("MessageSid and From are required", status_code=400)
+    number = normalise_number(sender, settings.default_region) or sender[:32]
+    body = str(form.get("Body") or "")
+    try:
+        num_media = max(0, int(str(form.get("NumMedia") or "0")))
+    except ValueError:
+        num_media = 0
+
+    reply = await in_transaction(
+        request,
+        lambda session: handle_sms(session, settings, number, body, message_sid, num_media),
+        write=True,
+    )
+    return twiml(reply)
+
+
+routes = [Route("/twilio/sms", sms_webhook, methods=["POST"], name="twilio_sms")]

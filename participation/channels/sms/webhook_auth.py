@@ -1,0 +1,58 @@
+"""Twilio webhook signatures, checked against the canonical public URL.
+
+Twilio signs the exact URL it called. Behind a proxy the app sees another scheme, host
+and port, so the URL is always rebuilt from PUBLIC_BASE_URL plus the request's own path
+and query, never from X-Forwarded-* headers (which anyone can send). The SMS webhook, its
+status callbacks, the voice webhook and the phone simulator all use these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import Request
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+
+from participation.crypto import keyed_hash
+from participation.settings import Settings
+
+
+def webhook_token(settings: Settings) -> str:
+    """The secret webhooks are signed with: Twilio's auth token, or without one (demo,
+    development, staff training) a local token derived from SECRET_KEY for the simulator."""
+    if settings.twilio_auth_token:
+        return settings.twilio_auth_token
+    return keyed_hash(settings.secret_key, "local-webhook-token", purpose="twilio")
+
+
+def canonical_url(settings: Settings, path: str, query: str = "") -> str:
+    base = settings.public_base_url.rstrip("/")
+    return f"{base}{path}?{query}" if query else f"{base}{path}"
+
+
+def request_url(settings: Settings, request: Request) -> str:
+    # raw_path keeps the path exactly as sent (percent-escapes included), as Twilio signed it.
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else request.url.path
+    path = path.split("?", 1)[0]
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return canonical_url(settings, path, query)
+
+
+def sign(settings: Settings, url: str, params: Mapping[str, str]) -> str:
+    """X-Twilio-Signature for a request to ``url``: what the simulator sends."""
+    return RequestValidator(webhook_token(settings)).compute_signature(url, dict(params))
+
+
+def is_signed_by_twilio(settings: Settings, request: Request, params: Mapping) -> bool:
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not signature:
+        return False
+    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+    validator = RequestValidator(webhook_token(settings))
+    return validator.validate(request_url(settings, request), params, signature, algorithm)

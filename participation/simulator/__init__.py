@@ -1,0 +1,1 @@
+"""A phone simulator for the demo and staff training: no Twilio account needed."""

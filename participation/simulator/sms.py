@@ -1,0 +1,212 @@
+"""The SMS simulator: type a text as a chosen phone number, see the reply and every
+message the outbox sends that number later.
+
+It drives exactly the code path of a real SMS: it POSTs a request signed with the local
+webhook token to /twilio/sms, through the whole application (middleware included), and
+reads the TwiML that comes back.
+"""
+
+from __future__ import annotations
+
+import secrets
+import xml.etree.ElementTree as ET  # noqa: S405 - parses our own TwiML, never foreign XML
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+import httpx
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from participation.channels.sms.webhook_auth import canonical_url, sign
+from participation.i18n.catalogs import gettext as _
+from participation.outbox.models import OutboundMessage
+from participation.phones import normalise_number, phone_key
+from participation.settings import Settings
+from participation.simulator.models import SimulatedSms
+from participation.simulator.service import simulator_enabled
+from participation.web.errors import error_response
+from participation.web.forms import field, in_transaction
+from participation.web.templating import is_fragment_request, render, url
+
+#: Example phones, so a trainer can play two residents without typing numbers.
+EXAMPLE_NUMBERS = ("+49 151 11111111", "+49 160 2222222", "+49 176 33333333")
+WEBHOOK_PATH = "/twilio/sms"
+HISTORY = 40
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    #: "in" (typed here), "reply" (the webhook's answer), "out" (sent later by the outbox)
+    direction: str
+    body: str
+    status: str = ""
+    num_media: int = 0
+
+
+def conversation(session: Session, settings: Settings, number: str) -> list[Entry]:
+    key = phone_key(settings.secret_key, number)
+    entries = [
+        Entry(row.created_at, row.direction, row.body, num_media=row.num_media)
+        for row in session.exec(
+            select(SimulatedSms)
+            .where(SimulatedSms.phone_key == key)
+            .order_by(col(SimulatedSms.id).desc())
+            .limit(HISTORY)
+        )
+    ]
+    entries += [
+        Entry(row.created_at, "out", row.body, status=row.status.value)
+        for row in session.exec(
+            select(OutboundMessage)
+            .where(OutboundMessage.to_key == key)
+            .order_by(col(OutboundMessage.id).desc())
+            .limit(HISTORY)
+        )
+    ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def reply_from_twiml(twiml: str) -> str | None:
+    root = ET.fromstring(twiml)  # noqa: S314 - our own TwiML
+    texts = [message.text or "" for message in root.iter("Message")]
+    return "\n".join(texts) if texts else None
+
+
+async def send_to_webhook(
+    request: Request, number: str, body: str, num_media: int
+) -> tuple[int, str | None]:
+    """POSTs a signed, Twilio-shaped request to our own /twilio/sms; (status, reply)."""
+    settings: Settings = request.app.state.settings
+    sid = "SM" + secrets.token_hex(16)
+    params = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": settings.twilio_account_sid or "AC" + "0" * 32,
+        "From": number,
+        "To": settings.twilio_phone_number or settings.council_sms_number,
+        "Body": body,
+        "NumMedia": str(num_media),
+        "NumSegments": "1",
+        "ApiVersion": "2010-04-01",
+    }
+    if num_media:
+        params["MediaUrl0"] = canonical_url(settings, "/static/simulated-picture.jpg")
+        params["MediaContentType0"] = "image/jpeg"
+    signature = sign(settings, canonical_url(settings, WEBHOOK_PATH), params)
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url=settings.public_base_url) as client:
+        response = await client.post(
+            WEBHOOK_PATH, data=params, headers={"X-Twilio-Signature": signature}
+        )
+    if response.status_code != 200:
+        return response.status_code, None
+    return 200, reply_from_twiml(response.text)
+
+
+def _number_from(request: Request, raw: str) -> str | None:
+    settings = request.app.state.settings
+    return normalise_number(raw, settings.default_region)
+
+
+def _context(session: Session, settings: Settings, number: str | None, **extra) -> dict:  # noqa: ANN003
+    return {
+        "number": number or "",
+        "entries": conversation(session, settings, number) if number else [],
+        "examples": [(n, normalise_number(n)) for n in EXAMPLE_NUMBERS],
+        "council_number": settings.twilio_phone_number or settings.council_sms_number,
+        "can_run_outbox": not settings.twilio_configured,
+        "form": {},
+        "errors": {},
+        **extra,
+    }
+
+
+async def sms_page(request: Request) -> Response:
+    settings = request.app.state.settings
+    if not simulator_enabled(settings):
+        return error_response(request, 404)
+    number = _number_from(request, request.query_params.get("number", EXAMPLE_NUMBERS[0]))
+    context = await in_transaction(request, lambda s: _context(s, settings, number))
+    return render(
+        request, "simulator/sms.html", context, fragment="simulator/_sms_conversation.html"
+    )
+
+
+async def sms_send(request: Request) -> Response:
+    settings = request.app.state.settings
+    if not simulator_enabled(settings):
+        return error_response(request, 404)
+    form = await request.form()
+    raw_number = field(form, "number", 40)
+    body = field(form, "body", 5000)
+    num_media = 1 if form.get("picture") else 0
+    number = _number_from(request, raw_number)
+    errors = {}
+    if number is None:
+        errors["number"] = _("Please enter a phone number, for example +49 151 11111111.")
+    if not body.strip() and not num_media:
+        errors["body"] = _("Please type a message (or attach a picture).")
+    if errors:
+        context = await in_transaction(
+            request,
+            lambda s: _context(
+                s, settings, number, errors=errors, form={"number": raw_number, "body": body}
+            ),
+        )
+        return render(request, "simulator/sms.html", context, status_code=422)
+
+    assert number is not None
+    status, reply = await send_to_webhook(request, number, body, num_media)
+
+    def remember(session: Session) -> None:
+        key = phone_key(settings.secret_key, number)
+        session.add(SimulatedSms(phone_key=key, direction="in", body=body, num_media=num_media))
+        if status != 200:
+            text = _("The webhook answered with HTTP status %(status)s.", status=status)
+            session.add(SimulatedSms(phone_key=key, direction="error", body=text))
+        elif reply:
+            session.add(SimulatedSms(phone_key=key, direction="reply", body=reply))
+
+    await in_transaction(request, remember, write=True)
+    if is_fragment_request(request):
+        context = await in_transaction(request, lambda s: _context(s, settings, number))
+        return render(
+            request, "simulator/sms.html", context, fragment="simulator/_sms_conversation.html"
+        )
+    return RedirectResponse(
+        url(request, "simulator_sms") + "?number=" + quote(number), status_code=303
+    )
+
+
+async def run_outbox(request: Request) -> Response:
+    """Sends what the outbox holds to the simulator (only without Twilio credentials)."""
+    settings = request.app.state.settings
+    if not simulator_enabled(settings) or settings.twilio_configured:
+        return error_response(request, 404)
+    form = await request.form()
+    number = _number_from(request, field(form, "number", 40)) or ""
+    from participation.outbox.worker import SimulatorSender, housekeeping, send_due
+
+    engine = request.app.state.engine
+
+    def work() -> None:
+        housekeeping(engine, settings)
+        while send_due(engine, settings, SimulatorSender()):
+            pass
+
+    await run_in_threadpool(work)
+    return RedirectResponse(
+        url(request, "simulator_sms") + "?number=" + quote(number), status_code=303
+    )
+
+
+routes = [
+    Route("/simulator/sms", sms_page, methods=["GET"], name="simulator_sms"),
+    Route("/simulator/sms", sms_send, methods=["POST"], name="simulator_sms_send"),
+    Route("/simulator/sms/outbox", run_outbox, methods=["POST"], name="simulator_run_outbox"),
+]

@@ -1,0 +1,256 @@
+"""The outbox worker: the real twilio client against a fake Twilio API on 127.0.0.1."""
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+from twilio.http import HttpClient
+from twilio.http.response import Response as TwilioResponse
+
+from participation.channels.sms.models import SmsContact
+from participation.clock import set_now, utcnow
+from participation.db import session_scope
+from participation.outbox import worker
+from participation.outbox.models import OutboundMessage, OutboundStatus
+from participation.outbox.service import enqueue_sms
+from participation.outbox.worker import (
+    MAX_ATTEMPTS,
+    PER_NUMBER_PER_HOUR,
+    TwilioSender,
+    run_worker,
+    send_due,
+)
+from participation.phones import phone_key
+from tests.conftest import PUBLIC_BASE, TEST_SECRET
+
+ALICE = "+4915111111111"
+BOB = "+4916022222222"
+
+
+def queue(engine, number: str = ALICE, body: str = "Das Ergebnis ist da.", key=None):  # noqa: ANN001, ANN201
+    with session_scope(engine, write=True) as session:
+        return enqueue_sms(session, TEST_SECRET, number, body, idempotency_key=key)
+
+
+def messages(engine) -> list[OutboundMessage]:  # noqa: ANN001
+    with Session(engine) as session:
+        return list(session.exec(select(OutboundMessage).order_by(col(OutboundMessage.id))).all())
+
+
+def test_sends_through_the_twilio_client(engine, worker_settings, twilio_api):
+    message = queue(engine, body="Ergebnis 4711: Die Mehrheit ist dafür.")
+    assert run_worker(worker_settings, once=True, engine=engine) == 0
+    [sent] = twilio_api.accepted
+    assert sent.path == f"/2010-04-01/Accounts/{worker_settings.twilio_account_sid}/Messages.json"
+    assert sent.form["To"] == ALICE
+    assert sent.form["From"] == worker_settings.twilio_phone_number
+    assert sent.form["Body"] == "Ergebnis 4711: Die Mehrheit ist dafür."
+    assert sent.form["StatusCallback"] == f"{PUBLIC_BASE}/twilio/status/{message.id}"
+    assert sent.auth == (worker_settings.twilio_account_sid, worker_settings.twilio_auth_token)
+    [stored] = messages(engine)
+    assert stored.status is OutboundStatus.sent
+    assert stored.provider_sid == sent.sid
+    assert stored.sent_at is not None and stored.attempts == 1
+
+
+def test_an_injected_http_client_sees_the_same_request(engine, settings):
+    """The other documented way: a twilio.http.HttpClient subclass, no server at all."""
+
+    class RecordingHttp(HttpClient):
+        def __init__(self) -> None:
+            super().__init__(logger=None, is_async=False)
+            self.calls = []
+
+        def request(self, method, uri, params=None, data=None, headers=None, auth=None, **kw):  # noqa: ANN001, ANN003, ANN201
+            self.calls.append((method, uri, data, auth))
+            return TwilioResponse(201, json.dumps({"sid": "SM" + "9" * 32, "status": "queued"}))
+
+    http = RecordingHttp()
+    queue(engine)
+    assert send_due(engine, settings, TwilioSender(settings, http_client=http)) == 1
+    [(method, uri, data, auth)] = http.calls
+    assert method == "POST" and uri.startswith("https://api.twilio.com/2010-04-01/Accounts/")
+    assert data["To"] == ALICE and auth[0] == settings.twilio_account_sid
+    assert messages(engine)[0].provider_sid == "SM" + "9" * 32
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_429_and_5xx_are_retried_with_backoff(engine, worker_settings, twilio_api, status):
+    queue(engine)
+    twilio_api.fail(ALICE, status, 20429 if status == 429 else None)
+    run_worker(worker_settings, once=True, engine=engine)
+    [waiting] = messages(engine)
+    assert waiting.status is OutboundStatus.queued
+    assert waiting.attempts == 1
+    assert waiting.error_code is not None
+    delay = waiting.next_attempt_at - waiting.updated_at
+    assert timedelta(seconds=59) < delay < timedelta(seconds=73)
+    assert twilio_api.accepted == []
+    # Not before its time.
+    run_worker(worker_settings, once=True, engine=engine)
+    assert len(twilio_api.requests) == 1
+    set_now(waiting.next_attempt_at + timedelta(seconds=1))
+    run_worker(worker_settings, once=True, engine=engine)
+    [sent] = messages(engine)
+    assert sent.status is OutboundStatus.sent and sent.attempts == 2
+    assert len(twilio_api.accepted) == 1
+
+
+def test_the_backoff_grows_and_then_the_message_fails(engine, worker_settings, twilio_api):
+    queue(engine)
+    twilio_api.fail(ALICE, 503, times=MAX_ATTEMPTS)
+    delays = []
+    for _attempt in range(MAX_ATTEMPTS):
+        run_worker(worker_settings, once=True, engine=engine)
+        [message] = messages(engine)
+        if message.status is OutboundStatus.failed:
+            break
+        delays.append(message.next_attempt_at - message.updated_at)
+        set_now(message.next_attempt_at + timedelta(seconds=1))
+    assert delays == sorted(delays) and len(delays) == MAX_ATTEMPTS - 1
+    [message] = messages(engine)
+    assert message.status is OutboundStatus.failed
+    assert message.attempts == MAX_ATTEMPTS
+    assert len(twilio_api.requests) == MAX_ATTEMPTS
+
+
+@pytest.mark.parametrize("code", [21211, 21614])
+def test_permanent_errors_are_not_retried(engine, worker_settings, twilio_api, code):
+    queue(engine)
+    twilio_api.fail(ALICE, 400, code)
+    run_worker(worker_settings, once=True, engine=engine)
+    set_now(utcnow() + timedelta(days=1))
+    run_worker(worker_settings, once=True, engine=engine)
+    [message] = messages(engine)
+    assert message.status is OutboundStatus.failed
+    assert message.error_code == str(code)
+    assert len(twilio_api.requests) == 1
+
+
+def test_21610_marks_the_person_opted_out_and_cancels_the_rest(engine, worker_settings, twilio_api):
+    queue(engine, body="eins", key="a")
+    queue(engine, body="zwei", key="b")
+    twilio_api.fail(ALICE, 400, 21610)
+    run_worker(worker_settings, once=True, engine=engine)
+    first, second = messages(engine)
+    assert first.status is OutboundStatus.failed and first.error_code == "21610"
+    assert second.status is OutboundStatus.failed and second.error_code == "opted_out"
+    assert len(twilio_api.requests) == 1  # the second one never went out
+    with Session(engine) as session:
+        contact = session.exec(
+            select(SmsContact).where(SmsContact.phone_key == phone_key(TEST_SECRET, ALICE))
+        ).one()
+    assert contact.opted_out
+
+
+def test_nothing_is_sent_to_someone_who_opted_out(engine, worker_settings, twilio_api):
+    with session_scope(engine, write=True) as session:
+        session.add(SmsContact(phone_key=phone_key(TEST_SECRET, ALICE), opted_out=True))
+    queue(engine)
+    queue(engine, number=BOB)
+    run_worker(worker_settings, once=True, engine=engine)
+    assert [r.form["To"] for r in twilio_api.requests] == [BOB]
+    alice, _bob = messages(engine)
+    assert alice.status is OutboundStatus.failed and alice.error_code == "opted_out"
+
+
+def test_network_errors_are_retried(engine, settings):
+    queue(engine)
+    # Nothing listens on port 9 of 127.0.0.1: connection refused.
+    broken = settings.with_(twilio_api_base="http://127.0.0.1:9")
+    run_worker(broken, once=True, engine=engine)
+    [message] = messages(engine)
+    assert message.status is OutboundStatus.queued
+    assert message.error_code == "network"
+
+
+def test_per_number_send_limit(engine, worker_settings, twilio_api):
+    for index in range(PER_NUMBER_PER_HOUR + 2):
+        queue(engine, body=f"Nachricht {index}", key=f"m{index}")
+    queue(engine, number=BOB, body="für Bob")
+    run_worker(worker_settings, once=True, engine=engine)
+    to_alice = [r for r in twilio_api.accepted if r.form["To"] == ALICE]
+    assert len(to_alice) == PER_NUMBER_PER_HOUR
+    assert [r.form["To"] for r in twilio_api.accepted].count(BOB) == 1
+    waiting = [m for m in messages(engine) if m.status is OutboundStatus.queued]
+    assert len(waiting) == 2 and all(m.next_attempt_at > utcnow() for m in waiting)
+    set_now(utcnow() + timedelta(hours=1, minutes=1))
+    run_worker(worker_settings, once=True, engine=engine)
+    assert len([r for r in twilio_api.accepted if r.form["To"] == ALICE]) == PER_NUMBER_PER_HOUR + 2
+
+
+def test_an_expired_lease_is_claimed_again(engine, worker_settings, twilio_api):
+    queue(engine)
+    claims = worker.claim_due(engine)  # a worker claims it and dies
+    assert len(claims) == 1
+    run_worker(worker_settings, once=True, engine=engine)
+    assert twilio_api.requests == []  # still leased to the dead worker
+    set_now(utcnow() + worker.LEASE + timedelta(seconds=1))
+    run_worker(worker_settings, once=True, engine=engine)
+    assert len(twilio_api.accepted) == 1
+    assert messages(engine)[0].status is OutboundStatus.sent
+
+
+def test_without_twilio_credentials_the_simulator_receives(engine, settings):
+    local = settings.with_(twilio_account_sid="", twilio_auth_token="")
+    queue(engine)
+    run_worker(local, once=True, engine=engine)
+    [message] = messages(engine)
+    assert message.status is OutboundStatus.sent
+    assert message.provider_sid.startswith("SMsim")
+
+
+def test_worker_runs_until_stopped(engine, worker_settings, twilio_api):
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_worker,
+        args=(worker_settings,),
+        kwargs={"engine": engine, "stop": stop, "idle_seconds": 0.05},
+    )
+    thread.start()
+    try:
+        queue(engine)
+        for _ in range(200):
+            if twilio_api.accepted:
+                break
+            threading.Event().wait(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert len(twilio_api.accepted) == 1
+
+
+def test_two_workers_never_send_a_message_twice(engine, worker_settings, twilio_api, backend):
+    """On PostgreSQL: FOR UPDATE SKIP LOCKED; on SQLite: one claiming writer at a time."""
+    total = 60
+    for index in range(total):
+        queue(engine, number=f"+491510000{index:04d}", body=f"Nachricht {index}", key=f"k{index}")
+    twilio_api.delay = 0.01  # so the workers' batches really overlap
+    barrier = threading.Barrier(4)
+    errors = []
+    tried: dict[int, int] = {}
+
+    def work(number: int) -> None:
+        try:
+            barrier.wait()
+            sender = TwilioSender(worker_settings)
+            while batch := send_due(engine, worker_settings, sender, limit=5):
+                tried[number] = tried.get(number, 0) + batch
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    bodies = [r.form["Body"] for r in twilio_api.requests]
+    assert len(bodies) == total, f"{len(bodies)} requests for {total} messages"
+    assert len(set(bodies)) == total
+    assert all(m.status is OutboundStatus.sent for m in messages(engine))
+    assert sum(tried.values()) == total
+    assert len(tried) >= 2, tried  # the workers really ran side by side
