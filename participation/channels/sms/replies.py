@@ -58,13 +58,14 @@ def keywords(language: str) -> dict[str, str]:
 
 
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+_MANY_STOPS = re.compile(r"\.{4,}")
 
 
 def _clean(text: str) -> str:
     # Templates are written one sentence per line for translators; an SMS is one paragraph.
     text = " ".join(line.strip() for line in text.splitlines() if line.strip())
     # "30 сент. 2027 г." at the end of a sentence must not end in "..": one dot is enough.
-    return gsm_friendly(_DOUBLE_STOP.sub(".", text))
+    return gsm_friendly(_MANY_STOPS.sub("...", _DOUBLE_STOP.sub(".", text)))
 
 
 @cache
