@@ -27,6 +27,9 @@ from participation.privacy_routes import routes as privacy_routes
 from participation.results.routes import routes as result_routes
 from participation.settings import LANGUAGES, Settings, load_settings
 from participation.simulator.routes import routes as simulator_routes
+from participation.sitepages.media import serve_media
+from participation.sitepages.posters import routes as poster_routes
+from participation.sitepages.routes import routes as sitepage_routes
 from participation.web.errors import EXCEPTION_HANDLERS
 from participation.web.health import healthz, root
 from participation.web.middleware import (
@@ -58,6 +61,8 @@ localized_routes = [
     *account_admin_routes,
     *consultation_staff_routes,
     *moderation_routes,
+    *sitepage_routes,
+    *poster_routes,
     *account_security_routes,
     *privacy_routes,
     *outbox_staff_routes,
@@ -78,6 +83,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             *outbox_webhook_routes,
             Mount("/api/v1", routes=api_routes),
             Route("/static/{path:path}", serve_static),
+            Route("/media/sign-language.{ext}", serve_media),
             Mount("/{lang:lang}", routes=localized_routes),
         ],
         middleware=[

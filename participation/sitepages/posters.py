@@ -1,0 +1,58 @@
+"""A printable A4 poster per consultation: the analogue door made visible on a notice board.
+
+The QR code is drawn here (segno, pure Python) as inline SVG, so printing the page makes
+no request anywhere and the code is sharp at any size.
+"""
+
+from __future__ import annotations
+
+import segno
+from markupsafe import Markup
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from participation.consultations import service as consultations
+from participation.consultations.models import Phase
+from participation.settings import LANGUAGES
+from participation.web.errors import error_response
+from participation.web.forms import in_transaction
+from participation.web.templating import language_of, render, url
+
+
+def qr_svg(target: str) -> Markup:
+    """The QR code as an inline <svg> that scales with its box (no width/height)."""
+    svg = segno.make(target, error="m").svg_inline(
+        scale=1, border=4, dark="#000", light="#fff", omitsize=True, svgclass="qr"
+    )
+    # Decorative for assistive technology: the same address is printed next to it.
+    # Safe as markup: segno draws paths only, none of our text is inside.
+    svg = svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
+    return Markup(svg)  # noqa: S704
+
+
+async def poster(request: Request) -> Response:
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+    settings = request.app.state.settings
+
+    def load(session: Session) -> dict | None:
+        consultation = consultations.get_by_slug(session, slug)
+        if consultation is None or consultation.phase() is Phase.draft:
+            return None
+        return {
+            "consultation": consultation,
+            "text": consultations.text_for(session, consultation, LANGUAGES[lang]),
+            "phase": consultation.phase(),
+        }
+
+    context = await in_transaction(request, load)
+    if context is None:
+        return error_response(request, 404)
+    public_url = settings.public_base_url + url(request, "consultation", slug=slug)
+    context.update(public_url=public_url, qr=qr_svg(public_url))
+    return render(request, "posters/poster.html", context)
+
+
+routes = [Route("/c/{slug}/poster", poster, name="consultation_poster")]

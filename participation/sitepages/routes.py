@@ -1,0 +1,233 @@
+"""Site pages, the barrier report form, and their staff pages."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from participation.accounts.permissions import ADMINS, ANY_STAFF, requires_role
+from participation.i18n.catalogs import gettext as _
+from participation.settings import LANGUAGES
+from participation.sitepages import service
+from participation.sitepages.media import sign_video
+from participation.sitepages.models import ReportStatus
+from participation.web.errors import error_response
+from participation.web.forms import field, in_transaction
+from participation.web.templating import language_of, render, url
+
+
+def page_titles() -> dict[str, str]:
+    """Link texts in the reader's language (the pages' own titles may be in German)."""
+    return {
+        "accessibility": _("Accessibility statement"),
+        "easy-read": _("Easy read (Leichte Sprache)"),
+        "sign-language": _("Sign language (DGS)"),
+        "privacy": _("Privacy statement"),
+        "imprint": _("Imprint"),
+    }
+
+
+async def site_page(request: Request) -> Response:
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+    settings = request.app.state.settings
+    page = await in_transaction(
+        request, lambda s: service.get_page(s, slug, LANGUAGES[lang], settings, lang)
+    )
+    if page is None:
+        return error_response(request, 404)
+    return render(
+        request,
+        "sitepages/page.html",
+        {"page": page, "video": sign_video() if slug == "sign-language" else None},
+    )
+
+
+def _safe_path(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") else ""
+
+
+async def report_form(request: Request) -> Response:
+    return render(
+        request,
+        "sitepages/barrier_report.html",
+        {
+            "form": {"page": _safe_path(request.query_params.get("from", "")[:500])},
+            "errors": {},
+        },
+    )
+
+
+async def report_submit(request: Request) -> Response:
+    lang = language_of(request)
+    form = await request.form()
+    values = {
+        "description": field(form, "description", 20_000),
+        "page": field(form, "page", 500),
+        "contact_email": field(form, "contact_email", 300),
+    }
+    if field(form, "website", 1000):
+        # Filled by a bot: people never see this field. Answer as if it worked.
+        return RedirectResponse(url(request, "barrier_report_sent"), status_code=303)
+    if not request.scope.get("csrf_ok", True):
+        errors = {
+            "description": _(
+                "For your safety this form had expired. Your text is still here: "
+                "please check it and send it again."
+            )
+        }
+        return render(
+            request,
+            "sitepages/barrier_report.html",
+            {"form": values, "errors": errors},
+            status_code=403,
+        )
+    messages = {
+        "empty": _("Please describe the barrier."),
+        "long": _("Please shorten your description to at most 5,000 characters."),
+        "email": _("Please enter an e-mail address like name@example.org, or leave it empty."),
+    }
+
+    def store(session: Session) -> dict[str, str] | None:
+        try:
+            service.submit_barrier_report(
+                session,
+                description=values["description"],
+                page=values["page"],
+                contact_email=values["contact_email"],
+                locale=LANGUAGES[lang],
+                messages=messages,
+            )
+        except service.ReportInvalid as invalid:
+            return invalid.errors
+        return None
+
+    errors = await in_transaction(request, store, write=True)
+    if errors:
+        return render(
+            request,
+            "sitepages/barrier_report.html",
+            {"form": values, "errors": errors},
+            status_code=422,
+        )
+    return RedirectResponse(url(request, "barrier_report_sent"), status_code=303)
+
+
+async def report_sent(request: Request) -> Response:
+    return render(request, "sitepages/barrier_report.html", {"sent": True, "form": {}})
+
+
+@requires_role(*ANY_STAFF)
+async def staff_reports(request: Request) -> Response:
+    show = request.query_params.get("status", "new")
+    status = ReportStatus(show) if show in ReportStatus.__members__ else None
+
+    def load(session: Session) -> dict:
+        return {
+            "reports": service.barrier_reports(session, status),
+            "status": status.value if status else "all",
+        }
+
+    return render(request, "sitepages/staff_reports.html", await in_transaction(request, load))
+
+
+@requires_role(*ANY_STAFF)
+async def staff_report_answered(request: Request) -> Response:
+    report_id = request.path_params["id"]
+    staff = request.scope["staff"]
+    done = await in_transaction(
+        request, lambda s: service.mark_answered(s, report_id, staff.id), write=True
+    )
+    if done is None:
+        return error_response(request, 404)
+    return RedirectResponse(url(request, "staff_barrier_reports") + "?done=1", status_code=303)
+
+
+@requires_role(*ADMINS)
+async def staff_pages(request: Request) -> Response:
+    overview = await in_transaction(request, service.overview)
+    return render(
+        request,
+        "sitepages/staff_pages.html",
+        {"overview": overview, "titles": page_titles(), "codes": _locale_codes()},
+    )
+
+
+def _locale_codes() -> dict[str, str]:
+    return {locale: code for code, locale in LANGUAGES.items()}
+
+
+@requires_role(*ADMINS)
+async def staff_page_edit(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    code = request.path_params["code"]
+    if slug not in service.PAGE_SLUGS or code not in LANGUAGES:
+        return error_response(request, 404)
+    locale = LANGUAGES[code]
+    errors: dict[str, str] = {}
+    saved = request.query_params.get("saved") == "1"
+    if request.method == "POST":
+        form = await request.form()
+        title = field(form, "title", 200).strip()
+        body = field(form, "body_md", 100_000)
+        staff = request.scope["staff"]
+        if "reset" in form:
+            await in_transaction(request, lambda s: service.reset_page(s, slug, locale), write=True)
+            target = url(request, "staff_site_page_edit", slug=slug, code=code) + "?saved=1"
+            return RedirectResponse(target, status_code=303)
+        if not title:
+            errors["title"] = _("Please enter a title.")
+        else:
+            await in_transaction(
+                request,
+                lambda s: service.save_page(s, slug, locale, title, body, staff.id),
+                write=True,
+            )
+            target = url(request, "staff_site_page_edit", slug=slug, code=code) + "?saved=1"
+            return RedirectResponse(target, status_code=303)
+        values = {"title": title, "body_md": body, "is_custom": True}
+    else:
+
+        def load(session: Session) -> dict:
+            title, body, custom, _updated = service.raw_page(session, slug, locale)
+            return {"title": title, "body_md": body, "is_custom": custom}
+
+        values = await in_transaction(request, load)
+    return render(
+        request,
+        "sitepages/staff_edit.html",
+        {
+            "slug": slug,
+            "code": code,
+            "locale": locale,
+            "values": values,
+            "errors": errors,
+            "saved": saved,
+            "titles": page_titles(),
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+routes = [
+    Route("/p/{slug}", site_page, name="site_page"),
+    Route("/barrier-report", report_form, methods=["GET"], name="barrier_report"),
+    Route("/barrier-report", report_submit, methods=["POST"], name="barrier_report_post"),
+    Route("/barrier-report/sent", report_sent, name="barrier_report_sent"),
+    Route("/staff/barrier-reports", staff_reports, name="staff_barrier_reports"),
+    Route(
+        "/staff/barrier-reports/{id:int}/answered",
+        staff_report_answered,
+        methods=["POST"],
+        name="staff_barrier_report_answered",
+    ),
+    Route("/staff/pages", staff_pages, name="staff_site_pages"),
+    Route(
+        "/staff/pages/{slug}/{code}",
+        staff_page_edit,
+        methods=["GET", "POST"],
+        name="staff_site_page_edit",
+    ),
+]

@@ -1,0 +1,42 @@
+"""Rows the browser tests need, read from or written to the live server's database."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from participation.consultations import service as consultations
+from participation.contributions.models import Channel, Contribution, Status
+from participation.contributions.service import submit_contribution
+from participation.db import session_scope
+
+
+def reference_with(engine: Engine, status: Status) -> str:
+    with session_scope(engine) as session:
+        found = session.exec(
+            select(Contribution)
+            .where(Contribution.status == status, col(Contribution.consultation_id).is_not(None))
+            .order_by(col(Contribution.id))
+        ).first()
+        assert found is not None, f"no {status} contribution in the demo data"
+        return found.reference
+
+
+def new_pending(engine: Engine, body: str, slug: str = "marktplatz") -> Contribution:
+    with session_scope(engine, write=True) as session:
+        consultation = consultations.get_by_slug(session, slug)
+        return submit_contribution(
+            session,
+            consultation=consultation,
+            body=body,
+            channel=Channel.web,
+            locale="de",
+            pseudonym="Testperson",
+        ).contribution
+
+
+def status_of(engine: Engine, contribution_id: int) -> Status:
+    with session_scope(engine) as session:
+        found = session.get(Contribution, contribution_id)
+        assert found is not None
+        return found.status
