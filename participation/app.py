@@ -16,6 +16,8 @@ from participation.accounts.routes import routes as account_routes
 from participation.accounts.security_routes import routes as account_security_routes
 from participation.api.routes import routes as api_routes
 from participation.channels.sms.routes import routes as sms_webhook_routes
+from participation.channels.voice.routes import routes as voice_webhook_routes
+from participation.channels.voice.staff_routes import routes as voice_staff_routes
 from participation.consultations.public_routes import routes as consultation_routes
 from participation.consultations.staff_routes import routes as consultation_staff_routes
 from participation.contributions.routes import routes as contribution_routes
@@ -26,6 +28,7 @@ from participation.outbox.routes import webhook_routes as outbox_webhook_routes
 from participation.privacy_routes import routes as privacy_routes
 from participation.results.routes import routes as result_routes
 from participation.settings import LANGUAGES, Settings, load_settings
+from participation.simulator.phone_routes import routes as phone_simulator_routes
 from participation.simulator.routes import routes as simulator_routes
 from participation.sitepages.media import serve_media
 from participation.sitepages.posters import routes as poster_routes
@@ -65,8 +68,10 @@ localized_routes = [
     *poster_routes,
     *account_security_routes,
     *privacy_routes,
+    *voice_staff_routes,
     *outbox_staff_routes,
     *simulator_routes,
+    *phone_simulator_routes,
 ]
 
 
@@ -79,6 +84,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
+            *voice_webhook_routes,
             *sms_webhook_routes,
             *outbox_webhook_routes,
             Mount("/api/v1", routes=api_routes),

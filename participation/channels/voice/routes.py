@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from participation.channels.sms.webhook_auth import is_signed_by_twilio
-from participation.channels.voice import service, steps
+from participation.channels.voice import callbacks, service, steps
 from participation.web.forms import in_transaction
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ async def recording_status(request: Request) -> Response:
     # An IntegrityError means the <Record> action stored this recording a moment earlier.
     with contextlib.suppress(IntegrityError):
         await in_transaction(
-            request, lambda s: steps.recording_callback(s, settings, query, params), write=True
+            request, lambda s: callbacks.recording_callback(s, settings, query, params), write=True
         )
     return Response(EMPTY_TWIML, media_type=TWIML)
 
@@ -82,7 +82,7 @@ async def call_status(request: Request) -> Response:
     params = await _signed_params(request)
     if params is None:
         return _forbidden()
-    await in_transaction(request, lambda s: steps.call_status(s, params), write=True)
+    await in_transaction(request, lambda s: callbacks.call_status(s, params), write=True)
     return Response(EMPTY_TWIML, media_type=TWIML)
 
 

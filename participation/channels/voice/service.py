@@ -7,17 +7,13 @@ contributions.service, the one write path every channel shares.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import phonenumbers
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from participation.channels.voice.models import (
-    CallbackOutcome,
     CallbackRequest,
     CallbackStatus,
     VoiceCall,
@@ -26,12 +22,9 @@ from participation.channels.voice.models import (
 )
 from participation.clock import utcnow
 from participation.consultations.models import Consultation, PollOption
-from participation.contributions.models import Channel, Contribution, PollVote, Status
+from participation.contributions.models import Channel, Contribution, PollVote
 from participation.contributions.service import submit_contribution
-from participation.contributions.text import normalise_text
-from participation.crypto import decrypt, encrypt, keyed_hash
-from participation.moderation.models import Decision, ModerationDecision
-from participation.moderation.service import audit
+from participation.crypto import encrypt, keyed_hash
 from participation.outbox.service import enqueue_sms
 from participation.phones import normalise_number, phone_key
 from participation.settings import LANGUAGES, Settings
@@ -231,183 +224,4 @@ def send_reference_sms(
         e164,
         body,
         idempotency_key=f"voice:{call.call_sid}:{reference}",
-    )
-
-
-# --- Staff side -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CallbackTask:
-    request: CallbackRequest
-    #: Decrypted for the staff task list only; None once done.
-    number: str | None
-
-
-def callback_tasks(
-    session: Session, settings: Settings, *, status: CallbackStatus, limit: int = 100
-) -> list[CallbackTask]:
-    # Open tasks oldest first (who waited longest); done ones newest first.
-    order = (
-        col(CallbackRequest.id) if status is CallbackStatus.open else col(CallbackRequest.id).desc()
-    )
-    requests = session.exec(
-        select(CallbackRequest).where(CallbackRequest.status == status).order_by(order).limit(limit)
-    ).all()
-    return [
-        CallbackTask(
-            r,
-            decrypt(settings.secret_key, r.number_encrypted) if r.number_encrypted else None,
-        )
-        for r in requests
-    ]
-
-
-def complete_callback(
-    session: Session,
-    request: CallbackRequest,
-    *,
-    staff_id: int,
-    outcome: CallbackOutcome,
-    note: str = "",
-) -> CallbackRequest:
-    """Done with an outcome; the number, its hash and the call's spoken-back digits go."""
-    request.status = CallbackStatus.done
-    request.outcome = outcome
-    request.note = note.strip()[:500] or None
-    request.done_by_id = staff_id
-    request.done_at = utcnow()
-    request.number_encrypted = None
-    request.number_key = None
-    session.add(request)
-    session.exec(delete(VoiceStep).where(col(VoiceStep.call_sid) == request.call_sid))  # type: ignore[call-overload]
-    audit(
-        session,
-        "callback_done",
-        staff_id=staff_id,
-        object_type="callback_request",
-        object_id=request.id,
-        outcome=outcome.value,
-    )
-    return request
-
-
-class TranscriptRefused(Exception):
-    pass
-
-
-def save_transcript(
-    session: Session, contribution: Contribution, *, staff_id: int, text: str, max_chars: int
-) -> Contribution:
-    """The typed transcript becomes the contribution's body, the only thing ever published.
-
-    A changed transcript of a published comment goes back to the queue for approval.
-    """
-    if contribution.channel is not Channel.voice:
-        raise TranscriptRefused("only phone contributions have a transcript")
-    body = normalise_text(text)
-    if not body:
-        raise TranscriptRefused("empty")
-    if len(body) > max_chars:
-        raise TranscriptRefused("too long")
-    changed = body != contribution.body
-    contribution.body = body
-    if changed and contribution.status is Status.published:
-        contribution.status = Status.pending
-        contribution.published_at = None
-    session.add(contribution)
-    session.add(
-        ModerationDecision(
-            contribution_id=contribution.id,  # type: ignore[arg-type]
-            staff_id=staff_id,
-            decision=Decision.transcribe,
-        )
-    )
-    audit(
-        session,
-        "transcribe",
-        staff_id=staff_id,
-        object_type="contribution",
-        object_id=contribution.id,
-        chars=len(body),
-    )
-    return contribution
-
-
-# --- The service report ---------------------------------------------------------------
-
-#: A call still running (or whose end Twilio never reported) is not counted as abandoned.
-CALL_IN_PROGRESS = timedelta(hours=1)
-
-
-@dataclass
-class DayFigures:
-    day: date
-    calls: int = 0
-    contribution: int = 0
-    vote: int = 0
-    callback: int = 0
-    status: int = 0
-    after_hours: int = 0
-    abandoned: int = 0
-    failed_out: int = 0
-
-    @property
-    def moment(self) -> datetime:
-        """Noon of the day, for the date formatting filters that take a datetime."""
-        return datetime(self.day.year, self.day.month, self.day.day, 12, tzinfo=UTC)
-
-
-@dataclass
-class ServiceReport:
-    days: list[DayFigures]
-    total: DayFigures
-    #: Calls that achieved nothing, by the step where they ended.
-    abandoned_at: list[tuple[str, int]] = field(default_factory=list)
-    median_seconds: int | None = None
-
-
-def service_report(
-    session: Session, *, timezone: str, days: int = 30, now: datetime | None = None
-) -> ServiceReport:
-    """Calls per day and how they ended, in the council's time zone (newest day first)."""
-    now = now or utcnow()
-    zone = ZoneInfo(timezone or "Europe/Berlin")
-    today = now.astimezone(zone).date()
-    first = today - timedelta(days=days - 1)
-    since = datetime.combine(first, datetime.min.time(), zone)
-    calls = session.exec(
-        select(VoiceCall).where(col(VoiceCall.started_at) >= since).order_by(col(VoiceCall.id))
-    ).all()
-    by_day = {first + timedelta(days=i): DayFigures(first + timedelta(days=i)) for i in range(days)}
-    total = DayFigures(today)
-    abandoned: Counter[str] = Counter()
-    durations = []
-    for call in calls:
-        started = call.started_at
-        figures = by_day.get(started.astimezone(zone).date())
-        if figures is None:
-            continue
-        achieved = call.contributed or call.voted or call.requested_callback or call.heard_status
-        running = call.ended_at is None and now - started < CALL_IN_PROGRESS
-        for target in (figures, total):
-            target.calls += 1
-            target.contribution += call.contributed
-            target.vote += call.voted
-            target.callback += call.requested_callback
-            target.status += call.heard_status
-            target.after_hours += call.after_hours
-            target.failed_out += call.failed_out
-            if not achieved and not running:
-                target.abandoned += 1
-        if not achieved and not running:
-            abandoned[call.last_step] += 1
-        if call.duration:
-            durations.append(call.duration)
-    durations.sort()
-    return ServiceReport(
-        days=sorted(by_day.values(), key=lambda d: d.day, reverse=True),
-        total=total,
-        abandoned_at=abandoned.most_common(),
-        median_seconds=durations[len(durations) // 2] if durations else None,
     )

@@ -18,13 +18,14 @@ from starlette.routing import Route
 
 from participation.accounts.models import StaffUser
 from participation.accounts.permissions import ANY_STAFF, MODERATORS, requires_role
-from participation.channels.voice import service
+from participation.channels.voice import staff
 from participation.channels.voice.models import (
     CallbackOutcome,
     CallbackRequest,
     CallbackStatus,
     SimulatedRecording,
 )
+from participation.channels.voice.report import service_report
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel, Contribution
@@ -201,7 +202,7 @@ async def recording_page(request: Request) -> Response:
 async def save_transcript(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     contribution_id = request.path_params["id"]
-    staff = request.scope["staff"]
+    user = request.scope["staff"]
     form = await request.form()
     text = field(form, "transcript", settings.max_contribution_chars * 2)
     back = field(form, "back", 500)
@@ -211,14 +212,14 @@ async def save_transcript(request: Request) -> Response:
         if contribution is None:
             return None, None
         try:
-            service.save_transcript(
+            staff.save_transcript(
                 session,
                 contribution,
-                staff_id=staff.id,
+                staff_id=user.id,
                 text=text,
                 max_chars=settings.max_contribution_chars,
             )
-        except service.TranscriptRefused as refused:
+        except staff.TranscriptRefused as refused:
             session.rollback()
             problem = (
                 _("Please type what the caller said.")
@@ -251,8 +252,8 @@ async def callbacks(request: Request) -> Response:
     settings: Settings = request.app.state.settings
 
     def load(session: Session) -> dict:
-        open_tasks = service.callback_tasks(session, settings, status=CallbackStatus.open)
-        done = service.callback_tasks(session, settings, status=CallbackStatus.done, limit=30)
+        open_tasks = staff.callback_tasks(session, settings, status=CallbackStatus.open)
+        done = staff.callback_tasks(session, settings, status=CallbackStatus.done, limit=30)
         ids = {t.request.consultation_id for t in open_tasks + done if t.request.consultation_id}
         staff_ids = {t.request.done_by_id for t in done if t.request.done_by_id}
         names = {}
@@ -278,7 +279,7 @@ async def callbacks(request: Request) -> Response:
 @requires_role(*MODERATORS)
 async def callback_done(request: Request) -> Response:
     callback_id = request.path_params["id"]
-    staff = request.scope["staff"]
+    user = request.scope["staff"]
     form = await request.form()
     outcome_value = field(form, "outcome", 40)
     note = field(form, "note", 500)
@@ -290,10 +291,10 @@ async def callback_done(request: Request) -> Response:
         if callback is None:
             return False
         if callback.status is CallbackStatus.open:
-            service.complete_callback(
+            staff.complete_callback(
                 session,
                 callback,
-                staff_id=staff.id,
+                staff_id=user.id,
                 outcome=CallbackOutcome(outcome_value),
                 note=note,
             )
@@ -310,9 +311,7 @@ async def callback_done(request: Request) -> Response:
 @requires_role(*ANY_STAFF)
 async def report(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    report = await in_transaction(
-        request, lambda s: service.service_report(s, timezone=settings.timezone)
-    )
+    report = await in_transaction(request, lambda s: service_report(s, timezone=settings.timezone))
     return render(
         request,
         "calls/report.html",

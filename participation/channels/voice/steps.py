@@ -37,7 +37,6 @@ from participation.channels.voice.speech import (
     speaking,
     spoken,
 )
-from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.contributions.errors import ConsultationNotOpen, ContributionRefused
@@ -425,49 +424,3 @@ def answer(
     twiml = str(response)
     service.store_answer(session, call_sid, key, twiml)
     return twiml
-
-
-def recording_callback(
-    session: Session, settings: Settings, query: Mapping[str, str], params: Mapping[str, str]
-) -> None:
-    """Twilio's recording-status callback: the recording becomes a contribution at once.
-
-    Comes also when the caller hangs up mid-recording, and possibly before or after the
-    <Record> action; store_recording() keeps it to one contribution either way.
-    """
-    if params.get("RecordingStatus", "completed") != "completed":
-        return
-    raw_c = query.get("c") or ""
-    language = query.get("lang") or "de"
-    call_sid = params.get("CallSid", "")
-    try:
-        contribution = service.store_recording(
-            session,
-            settings,
-            call_sid=call_sid,
-            consultation_id=int(raw_c) if raw_c.isdigit() else None,
-            language=language if language in MENU_LANGUAGES else "de",
-            recording_sid=params.get("RecordingSid"),
-            recording_url=params.get("RecordingUrl") or "",
-            duration=int(params.get("RecordingDuration") or 0),
-        )
-    except ConsultationNotOpen:
-        contribution = None
-    call = service.get_call(session, call_sid)
-    if call is not None:
-        kind = "recording_stored" if contribution else "recording_dropped"
-        service.log_event(session, call, "recording", kind, params.get("RecordingDuration", ""))
-
-
-def call_status(session: Session, params: Mapping[str, str]) -> None:
-    """Twilio's call-status callback: the end of the call, for the service report."""
-    if params.get("CallStatus") not in {"completed", "busy", "failed", "no-answer", "canceled"}:
-        return
-    call = service.get_call(session, params.get("CallSid", ""))
-    if call is None or call.ended_at is not None:
-        return
-    call.ended_at = utcnow()
-    duration = params.get("CallDuration") or ""
-    call.duration = int(duration) if duration.isdigit() else None
-    session.add(call)
-    service.log_event(session, call, call.last_step, "ended", params.get("CallStatus", ""))

@@ -349,15 +349,16 @@ def test_service_report_counts_calls_and_where_they_were_abandoned(client, engin
     login(client, engine, Role.editor)
     page = soup(client.get("/de/staff/calls/report").text)
     totals = {
-        row.th.get_text(strip=True): row.td.get_text(strip=True)
+        row["data-figure"]: row.td.get_text(strip=True)
         for row in page.find(id="report-totals").find_all("tr")
     }
-    assert totals["Calls"] == "6"
-    assert totals["Ended in a spoken comment"] == "1"
-    assert totals["Ended in a vote"] == "1"
-    assert totals["Ended in a call-back request"] == "1"
-    assert totals["Ended after three failed inputs"] == "1"
-    assert totals["Abandoned"] == "2"
+    assert totals["calls"] == "6"
+    assert totals["contribution"] == "1"
+    assert totals["vote"] == "1"
+    assert totals["callback"] == "1"
+    assert totals["failed_out"] == "1"
+    assert totals["abandoned"] == "2"
+    assert totals["median"]
     abandoned = {
         row.th["data-step"]: row.td.get_text(strip=True)
         for row in page.find(id="report-abandoned").find("tbody").find_all("tr")

@@ -1,0 +1,63 @@
+"""Twilio's status callbacks of a call: the finished recording, and the end of the call.
+
+They carry no caller input and answer nothing the caller hears, so they are not IVR
+steps; each is idempotent on its own (the recording by its RecordingSid).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlmodel import Session
+
+from participation.channels.voice import service
+from participation.channels.voice.speech import MENU_LANGUAGES
+from participation.clock import utcnow
+from participation.contributions.errors import ConsultationNotOpen
+from participation.settings import Settings
+
+
+def recording_callback(
+    session: Session, settings: Settings, query: Mapping[str, str], params: Mapping[str, str]
+) -> None:
+    """Twilio's recording-status callback: the recording becomes a contribution at once.
+
+    Comes also when the caller hangs up mid-recording, and possibly before or after the
+    <Record> action; store_recording() keeps it to one contribution either way.
+    """
+    if params.get("RecordingStatus", "completed") != "completed":
+        return
+    raw_c = query.get("c") or ""
+    language = query.get("lang") or "de"
+    call_sid = params.get("CallSid", "")
+    try:
+        contribution = service.store_recording(
+            session,
+            settings,
+            call_sid=call_sid,
+            consultation_id=int(raw_c) if raw_c.isdigit() else None,
+            language=language if language in MENU_LANGUAGES else "de",
+            recording_sid=params.get("RecordingSid"),
+            recording_url=params.get("RecordingUrl") or "",
+            duration=int(params.get("RecordingDuration") or 0),
+        )
+    except ConsultationNotOpen:
+        contribution = None
+    call = service.get_call(session, call_sid)
+    if call is not None:
+        kind = "recording_stored" if contribution else "recording_dropped"
+        service.log_event(session, call, "recording", kind, params.get("RecordingDuration", ""))
+
+
+def call_status(session: Session, params: Mapping[str, str]) -> None:
+    """Twilio's call-status callback: the end of the call, for the service report."""
+    if params.get("CallStatus") not in {"completed", "busy", "failed", "no-answer", "canceled"}:
+        return
+    call = service.get_call(session, params.get("CallSid", ""))
+    if call is None or call.ended_at is not None:
+        return
+    call.ended_at = utcnow()
+    duration = params.get("CallDuration") or ""
+    call.duration = int(duration) if duration.isdigit() else None
+    session.add(call)
+    service.log_event(session, call, call.last_step, "ended", params.get("CallStatus", ""))

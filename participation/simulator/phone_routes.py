@@ -1,0 +1,342 @@
+"""The phone simulator: call the participation line in the browser, with no phone.
+
+Keys are plain form buttons (no JavaScript needed); what the line would say is shown as
+text in the language and voice it would be spoken in. Every step is a request signed
+with the local webhook token and sent to our own /twilio/voice URLs through the whole
+application, so the simulator drives exactly the code a real call drives.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import wave
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+import httpx
+from sqlmodel import Session, col, select
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from participation.channels.sms.webhook_auth import canonical_url, sign
+from participation.channels.voice import service as voice
+from participation.channels.voice.models import SimulatedCallInput, SimulatedRecording
+from participation.channels.voice.staff_routes import SIMULATED_PREFIX
+from participation.channels.voice.twiml_reader import Answer, read_twiml
+from participation.clock import utcnow
+from participation.i18n.catalogs import gettext as _
+from participation.phones import normalise_number
+from participation.settings import Settings
+from participation.simulator.service import simulator_enabled
+from participation.simulator.sms import EXAMPLE_NUMBERS
+from participation.web.errors import error_response
+from participation.web.forms import field, in_transaction
+from participation.web.templating import render, url
+
+CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
+KEYS = "123456789*0#"
+#: Uploads must fit under the request size limit; a few seconds of speech do.
+MAX_AUDIO_BYTES = 200_000
+AUDIO_TYPES = frozenset(
+    {"audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/ogg", "audio/webm"}
+)
+WITHHELD = "anonymous"
+#: Speech runs at about two and a half words a second: the stand-in text's "duration".
+WORDS_PER_SECOND = 2.5
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _page(
+    request: Request, call_sid: str = "", number: str = "", digits: str = "", ended: bool = False
+) -> str:
+    pairs = (
+        ("call", call_sid),
+        ("from", number),
+        ("digits", digits),
+        ("ended", "1" if ended else ""),
+    )
+    query = {k: v for k, v in pairs if v}
+    target = url(request, "simulator_phone")
+    return target + ("?" + urlencode(query) if query else "") + "#phone"
+
+
+def _call_params(settings: Settings, call_sid: str, number: str) -> dict[str, str]:
+    return {
+        "AccountSid": settings.twilio_account_sid or "AC" + "0" * 32,
+        "CallSid": call_sid,
+        "From": number or WITHHELD,
+        "To": settings.twilio_phone_number or settings.council_phone,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+
+
+async def post_webhook(
+    request: Request, call_sid: str, number: str, target: str, params: Mapping[str, str]
+) -> int:
+    """A signed, Twilio-shaped POST to one of our own voice URLs; returns the status."""
+    settings = _settings(request)
+    if not target.startswith(canonical_url(settings, "/twilio/voice")):
+        return 400
+    data = {**_call_params(settings, call_sid, number), **params}
+    signature = sign(settings, target, data)
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url=settings.public_base_url) as client:
+        response = await client.post(
+            target.removeprefix(settings.public_base_url.rstrip("/")),
+            data=data,
+            headers={"X-Twilio-Signature": signature},
+        )
+    return response.status_code
+
+
+def _last_answer(session: Session, call_sid: str) -> tuple[int | None, Answer | None]:
+    answers = voice.call_answers(session, call_sid)
+    if not answers:
+        return None, None
+    return answers[-1].id, read_twiml(answers[-1].twiml)
+
+
+async def _current(request: Request, call_sid: str) -> tuple[int | None, Answer | None]:
+    return await in_transaction(request, lambda s: _last_answer(s, call_sid))
+
+
+async def _remember(request: Request, call_sid: str, answer_id: int | None, label: str) -> None:
+    def store(session: Session) -> None:
+        session.add(SimulatedCallInput(call_sid=call_sid, answer_id=answer_id, label=label))
+
+    await in_transaction(request, store, write=True)
+
+
+async def _follow_redirects(request: Request, call_sid: str, number: str) -> None:
+    """Twilio follows a <Redirect> by itself when nothing else waits for the caller."""
+    for _attempt in range(3):
+        _id, answer = await _current(request, call_sid)
+        if answer is None or answer.menu or answer.recorder or answer.hangup:
+            return
+        if not answer.redirect:
+            return
+        await post_webhook(request, call_sid, number, answer.redirect, {})
+
+
+def _form_state(form: Mapping) -> tuple[str, str, str]:  # noqa: ANN001
+    call_sid = field(form, "call", 40)
+    number = field(form, "from", 40)
+    digits = "".join(c for c in field(form, "digits", 40) if c in KEYS)
+    return (call_sid if CALL_SID.match(call_sid) else ""), number, digits
+
+
+def _number(settings: Settings, raw: str) -> str:
+    if raw == WITHHELD:
+        return WITHHELD
+    return normalise_number(raw, settings.default_region) or ""
+
+
+# --- Pages ---------------------------------------------------------------------------
+
+
+def _context(session: Session, call_sid: str) -> dict:
+    answers = voice.call_answers(session, call_sid) if call_sid else []
+    inputs: dict[int | None, list[str]] = {}
+    if call_sid:
+        for row in session.exec(
+            select(SimulatedCallInput)
+            .where(SimulatedCallInput.call_sid == call_sid)
+            .order_by(col(SimulatedCallInput.id))
+        ):
+            inputs.setdefault(row.answer_id, []).append(row.label)
+    turns = [(read_twiml(a.twiml), inputs.get(a.id, []), a.twiml) for a in answers]
+    return {"turns": turns, "current": turns[-1][0] if turns else None}
+
+
+async def phone_page(request: Request) -> Response:
+    settings = _settings(request)
+    if not simulator_enabled(settings):
+        return error_response(request, 404)
+    call_sid, number, digits = _form_state(request.query_params)
+    context = await in_transaction(request, lambda s: _context(s, call_sid))
+    current: Answer | None = context["current"]
+    context.update(
+        call_sid=call_sid,
+        number=number,
+        digits=digits,
+        ended=bool(call_sid)
+        and (current is None or current.hangup or "ended" in request.query_params),
+        examples=[(n, normalise_number(n, settings.default_region)) for n in EXAMPLE_NUMBERS],
+        withheld=WITHHELD,
+        keys=KEYS,
+        max_audio_bytes=MAX_AUDIO_BYTES,
+        line_number=settings.twilio_phone_number or settings.council_phone,
+        sms_url=url(request, "simulator_sms") + "?" + urlencode({"number": number})
+        if number and number != WITHHELD
+        else None,
+    )
+    return render(request, "simulator/phone.html", context)
+
+
+async def start_call(request: Request) -> Response:
+    settings = _settings(request)
+    if not simulator_enabled(settings):
+        return error_response(request, 404)
+    form = await request.form()
+    number = _number(settings, field(form, "from", 40))
+    if not number:
+        number = normalise_number(EXAMPLE_NUMBERS[0], settings.default_region) or WITHHELD
+    call_sid = "CA" + secrets.token_hex(16)
+    await post_webhook(
+        request,
+        call_sid,
+        number,
+        canonical_url(settings, "/twilio/voice"),
+        {"CallStatus": "ringing"},
+    )
+    return RedirectResponse(_page(request, call_sid, number), status_code=303)
+
+
+async def press_key(request: Request) -> Response:
+    settings = _settings(request)
+    if not simulator_enabled(settings):
+        return error_response(request, 404)
+    form = await request.form()
+    call_sid, number, digits = _form_state(form)
+    key = field(form, "key", 10)
+    answer_id, answer = await _current(request, call_sid) if call_sid else (None, None)
+    if answer is None or answer.menu is None:
+        return RedirectResponse(_page(request, call_sid, number), status_code=303)
+    menu = answer.menu
+    if key == "wait":
+        submit = digits
+        label = _("Typed %(keys)s, then waited", keys=digits) if digits else _("Stayed silent")
+    elif key in KEYS and key == menu.finish_on_key:
+        submit, label = digits, _("Pressed %(keys)s", keys=digits + key)
+    elif key in KEYS and len(key) == 1:
+        typed = digits + key
+        if not menu.num_digits or len(typed) < menu.num_digits:
+            return RedirectResponse(_page(request, call_sid, number, typed), status_code=303)
+        submit, label = typed, _("Pressed %(keys)s", keys=typed)
+    else:
+        return RedirectResponse(_page(request, call_sid, number, digits), status_code=303)
+    await _remember(request, call_sid, answer_id, label)
+    await post_webhook(request, call_sid, number, menu.action, {"Digits": submit})
+    await _follow_redirects(request, call_sid, number)
+    return RedirectResponse(_page(request, call_sid, number), status_code=303)
+
+
+def _audio_seconds(data: bytes) -> int | None:
+    try:
+        with wave.open(io.BytesIO(data)) as audio:
+            return round(audio.getnframes() / float(audio.getframerate()))
+    except (wave.Error, EOFError, ZeroDivisionError):
+        return None
+
+
+async def record(request: Request) -> Response:
+    settings = _settings(request)
+    if not simulator_enabled(settings):
+        return error_response(request, 404)
+    form = await request.form()
+    call_sid, number, _digits = _form_state(form)
+    stand_in = field(form, "text", 5000).strip()
+    hang_up = field(form, "how", 10) == "hangup"
+    upload = form.get("audio")
+    audio: bytes | None = None
+    content_type = None
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(MAX_AUDIO_BYTES + 1)
+        kind = (upload.content_type or "").split(";")[0].strip().lower()
+        if data and len(data) <= MAX_AUDIO_BYTES and kind in AUDIO_TYPES:
+            audio, content_type = data, kind
+    answer_id, answer = await _current(request, call_sid) if call_sid else (None, None)
+    if answer is None or answer.recorder is None:
+        return RedirectResponse(_page(request, call_sid, number), status_code=303)
+    seconds = _audio_seconds(audio) if audio else None
+    if seconds is None:
+        words = len(stand_in.split())
+        # A few seconds for "hello" and a pause; an audio file we cannot measure: five.
+        seconds = round(words / WORDS_PER_SECOND) + 3 if words else (5 if audio else 0)
+    seconds = min(seconds, answer.recorder.max_length)
+    sid = "RE" + secrets.token_hex(16)
+
+    def store(session: Session) -> None:
+        session.add(
+            SimulatedRecording(
+                sid=sid, stand_in_text=stand_in, content_type=content_type, audio=audio
+            )
+        )
+        label = (
+            _("Hung up while recording (%(seconds)s seconds)", seconds=seconds)
+            if hang_up
+            else _("Spoke for %(seconds)s seconds, then pressed #", seconds=seconds)
+        )
+        session.add(SimulatedCallInput(call_sid=call_sid, answer_id=answer_id, label=label))
+
+    await in_transaction(request, store, write=True)
+    recording = {
+        "RecordingSid": sid,
+        "RecordingUrl": SIMULATED_PREFIX + sid,
+        "RecordingDuration": str(seconds),
+    }
+    # Twilio reports the finished recording to the status callback, and (unless the
+    # caller hung up) asks the <Record> action what to say next.
+    await post_webhook(
+        request,
+        call_sid,
+        number,
+        answer.recorder.status_callback,
+        {**recording, "RecordingStatus": "completed", "RecordingChannels": "1"},
+    )
+    if hang_up:
+        await _end_call(request, call_sid, number)
+        return RedirectResponse(_page(request, call_sid, number, ended=True), status_code=303)
+    await post_webhook(
+        request, call_sid, number, answer.recorder.action, {**recording, "Digits": "#"}
+    )
+    await _follow_redirects(request, call_sid, number)
+    return RedirectResponse(_page(request, call_sid, number), status_code=303)
+
+
+async def _end_call(request: Request, call_sid: str, number: str) -> None:
+    def started(session: Session):  # noqa: ANN202
+        call = voice.get_call(session, call_sid)
+        return call.started_at if call else None
+
+    began = await in_transaction(request, started)
+    seconds = int((utcnow() - began).total_seconds()) if began else 0
+    await post_webhook(
+        request,
+        call_sid,
+        number,
+        canonical_url(_settings(request), "/twilio/voice/call-status"),
+        {"CallStatus": "completed", "CallDuration": str(max(seconds, 0))},
+    )
+
+
+async def hang_up(request: Request) -> Response:
+    settings = _settings(request)
+    if not simulator_enabled(settings):
+        return error_response(request, 404)
+    form = await request.form()
+    call_sid, number, _digits = _form_state(form)
+    if call_sid:
+        answer_id, _answer = await _current(request, call_sid)
+        await _remember(request, call_sid, answer_id, _("Hung up"))
+        await _end_call(request, call_sid, number)
+    return RedirectResponse(_page(request, call_sid, number, ended=True), status_code=303)
+
+
+#: Localized (under /{lang}/).
+routes = [
+    Route("/simulator/phone", phone_page, methods=["GET"], name="simulator_phone"),
+    Route("/simulator/phone/call", start_call, methods=["POST"], name="simulator_phone_call"),
+    Route("/simulator/phone/key", press_key, methods=["POST"], name="simulator_phone_key"),
+    Route("/simulator/phone/record", record, methods=["POST"], name="simulator_phone_record"),
+    Route("/simulator/phone/hangup", hang_up, methods=["POST"], name="simulator_phone_hangup"),
+]

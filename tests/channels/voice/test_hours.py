@@ -1,0 +1,57 @@
+"""The line's opening hours: parsed from settings, checked in the council's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from participation.channels.voice.hours import line_is_open, parse_hours, spoken_hours
+from participation.channels.voice.speech import digits_aloud, number_aloud
+
+WEEKDAYS = "mon-fri 08:00-18:00"
+
+
+@pytest.mark.parametrize(
+    ("moment", "is_open"),
+    [
+        (datetime(2026, 3, 4, 7, 0, tzinfo=UTC), True),  # Wed 08:00 CET
+        (datetime(2026, 3, 4, 6, 59, tzinfo=UTC), False),  # Wed 07:59
+        (datetime(2026, 3, 4, 16, 59, tzinfo=UTC), True),  # Wed 17:59
+        (datetime(2026, 3, 4, 17, 0, tzinfo=UTC), False),  # Wed 18:00
+        (datetime(2026, 3, 7, 9, 0, tzinfo=UTC), False),  # Saturday
+        (datetime(2026, 7, 1, 6, 30, tzinfo=UTC), True),  # Wed 08:30 CEST (summer time)
+        (datetime(2026, 7, 1, 16, 30, tzinfo=UTC), False),  # Wed 18:30 CEST
+    ],
+)
+def test_weekday_hours_in_german_time(moment, is_open):
+    assert line_is_open(WEEKDAYS, "Europe/Berlin", moment) is is_open
+
+
+def test_several_periods_and_always():
+    spec = "mon-thu 08:00-16:00; fri 08:00-12:00, sat 10:00-12:00"
+    friday_afternoon = datetime(2026, 3, 6, 13, 0, tzinfo=UTC)
+    saturday_morning = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
+    assert not line_is_open(spec, "Europe/Berlin", friday_afternoon)
+    assert line_is_open(spec, "Europe/Berlin", saturday_morning)
+    for always in ("", "always", "24/7"):
+        assert line_is_open(always, "Europe/Berlin", saturday_morning)
+        assert spoken_hours(always, "de") == ""
+
+
+@pytest.mark.parametrize("typo", ["mon-fry 08:00-18:00", "weekdays", "mon 25:00-26:00"])
+def test_a_setting_we_cannot_read_keeps_the_line_open(typo):
+    assert parse_hours(typo) is None
+
+
+def test_hours_are_read_out_in_the_callers_language():
+    assert "Montag" in spoken_hours(WEEKDAYS, "de") and "Freitag" in spoken_hours(WEEKDAYS, "de")
+    assert "Monday" in spoken_hours(WEEKDAYS, "en")
+    assert "الاثنين" in spoken_hours(WEEKDAYS, "ar")
+    assert "poniedziałek" in spoken_hours(WEEKDAYS, "pl")
+    assert "Samstag" in spoken_hours("sat 09:00-12:00", "de")
+
+
+def test_numbers_are_read_digit_by_digit():
+    assert digits_aloud("47112093") == "4 7 1 1, 2 0 9 3"
+    assert number_aloud("+4951211150") == "0 5 1 2 1, 1 1 5 0"
