@@ -254,3 +254,28 @@ def test_two_workers_never_send_a_message_twice(engine, worker_settings, twilio_
     assert all(m.status is OutboundStatus.sent for m in messages(engine))
     assert sum(tried.values()) == total
     assert len(tried) >= 2, tried  # the workers really ran side by side
+
+
+def test_results_requested_by_sms_arrive_by_sms(client, engine, worker_settings, twilio_api):
+    """4711 INFO JA -> results published (same transaction queues the SMS) -> the worker
+    sends it, and the plain number is gone from the request table."""
+    from participation.channels.sms.models import SmsNotifyRequest
+    from participation.consultations.models import Consultation
+    from participation.results.service import publish_results
+    from tests.channels.sms.conftest import send_sms
+    from tests.factories import make_consultation
+
+    consultation = make_consultation(engine, code="4711")
+    assert send_sms(client, "4711 INFO JA", ALICE).messages
+    with session_scope(engine, write=True) as session:
+        queued_count = publish_results(
+            session, session.get(Consultation, consultation.id), None, worker_settings
+        )
+    assert queued_count == 1
+    with Session(engine) as session:
+        assert session.exec(select(SmsNotifyRequest)).all() == []
+    run_worker(worker_settings, once=True, engine=engine)
+    [sent] = twilio_api.accepted
+    assert sent.form["To"] == ALICE
+    assert "4711" in sent.form["Body"]
+    assert f"/c/{consultation.slug}/results" in sent.form["Body"]
