@@ -251,7 +251,9 @@ async def bulk(request: Request) -> Response:
 
     result = await in_transaction(request, run, write=True)
     if fragment:
-        return render(request, "moderation/queue.html", result, fragment="moderation/_bulk_update.html")
+        return render(
+            request, "moderation/queue.html", result, fragment="moderation/_bulk_update.html"
+        )
     return RedirectResponse(_with(back, **result), status_code=303)
 
 

@@ -179,11 +179,20 @@ def export_json(
 ) -> Iterator[str]:
     head = result_head(consultation, summary, title, summaries or {})
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "contributions": ['
-    first = True
+    # Rows go out in pieces of ~64 KB: one response message per row made the download of
+    # 100,000 contributions six times slower than the CSV (each message passes every
+    # middleware and the gzip compressor on its own).
+    parts: list[str] = []
+    size = 0
+    separator = ""
     for row in export_rows(session, consultation):
-        yield ("" if first else ",") + json.dumps(row, ensure_ascii=False)
-        first = False
-    yield "]}"
+        parts.append(separator + json.dumps(row, ensure_ascii=False))
+        separator = ","
+        size += len(parts[-1])
+        if size > 65536:
+            yield "".join(parts)
+            parts, size = [], 0
+    yield "".join(parts) + "]}"
 
 
 def export_xlsx(
