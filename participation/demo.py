@@ -241,6 +241,9 @@ def seed_demo(session: Session) -> bool:
         locale="de",
     )
     moderation.reject(session, spam.contribution, admin.id, RejectionReason.advertising)
+    from participation.results.demo import add_demo_result
+
+    add_demo_result(session, pool, created[8:12], admin.id)
     pool.closes_at = now - timedelta(days=5)
     pool.results_published_at = now - timedelta(days=1)
     session.add(pool)
