@@ -7,6 +7,8 @@ script on public pages.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -37,6 +39,7 @@ _TAGS = {
 }
 
 
+@lru_cache(maxsize=256)  # the same consultation texts on every request; ~1 ms each to render
 def render_markdown(source: str | None) -> Markup:
     html = _md.render(source or "")
     # Headings in content start at h2: the page's own title is the h1.

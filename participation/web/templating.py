@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -30,6 +33,9 @@ def _build_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Checking every template file's mtime on each render costs a stat() per include;
+        # only DEBUG=1 (template work) needs edits picked up without a restart.
+        auto_reload=os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"},
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: catalogs.translations(catalogs.current_language.get()).gettext(message),
@@ -57,10 +63,41 @@ def language_of(request: Request) -> str:
     return request.scope.get("language", catalogs.current_language.get())
 
 
+#: app -> {(route name, parameter names): the route's path split around its parameters
+#: (odd places are parameter names), or None when Starlette must be asked every time.
+_url_patterns: WeakKeyDictionary[Any, dict[tuple, tuple[str, ...] | None]] = WeakKeyDictionary()
+#: Digits, so that int convertors take them as well as string and path ones do.
+_PLACEHOLDER_BASE = 8_100_000_000_000_000_000
+
+
+def _url_pattern(router: Any, name: str, keys: tuple[str, ...]) -> tuple[str, ...] | None:
+    values = {str(_PLACEHOLDER_BASE + n): key for n, key in enumerate(keys)}
+    try:
+        path = str(router.url_path_for(name, **{key: value for value, key in values.items()}))
+    except Exception:  # noqa: BLE001 - Starlette raises its NoMatchFound again below
+        return None
+    parts = re.split("(" + "|".join(values) + ")", path)
+    if sorted(parts[1::2]) != sorted(values):
+        return None  # a convertor reformatted a placeholder
+    return tuple(values[p] if i % 2 else p for i, p in enumerate(parts))
+
+
 def url(request: Request, name: str, **params: Any) -> str:
-    """A localized URL: the route's path with the page's language in front."""
+    """A localized URL: the route's path with the page's language in front.
+
+    Starlette's url_path_for tries every route and mount in turn (raising NoMatchFound
+    through each), and a page asks for dozens of URLs (one per listed comment), so the
+    route's path is looked up once per name and filled in with the values afterwards.
+    """
     params.setdefault("lang", language_of(request))
-    return request.app.url_path_for(name, **params)
+    known = _url_patterns.setdefault(request.app, {})
+    key = (name, tuple(sorted(params)))
+    if key not in known:
+        known[key] = _url_pattern(request.app.router, name, key[1])
+    parts = known[key]
+    if parts is None:
+        return request.app.url_path_for(name, **params)
+    return "".join(str(params[p]) if i % 2 else p for i, p in enumerate(parts))
 
 
 def _context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
