@@ -225,14 +225,14 @@ def axe(axe_source: str, request: pytest.FixtureRequest) -> Callable:
             }""",
             AXE_TAGS,
         )
-        # Recorded at once, so the count travels with the call's report (also under xdist).
-        request.node.user_properties.append(("axe_scans", 1))
-        request.node.user_properties.append(("axe_combos", [label]))
         if violations:
             lines = [f"axe-core found {len(violations)} violation(s) on {label} ({page.url}):"]
             for v in violations:
                 lines.append(f"  [{v['impact']}] {v['id']}: {v['help']}")
                 lines.extend(f"      {node}" for node in v["nodes"])
             pytest.fail("\n".join(lines), pytrace=False)
+        # Recorded at once, so the count travels with the call's report (also under xdist).
+        request.node.user_properties.append(("axe_scans", 1))
+        request.node.user_properties.append(("axe_combos", [label]))
 
     return scan
