@@ -32,7 +32,22 @@ test: $(STAMP) system-deps browser-deps ## set up and run the whole test suite
 	$(BIN)/ruff check participation tests
 	$(BIN)/ruff format --check participation tests
 	$(MAKE) --no-print-directory translations-check
+	$(MAKE) --no-print-directory audit-if-reachable
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+audit: $(STAMP) ## dependency audit with pip-audit (needs api.osv.dev or pypi.org)
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off \
+		--vulnerability-service $${AUDIT_SERVICE:-osv} \
+		$(AUDIT_ARGS)
+
+audit-if-reachable: $(STAMP) ## the audit where a vulnerability service answers, else a notice
+	@service="$$($(BIN)/python -m tests.trust.audit_reachable)"; \
+	if [ -n "$$service" ]; then \
+		$(MAKE) --no-print-directory audit AUDIT_SERVICE=$$service; \
+	else \
+		echo "!!! DEPENDENCY AUDIT SKIPPED: neither api.osv.dev nor pypi.org's release data"; \
+		echo "!!! answered from here. Run 'make audit' where they do (see README, Operations)."; \
+	fi
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check participation tests
@@ -63,4 +78,4 @@ migrate: $(STAMP) ## apply migrations to DATABASE_URL
 bench: $(STAMP) system-deps ## the benchmark: prints the table, writes bench-results/*.json
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 
-.PHONY: help install demo system-deps browser-deps test lint format translations-extract translations-check migration migration-reset migrate bench
+.PHONY: audit audit-if-reachable help install demo system-deps browser-deps test lint format translations-extract translations-check migration migration-reset migrate bench

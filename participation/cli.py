@@ -21,6 +21,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=False,
         log_level="info",
+        # An access log holds every visitor's IP address; we store none (README, Operations).
+        access_log=False,
     )
     return 0
 

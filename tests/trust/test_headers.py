@@ -142,4 +142,16 @@ def test_reading_sets_no_cookie(client, engine):
                 break
     assert checked > 15
     assert with_cookie == []
+    # Sending a comment sets none either: the form carries its own signed token.
+    token = soup(client.get(f"/de/c/{values['slug']}").text).find(
+        "input", attrs={"name": "csrf_token"}
+    )["value"]
+    sent = client.post(
+        f"/de/c/{values['slug']}/contribute",
+        data={"csrf_token": token, "body": "Ohne Cookie"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    assert "set-cookie" not in sent.headers
+    assert "set-cookie" not in client.get(sent.headers["location"]).headers
     assert not client.cookies

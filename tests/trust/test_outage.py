@@ -22,7 +22,7 @@ from participation.contributions.models import Contribution
 from participation.db import make_engine, session_scope
 from participation.settings import Settings
 from participation.web.csrf import new_token
-from tests.conftest import PUBLIC_BASE, TEST_SECRET
+from tests.conftest import PUBLIC_BASE, TEST_SECRET, TEST_TWILIO_TOKEN
 from tests.factories import make_consultation, soup
 
 TEXT = "Bitte mehr Bänke am Marktplatz – und Schatten für die Älteren! 🌳"
@@ -60,7 +60,11 @@ def _assert_try_again(response) -> None:  # noqa: ANN001
 )
 def test_unreachable_database_gives_the_text_back(tmp_path, url):
     settings = Settings(
-        database_url=url(tmp_path), secret_key=TEST_SECRET, public_base_url=PUBLIC_BASE
+        database_url=url(tmp_path),
+        secret_key=TEST_SECRET,
+        public_base_url=PUBLIC_BASE,
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token=TEST_TWILIO_TOKEN,
     )
     with TestClient(create_app(settings), base_url=PUBLIC_BASE) as client:
         _assert_try_again(_post_comment(client, "marktplatz"))
@@ -71,6 +75,10 @@ def test_unreachable_database_gives_the_text_back(tmp_path, url):
         health = client.get("/healthz")
         assert health.status_code == 503
         assert health.json() == {"status": "unavailable", "database": False}
+        # Twilio gets a 5xx, so its retry and the fallback URL apply; nothing is lost.
+        from tests.channels.sms.conftest import send_sms
+
+        assert send_sms(client, "4711 Bitte mehr Bänke").status >= 500
         # Pages that only read say so too, with a proper page and status.
         page = client.get("/en/")
         assert page.status_code == 503
