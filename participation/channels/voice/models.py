@@ -137,3 +137,22 @@ class SimulatedCallInput(SQLModel, table=True):
     answer_id: int | None = None
     label: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SummaryAudio(SQLModel, table=True):
+    """A recorded reading of a consultation's phone summary in one language.
+
+    Played instead of text-to-speech: a person reading is easier to follow, and some
+    councils have staff who speak the language.
+    """
+
+    __tablename__ = "voice_summary_audio"
+    __table_args__ = (UniqueConstraint("consultation_id", "locale"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
+    locale: str = Field(max_length=8)
+    content_type: str = Field(max_length=80)
+    audio: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)

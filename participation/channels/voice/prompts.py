@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from participation.channels.voice.hours import spoken_hours
 from participation.channels.voice.models import VoiceCall
-from participation.channels.voice.service import caller_number
+from participation.channels.voice.service import caller_number, summary_audio_id
 from participation.channels.voice.speech import (
     MENU_LANGUAGES,
     digits_aloud,
@@ -148,7 +148,12 @@ def say_summary(turn: Turn, parent: Gather, consultation: Consultation) -> None:
         babel_name = "de" if text.locale == "de@easy" else text.locale
         name = Locale.parse(babel_name).get_display_name(babel_locale(turn.language))
         say_template(parent, "summary_fallback", turn.language, language_name=name)
-    say(parent, words, voice)
+    audio_id = summary_audio_id(turn.session, consultation.id, text.locale)  # type: ignore[arg-type]
+    if audio_id is not None:
+        # A recorded reading by a person replaces the synthetic voice.
+        parent.play(f"{turn.settings.public_base_url}/twilio/voice/summary-audio/{audio_id}")
+    else:
+        say(parent, words, voice)
 
 
 def prompt_actions(

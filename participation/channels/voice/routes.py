@@ -17,6 +17,8 @@ from starlette.routing import Route
 
 from participation.channels.sms.webhook_auth import is_signed_by_twilio
 from participation.channels.voice import callbacks, service, steps
+from participation.channels.voice.models import SummaryAudio
+from participation.consultations.models import Consultation, Phase
 from participation.web.forms import in_transaction
 
 log = logging.getLogger(__name__)
@@ -86,10 +88,31 @@ async def call_status(request: Request) -> Response:
     return Response(EMPTY_TWIML, media_type=TWIML)
 
 
+async def summary_audio(request: Request) -> Response:
+    """A recorded summary for <Play>: public like the summary text it reads out."""
+    audio_id = request.path_params["id"]
+
+    def load(session):  # noqa: ANN001, ANN202
+        audio = session.get(SummaryAudio, audio_id)
+        if audio is None:
+            return None
+        consultation = session.get(Consultation, audio.consultation_id)
+        if consultation is None or consultation.phase() is Phase.draft:
+            return None
+        return audio.audio, audio.content_type
+
+    found = await in_transaction(request, load)
+    if found is None:
+        return PlainTextResponse("not found", status_code=404)
+    data, content_type = found
+    return Response(data, media_type=content_type, headers={"Cache-Control": "public, max-age=300"})
+
+
 #: Top-level (not localized): Twilio calls these.
 routes = [
     Route("/twilio/voice", voice_step, methods=["POST"], name="twilio_voice"),
     Route("/twilio/voice/recording", recording_status, methods=["POST"], name="twilio_recording"),
     Route("/twilio/voice/call-status", call_status, methods=["POST"], name="twilio_call_status"),
+    Route("/twilio/voice/summary-audio/{id:int}", summary_audio, name="twilio_summary_audio"),
     Route("/twilio/voice/{step}", voice_step, methods=["POST"], name="twilio_voice_step"),
 ]

@@ -10,12 +10,13 @@ import re
 from datetime import datetime, timedelta
 
 import phonenumbers
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from participation.channels.voice.models import (
     CallbackRequest,
     CallbackStatus,
+    SummaryAudio,
     VoiceCall,
     VoiceCallEvent,
     VoiceStep,
@@ -95,9 +96,20 @@ def store_answer(session: Session, call_sid: str, step: str, twiml: str) -> None
     session.flush()
 
 
-def purge_step_cache(session: Session, now: datetime | None = None) -> int:
+def purge_call_data(session: Session, now: datetime | None = None) -> int:
+    """Forgets what a call needed only while it lasted, a day later: the cached answers
+    (they hold spoken-back numbers) and the caller's hash and typed number. The call's
+    row itself stays, anonymous, for the service report. Runs at every new call."""
     cutoff = (now or utcnow()) - timedelta(hours=STEP_CACHE_HOURS)
     result = session.exec(delete(VoiceStep).where(col(VoiceStep.created_at) < cutoff))  # type: ignore[call-overload]
+    session.exec(
+        update(VoiceCall)  # type: ignore[call-overload]
+        .where(
+            col(VoiceCall.started_at) < cutoff,
+            or_(col(VoiceCall.caller_key).is_not(None), col(VoiceCall.pending_number).is_not(None)),
+        )
+        .values(caller_key=None, pending_number=None)
+    )
     return result.rowcount or 0
 
 
@@ -225,3 +237,12 @@ def send_reference_sms(
         body,
         idempotency_key=f"voice:{call.call_sid}:{reference}",
     )
+
+
+def summary_audio_id(session: Session, consultation_id: int, locale: str) -> int | None:
+    """The recorded summary for a language, if staff uploaded one (its id, not the bytes)."""
+    return session.exec(
+        select(SummaryAudio.id).where(
+            SummaryAudio.consultation_id == consultation_id, SummaryAudio.locale == locale
+        )
+    ).first()

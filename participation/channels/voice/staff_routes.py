@@ -26,6 +26,7 @@ from participation.channels.voice.models import (
     SimulatedRecording,
 )
 from participation.channels.voice.report import service_report
+from participation.channels.voice.summary_routes import routes as summary_routes
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel, Contribution
@@ -337,4 +338,5 @@ routes = [
         methods=["POST"],
         name="calls_transcript",
     ),
+    *summary_routes,
 ]

@@ -409,7 +409,7 @@ def answer(
     call = service.get_call(session, call_sid)
     if call is None or step == "incoming":
         if step == "incoming":
-            service.purge_step_cache(session)
+            service.purge_call_data(session)
         call = service.start_call(session, settings, call_sid, params.get("From", ""))
         if step == "incoming":
             call.after_hours = not line_is_open(settings.phone_hours, settings.timezone)

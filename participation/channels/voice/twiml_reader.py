@@ -18,6 +18,8 @@ class Spoken:
     voice: str
     say_language: str
     slow: bool
+    #: For <Play>: the recording played instead of a voice.
+    audio_url: str = ""
 
     @property
     def html_lang(self) -> str:
@@ -61,6 +63,8 @@ def read_twiml(twiml: str) -> Answer:
             answer.said.append(
                 Spoken(text, element.get("voice", ""), element.get("language", ""), slow)
             )
+        elif element.tag == "Play":
+            answer.said.append(Spoken("", "", "", False, audio_url=(element.text or "").strip()))
         elif element.tag == "Gather" and answer.menu is None:
             digits = element.get("numDigits")
             answer.menu = Menu(

@@ -209,3 +209,23 @@ def test_a_line_open_always(client, engine, app):
     make_consultation(engine)
     call = open_line(client)
     assert call.gather.get("action").split("?")[0].endswith("/consultation")
+
+
+def test_a_day_later_the_call_keeps_no_caller_data(client, engine):
+    from datetime import timedelta
+
+    from participation.channels.voice.models import VoiceStep
+    from tests.channels.voice.conftest import WEDNESDAY_MORNING
+
+    make_consultation(engine)
+    first = to_consultation(client)
+    first.press("3")
+    first.press("2")
+    first.press("05121 987654#")  # typed, read back, not yet confirmed
+    (row,) = fetch(engine, select(VoiceCall))
+    assert row.caller_key and row.pending_number
+    set_now(WEDNESDAY_MORNING + timedelta(days=1, minutes=1))
+    open_line(client)
+    old = fetch(engine, select(VoiceCall).where(VoiceCall.call_sid == first.sid))[0]
+    assert old.caller_key is None and old.pending_number is None
+    assert fetch(engine, select(VoiceStep).where(VoiceStep.call_sid == first.sid)) == []
