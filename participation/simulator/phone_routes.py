@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import httpx
+from markupsafe import Markup
 from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -174,7 +175,10 @@ async def phone_page(request: Request) -> Response:
         withheld=WITHHELD,
         keys=KEYS,
         max_audio_bytes=MAX_AUDIO_BYTES,
-        line_number=settings.twilio_phone_number or settings.council_phone,
+        # A phone number keeps its digit order inside right-to-left text.
+        line_number_html=Markup('<bdi dir="ltr">{}</bdi>').format(
+            settings.twilio_phone_number or settings.council_phone
+        ),
         sms_url=url(request, "simulator_sms") + "?" + urlencode({"number": number})
         if number and number != WITHHELD
         else None,

@@ -104,6 +104,7 @@ def save_transcript(
     session.add(
         ModerationDecision(
             contribution_id=contribution.id,  # type: ignore[arg-type]
+            consultation_id=contribution.consultation_id,
             staff_id=staff_id,
             decision=Decision.transcribe,
         )

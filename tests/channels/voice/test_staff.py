@@ -212,6 +212,7 @@ def test_transcript_typed_in_the_queue_is_the_only_thing_published(client, engin
     )
     assert [d.decision for d in decisions] == [Decision.transcribe]
     assert decisions[0].staff_id == moderator.id
+    assert decisions[0].consultation_id == consultation.id
 
     client.post(
         f"/de/staff/moderation/{contribution.id}/approve",
