@@ -5,13 +5,15 @@ and why, is listed in README.md ("Operations"):
 
 - When a consultation's retention period runs out (``retention_days`` after it closed),
   every link from its contributions and votes to a phone number goes (the keyed hash),
-  voice recordings and the text before a moderator's redaction are deleted, and rows in
-  other tables that hold contact data for that consultation (result-notification
-  numbers, call-back numbers, e-mail addresses) are deleted. The published texts and the
-  vote counts stay: they are the consultation's result.
+  voice recordings and the text before a moderator's redaction are deleted, and contact
+  data in other tables for that consultation (result-notification numbers, call-back
+  numbers, e-mail addresses, masked numbers) is blanked, or the row deleted where it
+  means nothing without it. The published texts and the vote counts stay: they are the
+  consultation's result.
 - A voice recording is deleted as soon as it has been transcribed and the transcript
   was published: from then on the text is the contribution.
-- Unassigned contributions (texts nobody could place) lose their contact data after
+- Unassigned contributions (texts nobody could place) and contact data tied to no
+  consultation (a call that chose none, a barrier report's e-mail address) go after
   ``UNASSIGNED_RETENTION_DAYS``.
 - Outbound messages lose their recipient after ``OUTBOX_KEEP_DAYS`` once final.
 - Login-throttle rows (keyed hashes of client addresses) are deleted once expired.

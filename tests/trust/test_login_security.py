@@ -220,3 +220,24 @@ def test_switching_codes_off_needs_a_valid_code(client, engine):
     assert done.status_code == 303
     with session_scope(engine) as session:
         assert session.get(StaffUser, user.id).totp_secret is None
+
+
+def test_password_rules_are_about_length_and_hashes_are_argon2id(engine):
+    from participation.accounts.passwords import password_problem
+    from participation.accounts.service import AccountError, create_staff
+
+    assert password_problem("a" * 11) == "too_short"
+    # Any composition is fine once it is long enough (NIST SP 800-63B): no "special
+    # character" rules that push people towards Passw0rd!.
+    for password in ("a" * 12, "korrekt pferd", "ДЛИННЫЙ ПАРОЛЬ", "🔑" * 12, "x" * 1024):
+        assert password_problem(password) is None
+    assert password_problem("x" * 1025) == "too_long"
+    with session_scope(engine, write=True) as session:
+        user = create_staff(session, "long@example.org", "nur kleinbuchstaben", Role.editor)
+        assert user.password_hash.startswith("$argon2id$")
+        try:
+            create_staff(session, "short@example.org", "kurz", Role.editor)
+        except AccountError as error:
+            assert str(error) == "too_short"
+        else:
+            raise AssertionError("a short password was accepted")
