@@ -7,7 +7,7 @@ so every prompt is a function of the call's state alone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from babel import Locale
@@ -50,7 +50,6 @@ class Turn:
     query: Mapping[str, str]
     #: Set by a re-prompt, so the step does not reset the failure count.
     failed: bool = False
-    events: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def language(self) -> str:

@@ -43,7 +43,7 @@ from participation.contributions.errors import ConsultationNotOpen, Contribution
 from participation.contributions.reference import format_reference
 from participation.contributions.service import find_by_reference
 from participation.crypto import decrypt, encrypt
-from participation.moderation.routes import reason_labels
+from participation.moderation.labels import reason_labels
 from participation.settings import Settings
 
 #: Failed inputs at one prompt before the line says goodbye.
@@ -88,7 +88,8 @@ def current_consultation(turn: Turn) -> Consultation | None:
 
 
 def back_to_actions(turn: Turn, response: VoiceResponse | None = None) -> VoiceResponse:
-    response = response or VoiceResponse()
+    if response is None:
+        response = VoiceResponse()
     consultation = current_consultation(turn)
     if consultation is None:
         prompt_consultation(turn, response)
