@@ -170,7 +170,7 @@ löschen wir, sobald sie abgeschrieben und veröffentlicht sind.
 
 **Barriere melden:** Wir speichern Ihre Beschreibung, die Seite und, wenn Sie sie angeben,
 Ihre E-Mail-Adresse für die Antwort. Die E-Mail-Adresse löschen wir, sobald Ihre Meldung
-beantwortet ist.
+beantwortet ist, spätestens nach 180 Tagen.
 
 **Server-Protokolle:** Wir speichern keine IP-Adressen. Zum Schutz vor Missbrauch (zu viele
 Anmelde-Versuche) halten wir kurzzeitig einen solchen Prüfwert der Adresse, der nach
@@ -244,7 +244,7 @@ and published.
 
 **Reporting a barrier:** we store your description, the page and, if you give it, your
 e-mail address for our answer. The e-mail address is deleted once your report has been
-answered.
+answered, at the latest after 180 days.
 
 **Server logs:** we store no IP addresses. To protect against abuse (too many login
 attempts) we briefly keep a keyed check value of the address, deleted when the lock

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
@@ -18,6 +19,8 @@ PAGE_SLUGS = ("accessibility", "easy-read", "sign-language", "privacy", "imprint
 FALLBACK_LOCALE = "de"
 EDIT_LOCALES = tuple(LANGUAGES.values())
 MAX_DESCRIPTION = 5000
+#: A barrier report's contact address is deleted once answered, and at the latest then.
+CONTACT_KEEP_DAYS = 180
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -170,7 +173,23 @@ def submit_barrier_report(
     )
     session.add(report)
     session.flush()
+    # Every new report also clears addresses that outlived their purpose: no separate job.
+    expire_report_contacts(session)
     return report
+
+
+def expire_report_contacts(session: Session, now: datetime | None = None) -> int:
+    """Deletes contact addresses older than CONTACT_KEEP_DAYS; returns how many."""
+    limit = (now or utcnow()) - timedelta(days=CONTACT_KEEP_DAYS)
+    result = session.execute(
+        update(BarrierReport)
+        .where(
+            col(BarrierReport.created_at) < limit,
+            col(BarrierReport.contact_email).is_not(None),
+        )
+        .values(contact_email=None)
+    )
+    return result.rowcount or 0
 
 
 def barrier_reports(session: Session, status: ReportStatus | None = None) -> list[BarrierReport]:

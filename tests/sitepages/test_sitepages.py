@@ -147,3 +147,34 @@ def test_sign_language_media(client) -> None:
     assert video.status_code == 206 and len(video.content) == 100
     assert client.get("/media/sign-language.vtt").text.startswith("WEBVTT")
     assert client.get("/media/sign-language.exe").status_code == 404
+
+
+def test_old_contact_addresses_expire(session) -> None:
+    from datetime import timedelta
+
+    from participation.clock import utcnow
+
+    messages = {"empty": "e", "long": "l", "email": "m"}
+    old = service.submit_barrier_report(
+        session,
+        description="alt",
+        page="",
+        contact_email="a@example.org",
+        locale="de",
+        messages=messages,
+    )
+    old.created_at = utcnow() - timedelta(days=service.CONTACT_KEEP_DAYS + 1)
+    session.add(old)
+    session.flush()
+    fresh = service.submit_barrier_report(
+        session,
+        description="neu",
+        page="",
+        contact_email="b@example.org",
+        locale="de",
+        messages=messages,
+    )
+    session.commit()
+    session.refresh(old)
+    assert old.contact_email is None
+    assert fresh.contact_email == "b@example.org"
