@@ -12,9 +12,14 @@ from sqlmodel import Session, create_engine
 
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
+        # Starlette runs blocking endpoints in up to 40 threads: with SQLAlchemy's default
+        # of 5 pooled connections, every request past the fifth opened and closed its own
+        # connection (and ran the four PRAGMAs), 10 % of the consultation page's time.
+        in_memory = database_url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(
             database_url,
             connect_args={"check_same_thread": False, "timeout": 30},
+            **({} if in_memory else {"pool_size": 20, "max_overflow": 40}),
         )
 
         @event.listens_for(engine, "connect")
@@ -41,7 +46,9 @@ def make_engine(database_url: str) -> Engine:
             dbapi_connection.isolation_level = None
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # 20 kept per web process (a new PostgreSQL connection costs milliseconds); two web
+    # processes and two workers stay well inside the server's default of 100.
+    return create_engine(database_url, pool_pre_ping=True, pool_size=20, max_overflow=10)
 
 
 @contextmanager

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, col, select
 
 from participation.accounts.models import StaffUser
@@ -225,6 +226,26 @@ def waiting_overview(session: Session) -> dict[int | None, Waiting]:
     return result
 
 
+@lru_cache(maxsize=16)
+def _public_statements(size: int, paged: bool) -> tuple:
+    """public_page's two statements, built once per page size (building a SQLModel
+    select costs more than SQLite takes to answer it)."""
+    shown = select(Contribution).where(
+        Contribution.consultation_id == bindparam("consultation_id"),
+        Contribution.status == Status.published,
+    )
+    removed = select(Contribution).where(
+        Contribution.consultation_id == bindparam("consultation_id"),
+        Contribution.status == Status.rejected,
+        col(Contribution.published_at).is_not(None),
+        col(Contribution.id) >= bindparam("low"),
+    )
+    if paged:
+        shown = shown.where(col(Contribution.id) < bindparam("before"))
+        removed = removed.where(col(Contribution.id) < bindparam("before"))
+    return shown.order_by(col(Contribution.id).desc()).limit(size + 1), removed
+
+
 def public_page(
     session: Session, consultation_id: int, before: int | None, size: int
 ) -> tuple[list[Contribution], int | None]:
@@ -232,24 +253,12 @@ def public_page(
     and in their place the ones removed after publication (shown as "removed by
     moderation: reason"). Two range reads on the (consultation, status, id) index instead
     of one OR that would make the database sort every row of the consultation."""
-    query = select(Contribution).where(
-        Contribution.consultation_id == consultation_id,
-        Contribution.status == Status.published,
-    )
-    if before:
-        query = query.where(col(Contribution.id) < before)
-    rows = list(session.exec(query.order_by(col(Contribution.id).desc()).limit(size + 1)))
+    shown, removed = _public_statements(size, bool(before))
+    params = {"consultation_id": consultation_id, "before": before}
+    rows = list(session.exec(shown, params=params))
     more = len(rows) > size
     rows = rows[:size]
     low = rows[-1].id if more and rows else 0
-    removed = select(Contribution).where(
-        Contribution.consultation_id == consultation_id,
-        Contribution.status == Status.rejected,
-        col(Contribution.published_at).is_not(None),
-        col(Contribution.id) >= low,  # type: ignore[operator]
-    )
-    if before:
-        removed = removed.where(col(Contribution.id) < before)
-    rows.extend(session.exec(removed).all())
+    rows.extend(session.exec(removed, params={**params, "low": low}).all())
     rows.sort(key=lambda c: c.id or 0, reverse=True)
     return rows, (low if more else None)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from participation.cache import large_figure
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.db import session_scope
@@ -39,7 +40,13 @@ def results_context(
     session: Session, consultation: Consultation, lang: str, after: int | None = None
 ) -> dict:
     locale = LANGUAGES[lang]
-    summary = service.summarise(session, consultation)
+    # Six GROUP BYs over every published contribution: kept for 30 s once there are
+    # thousands (participation/cache.py), so a linked result survives its visitors.
+    summary = large_figure(
+        ("results summary", session.get_bind(), consultation.id, consultation.updated_at),
+        lambda: service.summarise(session, consultation),
+        lambda summary: summary.published,
+    )
     options = {o.id: o.label(locale) for o, _n in summary.poll}
     listing = service.published_page(session, consultation.id, after)  # type: ignore[arg-type]
     return {
