@@ -42,32 +42,12 @@ document.addEventListener("securitypolicyviolation", (e) => {
                 " at " + (e.sourceFile || "") + ":" + e.lineNumber);
 });
 """
-_missing_reason: list[str] = []
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001, ANN201
-    scans = 0
-    combos: set[str] = set()
-    for report in terminalreporter.stats.get("passed", []):
-        for name, value in getattr(report, "user_properties", []):
-            if name == "axe_scans":
-                scans += value
-            elif name == "axe_combos":
-                combos.update(value)
-    if scans:
-        terminalreporter.write_line(
-            f"axe-core: {scans} scans without a violation, "
-            f"{len(combos)} distinct page x language combinations"
-        )
-    if _missing_reason:
-        terminalreporter.section("BROWSER TESTS NOT RUN", sep="!")
-        terminalreporter.write_line(_missing_reason[0])
 
 
 def _require_tools() -> None:
@@ -78,8 +58,6 @@ def _require_tools() -> None:
         problems.append(f"axe-core not found at {AXE_PATH} (make browser-deps)")
     if problems:
         message = "; ".join(problems)
-        if not _missing_reason:
-            _missing_reason.append(message + ": every browser test was skipped.")
         if os.environ.get("CI") == "true":
             pytest.fail("CI needs the browser tests: " + message, pytrace=False)
         pytest.skip("!!! BROWSER TESTS SKIPPED: " + message)

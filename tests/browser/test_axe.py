@@ -14,42 +14,104 @@ from tests.browser.data import new_pending, reference_with
 
 LANGS = list(LANGUAGES)
 
-#: Pages anyone can open: (name, path after /{lang}); {published} etc. are filled in.
+#: Every page of the app, by route name: [(label, path after /{lang})]. {published} and
+#: {rejected} are reference numbers from the demo data. Staff pages start with /staff/.
+ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
+    "home": [("home", "/")],
+    "consultation": [
+        ("consultation-open", "/c/marktplatz"),
+        ("consultation-fallback", "/c/buslinie-nord"),
+        ("consultation-closed", "/c/radweg-bahnhof"),
+        ("consultation-results", "/c/freibad"),
+    ],
+    "results": [("results", "/c/freibad/results")],
+    "results_report": [("results-report", "/c/freibad/results/report")],
+    "consultation_poster": [("poster", "/c/marktplatz/poster")],
+    "moderation_log": [("moderation-log", "/c/marktplatz/moderation")],
+    "report_form": [("report-contribution", "/c/marktplatz/report/{published}")],
+    "report_thanks": [("report-contribution-sent", "/c/marktplatz/reported")],
+    "lookup": [
+        ("lookup", "/r"),
+        ("lookup-invalid", "/r?ref=12"),
+    ],
+    "contribution_status": [
+        ("lookup-not-found", "/r/12345678"),
+        ("status-published", "/r/{published}"),
+        ("status-rejected", "/r/{rejected}"),
+        ("receipt", "/r/{published}?new=1"),
+    ],
+    "site_page": [
+        ("accessibility-statement", "/p/accessibility"),
+        ("easy-read", "/p/easy-read"),
+        ("sign-language", "/p/sign-language"),
+        ("privacy", "/p/privacy"),
+        ("imprint", "/p/imprint"),
+        ("not-found", "/p/no-such-page"),
+    ],
+    "barrier_report": [("barrier-report", "/barrier-report?from=/de/c/marktplatz")],
+    "barrier_report_sent": [("barrier-report-sent", "/barrier-report/sent")],
+    "login": [("login", "/staff/login")],
+    "simulator": [("simulator", "/simulator")],
+    "simulator_sms": [("simulator-sms", "/simulator/sms")],
+    "simulator_phone": [("simulator-phone", "/simulator/phone")],
+    "staff_home": [("staff-overview", "/staff/")],
+    "staff_accounts": [("staff-accounts", "/staff/accounts")],
+    "account_security": [("account-security", "/staff/account/security")],
+    "moderation_queue": [
+        ("moderation-queue", "/staff/moderation"),
+        ("moderation-published", "/staff/moderation?status=published"),
+    ],
+    "staff_consultation_new": [("consultation-new", "/staff/consultations/new")],
+    "staff_consultation_edit": [("consultation-edit", "/staff/consultations/1")],
+    "results_staff": [("results-staff", "/staff/consultations/3/results")],
+    "results_answers": [("results-answers", "/staff/consultations/3/answers")],
+    "frontdesk": [("front-desk", "/staff/front-desk")],
+    "frontdesk_form": [("front-desk-form", "/staff/front-desk/1")],
+    "frontdesk_receipt": [("front-desk-receipt", "/staff/front-desk/receipt/{published}")],
+    "privacy_requests": [("privacy-requests", "/staff/privacy")],
+    "calls_callbacks": [("call-backs", "/staff/calls/callbacks")],
+    "calls_report": [("calls-report", "/staff/calls/report")],
+    "calls_recording": [("call-recording", "/staff/calls/recordings/3")],
+    "calls_summaries": [("call-summaries", "/staff/calls/summaries")],
+    "staff_outbox": [("outbox", "/staff/outbox")],
+    "staff_barrier_reports": [("barrier-reports", "/staff/barrier-reports?status=all")],
+    "staff_site_pages": [("site-pages", "/staff/pages")],
+    "staff_site_page_edit": [
+        ("site-page-edit", "/staff/pages/accessibility/de"),
+        ("site-page-edit-ar", "/staff/pages/privacy/ar"),
+    ],
+}
+#: GET routes that answer with something other than an HTML page, and why.
+NOT_PAGES = {
+    "results_download": "CSV and JSON files",
+    "calls_recording_audio": "audio stream",
+    "calls_summary_audio": "audio stream",
+}
+#: Pages reachable only in the middle of a flow, scanned by their own test.
+SCANNED_IN_FLOW = {"login_totp": "test_second_factor_page"}
 PUBLIC_PAGES = [
-    ("home", "/"),
-    ("consultation-open", "/c/marktplatz"),
-    ("consultation-fallback", "/c/buslinie-nord"),
-    ("consultation-closed", "/c/radweg-bahnhof"),
-    ("consultation-results", "/c/freibad"),
-    ("results", "/c/freibad/results"),
-    ("poster", "/c/marktplatz/poster"),
-    ("lookup", "/r"),
-    ("lookup-invalid", "/r?ref=12"),
-    ("lookup-not-found", "/r/12345678"),
-    ("status-published", "/r/{published}"),
-    ("status-rejected", "/r/{rejected}"),
-    ("receipt", "/r/{published}?new=1"),
-    ("accessibility-statement", "/p/accessibility"),
-    ("easy-read", "/p/easy-read"),
-    ("sign-language", "/p/sign-language"),
-    ("privacy", "/p/privacy"),
-    ("imprint", "/p/imprint"),
-    ("barrier-report", "/barrier-report?from=/de/c/marktplatz"),
-    ("barrier-report-sent", "/barrier-report/sent"),
-    ("login", "/staff/login"),
-    ("not-found", "/no-such-page"),
+    page
+    for pages in ROUTE_PAGES.values()
+    for page in pages
+    if not page[1].startswith("/staff/") or page[0] == "login"
 ]
 STAFF_PAGES = [
-    ("staff-overview", "/staff/"),
-    ("moderation-queue", "/staff/moderation"),
-    ("moderation-published", "/staff/moderation?status=published"),
-    ("consultation-new", "/staff/consultations/new"),
-    ("consultation-edit", "/staff/consultations/1"),
-    ("barrier-reports", "/staff/barrier-reports?status=all"),
-    ("site-pages", "/staff/pages"),
-    ("site-page-edit", "/staff/pages/accessibility/de"),
-    ("site-page-edit-ar", "/staff/pages/privacy/ar"),
+    page
+    for pages in ROUTE_PAGES.values()
+    for page in pages
+    if page[1].startswith("/staff/") and page[0] != "login"
 ]
+
+
+def test_every_page_of_the_app_is_scanned() -> None:
+    """A page added to the app without a line here fails, so nothing is left unscanned."""
+    from participation.app import localized_routes
+
+    names = {
+        route.name for route in localized_routes if "GET" in (getattr(route, "methods", None) or ())
+    }
+    missing = names - set(ROUTE_PAGES) - set(NOT_PAGES) - set(SCANNED_IN_FLOW)
+    assert not missing, f"add these pages to ROUTE_PAGES in {__file__}: {sorted(missing)}"
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +197,37 @@ def test_after_htmx_interactions(open_page, axe, live_server, lang: str) -> None
     staff.click(f"form[action$='/moderation/{item.id}/approve'] button")
     staff.wait_for_selector("#live-region:not(:empty)", state="attached")
     axe(staff, f"moderation-approved-htmx/{lang}")
+
+
+@pytest.fixture(scope="module")
+def second_factor_user(live_server) -> tuple[str, str]:  # noqa: ANN001
+    """A moderator whose login asks for a one-time code (TOTP)."""
+    from participation.accounts.models import Role
+    from participation.accounts.service import create_staff
+    from participation.accounts.totp import new_secret
+    from participation.crypto import encrypt
+    from participation.db import session_scope
+
+    email, password = "zwei-faktoren@musterstadt.example", "ein langes passwort 2026"
+    with session_scope(live_server.engine, write=True) as session:
+        user = create_staff(session, email, password, Role.moderator)
+        user.totp_secret = encrypt(live_server.settings.secret_key, new_secret())
+        session.add(user)
+    return email, password
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_second_factor_page(open_page, axe, second_factor_user, lang: str) -> None:
+    email, password = second_factor_user
+    page = open_page()
+    page.goto(f"/{lang}/staff/login")
+    page.fill("#field-email", email)
+    page.fill("#field-password", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**/{lang}/staff/login/code")
+    axe(page, f"login-second-factor/{lang}")
+    if lang in ("de", "ar"):
+        page.fill("#field-code", "000000")
+        page.click("main form button[type=submit]")
+        page.wait_for_selector("[aria-invalid=true]")
+        axe(page, f"login-second-factor-error/{lang}")
