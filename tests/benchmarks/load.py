@@ -153,7 +153,7 @@ def run_wrk(
             wrk_path(),
             "-t1",
             f"-c{connections}",
-            f"-d{duration}s",
+            f"-d{max(1, round(duration))}s",
             "--timeout",
             "10s",
             "--latency",
