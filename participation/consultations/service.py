@@ -82,6 +82,10 @@ def _statements() -> dict:
         "options": select(PollOption)
         .where(PollOption.consultation_id == bindparam("consultation_id"))
         .order_by(col(PollOption.position)),
+        "public": select(Consultation)
+        .where(Consultation.is_published == True)  # noqa: E712
+        .order_by(col(Consultation.closes_at).desc(), col(Consultation.id).desc()),
+        "all": select(Consultation).order_by(col(Consultation.id).desc()),
     }
 
 
@@ -121,13 +125,7 @@ def text_for(session: Session, consultation: Consultation, locale: str) -> Local
 
 
 def public_consultations(session: Session) -> list[Consultation]:
-    return list(
-        session.exec(
-            select(Consultation)
-            .where(Consultation.is_published == True)  # noqa: E712
-            .order_by(col(Consultation.closes_at).desc(), col(Consultation.id).desc())
-        ).all()
-    )
+    return list(session.exec(_statements()["public"]).all())
 
 
 def open_consultations(session: Session, now: datetime | None = None) -> list[Consultation]:
@@ -142,7 +140,7 @@ def poll_options(session: Session, consultation_id: int) -> list[PollOption]:
 
 
 def all_consultations(session: Session) -> list[Consultation]:
-    return list(session.exec(select(Consultation).order_by(col(Consultation.id).desc())).all())
+    return list(session.exec(_statements()["all"]).all())
 
 
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
