@@ -37,6 +37,10 @@ class OutboundMessage(SQLModel, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)
     locked_until: datetime | None = None
+    #: The earliest send attempt whose outcome we never learned (the worker died during
+    #: the request, or the answer was lost or a 5xx): Twilio may hold the message. The
+    #: next attempt first asks Twilio for it; None once the outcome is known.
+    unconfirmed_since: datetime | None = None
     provider_sid: str | None = Field(default=None, max_length=64, index=True)
     error_code: str | None = Field(default=None, max_length=20)
     error_message: str | None = Field(default=None, max_length=500)

@@ -177,6 +177,7 @@ def retry(session: Session, message: OutboundMessage) -> bool:
     if not can_retry(message):
         return False
     message.status = OutboundStatus.queued
+    # unconfirmed_since stays: if an attempt may have reached Twilio, the worker asks first.
     message.attempts = 0
     message.next_attempt_at = utcnow()
     message.locked_until = None

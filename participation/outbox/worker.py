@@ -8,9 +8,19 @@ leaves its messages to be claimed again when the lease runs out. We chose this o
 queue library (procrastinate, pgqueuer, Celery) because the outbox row is written in the
 same transaction as its cause, works on SQLite for the demo, and needs no broker.
 
-Delivery is at least once: if a worker dies after Twilio accepted a message but before
-the outcome is stored, the message is sent again when its lease ends. Twilio's API has
-no idempotency key for messages, so this is the narrowest window there is.
+Twilio's API has no idempotency key for messages, so a worker that dies after Twilio
+accepted a message but before the outcome is stored cannot tell the next worker. The
+claim therefore stamps ``unconfirmed_since`` before the request goes out, and clears it
+only once the outcome is known (Twilio's SID, or Twilio's refusal). A message claimed
+again with the stamp still set is first looked up in Twilio's message list (same
+recipient, our number, same body, created since the stamp, its SID held by no other
+row): if Twilio has it, the worker adopts its SID and status instead of sending again.
+That makes delivery exactly once for as long as Twilio keeps the message log. Status
+callbacks usually settle such a message before its lease ends; the lookup is for when
+they do not (web app down, callback lost). Two identical texts to the same person whose
+attempts were both unconfirmed cannot be told apart; recovered one after the other, each
+adopts a different SID, so the count still comes out right (two workers recovering them
+at the same instant could both adopt one SID and leave the other text unsent).
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import random
 import secrets
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -35,6 +45,7 @@ from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.outbox.service import (
     OPTED_OUT,
     PERMANENT_ERRORS,
+    TWILIO_STATUS,
     apply_status,
     mark_opted_out,
 )
@@ -53,6 +64,11 @@ PER_NUMBER_PER_HOUR = 5
 POSTPONE = timedelta(minutes=10)
 BATCH = 20
 HOUSEKEEPING_EVERY = timedelta(minutes=10)
+#: Our clock and Twilio's may disagree a little; the lookup window starts this much early.
+CLOCK_SKEW = timedelta(minutes=2)
+#: How many of Twilio's messages to one recipient the lookup reads at most, newest first.
+#: The per-number limit keeps this far above what one lookup window can hold.
+LOOKUP_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,10 @@ class SendResult:
     http_status: int | None = None
     error_code: str | None = None
     error_message: str | None = None
+    #: Twilio's own status of a message found by a lookup ("queued", "delivered", ...).
+    provider_status: str | None = None
+    #: No clear answer (network error, 5xx, failed lookup): Twilio may hold the message.
+    maybe_accepted: bool = False
 
     @property
     def permanent(self) -> bool:
@@ -75,8 +95,21 @@ class SendResult:
         return status is not None and 400 <= status < 500 and status != 429
 
 
+class LookupFailed(Exception):  # noqa: N818 - reads as what happened
+    """Twilio's message list could not be read; ``result`` is recorded like a failed send."""
+
+    def __init__(self, result: SendResult) -> None:
+        super().__init__(result.error_message)
+        self.result = result
+
+
 class Sender(Protocol):
     def send(self, message_id: int, to: str, body: str) -> SendResult: ...
+
+    def find_accepted(self, to: str, body: str, since: datetime) -> list[SendResult]:
+        """Messages the provider took from us for ``to`` with ``body`` since ``since``,
+        newest first, as successful results; raises LookupFailed."""
+        ...
 
 
 class TwilioSender:
@@ -97,7 +130,7 @@ class TwilioSender:
         self.callback_base = settings.public_base_url.rstrip("/")
 
     def send(self, message_id: int, to: str, body: str) -> SendResult:
-        from twilio.base.exceptions import TwilioException, TwilioRestException
+        from twilio.base.exceptions import TwilioException
 
         try:
             created = self.client.messages.create(
@@ -107,21 +140,68 @@ class TwilioSender:
                 # Our own id in the URL: the callback matches before the SID is stored.
                 status_callback=f"{self.callback_base}/twilio/status/{message_id}",
             )
-        except TwilioRestException as error:
-            return SendResult(
-                ok=False,
-                http_status=error.status,
-                error_code=str(error.code) if error.code else str(error.status),
-                error_message=str(error.msg)[:500],
-            )
         except (TwilioException, OSError, ValueError) as error:
             # requests' connection errors and timeouts are OSErrors: retried, never lost.
-            return _network_error(error)
+            return _failure(error)
         return SendResult(ok=True, provider_sid=created.sid)
 
+    def find_accepted(self, to: str, body: str, since: datetime) -> list[SendResult]:
+        """Reads Twilio's message list filtered by To and From, and matches body and
+        creation time here. Not filtered by DateSent: Twilio sets date_sent only when it
+        hands the message to the carrier, so one still waiting in Twilio's own queue
+        (a long code sends about one a second) would escape a DateSent filter."""
+        from twilio.base.exceptions import TwilioException
 
-def _network_error(error: Exception) -> SendResult:
-    return SendResult(ok=False, error_code="network", error_message=type(error).__name__)
+        try:
+            listed = list(
+                self.client.messages.stream(to=to, from_=self.from_number, limit=LOOKUP_LIMIT)
+            )
+        except (TwilioException, OSError, ValueError) as error:
+            raise LookupFailed(replace(_failure(error), maybe_accepted=True)) from error
+        return [
+            _found(message)
+            for message in listed
+            if message.from_ == self.from_number
+            and message.body == body
+            and message.date_created is not None
+            and message.date_created >= since
+        ]
+
+
+def _found(message) -> SendResult:  # noqa: ANN001 - twilio's MessageInstance
+    return SendResult(
+        ok=True,
+        provider_sid=message.sid,
+        provider_status=str(message.status or ""),
+        error_code=str(message.error_code) if message.error_code else None,
+    )
+
+
+def _failure(error: Exception) -> SendResult:
+    """A failed request as a result. Twilio's answer with a 4xx (429 too) means it did not
+    take the message; a 5xx or no answer at all leaves that open."""
+    status = _http_status(error)
+    if status is None:
+        return SendResult(
+            ok=False, error_code="network", error_message=type(error).__name__, maybe_accepted=True
+        )
+    code = getattr(error, "code", None)
+    text = getattr(error, "msg", None) or getattr(error, "detail", None) or error.args[0]
+    return SendResult(
+        ok=False,
+        http_status=status,
+        error_code=str(code or status),
+        error_message=str(text)[:500],
+        maybe_accepted=status >= 500,
+    )
+
+
+def _http_status(error: Exception) -> int | None:
+    status = getattr(error, "status", None)  # TwilioRestException, TwilioServiceException
+    if isinstance(status, int):
+        return status
+    # A list page that is not 200 comes as TwilioException("Unable to fetch page", response).
+    return next((arg.status_code for arg in error.args if hasattr(arg, "status_code")), None)
 
 
 class SimulatorSender:
@@ -130,6 +210,10 @@ class SimulatorSender:
 
     def send(self, message_id: int, to: str, body: str) -> SendResult:
         return SendResult(ok=True, provider_sid="SMsim" + secrets.token_hex(14))
+
+    def find_accepted(self, to: str, body: str, since: datetime) -> list[SendResult]:
+        # Nothing is kept outside our database: a simulated send that died is repeated.
+        return []
 
 
 def make_sender(settings: Settings) -> Sender:
@@ -145,6 +229,10 @@ class Claim:
     to_encrypted: str
     body: str
     attempts: int
+    #: Set when an earlier attempt may have reached Twilio: look before sending again.
+    unconfirmed_since: datetime | None = None
+    #: A SID a status callback brought in before the worker could store it.
+    provider_sid: str | None = None
 
 
 def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -> list[Claim]:
@@ -205,13 +293,29 @@ def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -
             if len(claims) >= limit:
                 continue
             sent_recently[row.to_key] = sent_recently.get(row.to_key, 0) + 1
-            row.status = OutboundStatus.sending
-            row.locked_until = now + LEASE
-            row.attempts += 1
-            row.updated_at = now
-            session.add(row)
-            claims.append(Claim(row.id, row.to_key, row.to_encrypted, row.body, row.attempts))  # type: ignore[arg-type]
+            claims.append(_claim(session, row, now))
     return claims
+
+
+def _claim(session: Session, row: OutboundMessage, now: datetime) -> Claim:
+    claim = Claim(
+        row.id,  # type: ignore[arg-type]
+        row.to_key,
+        row.to_encrypted,
+        row.body,
+        row.attempts + 1,
+        unconfirmed_since=row.unconfirmed_since,
+        provider_sid=row.provider_sid,
+    )
+    row.status = OutboundStatus.sending
+    row.locked_until = now + LEASE
+    row.attempts += 1
+    # Stamped before the request leaves, committed with the claim: if this worker dies
+    # mid-send, the next one knows to ask Twilio first. The earliest stamp is kept.
+    row.unconfirmed_since = row.unconfirmed_since or now
+    row.updated_at = now
+    session.add(row)
+    return claim
 
 
 def _opted_out(engine: Engine, to_key: str) -> bool:
@@ -242,13 +346,10 @@ def record_result(engine: Engine, claim: Claim, result: SendResult) -> OutboundS
         ).first()
         if message is None:  # erased meanwhile (LÖSCHEN)
             return OutboundStatus.failed
+        if not result.maybe_accepted:
+            message.unconfirmed_since = None
         if result.ok:
-            message.sent_at = now
-            message.error_code = None
-            message.error_message = None
-            # A "delivered" callback may have arrived first: sent never overrides it.
-            apply_status(session, message, OutboundStatus.sent, provider_sid=result.provider_sid)
-            message.locked_until = None
+            _record_accepted(session, message, result, now)
         elif result.permanent or message.attempts >= MAX_ATTEMPTS:
             message.error_message = result.error_message
             apply_status(session, message, OutboundStatus.failed, error_code=result.error_code)
@@ -265,20 +366,79 @@ def record_result(engine: Engine, claim: Claim, result: SendResult) -> OutboundS
         return message.status
 
 
+def _record_accepted(
+    session: Session, message: OutboundMessage, result: SendResult, now: datetime
+) -> None:
+    # The SID Twilio just gave (or that a lookup found) is this attempt's, even when an
+    # earlier attempt's SID is stored: staff may have sent a failed message again.
+    if result.provider_sid:
+        message.provider_sid = result.provider_sid[:64]
+    message.sent_at = now
+    message.error_code = None
+    message.error_message = None
+    # A "delivered" callback may have arrived first: sent never overrides it.
+    apply_status(session, message, OutboundStatus.sent)
+    # A message found by a lookup may be further along at Twilio already.
+    found = TWILIO_STATUS.get(result.provider_status or "")
+    if found is not None:
+        apply_status(session, message, found, error_code=result.error_code)
+    message.locked_until = None
+
+
+def _held_elsewhere(engine: Engine, sids: list[str], message_id: int) -> set[str]:
+    """Those of ``sids`` that belong to other outbox messages (an identical text sent
+    to the same person for another cause)."""
+    if not sids:
+        return set()
+    with Session(engine) as session:
+        return set(
+            session.exec(
+                select(OutboundMessage.provider_sid).where(
+                    col(OutboundMessage.provider_sid).in_(sids),
+                    OutboundMessage.id != message_id,
+                )
+            ).all()
+        )
+
+
+def find_earlier_send(engine: Engine, sender: Sender, claim: Claim, to: str) -> SendResult | None:
+    """The message Twilio took on an earlier, unconfirmed attempt of this claim; None
+    when there was no such attempt or Twilio has none; a failed result when Twilio could
+    not be asked."""
+    if claim.unconfirmed_since is None:
+        return None
+    if claim.provider_sid:
+        return SendResult(ok=True, provider_sid=claim.provider_sid)
+    try:
+        found = sender.find_accepted(to, claim.body, claim.unconfirmed_since - CLOCK_SKEW)
+    except LookupFailed as failed:
+        # Sending blind could send twice: wait and ask again, like any retry.
+        return failed.result
+    held = _held_elsewhere(engine, [r.provider_sid for r in found if r.provider_sid], claim.id)
+    return next((r for r in found if r.provider_sid not in held), None)
+
+
+def attempt(engine: Engine, settings: Settings, sender: Sender, claim: Claim) -> SendResult:
+    """One claimed message: adopt what Twilio already took, or send it."""
+    number = decrypt(settings.secret_key, claim.to_encrypted)
+    if number is not None:
+        earlier = find_earlier_send(engine, sender, claim, number)
+        if earlier is not None:
+            return earlier
+    if _opted_out(engine, claim.to_key):
+        # STOP arrived (or Twilio said 21610 for an earlier message) after the claim.
+        return SendResult(ok=False, http_status=400, error_code="opted_out")
+    if number is None:
+        # Encrypted under another SECRET_KEY: no way to send it, ever.
+        return SendResult(ok=False, http_status=400, error_code="undecryptable")
+    return sender.send(claim.id, number, claim.body)
+
+
 def send_due(engine: Engine, settings: Settings, sender: Sender, limit: int = BATCH) -> int:
     """One batch: claim, send, record. Returns how many messages were tried."""
     claims = claim_due(engine, limit)
     for claim in claims:
-        number = decrypt(settings.secret_key, claim.to_encrypted)
-        if _opted_out(engine, claim.to_key):
-            # STOP arrived (or Twilio said 21610 for an earlier message) after the claim.
-            result = SendResult(ok=False, http_status=400, error_code="opted_out")
-        elif number is None:
-            # Encrypted under another SECRET_KEY: no way to send it, ever.
-            result = SendResult(ok=False, http_status=400, error_code="undecryptable")
-        else:
-            result = sender.send(claim.id, number, claim.body)
-        status = record_result(engine, claim, result)
+        status = record_result(engine, claim, attempt(engine, settings, sender, claim))
         log.info("outbound message %s: %s", claim.id, status.value)
     return len(claims)
 

@@ -88,6 +88,8 @@ def test_429_and_5xx_are_retried_with_backoff(engine, worker_settings, twilio_ap
     delay = waiting.next_attempt_at - waiting.updated_at
     assert timedelta(seconds=59) < delay < timedelta(seconds=73)
     assert twilio_api.accepted == []
+    # Twilio said no to a 429; after a 5xx it may still have the message: ask first.
+    assert (waiting.unconfirmed_since is None) is (status == 429)
     # Not before its time.
     run_worker(worker_settings, once=True, engine=engine)
     assert len(twilio_api.requests) == 1
@@ -96,6 +98,8 @@ def test_429_and_5xx_are_retried_with_backoff(engine, worker_settings, twilio_ap
     [sent] = messages(engine)
     assert sent.status is OutboundStatus.sent and sent.attempts == 2
     assert len(twilio_api.accepted) == 1
+    assert len(twilio_api.lookups) == (0 if status == 429 else 1)
+    assert sent.unconfirmed_since is None
 
 
 def test_the_backoff_grows_and_then_the_message_fails(engine, worker_settings, twilio_api):
@@ -189,8 +193,137 @@ def test_an_expired_lease_is_claimed_again(engine, worker_settings, twilio_api):
     assert twilio_api.requests == []  # still leased to the dead worker
     set_now(utcnow() + worker.LEASE + timedelta(seconds=1))
     run_worker(worker_settings, once=True, engine=engine)
+    # The dead worker might have reached Twilio: the new one asked, found nothing, sent.
+    [lookup] = twilio_api.lookups
+    assert lookup.form == {
+        "To": ALICE,
+        "From": worker_settings.twilio_phone_number,
+        "PageSize": "100",
+    }
     assert len(twilio_api.accepted) == 1
     assert messages(engine)[0].status is OutboundStatus.sent
+
+
+def die_after_twilio_took_it(engine, worker_settings) -> str:  # noqa: ANN001
+    """A worker claims the message, Twilio accepts it, and the worker dies before it can
+    record the SID. Then the lease runs out. Returns the SID Twilio gave."""
+    [claim] = worker.claim_due(engine)
+    result = TwilioSender(worker_settings).send(claim.id, ALICE, claim.body)
+    assert result.ok
+    set_now(utcnow() + worker.LEASE + timedelta(seconds=1))
+    return result.provider_sid
+
+
+def test_a_message_twilio_took_before_the_worker_died_is_not_sent_again(
+    engine, worker_settings, twilio_api
+):
+    queue(engine)
+    sid = die_after_twilio_took_it(engine, worker_settings)
+    run_worker(worker_settings, once=True, engine=engine)
+    assert len(twilio_api.accepted) == 1
+    assert len(twilio_api.lookups) == 1
+    [message] = messages(engine)
+    assert message.status is OutboundStatus.sent
+    assert message.provider_sid == sid
+    assert message.attempts == 2 and message.sent_at is not None
+    assert message.unconfirmed_since is None and message.locked_until is None
+
+
+def test_one_still_waiting_in_twilios_queue_is_found(engine, worker_settings, twilio_api):
+    """Twilio sets date_sent only when the message leaves its queue: a DateSent filter
+    would miss this one, so the lookup filters by recipient and sender only."""
+    twilio_api.keep_queued = True
+    queue(engine)
+    sid = die_after_twilio_took_it(engine, worker_settings)
+    client = TwilioSender(worker_settings).client
+    assert client.messages.list(to=ALICE, date_sent_after=utcnow() - timedelta(days=1)) == []
+    run_worker(worker_settings, once=True, engine=engine)
+    assert len(twilio_api.accepted) == 1
+    [message] = messages(engine)
+    assert message.status is OutboundStatus.sent and message.provider_sid == sid
+
+
+@pytest.mark.parametrize(
+    ("at_twilio", "ours"),
+    [("delivered", OutboundStatus.delivered), ("undelivered", OutboundStatus.undelivered)],
+)
+def test_an_adopted_message_takes_twilios_status(
+    engine, worker_settings, twilio_api, at_twilio, ours
+):
+    queue(engine)
+    sid = die_after_twilio_took_it(engine, worker_settings)
+    twilio_api.stored(sid).status = at_twilio
+    twilio_api.stored(sid).error_code = 30003 if at_twilio == "undelivered" else None
+    run_worker(worker_settings, once=True, engine=engine)
+    [message] = messages(engine)
+    assert message.status is ours and message.provider_sid == sid
+    assert message.error_code == ("30003" if at_twilio == "undelivered" else None)
+    assert len(twilio_api.accepted) == 1
+
+
+def test_the_same_text_sent_for_another_cause_is_not_taken_for_it(
+    engine, worker_settings, twilio_api
+):
+    queue(engine, body="Danke!", key="first")
+    run_worker(worker_settings, once=True, engine=engine)
+    queue(engine, body="Danke!", key="second")
+    worker.claim_due(engine)  # claimed, and the worker dies before sending
+    set_now(utcnow() + worker.LEASE + timedelta(seconds=1))
+    run_worker(worker_settings, once=True, engine=engine)
+    assert len(twilio_api.lookups) == 1  # it found the first one's message, held by it
+    assert len(twilio_api.accepted) == 2
+    first, second = messages(engine)
+    assert second.status is OutboundStatus.sent
+    assert {first.provider_sid, second.provider_sid} == {r.sid for r in twilio_api.accepted}
+
+
+def test_a_lost_answer_after_twilio_took_the_message(engine, worker_settings, twilio_api):
+    """A gateway error after Twilio took the message: retried, but found, not resent."""
+    queue(engine)
+    twilio_api.lost_answers.append(502)
+    run_worker(worker_settings, once=True, engine=engine)
+    [waiting] = messages(engine)
+    assert waiting.status is OutboundStatus.queued and waiting.error_code == "502"
+    assert waiting.unconfirmed_since is not None
+    [taken] = twilio_api.accepted
+    set_now(waiting.next_attempt_at + timedelta(seconds=1))
+    run_worker(worker_settings, once=True, engine=engine)
+    assert len(twilio_api.accepted) == 1
+    [message] = messages(engine)
+    assert message.status is OutboundStatus.sent and message.provider_sid == taken.sid
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_nothing_is_sent_while_twilio_cannot_be_asked(engine, worker_settings, twilio_api, status):
+    queue(engine)
+    worker.claim_due(engine)  # claimed, and the worker dies before sending
+    set_now(utcnow() + worker.LEASE + timedelta(seconds=1))
+    twilio_api.lookup_failures.append(status)
+    run_worker(worker_settings, once=True, engine=engine)
+    assert twilio_api.requests == []
+    [waiting] = messages(engine)
+    assert waiting.status is OutboundStatus.queued and waiting.error_code == str(status)
+    assert waiting.unconfirmed_since is not None  # still unknown: ask again next time
+    set_now(waiting.next_attempt_at + timedelta(seconds=1))
+    run_worker(worker_settings, once=True, engine=engine)
+    assert len(twilio_api.lookups) == 2
+    assert len(twilio_api.accepted) == 1
+    assert messages(engine)[0].status is OutboundStatus.sent
+
+
+def test_a_sid_from_a_status_callback_is_kept_without_asking(
+    client, engine, worker_settings, twilio_api
+):
+    from tests.outbox.test_status_and_staff import callback
+
+    queue(engine)
+    sid = die_after_twilio_took_it(engine, worker_settings)
+    [claimed] = messages(engine)
+    assert callback(client, claimed.id, "queued", MessageSid=sid).status_code == 204
+    run_worker(worker_settings, once=True, engine=engine)
+    assert twilio_api.lookups == [] and len(twilio_api.accepted) == 1
+    [message] = messages(engine)
+    assert message.status is OutboundStatus.sent and message.provider_sid == sid
 
 
 def test_without_twilio_credentials_the_simulator_receives(engine, settings):
