@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from babel.numbers import format_percent
+
+from participation.i18n.catalogs import babel_locale, current_language
 from participation.i18n.catalogs import gettext as _
+from participation.i18n.formatting import local_number
 from participation.results.service import ResultSummary
 from participation.settings import LANGUAGE_NAMES, LANGUAGES
 
@@ -24,6 +28,15 @@ class Bar:
     share: float
     length: float
     y: float
+
+    @property
+    def share_text(self) -> str:
+        """A percentage as the reader's language writes it: 75 %, %75, 75%."""
+        return format_percent(
+            round(self.share, 1) / 100,
+            locale=babel_locale(current_language.get()),
+            decimal_quantization=False,
+        )
 
 
 @dataclass
@@ -44,7 +57,7 @@ class Chart:
     @property
     def description(self) -> str:
         """The chart in words, for screen readers (the table says it again in full)."""
-        return "; ".join(f"{b.label}: {b.value} ({b.share:.0f} %)" for b in self.bars)
+        return "; ".join(f"{b.label}: {local_number(b.value)} ({b.share_text})" for b in self.bars)
 
 
 def channel_names() -> dict[str, str]:

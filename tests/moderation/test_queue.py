@@ -130,8 +130,13 @@ def test_approving_an_unassigned_text_is_refused_in_place(client, engine):
     lost = make_contribution(engine, None, "Ohne Code", Channel.sms, author_key="k")
     login(client, engine, Role.moderator)
     queue = page(client, "/en/staff/moderation")
-    form = item_form(queue, lost.id, "approve")
-    response = client.post(form["action"], data=form_data(form), headers=HTMX)
+    # No approve button without a consultation; a request made anyway is refused.
+    item = queue.find(id=f"item-{lost.id}")
+    assert item.find("form", action=lambda a: a and a.endswith("/approve")) is None
+    form = item_form(queue, lost.id, "assign")
+    response = client.post(
+        form["action"].replace("/assign", "/approve"), data=form_data(form), headers=HTMX
+    )
     assert response.status_code == 422
     fragment = soup(response.text)
     item = fragment.find(id=f"item-{lost.id}")

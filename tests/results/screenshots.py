@@ -69,8 +69,10 @@ def main() -> int:
                 staff.click("form.narrow button[type=submit]")
                 staff.wait_for_url("**/staff/")
                 for name, path, width, printed, as_staff in shots:
-                    page = context.new_page() if as_staff else browser.new_page(
-                        base_url=server.base_url
+                    page = (
+                        context.new_page()
+                        if as_staff
+                        else browser.new_page(base_url=server.base_url)
                     )
                     page.set_viewport_size({"width": width, "height": 900})
                     if printed:

@@ -197,7 +197,7 @@ def test_published_result_with_charts_themes_answers_and_report(client, engine, 
     assert tables["Comments by language"] == {"Deutsch": "3", "Türkçe": "1"}
     assert tables["Comments by theme"] == {"Grün und Schatten": "2", "Verkehr": "1"}
     poll_desc = charts[0].find("desc").get_text()
-    assert "Yes: 1 (50 %)" in poll_desc
+    assert "Yes: 1 (50%)" in poll_desc
 
     themes = html.find(id="themes-title").parent.get_text(" ", strip=True)
     assert "Die Parkplätze werden in die Tiefgarage verlegt." in themes
