@@ -198,3 +198,33 @@ def test_a_second_results_page_costs_the_same_as_the_first(client, engine, world
     second = statements_for(client, engine, f"/de/c/{result_one.slug}/results?after={cursor}")
     top = statements_for(client, engine, f"/de/c/{result_one.slug}/results")
     assert len(second) == len(top)
+
+
+def test_pages_are_read_by_key_never_by_offset(client, engine, world):  # noqa: ANN001
+    open_one, result_one, grow = world
+    grow(130)
+    login(client, engine, Role.moderator)
+    first = client.get("/de/staff/moderation?status=published").text
+    after = first.split("after=", 1)[1].split('"', 1)[0]
+    seen: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany):  # noqa: ANN001
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(f"/de/staff/moderation?status=published&after={after}").status_code == 200
+        results = client.get(f"/de/c/{result_one.slug}/results").text
+        cursor = results.split("?after=", 1)[1].split('"', 1)[0].split("#", 1)[0]
+        assert client.get(f"/de/c/{result_one.slug}/results?after={cursor}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # SQLite's dialect always writes "LIMIT ? OFFSET ?"; the offset must stay 0 on every
+    # page, the position coming from the key (id > or < the cursor) instead.
+    offsets = [
+        params[-1] if isinstance(params, tuple | list) else None
+        for statement, params in seen
+        if "OFFSET" in statement
+    ]
+    assert all(offset == 0 for offset in offsets), offsets
+    assert any("contribution.id >" in s or "contribution.id <" in s for s, _p in seen)
