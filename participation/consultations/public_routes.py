@@ -19,7 +19,7 @@ PAGE_SIZE = 20
 
 def published_page(
     session: Session, consultation_id: int, before: int | None
-) -> tuple[list[Contribution], int | None]:
+) -> tuple[list, int | None]:
     """Newest first, keyset pagination; removed-after-publication ones in their place."""
     from participation.moderation.queue import public_page
 
