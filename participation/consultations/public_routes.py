@@ -9,7 +9,6 @@ from starlette.routing import Route
 
 from participation.consultations import service
 from participation.consultations.models import Consultation, Phase
-from participation.contributions.models import Contribution
 from participation.web.errors import error_response
 from participation.web.forms import in_transaction, int_or_none
 from participation.web.templating import language_of, render
