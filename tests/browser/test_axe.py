@@ -198,6 +198,13 @@ def test_after_htmx_interactions(open_page, axe, live_server, lang: str) -> None
     staff.wait_for_selector("#live-region:not(:empty)", state="attached")
     axe(staff, f"moderation-approved-htmx/{lang}")
 
+    item = new_pending(live_server.engine, f"Werbung ({lang}).")
+    staff.goto(f"/{lang}/staff/moderation?status=pending")
+    staff.evaluate("() => { document.getElementById('live-region').textContent = ''; }")
+    staff.click(f"form[action$='/moderation/{item.id}/reject'] button[type=submit]")
+    staff.wait_for_selector("#live-region:not(:empty)", state="attached")
+    axe(staff, f"moderation-rejected-htmx/{lang}")
+
 
 @pytest.fixture(scope="module")
 def second_factor_user(live_server) -> tuple[str, str]:  # noqa: ANN001
