@@ -444,11 +444,21 @@ def send_due(engine: Engine, settings: Settings, sender: Sender, limit: int = BA
 
 
 def housekeeping(engine: Engine, settings: Settings) -> dict[str, int]:
-    """The deletion concept (participation.retention), once every HOUSEKEEPING_EVERY."""
+    """Once every HOUSEKEEPING_EVERY: the deletion concept (participation.retention),
+    reporters' address hashes older than a day, and the staff's daily digest e-mail."""
+    from participation.moderation.digest import send_staff_digest
+    from participation.moderation.flags import forget_reporters
     from participation.retention import apply_retention
 
     with session_scope(engine, write=True) as session:
-        return apply_retention(session, settings)
+        done = apply_retention(session, settings)
+        forget_reporters(session)
+    try:
+        done["digest_emails"] = send_staff_digest(settings, engine)
+    except OSError:
+        # SMTP down: the digest tries again on the next pass; sending SMS must go on.
+        log.warning("staff digest not sent: SMTP unreachable", exc_info=True)
+    return done
 
 
 def run_worker(

@@ -133,3 +133,16 @@ def test_digest_command(engine, settings, smtp, monkeypatch, capsys):
     assert cli.main(["digest"]) == 0
     assert "sent to 1" in capsys.readouterr().out
     assert len(inbox.messages) == 1
+
+
+def test_the_worker_pass_sends_the_digest(engine, settings, smtp):
+    from participation.outbox.worker import housekeeping
+
+    inbox, port = smtp
+    settings = settings.with_(smtp_host="127.0.0.1", smtp_port=port)
+    set_now(_morning(hour=9))
+    make_contribution(engine, make_consultation(engine, code="4799"), "Wartet")
+    make_staff(engine, Role.moderator)
+    done = housekeeping(engine, settings)
+    assert done["digest_emails"] == 1
+    assert len(inbox.messages) == 1
