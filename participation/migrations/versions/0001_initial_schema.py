@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:40:27.639451
+Create Date: 2026-11-23 17:01:52.276149
 """
 from collections.abc import Sequence
 
@@ -37,6 +37,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_consultation_code'), ['code'], unique=True)
         batch_op.create_index(batch_op.f('ix_consultation_slug'), ['slug'], unique=True)
 
+    op.create_table('login_throttle',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('window_started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key')
+    )
+    with op.batch_alter_table('login_throttle', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_throttle_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('outbound_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
@@ -47,12 +60,15 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('locked_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('unconfirmed_since', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('provider_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('error_code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('error_message', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('to_masked', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
     )
@@ -60,6 +76,40 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbound_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_message_provider_sid'), ['provider_sid'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_message_to_key'), ['to_key'], unique=False)
+        batch_op.create_index('ix_outbound_to_sent', ['to_key', 'sent_at'], unique=False)
+
+    op.create_table('simulated_call_input',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('answer_id', sa.Integer(), nullable=True),
+    sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('simulated_call_input', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_simulated_call_input_call_sid'), ['call_sid'], unique=False)
+
+    op.create_table('simulated_recording',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sid', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('stand_in_text', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+    sa.Column('audio', sa.LargeBinary(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('sid')
+    )
+    op.create_table('simulator_sms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('phone_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('num_media', sa.Integer(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('simulator_sms', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_simulator_sms_phone_key'), ['phone_key'], unique=False)
 
     op.create_table('staff_user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -67,7 +117,7 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('role', sa.Enum('admin', 'moderator', 'editor', name='role'), nullable=False),
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-    sa.Column('totp_secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('totp_secret', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -77,6 +127,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_user_email'), ['email'], unique=True)
+
+    op.create_table('voice_call_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('voice_call_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_voice_call_event_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_voice_call_event_call_sid'), ['call_sid'], unique=False)
+
+    op.create_table('voice_step',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('twiml', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('call_sid', 'step')
+    )
+    with op.batch_alter_table('voice_step', schema=None) as batch_op:
+        batch_op.create_index('ix_voice_step_created', ['created_at'], unique=False)
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -91,6 +166,45 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
+
+    op.create_table('barrier_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('page', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('contact_email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('status', sa.Enum('new', 'answered', name='reportstatus'), nullable=False),
+    sa.Column('answered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['staff_user.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('barrier_report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_barrier_report_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_barrier_report_status'), ['status'], unique=False)
+
+    op.create_table('callback_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('number_encrypted', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('number_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('open', 'done', name='callbackstatus'), nullable=False),
+    sa.Column('outcome', sa.Enum('reached', 'no_answer', 'wrong_number', 'resolved', name='callbackoutcome'), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('done_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('done_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['done_by_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('call_sid')
+    )
+    with op.batch_alter_table('callback_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callback_request_number_key'), ['number_key'], unique=False)
+        batch_op.create_index('ix_callback_status_id', ['status', 'id'], unique=False)
 
     op.create_table('consultation_text',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -121,6 +235,118 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('poll_option', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_poll_option_consultation_id'), ['consultation_id'], unique=False)
+
+    op.create_table('site_page',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('body_md', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['staff_user.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('slug', 'locale')
+    )
+    with op.batch_alter_table('site_page', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_site_page_slug'), ['slug'], unique=False)
+
+    op.create_table('sms_contact',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('phone_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('opted_out', sa.Boolean(), nullable=False),
+    sa.Column('opted_out_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_consultation_id', sa.Integer(), nullable=True),
+    sa.Column('last_asked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('rate_notice_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['last_consultation_id'], ['consultation.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('phone_key')
+    )
+    op.create_table('sms_notify_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('phone_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('number_encrypted', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('consultation_id', 'phone_key')
+    )
+    with op.batch_alter_table('sms_notify_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sms_notify_request_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sms_notify_request_phone_key'), ['phone_key'], unique=False)
+
+    op.create_table('theme',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('answer', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('consultation_id', 'name')
+    )
+    with op.batch_alter_table('theme', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_theme_consultation_id'), ['consultation_id'], unique=False)
+
+    op.create_table('totp_use',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('counter', sa.Integer(), nullable=False),
+    sa.Column('used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_user.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('staff_id', 'counter')
+    )
+    with op.batch_alter_table('totp_use', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_totp_use_used_at'), ['used_at'], unique=False)
+
+    op.create_table('voice_call',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('caller_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('consultation_id', sa.Integer(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('tries', sa.Integer(), nullable=False),
+    sa.Column('last_step', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('after_hours', sa.Boolean(), nullable=False),
+    sa.Column('pending_number', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('ended_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('duration', sa.Integer(), nullable=True),
+    sa.Column('contributed', sa.Boolean(), nullable=False),
+    sa.Column('voted', sa.Boolean(), nullable=False),
+    sa.Column('requested_callback', sa.Boolean(), nullable=False),
+    sa.Column('heard_status', sa.Boolean(), nullable=False),
+    sa.Column('failed_out', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('call_sid')
+    )
+    with op.batch_alter_table('voice_call', schema=None) as batch_op:
+        batch_op.create_index('ix_voice_call_started', ['started_at'], unique=False)
+
+    op.create_table('voice_summary_audio',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('audio', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('consultation_id', 'locale')
+    )
+    with op.batch_alter_table('voice_summary_audio', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_voice_summary_audio_consultation_id'), ['consultation_id'], unique=False)
 
     op.create_table('contribution',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -158,19 +384,51 @@ def upgrade() -> None:
         batch_op.create_index('ix_contribution_consultation_status_created', ['consultation_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_contribution_status_id', ['status', 'id'], unique=False)
 
+    op.create_table('contribution_flag',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contribution_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('reporter_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['contribution_id'], ['contribution.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('contribution_flag', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contribution_flag_contribution_id'), ['contribution_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contribution_flag_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_contribution_flag_open', ['resolved_at', 'contribution_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contribution_flag_reporter_key'), ['reporter_key'], unique=False)
+
+    op.create_table('contribution_theme',
+    sa.Column('contribution_id', sa.Integer(), nullable=False),
+    sa.Column('theme_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['contribution_id'], ['contribution.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['theme_id'], ['theme.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('contribution_id', 'theme_id')
+    )
+    with op.batch_alter_table('contribution_theme', schema=None) as batch_op:
+        batch_op.create_index('ix_contribution_theme_theme', ['theme_id', 'contribution_id'], unique=False)
+
     op.create_table('moderation_decision',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contribution_id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=True),
     sa.Column('staff_id', sa.Integer(), nullable=True),
-    sa.Column('decision', sa.Enum('approve', 'reject', 'redact', 'transcribe', 'assign', 'reopen', name='decision'), nullable=False),
+    sa.Column('decision', sa.Enum('approve', 'reject', 'redact', 'transcribe', 'assign', 'reopen', 'keep', name='decision'), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('public_note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['contribution_id'], ['contribution.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_id'], ['staff_user.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('moderation_decision', schema=None) as batch_op:
+        batch_op.create_index('ix_moderation_decision_consultation', ['consultation_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_moderation_decision_contribution_id'), ['contribution_id'], unique=False)
 
     op.create_table('poll_vote',
@@ -190,25 +448,90 @@ def upgrade() -> None:
     with op.batch_alter_table('poll_vote', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_poll_vote_consultation_id'), ['consultation_id'], unique=False)
 
+    op.create_table('sms_inbound',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('from_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('from_masked', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=True),
+    sa.Column('intent', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('num_media', sa.Integer(), nullable=False),
+    sa.Column('body_chars', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=True),
+    sa.Column('contribution_id', sa.Integer(), nullable=True),
+    sa.Column('reply', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contribution_id'], ['contribution.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('message_sid', name='uq_sms_inbound_message_sid')
+    )
+    with op.batch_alter_table('sms_inbound', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sms_inbound_contribution_id'), ['contribution_id'], unique=False)
+        batch_op.create_index('ix_sms_inbound_from_created', ['from_key', 'created_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('sms_inbound', schema=None) as batch_op:
+        batch_op.drop_index('ix_sms_inbound_from_created')
+        batch_op.drop_index(batch_op.f('ix_sms_inbound_contribution_id'))
+
+    op.drop_table('sms_inbound')
     with op.batch_alter_table('poll_vote', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_poll_vote_consultation_id'))
 
     op.drop_table('poll_vote')
     with op.batch_alter_table('moderation_decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_moderation_decision_contribution_id'))
+        batch_op.drop_index('ix_moderation_decision_consultation')
 
     op.drop_table('moderation_decision')
+    with op.batch_alter_table('contribution_theme', schema=None) as batch_op:
+        batch_op.drop_index('ix_contribution_theme_theme')
+
+    op.drop_table('contribution_theme')
+    with op.batch_alter_table('contribution_flag', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contribution_flag_reporter_key'))
+        batch_op.drop_index('ix_contribution_flag_open')
+        batch_op.drop_index(batch_op.f('ix_contribution_flag_created_at'))
+        batch_op.drop_index(batch_op.f('ix_contribution_flag_contribution_id'))
+
+    op.drop_table('contribution_flag')
     with op.batch_alter_table('contribution', schema=None) as batch_op:
         batch_op.drop_index('ix_contribution_status_id')
         batch_op.drop_index('ix_contribution_consultation_status_created')
         batch_op.drop_index(batch_op.f('ix_contribution_author_key'))
 
     op.drop_table('contribution')
+    with op.batch_alter_table('voice_summary_audio', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_voice_summary_audio_consultation_id'))
+
+    op.drop_table('voice_summary_audio')
+    with op.batch_alter_table('voice_call', schema=None) as batch_op:
+        batch_op.drop_index('ix_voice_call_started')
+
+    op.drop_table('voice_call')
+    with op.batch_alter_table('totp_use', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_totp_use_used_at'))
+
+    op.drop_table('totp_use')
+    with op.batch_alter_table('theme', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_theme_consultation_id'))
+
+    op.drop_table('theme')
+    with op.batch_alter_table('sms_notify_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sms_notify_request_phone_key'))
+        batch_op.drop_index(batch_op.f('ix_sms_notify_request_consultation_id'))
+
+    op.drop_table('sms_notify_request')
+    op.drop_table('sms_contact')
+    with op.batch_alter_table('site_page', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_site_page_slug'))
+
+    op.drop_table('site_page')
     with op.batch_alter_table('poll_option', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_poll_option_consultation_id'))
 
@@ -217,20 +540,53 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_consultation_text_consultation_id'))
 
     op.drop_table('consultation_text')
+    with op.batch_alter_table('callback_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_callback_status_id')
+        batch_op.drop_index(batch_op.f('ix_callback_request_number_key'))
+
+    op.drop_table('callback_request')
+    with op.batch_alter_table('barrier_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_barrier_report_status'))
+        batch_op.drop_index(batch_op.f('ix_barrier_report_created_at'))
+
+    op.drop_table('barrier_report')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('voice_step', schema=None) as batch_op:
+        batch_op.drop_index('ix_voice_step_created')
+
+    op.drop_table('voice_step')
+    with op.batch_alter_table('voice_call_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_voice_call_event_call_sid'))
+        batch_op.drop_index(batch_op.f('ix_voice_call_event_at'))
+
+    op.drop_table('voice_call_event')
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_user_email'))
 
     op.drop_table('staff_user')
+    with op.batch_alter_table('simulator_sms', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_simulator_sms_phone_key'))
+
+    op.drop_table('simulator_sms')
+    op.drop_table('simulated_recording')
+    with op.batch_alter_table('simulated_call_input', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_simulated_call_input_call_sid'))
+
+    op.drop_table('simulated_call_input')
     with op.batch_alter_table('outbound_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbound_to_sent')
         batch_op.drop_index(batch_op.f('ix_outbound_message_to_key'))
         batch_op.drop_index(batch_op.f('ix_outbound_message_provider_sid'))
         batch_op.drop_index('ix_outbound_due')
 
     op.drop_table('outbound_message')
+    with op.batch_alter_table('login_throttle', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_throttle_expires_at'))
+
+    op.drop_table('login_throttle')
     with op.batch_alter_table('consultation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultation_slug'))
         batch_op.drop_index(batch_op.f('ix_consultation_code'))
