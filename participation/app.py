@@ -40,6 +40,7 @@ from participation.web.middleware import (
     LanguageMiddleware,
     SecurityHeadersMiddleware,
 )
+from participation.web.page_cache import PageCacheMiddleware
 from participation.web.static import serve_static
 
 
@@ -94,6 +95,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=https),
+            *(
+                [Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds)]
+                if settings.page_cache_seconds > 0
+                else []
+            ),
             Middleware(GZipMiddleware, minimum_size=800),
             Middleware(
                 SessionMiddleware,

@@ -80,6 +80,9 @@ class Settings:
     max_contribution_chars: int = 5000
     max_request_bytes: int = 256 * 1024
     sms_per_hour: int = 20
+    #: Seconds a public page is kept for visitors without a cookie (web/page_cache.py).
+    #: load_settings() makes it 2 for servers; Settings built in code (tests) keep it off.
+    page_cache_seconds: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -141,4 +144,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_host=env.get("SMTP_HOST", ""),
         smtp_port=int(env.get("SMTP_PORT", "25")),
         smtp_from=env.get("SMTP_FROM", Settings.smtp_from),
+        page_cache_seconds=float(env.get("PAGE_CACHE_SECONDS", "2")),
     )

@@ -227,11 +227,19 @@ class Suite:
         self.measure("consultation list", "/de/")
         self.check(f"/de/c/{facts.open_slug}")
         self.measure(f"consultation page (open, {facts.open_size:,})", f"/de/c/{facts.open_slug}")
+        # A visitor with any cookie skips the page cache (web/page_cache.py): the page
+        # is built on every request, as it is for staff and with PAGE_CACHE_SECONDS=0.
+        self.measure(
+            "consultation page, built every time",
+            f"/de/c/{facts.open_slug}",
+            headers={"Cookie": "visitor=1"},
+        )
         self.check(f"/de/c/{facts.big_slug}")
         self.measure("consultation page (100k, results)", f"/de/c/{facts.big_slug}")
         results = f"/de/c/{facts.big_slug}/results"
         self.check(results)
         self.measure("results page (100k)", results)
+        self.measure("results page (100k), built every time", results, headers={"Cookie": "v=1"})
         # Staff pages: under the full load, and as one moderator alone sees them.
         queue = f"/de/staff/moderation?consultation={facts.big_id}"
         self.check(queue, headers={"Cookie": cookie})
@@ -470,14 +478,20 @@ def evaluate(cycles: list[dict], backend: str) -> list[dict]:
         def run(prefix: str, runs: dict = runs) -> dict | None:
             return next((r for n, r in runs.items() if n.startswith(prefix) and r["rps"]), None)
 
-        page = run("consultation page (open")
-        if page:
-            need = 600 if w == 1 else 1000
-            add(
-                f"consultation page >= {need} req/s, p99 < 100 ms ({w} worker(s), {backend})",
-                f"{page['rps']:.0f} req/s, p99 {page['p99_ms']:.0f} ms",
-                page["rps"] >= need and (w > 1 or page["p99_ms"] < 100),
-            )
+        need = 600 if w == 1 else 1000
+        for prefix, how in (
+            ("consultation page (open", "page cache on, as served"),
+            ("consultation page, built every time", "built on every request"),
+        ):
+            page = run(prefix)
+            if page:
+                add(
+                    f"consultation page >= {need} req/s"
+                    + (", p99 < 100 ms" if w == 1 else "")
+                    + f" ({w} worker(s), {backend}, {how})",
+                    f"{page['rps']:.0f} req/s, p99 {page['p99_ms']:.0f} ms",
+                    page["rps"] >= need and (w > 1 or page["p99_ms"] < 100),
+                )
         comment = run("comment submission")
         if comment:
             lost = comment["extra"].get("write_check", {}).get("nothing_lost")

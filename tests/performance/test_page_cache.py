@@ -1,0 +1,130 @@
+"""web/page_cache.py: anonymous visitors get a public page kept for a moment, nobody else.
+
+Each test changes the data behind a page between two requests and reads which version
+comes back, over real HTTP with a real database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from participation.accounts.models import Role
+from participation.app import create_app
+from participation.db import session_scope
+from participation.moderation import service as moderation
+from participation.web import page_cache
+from tests.conftest import PUBLIC_BASE
+from tests.factories import login, make_consultation, make_contribution
+
+
+@pytest.fixture
+def now(monkeypatch):  # noqa: ANN201
+    """The cache's clock, moved by hand."""
+    moment = [1000.0]
+    monkeypatch.setattr(page_cache, "clock", lambda: moment[0])
+    return moment
+
+
+@pytest.fixture
+def cached_client(settings, engine, now):  # noqa: ANN001, ANN201
+    app = create_app(settings.with_(page_cache_seconds=2.0), engine)
+    with TestClient(app, base_url=PUBLIC_BASE) as client:
+        yield client
+
+
+def publish(engine, consultation, body: str) -> None:  # noqa: ANN001
+    contribution = make_contribution(engine, consultation, body=body)
+    with session_scope(engine, write=True) as session:
+        moderation.approve(session, session.merge(contribution), None)
+
+
+def test_a_visitor_sees_a_kept_page_until_it_is_two_seconds_old(cached_client, engine, now):  # noqa: ANN001
+    consultation = make_consultation(engine)
+    path = f"/de/c/{consultation.slug}"
+    assert "Erster Beitrag" not in cached_client.get(path).text
+    publish(engine, consultation, "Erster Beitrag")
+    now[0] += 1.5
+    assert "Erster Beitrag" not in cached_client.get(path).text
+    now[0] += 1.0
+    assert "Erster Beitrag" in cached_client.get(path).text
+
+
+def test_staff_and_anyone_with_a_cookie_always_get_the_current_page(cached_client, engine, now):  # noqa: ANN001
+    consultation = make_consultation(engine)
+    path = f"/de/c/{consultation.slug}"
+    cached_client.get(path)
+    publish(engine, consultation, "Neuer Beitrag")
+    cached_client.cookies.set("something", "1")
+    assert "Neuer Beitrag" in cached_client.get(path).text
+    cached_client.cookies.clear()
+    login(cached_client, engine, Role.moderator)
+    assert "Neuer Beitrag" in cached_client.get(path).text
+
+
+def test_other_pages_and_methods_are_never_kept(cached_client, engine, now):  # noqa: ANN001
+    consultation = make_consultation(engine)
+    missing = cached_client.get("/de/c/gibt-es-nicht")
+    assert missing.status_code == 404
+    first = cached_client.get("/de/r?ref=47112093", follow_redirects=False)
+    second = cached_client.get("/de/r?ref=47112093", follow_redirects=False)
+    assert first.status_code == second.status_code
+    # A made-up query string is not kept (and cannot push real pages out).
+    path = f"/de/c/{consultation.slug}?x=1"
+    cached_client.get(path)
+    publish(engine, consultation, "Sofort sichtbar")
+    assert "Sofort sichtbar" in cached_client.get(path).text
+
+
+def test_compressed_and_plain_answers_are_kept_apart(cached_client, engine, now):  # noqa: ANN001
+    consultation = make_consultation(engine)
+    path = f"/de/c/{consultation.slug}"
+    seen: dict[str, set[str]] = {"gzip": set(), "identity": set()}
+    for _ in range(2):
+        for encoding in seen:
+            answer = cached_client.get(path, headers={"Accept-Encoding": encoding})
+            assert answer.headers.get("content-encoding") == (
+                "gzip" if encoding == "gzip" else None
+            )
+            assert "Marktplatz" in answer.text
+            seen[encoding].add(answer.text)
+    # Each kind was built once and then kept (each has its own anonymous form token).
+    assert len(seen["gzip"]) == len(seen["identity"]) == 1
+    assert seen["gzip"] != seen["identity"]
+    # The kept copy still carries the security headers added further out.
+    assert "default-src 'self'" in answer.headers["content-security-policy"]
+
+
+def test_an_htmx_fragment_and_the_full_page_are_kept_apart(cached_client, engine, now):  # noqa: ANN001
+    consultation = make_consultation(engine)
+    path = f"/de/c/{consultation.slug}"
+    full = cached_client.get(path)
+    fragment = cached_client.get(path, headers={"HX-Request": "true"})
+    again = cached_client.get(path)
+    assert "<html" in full.text and "<html" in again.text
+    assert full.text == again.text
+    assert fragment.headers.get("vary") == full.headers.get("vary")
+
+
+def test_the_comment_form_of_a_kept_page_still_works(cached_client, engine, now):  # noqa: ANN001
+    from tests.factories import csrf_token, reference_from
+
+    consultation = make_consultation(engine)
+    path = f"/de/c/{consultation.slug}"
+    token = csrf_token(cached_client, path)
+    assert csrf_token(cached_client, path) == token  # the same kept page
+    sent = cached_client.post(
+        f"{path}/contribute",
+        data={"csrf_token": token, "_soft_csrf": "1", "body": "Aus der Zwischenablage"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    assert reference_from(sent.headers["location"])
+
+
+def test_without_the_setting_nothing_is_kept(client, engine):  # noqa: ANN001
+    consultation = make_consultation(engine)
+    path = f"/de/c/{consultation.slug}"
+    client.get(path)
+    publish(engine, consultation, "Gleich da")
+    assert "Gleich da" in client.get(path).text
