@@ -244,7 +244,12 @@ class Suite:
         queue = f"/de/staff/moderation?consultation={facts.big_id}"
         self.check(queue, headers={"Cookie": cookie})
         self.measure("moderation queue (100k)", queue, headers={"Cookie": cookie})
-        self.measure("results page (100k), 1 connection", results, connections=1)
+        self.measure(
+            "results page (100k), built, 1 connection",
+            results,
+            headers={"Cookie": "v=1"},
+            connections=1,
+        )
         self.measure(
             "moderation queue (100k), 1 connection",
             queue,
