@@ -205,6 +205,9 @@ class Suite:
             "requests": warm.requests if warm else 0,
             "counted_ok": warm.counted_ok if warm else 0,
         }
+        memory = self.server.memory()
+        result.extra["rss_after_mib"] = round(memory["rss_kib"] / 1024, 1)
+        result.extra["peak_so_far_mib"] = round(memory["peak_kib"] / 1024, 1)
         self.results.append(result)
         print(
             f"  {name:<44} {result.rps:>8.0f} req/s  p50 {result.p50_ms:>7.1f} ms  "
