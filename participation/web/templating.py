@@ -7,7 +7,8 @@ import re
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
@@ -42,7 +43,18 @@ def _build_environment() -> Environment:
         lambda s, p, n: catalogs.translations(catalogs.current_language.get()).ngettext(s, p, n),
         newstyle=True,
     )
+
+    @pass_context
+    def translate(context, message, **variables):  # noqa: ANN001, ANN202
+        # What jinja2.ext's newstyle _() does, in one call instead of four (alias, resolve,
+        # wrapper, lambda): a page has ~90 of them, and this made rendering ~20% cheaper.
+        text = catalogs.translations(catalogs.current_language.get()).gettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - as Jinja does: catalog text, values escaped by %
+        return text % variables
+
     env.globals.update(
+        _=translate,
         static_url=static_url,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         markdown=render_markdown,
