@@ -377,8 +377,9 @@ class Suite:
             path = f"/de/c/{self.facts.big_slug}/results.{kind}"
             if self.args.only and not self.wanted(f"export {kind}"):
                 continue
-            head = httpx.get(self.server.base + path, timeout=600)
-            if head.status_code == 404:
+            with httpx.stream("GET", self.server.base + path, timeout=600) as head:
+                status = head.status_code  # read no further: only whether it exists
+            if status == 404:
                 found.append({"path": path, "status": 404, "note": "no such export"})
                 continue
             measured = measure_export(self.server, path)

@@ -76,6 +76,9 @@ class Server:
             PARTICIPATION_QUIET="1",
             BENCH_HELLO="1",
         )
+        # As the README's systemd unit sets it: two malloc arenas instead of one per
+        # thread keep a worker's memory ~20 MB lower after bursts of big pages.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         env.update(self.extra_env)
         return env
 
