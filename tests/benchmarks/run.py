@@ -518,7 +518,7 @@ def evaluate(cycles: list[dict], backend: str) -> list[dict]:
             for r in runs.values():
                 if r["name"].startswith(prefix) and r["rps"]:
                     add(
-                        f"{prefix} of 100k p50 < 50 ms at {r['connections']} connection(s) ({w} w)",
+                        f"{r['name']} at {r['connections']} connection(s): p50 < 50 ms ({w} w)",
                         f"p50 {r['p50_ms']:.1f} ms ({r['rps']:.0f} req/s)",
                         r["p50_ms"] < 50,
                     )
