@@ -8,11 +8,9 @@ them; the second count must equal the first. No timings here: those are for
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from participation.accounts.models import Role
@@ -25,31 +23,10 @@ from participation.db import session_scope
 from participation.moderation import service as moderation
 from participation.moderation.models import RejectionReason
 from tests.factories import login, make_consultation
+from tests.querycount import statements_for
 
 CHANNELS = [Channel.web, Channel.sms, Channel.voice, Channel.paper, Channel.in_person]
 LOCALES = ["de", "en", "tr", "ar", "de@easy"]
-
-
-@contextmanager
-def counting(engine: Engine):
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):  # noqa: ANN001
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-def statements_for(client, engine: Engine, path: str) -> list[str]:  # noqa: ANN001
-    client.get(path)  # the first request may fill per-process caches; count the second
-    with counting(engine) as statements:
-        response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return statements
 
 
 def add_contributions(engine: Engine, consultation: Consultation, per_status: int) -> None:

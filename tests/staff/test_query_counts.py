@@ -9,7 +9,6 @@ tests/benchmarks/council_pages.py.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -28,32 +27,10 @@ from participation.moderation import service as moderation
 from participation.moderation.models import RejectionReason
 from participation.results import service as results
 from tests.factories import login, make_consultation, make_staff
+from tests.querycount import statements_for
 
 CHANNELS = [Channel.web, Channel.sms, Channel.voice, Channel.paper, Channel.in_person]
 LOCALES = ["de", "en", "tr", "ar", "de@easy"]
-
-
-@contextmanager
-def counting(engine: Engine):
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):  # noqa: ANN001
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-def statements_for(client, engine: Engine, path: str) -> list[str]:  # noqa: ANN001
-    client.get(path)  # the first request may fill per-process caches; count the second
-    with counting(engine) as statements:
-        response = client.get(path)
-        body = response.text  # a streamed page reads while it is sent
-    assert response.status_code == 200, (path, response.status_code, body[:300])
-    return statements
 
 
 def add(engine: Engine, consultation: Consultation, n: int, staff_id: int, start: int) -> None:
