@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -319,7 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"written: {out.relative_to(ROOT)}")
     for name, ok in checks.items():
         print(f"  [{'ok' if ok else 'FAILED':>6}] {name}")
-    return 0 if all(checks.values()) else 1
+    if all(checks.values()):
+        shutil.rmtree(scratch, ignore_errors=True)
+        return 0
+    print(f"worker logs and request files kept in {scratch}")
+    return 1
 
 
 if __name__ == "__main__":
