@@ -14,7 +14,9 @@ and why, is listed in README.md ("Operations"):
   was published: from then on the text is the contribution.
 - Unassigned contributions (texts nobody could place) and contact data tied to no
   consultation (a call that chose none, a barrier report's e-mail address) go after
-  ``UNASSIGNED_RETENTION_DAYS``.
+  ``UNASSIGNED_RETENTION_DAYS``. A row that records an objection (``opted_out``: the
+  person texted STOP) stays: it holds only the keyed hash, and without it we would text
+  them again.
 - Outbound messages lose their recipient after ``OUTBOX_KEEP_DAYS`` once final.
 - Login-throttle rows (keyed hashes of client addresses) are deleted once expired.
 
@@ -221,6 +223,8 @@ def apply_retention(
         where = age <= cutoff
         if "consultation_id" in table.columns:
             where = where & table.c.consultation_id.is_(None)
+        if "opted_out" in table.columns:
+            where = where & (table.c.opted_out == False)  # noqa: E712
         _forget(session, table, contact, where, unassigned)
     record("retention.unassigned", "", "", unassigned)
 

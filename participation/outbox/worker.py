@@ -445,14 +445,21 @@ def send_due(engine: Engine, settings: Settings, sender: Sender, limit: int = BA
 
 def housekeeping(engine: Engine, settings: Settings) -> dict[str, int]:
     """Once every HOUSEKEEPING_EVERY: the deletion concept (participation.retention),
-    reporters' address hashes older than a day, and the staff's daily digest e-mail."""
+    reporters' address hashes older than a day, result SMS for requests stored after the
+    publication, and the staff's daily digest e-mail."""
     from participation.moderation.digest import send_staff_digest
     from participation.moderation.flags import forget_reporters
+    from participation.results.notify import notify_waiting_subscribers
     from participation.retention import apply_retention
 
     with session_scope(engine, write=True) as session:
         done = apply_retention(session, settings)
         forget_reporters(session)
+    # After the retention: a request whose consultation's period ran out is gone, not sent.
+    with session_scope(engine, write=True) as session:
+        notified = notify_waiting_subscribers(session, settings)
+    if notified:
+        done["result_notifications"] = notified
     try:
         done["digest_emails"] = send_staff_digest(settings, engine)
     except OSError:

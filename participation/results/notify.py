@@ -4,15 +4,22 @@ The SMS channel keeps those requests in channels/sms/models.SmsNotifyRequest: th
 encrypted, with the person's SMS language. On publication each request becomes one
 outbox message in the same transaction (sent later by the worker), and the request with
 its number is deleted: it was kept only for this message.
+
+A request can still be stored after that: the SMS webhook may have read the consultation
+as not yet published while the publication's transaction ran, and commits its request
+after the publication read the table. The worker's housekeeping hands those to
+``notify_waiting_subscribers``. The idempotency key ``results:{consultation}:{phone_key}``
+keeps it to one message per person and consultation, even when two workers do so at once.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
-from participation.consultations.models import Consultation
+from participation.consultations.models import Consultation, Phase
 from participation.crypto import decrypt
 from participation.i18n import catalogs
 from participation.settings import LANGUAGES, Settings
@@ -70,5 +77,34 @@ def notify_result_subscribers(
                 idempotency_key=f"results:{consultation.id}:{request.phone_key}",
             )
             queued += 1
-        session.delete(request)
+    if requests:
+        # Exactly the rows read above: one committed meanwhile is left for the worker's
+        # housekeeping. One executemany by key, not the ORM's delete, because a row that a
+        # second worker's pass deleted first is simply gone (the ORM would warn about it).
+        table = model.__table__
+        session.execute(
+            table.delete().where(table.c.id == bindparam("request_id")),
+            [{"request_id": request.id} for request in requests],
+        )
+        for request in requests:
+            session.expunge(request)
     return queued
+
+
+def notify_waiting_subscribers(session: Session, settings: Settings) -> int:
+    """Queues the result SMS for requests left in the table of consultations whose result
+    is already published; returns how many were queued."""
+    model = _notify_model()
+    if model is None:
+        return 0
+    waiting = session.exec(
+        select(Consultation).where(
+            col(Consultation.results_published_at).is_not(None),
+            col(Consultation.id).in_(select(model.consultation_id).distinct()),
+        )
+    ).all()
+    return sum(
+        notify_result_subscribers(session, settings, consultation)
+        for consultation in waiting
+        if consultation.phase() is Phase.results
+    )

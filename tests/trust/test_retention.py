@@ -20,7 +20,12 @@ from participation.moderation.service import approve
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.outbox.service import enqueue_sms
 from participation.phones import phone_key
-from participation.retention import OUTBOX_KEEP_DAYS, apply_retention, retention_ends
+from participation.retention import (
+    OUTBOX_KEEP_DAYS,
+    UNASSIGNED_RETENTION_DAYS,
+    apply_retention,
+    retention_ends,
+)
 from tests.conftest import TEST_SECRET
 from tests.factories import make_consultation, make_contribution
 
@@ -190,6 +195,31 @@ def test_sent_messages_lose_their_recipient_after_a_while(engine, settings):
     assert removed.get("outbound_messages") == 1
     with session_scope(engine) as session:
         assert [m.id for m in session.exec(select(OutboundMessage)).all()] == [queued.id]
+
+
+def test_a_stop_outlives_the_state_of_numbers_gone_quiet(engine, settings):
+    sms_models = pytest.importorskip("participation.channels.sms.models")
+    stopped = phone_key(TEST_SECRET, "+4915100000001")
+    quiet = phone_key(TEST_SECRET, "+4915100000002")
+    with session_scope(engine, write=True) as session:
+        session.add(sms_models.SmsContact(phone_key=stopped, opted_out=True, opted_out_at=utcnow()))
+        session.add(sms_models.SmsContact(phone_key=quiet, language="tr"))
+    set_now(utcnow() + timedelta(days=UNASSIGNED_RETENTION_DAYS + 1))
+    _run_worker(settings, engine)
+    with session_scope(engine) as session:
+        contacts = session.exec(select(sms_models.SmsContact)).all()
+        assert [(c.phone_key, c.opted_out) for c in contacts] == [(stopped, True)]
+        [event] = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "retention.unassigned")
+        ).all()
+        assert event.detail["counts"]["sms_contact"] == 1
+    # The objection still holds: a later message to that number is not sent.
+    with session_scope(engine, write=True) as session:
+        enqueue_sms(session, TEST_SECRET, "+4915100000001", "Das Ergebnis ist da.")
+    _run_worker(settings, engine)
+    with session_scope(engine) as session:
+        [message] = session.exec(select(OutboundMessage)).all()
+        assert message.status is OutboundStatus.failed and message.error_code == "opted_out"
 
 
 def test_open_ended_consultations_keep_their_data(engine, settings):
