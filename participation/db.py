@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -79,3 +82,42 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     finally:
         if queued:
             _sqlite_writers.release()
+
+
+def insert_or_skip(session: Session, model: type, values: dict, *, as_object: bool = True):  # noqa: ANN201
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the new row; None when a unique
+    constraint held another row.
+
+    One statement where the ORM needs a SAVEPOINT, an INSERT and a RELEASE; on PostgreSQL a
+    racing insert of the same key waits for the other transaction and then yields None
+    instead of aborting this one. The row comes back as a session-bound object (changes
+    to it are flushed as usual), or with ``as_object=False`` as its id alone.
+    """
+    statement = _insert_statement(_dialect(session), model)
+    if not as_object:
+        return session.execute(statement, values).scalar()
+    return session.scalars(
+        select(model).from_statement(statement), values, execution_options=_FRESH
+    ).first()
+
+
+#: A row the session already holds is overwritten with what the statement returned.
+_FRESH = {"populate_existing": True}
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def dialect_insert(dialect: str):  # noqa: ANN201
+    """The insert() with ON CONFLICT for this dialect (SQLite has it since 3.24, RETURNING
+    since 3.35)."""
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+@functools.cache
+def _insert_statement(dialect: str, model: type):  # noqa: ANN202
+    # Built once: the values go in as parameters, so SQLAlchemy's compiled cache is hit
+    # (building .values() per call cost three times the INSERT itself).
+    table = model.__table__  # type: ignore[attr-defined]
+    return dialect_insert(dialect)(table).on_conflict_do_nothing().returning(*table.c)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from participation.clock import utcnow
 from participation.consultations.models import Consultation, Phase, PollOption
 from participation.contributions.errors import (
     ConsultationNotOpen,
+    ContributionRefused,
     EmptyContribution,
     InvalidPollOption,
     PseudonymTooLong,
@@ -20,6 +20,7 @@ from participation.contributions.errors import (
 from participation.contributions.models import Channel, Contribution, PollVote, Status
 from participation.contributions.reference import new_reference, parse_reference
 from participation.contributions.text import normalise_line, normalise_text
+from participation.db import insert_or_skip
 
 MAX_CHARS = 5000
 MAX_PSEUDONYM = 80
@@ -57,13 +58,68 @@ def submit_contribution(
     for staff to assign. Raises a ContributionRefused subclass and stores nothing when
     the contribution cannot be taken.
     """
-    if external_id:
-        existing = session.exec(
-            select(Contribution).where(Contribution.external_id == external_id)
-        ).first()
-        if existing is not None:
-            return Submitted(existing, created=False)
+    try:
+        text, name, option = _checked(
+            session,
+            consultation,
+            body,
+            channel,
+            pseudonym,
+            poll_option_id,
+            recording_url,
+            received_at,
+            max_chars,
+        )
+    except ContributionRefused:
+        # A webhook retried after the consultation closed still finds what it stored.
+        earlier = _by_external_id(session, external_id) if external_id else None
+        if earlier is None:
+            raise
+        return Submitted(earlier, created=False)
 
+    values = {
+        "consultation_id": consultation.id if consultation else None,
+        "channel": channel,
+        "locale": locale,
+        "body": text,
+        "pseudonym": name,
+        "status": Status.pending,
+        "poll_option_id": option.id if option else None,
+        "external_id": external_id or None,
+        "author_key": author_key,
+        "recording_url": recording_url,
+        "recording_duration": recording_duration,
+        "entered_by_id": entered_by_id,
+        "received_at": received_at,
+    }
+    contribution = _insert_with_unique_reference(session, values)
+    if contribution is None:
+        # A webhook delivered twice: the first delivery stored it (and, racing on
+        # PostgreSQL, this insert waited for that one to commit).
+        return Submitted(_by_external_id(session, external_id), created=False)  # type: ignore[arg-type]
+    if option is not None and consultation is not None:
+        record_vote(
+            session,
+            consultation=consultation,
+            option=option,
+            channel=channel,
+            voter_key=author_key or f"ref:{contribution.reference}",
+            contribution_id=contribution.id,
+        )
+    return Submitted(contribution, created=True)
+
+
+def _checked(
+    session: Session,
+    consultation: Consultation | None,
+    body: str | None,
+    channel: Channel,
+    pseudonym: str | None,
+    poll_option_id: int | None,
+    recording_url: str | None,
+    received_at: datetime | None,
+    max_chars: int,
+) -> tuple[str, str | None, PollOption | None]:
     if consultation is not None:
         moment = received_at if channel in STAFF_CHANNELS and received_at else utcnow()
         phase = consultation.phase(moment)
@@ -84,63 +140,28 @@ def submit_contribution(
             raise InvalidPollOption(poll_option_id)
     if not text and option is None and not recording_url:
         raise EmptyContribution()
-
-    contribution = Contribution(
-        consultation_id=consultation.id if consultation else None,
-        reference="",
-        channel=channel,
-        locale=locale,
-        body=text,
-        pseudonym=name,
-        status=Status.pending,
-        poll_option_id=option.id if option else None,
-        external_id=external_id or None,
-        author_key=author_key,
-        recording_url=recording_url,
-        recording_duration=recording_duration,
-        entered_by_id=entered_by_id,
-        received_at=received_at,
-    )
-    try:
-        _insert_with_unique_reference(session, contribution)
-    except IntegrityError:
-        # Two deliveries of one webhook raced past the check above: the other one won.
-        if external_id:
-            existing = session.exec(
-                select(Contribution).where(Contribution.external_id == external_id)
-            ).first()
-            if existing is not None:
-                return Submitted(existing, created=False)
-        raise
-    if option is not None and consultation is not None:
-        record_vote(
-            session,
-            consultation=consultation,
-            option=option,
-            channel=channel,
-            voter_key=author_key or f"ref:{contribution.reference}",
-            contribution_id=contribution.id,
-        )
-    return Submitted(contribution, created=True)
+    return text, name, option
 
 
-def _insert_with_unique_reference(session: Session, contribution: Contribution) -> None:
-    for attempt in range(8):
-        contribution.reference = new_reference()
-        savepoint = session.begin_nested()
-        session.add(contribution)
-        try:
-            session.flush()
-        except IntegrityError:
-            savepoint.rollback()
-            clash = session.exec(
-                select(Contribution.id).where(Contribution.reference == contribution.reference)
-            ).first()
-            if clash is None or attempt == 7:
-                raise
-            continue
-        savepoint.commit()
-        return
+def _insert_with_unique_reference(session: Session, values: dict) -> Contribution | None:
+    """The stored contribution, or None when its external id was stored before.
+
+    Without a check before the insert: ON CONFLICT DO NOTHING tells both cases apart in
+    one statement, and the reference is drawn again on the rare clash (1 in 10^7 a row).
+    """
+    external_id = values["external_id"]
+    for _attempt in range(8):
+        reference = new_reference()
+        stored = insert_or_skip(session, Contribution, {**values, "reference": reference})
+        if stored is not None:
+            return stored
+        if external_id and _by_external_id(session, external_id) is not None:
+            return None
+    raise RuntimeError("no free reference number in 8 draws")
+
+
+def _by_external_id(session: Session, external_id: str) -> Contribution | None:
+    return session.exec(select(Contribution).where(Contribution.external_id == external_id)).first()
 
 
 def record_vote(

@@ -49,11 +49,9 @@ def delete(turn: Turn) -> str | None:
 
     language = turn.lang()
     opted_out = turn.contact.opted_out
-    # This message's own log row stays, unlinked, so a retried delivery gets this reply.
-    turn.log.from_key = None
-    turn.log.from_masked = None
-    turn.session.add(turn.log)
-    turn.session.flush()
+    # This message's own log row is written afterwards, unlinked, so a retried delivery
+    # gets this reply.
+    turn.forgotten = True
     turn.session.expunge(turn.contact)
     counts = erase_phone_data(turn.session, turn.settings, turn.key, via="sms")
     if opted_out:

@@ -131,7 +131,7 @@ def _store(
         return replies.too_long(language, length=problem.length, limit=problem.limit)
     except errors.EmptyContribution:
         return replies.empty(language, media=turn.num_media > 0, code=example_code(turn))
-    turn.log.contribution_id = submitted.contribution.id
+    turn.contribution_id = submitted.contribution.id
     return submitted.contribution
 
 

@@ -19,8 +19,9 @@ from participation.clock import utcnow
 class InboundSms(SQLModel, table=True):
     """One row per Twilio MessageSid: a retried delivery finds it and gets the same reply.
 
-    The row is inserted first in the transaction that handles the message, so of two
-    deliveries racing on PostgreSQL the second waits on the unique index and then backs off.
+    The row is inserted last in the transaction that handles the message, with the reply:
+    of two deliveries racing on PostgreSQL the second waits on the unique index, then
+    rolls its own work back and answers with the first one's reply.
     """
 
     __tablename__ = "sms_inbound"
@@ -70,6 +71,10 @@ class SmsContact(SQLModel, table=True):
     last_asked_at: datetime | None = None
     #: When the "please slow down" reply went out, so it goes out once per hour at most.
     rate_notice_at: datetime | None = None
+    #: The per-number hourly limit, counted here rather than over the inbound log: when
+    #: this number's current hour began, and how many messages it has sent in it.
+    window_started_at: datetime | None = None
+    window_count: int = Field(default=0)
     #: Last message from this number: retention forgets the state of numbers gone quiet
     #: (there is deliberately no created_at, which retention would take as the age).
     updated_at: datetime = Field(default_factory=utcnow)

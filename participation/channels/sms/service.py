@@ -1,18 +1,20 @@
 """The SMS conversation: parse -> act through the one write path -> reply text.
 
-handle_sms() runs inside the caller's write transaction. It first inserts the message's
-row in the inbound log (unique MessageSid): a second delivery of the same message either
-finds that row, or, racing on PostgreSQL, waits on the unique index and then reads the
-first delivery's reply. Contributions go through contributions.service.submit_contribution
+handle_sms() runs inside the caller's write transaction: a look in the inbound log
+(unique MessageSid) for an earlier delivery of the same message, the answer, and last
+the log row with the reply given. A second delivery either finds that row, or, racing on
+PostgreSQL, finds it taken at the end, undoes its own work and returns the first
+delivery's reply. Contributions go through contributions.service.submit_contribution
 and poll answers through record_vote, exactly as on the web.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import functools
+from datetime import datetime, timedelta
 
-from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, case
+from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from participation.channels.sms import commands, conversation, replies
@@ -25,6 +27,8 @@ from participation.channels.sms.parser import (
     parse_sms,
 )
 from participation.channels.sms.turn import Turn
+from participation.clock import utcnow
+from participation.db import dialect_insert, insert_or_skip
 from participation.phones import masked, phone_key
 from participation.settings import Settings
 
@@ -52,66 +56,50 @@ def handle_sms(
         return earlier.reply
     key = phone_key(settings.secret_key, from_e164)
     raw = body or ""
-    log = InboundSms(
-        message_sid=message_sid,
-        from_key=key,
-        from_masked=masked_number(from_e164),
-        num_media=max(0, num_media),
-        body_chars=len(raw),
-    )
-    savepoint = session.begin_nested()
-    session.add(log)
-    try:
-        session.flush()
-    except IntegrityError:
-        # Another delivery of this message got there first and has committed by now.
-        savepoint.rollback()
-        earlier = _logged(session, message_sid)
-        return earlier.reply if earlier is not None else None
-    savepoint.commit()
-
-    contact = _contact(session, key)
+    now = utcnow()
     if len(raw) <= MAX_BODY:
         parsed = parse_sms(raw)
     else:
         parsed = ParsedSms(Intent.unknown, languages=detect_languages(raw))
-    turn = Turn(session, settings, from_e164, key, message_sid, num_media, parsed, contact, log)
+    contact = _contact(session, key, parsed.languages[0] if parsed.languages else None, now)
+    turn = Turn(session, settings, from_e164, key, message_sid, num_media, parsed, contact, now=now)
     turn.language = _pick_language(parsed, contact)
-    if parsed.languages and turn.language:
-        contact.language = turn.language
 
     reply = _answer(turn, raw)
-    if turn.log in session:  # LÖSCHEN anonymises the log but keeps the row for retries
-        turn.log.intent = parsed.intent.value
-        turn.log.language = turn.language or ""
-        turn.log.reply = reply
-        session.add(turn.log)
-    if contact in session:
-        contact.updated_at = turn.now
-        session.add(contact)
+    logged = insert_or_skip(
+        session,
+        InboundSms,
+        {
+            "message_sid": message_sid,
+            "from_key": None if turn.forgotten else key,
+            "from_masked": None if turn.forgotten else masked_number(from_e164),
+            "num_media": max(0, num_media),
+            "body_chars": len(raw),
+            "intent": parsed.intent.value,
+            "language": turn.language or "",
+            "consultation_id": turn.consultation_id,
+            "contribution_id": turn.contribution_id,
+            "reply": reply,
+            "created_at": now,
+        },
+        as_object=False,
+    )
+    if logged is None:
+        # Another delivery of this message (racing on PostgreSQL) committed first: this
+        # one's work is undone and the person gets that delivery's reply, once.
+        session.rollback()
+        earlier = _logged(session, message_sid)
+        return earlier.reply if earlier is not None else None
+    if contact in session and parsed.languages and turn.language:
+        contact.language = turn.language
     session.flush()
     return reply
 
 
-def _logged(session: Session, message_sid: str) -> InboundSms | None:
-    return session.exec(select(InboundSms).where(InboundSms.message_sid == message_sid)).first()
-
-
-def _contact(session: Session, key: str) -> SmsContact:
-    found = session.exec(select(SmsContact).where(SmsContact.phone_key == key)).first()
-    if found is not None:
-        return found
-    contact = SmsContact(phone_key=key)
-    savepoint = session.begin_nested()
-    session.add(contact)
-    try:
-        session.flush()
-    except IntegrityError:
-        # The same number's other message (another MessageSid) created it a moment ago.
-        savepoint.rollback()
-        return session.exec(select(SmsContact).where(SmsContact.phone_key == key)).one()
-    savepoint.commit()
-    return contact
+def _logged(session: Session, message_sid: str) -> Row | None:
+    return session.execute(
+        select(InboundSms.reply).where(InboundSms.message_sid == message_sid)
+    ).first()
 
 
 def _pick_language(parsed: ParsedSms, contact: SmsContact) -> str | None:
@@ -157,16 +145,42 @@ def _answer(turn: Turn, raw: str) -> str | None:
 
 
 def _over_rate_limit(turn: Turn) -> bool:
-    count = turn.session.exec(
-        select(func.count())
-        .select_from(InboundSms)
-        .where(
-            InboundSms.from_key == turn.key,
-            col(InboundSms.created_at) > turn.now - RATE_WINDOW,
-            InboundSms.id != turn.log.id,
-        )
-    ).one()
-    return count >= turn.settings.sms_per_hour
+    return turn.contact.window_count > turn.settings.sms_per_hour
+
+
+def _contact(session: Session, key: str, language: str | None, now: datetime) -> SmsContact:
+    """This number's conversation state, created or touched, its hourly count moved on.
+
+    One statement; on PostgreSQL the row stays locked until the transaction ends, so two
+    messages from one number take turns (and are counted one after the other).
+    """
+    values = {
+        "phone_key": key,
+        "language": language,
+        "updated_at": now,
+        "window_started_at": now,
+        "window_count": 1,
+        "window_cutoff": now - RATE_WINDOW,
+    }
+    statement = select(SmsContact).from_statement(_contact_upsert(session.get_bind().dialect.name))
+    return session.scalars(statement, values, execution_options={"populate_existing": True}).one()
+
+
+@functools.cache
+def _contact_upsert(dialect: str):  # noqa: ANN202
+    table = SmsContact.__table__  # type: ignore[attr-defined]
+    statement = dialect_insert(dialect)(table)
+    in_window = table.c.window_started_at > bindparam("window_cutoff")
+    return statement.on_conflict_do_update(
+        index_elements=["phone_key"],
+        set_={
+            "updated_at": statement.excluded.updated_at,
+            "window_count": case((in_window, table.c.window_count + 1), else_=1),
+            "window_started_at": case(
+                (in_window, table.c.window_started_at), else_=statement.excluded.updated_at
+            ),
+        },
+    ).returning(*table.c)
 
 
 # -- for staff pages -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from participation.channels.sms.models import InboundSms, SmsContact
+from participation.channels.sms.models import SmsContact
 from participation.channels.sms.parser import ParsedSms
 from participation.clock import utcnow
 from participation.consultations.models import Consultation
@@ -28,9 +28,13 @@ class Turn:
     num_media: int
     parsed: ParsedSms
     contact: SmsContact
-    log: InboundSms
     language: str | None = None
     now: datetime = field(default_factory=utcnow)
+    #: What the inbound log row will link to; the row is written once the reply is known.
+    consultation_id: int | None = None
+    contribution_id: int | None = None
+    #: LÖSCHEN: the log row keeps no trace of the number (but stays, for retries).
+    forgotten: bool = False
 
     def lang(self, consultation: Consultation | None = None) -> str:
         if self.language:
@@ -46,4 +50,4 @@ class Turn:
     def remember(self, consultation: Consultation) -> None:
         self.contact.last_consultation_id = consultation.id
         self.contact.last_asked_at = self.now
-        self.log.consultation_id = consultation.id
+        self.consultation_id = consultation.id

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:01:52.276149
+Create Date: 2026-11-23 18:40:30.537430
 """
 from collections.abc import Sequence
 
@@ -260,6 +260,8 @@ def upgrade() -> None:
     sa.Column('last_consultation_id', sa.Integer(), nullable=True),
     sa.Column('last_asked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('rate_notice_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('window_started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('window_count', sa.Integer(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['last_consultation_id'], ['consultation.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
