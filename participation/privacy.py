@@ -193,6 +193,10 @@ def _delete_contributions(session: Session, ids: list[int], counts: dict[str, in
     counts["contribution"] = counts.get("contribution", 0) + (result.rowcount or 0)
 
 
+#: What a kept objection forgets: everything but the keyed hash and the objection itself.
+FORGOTTEN_ON_OBJECTION = ("language", "rate_notice_at", "window_started_at")
+
+
 def _erase_by_column(
     session: Session, table: Table, column: Column, value: str, counts: dict[str, int]
 ) -> None:
@@ -202,7 +206,16 @@ def _erase_by_column(
         return
     if table.name in NOT_ERASED_HERE:
         return
-    result = session.execute(delete(table).where(column == value))
+    condition = column == value
+    if "opted_out" in table.c:
+        # A STOP objection outlives the erasure (Art. 21 before Art. 17): without it the
+        # number would be texted again. The row holds nothing but the keyed hash.
+        forgotten = {name: None for name in FORGOTTEN_ON_OBJECTION if name in table.c}
+        session.execute(
+            update(table).where(condition, table.c.opted_out.is_(True)).values(forgotten)
+        )
+        condition = condition & table.c.opted_out.is_(False)
+    result = session.execute(delete(table).where(condition))
     if result.rowcount:
         counts[table.name] = counts.get(table.name, 0) + result.rowcount
 
@@ -235,7 +248,8 @@ def erase_phone_data(
 
     Contributions from that number are deleted with their votes and moderation
     decisions; subscriptions, outbound messages, conversation state and rate-limit rows
-    keyed on the number are deleted. Runs in the caller's transaction.
+    keyed on the number are deleted, except a STOP objection. Runs in the caller's
+    transaction.
     """
     counts: dict[str, int] = {}
     if phone_key:

@@ -180,3 +180,24 @@ def test_sms_loeschen_uses_the_same_erase(client, engine):
     assert [e.detail["via"] for e in events] == ["sms"]
     assert events[0].detail["counts"]["contribution"] == 1
     assert consultation.code == "4711"
+
+
+def test_staff_erasure_keeps_a_stop_objection(engine, settings):
+    from participation.channels.sms.models import SmsContact
+
+    _person(engine)
+    with session_scope(engine, write=True) as session:
+        session.add(SmsContact(phone_key=KEY, language="tr", opted_out=True))
+        session.add(SmsContact(phone_key=OTHER, language="de"))
+    with session_scope(engine, write=True) as session:
+        erase_phone_data(session, settings, KEY, via="staff")
+        erase_phone_data(session, settings, OTHER, via="staff")
+    with session_scope(engine) as session:
+        kept = session.exec(select(SmsContact)).all()
+    assert [(c.phone_key, c.opted_out) for c in kept] == [(KEY, True)]
+    # Nothing queued to that number afterwards is sent.
+    with session_scope(engine, write=True) as session:
+        message = enqueue_sms(session, TEST_SECRET, NUMBER, "Ergebnis der Befragung")
+    from participation.outbox.worker import claim_due
+
+    assert message.id not in [claim.message_id for claim in claim_due(engine)]

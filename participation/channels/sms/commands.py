@@ -6,7 +6,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from participation.channels.sms import replies
-from participation.channels.sms.models import SmsContact, SmsNotifyRequest
+from participation.channels.sms.models import SmsNotifyRequest
 from participation.channels.sms.turn import Turn
 from participation.clock import utcnow
 from participation.contributions.models import Contribution, PollVote
@@ -53,11 +53,9 @@ def delete(turn: Turn) -> str | None:
     # gets this reply.
     turn.forgotten = True
     turn.session.expunge(turn.contact)
+    # An objection (STOP) is kept by the erasure: no reply to a number that opted out.
     counts = erase_phone_data(turn.session, turn.settings, turn.key, via="sms")
     if opted_out:
-        # The objection itself must outlive the erasure, or we would text them again.
-        turn.session.add(SmsContact(phone_key=turn.key, opted_out=True, opted_out_at=turn.now))
-        turn.session.flush()
         return None
     return replies.deleted(
         language,
