@@ -73,3 +73,21 @@ def test_demo_and_create_staff_commands(tmp_path):
         timeout=60,
     )
     assert short.returncode == 1 and "12 characters" in short.stderr
+
+
+def test_procfile_names_importable_processes():
+    import importlib
+    import shlex
+    from pathlib import Path
+
+    processes = dict(
+        line.split(":", 1)
+        for line in (Path(__file__).parents[1] / "Procfile").read_text().splitlines()
+        if line.strip()
+    )
+    assert set(processes) == {"release", "web", "worker"}
+    web = shlex.split(processes["web"])
+    module, _, name = web[web.index("--worker-class") + 1].rpartition(".")
+    assert getattr(importlib.import_module(module), name)
+    app_module, _, app_name = web[1].partition(":")
+    assert getattr(importlib.import_module(app_module), app_name)
