@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from participation.channels.sms import replies
-from participation.channels.sms.models import SmsNotifyRequest
+from participation.channels.sms.models import InboundSms, SmsNotifyRequest
 from participation.channels.sms.parser import ParsedSms
 from participation.channels.sms.turn import Turn
 from participation.consultations import service as consultations
@@ -60,13 +60,17 @@ def _by_code(turn: Turn, code: str) -> Consultation | None:
 
 def _from_context(turn: Turn, *, with_poll: bool = False) -> Consultation | None:
     """No code given: the consultation last asked about, or the only one open."""
-    contact = turn.contact
-    if (
-        contact.last_consultation_id is not None
-        and contact.last_asked_at is not None
-        and contact.last_asked_at > turn.now - CONTEXT_WINDOW
-    ):
-        last = turn.session.get(Consultation, contact.last_consultation_id)
+    last_id = turn.session.exec(
+        select(InboundSms.consultation_id)
+        .where(
+            InboundSms.from_key == turn.key,
+            col(InboundSms.created_at) > turn.now - CONTEXT_WINDOW,
+            col(InboundSms.consultation_id).is_not(None),
+        )
+        .order_by(col(InboundSms.created_at).desc())
+    ).first()
+    if last_id is not None:
+        last = turn.session.get(Consultation, last_id)
         if (
             last is not None
             and last.phase(turn.now) is Phase.open

@@ -55,7 +55,8 @@ class InboundSms(SQLModel, table=True):
 
 
 class SmsContact(SQLModel, table=True):
-    """Conversation state per phone hash, so a bare "JA" answers the question last asked."""
+    """Conversation state per phone hash: language, opt-out and the hourly count. (Which
+    consultation a bare "JA" answers is read from the inbound log.)"""
 
     __tablename__ = "sms_contact"
 
@@ -65,10 +66,6 @@ class SmsContact(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     opted_out: bool = Field(default=False)
     opted_out_at: datetime | None = None
-    last_consultation_id: int | None = Field(
-        default=None, foreign_key="consultation.id", ondelete="SET NULL"
-    )
-    last_asked_at: datetime | None = None
     #: When the "please slow down" reply went out, so it goes out once per hour at most.
     rate_notice_at: datetime | None = None
     #: The per-number hourly limit, counted here rather than over the inbound log: when

@@ -1,11 +1,11 @@
 """The SMS conversation: parse -> act through the one write path -> reply text.
 
-handle_sms() runs inside the caller's write transaction: a look in the inbound log
-(unique MessageSid) for an earlier delivery of the same message, the answer, and last
-the log row with the reply given. A second delivery either finds that row, or, racing on
-PostgreSQL, finds it taken at the end, undoes its own work and returns the first
-delivery's reply. Contributions go through contributions.service.submit_contribution
-and poll answers through record_vote, exactly as on the web.
+handle_sms() runs inside the caller's write transaction and writes the inbound log row
+(unique MessageSid) last, with the reply given. A second delivery of the same message
+meets that row at the end (racing on PostgreSQL, it waits for the first to commit),
+undoes its own work and returns the first delivery's reply. Contributions go through
+contributions.service.submit_contribution and poll answers through record_vote, exactly
+as on the web.
 """
 
 from __future__ import annotations
@@ -50,10 +50,12 @@ def handle_sms(
     message_sid: str,
     num_media: int = 0,
 ) -> str | None:
-    """Answers one inbound SMS; returns the reply text, or None for no reply at all."""
-    earlier = _logged(session, message_sid)
-    if earlier is not None:
-        return earlier.reply
+    """Answers one inbound SMS; returns the reply text, or None for no reply at all.
+
+    A delivery Twilio retries is answered in full once more and then meets the first
+    delivery's log row: its work is rolled back and the first reply returned. That costs
+    the rare retry a little and saves every other message a look-up.
+    """
     key = phone_key(settings.secret_key, from_e164)
     raw = body or ""
     now = utcnow()
@@ -85,8 +87,8 @@ def handle_sms(
         as_object=False,
     )
     if logged is None:
-        # Another delivery of this message (racing on PostgreSQL) committed first: this
-        # one's work is undone and the person gets that delivery's reply, once.
+        # Another delivery of this message came first (or, racing on PostgreSQL, committed
+        # first): this one's work is undone and the person gets that delivery's reply.
         session.rollback()
         earlier = _logged(session, message_sid)
         return earlier.reply if earlier is not None else None

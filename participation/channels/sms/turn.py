@@ -48,6 +48,5 @@ class Turn:
         return None if self.contact.opted_out else text
 
     def remember(self, consultation: Consultation) -> None:
-        self.contact.last_consultation_id = consultation.id
-        self.contact.last_asked_at = self.now
+        """This message was about ``consultation``: a bare "JA" in the next days is too."""
         self.consultation_id = consultation.id

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 18:40:30.537430
+Create Date: 2026-11-23 20:09:37.559658
 """
 from collections.abc import Sequence
 
@@ -111,6 +111,19 @@ def upgrade() -> None:
     with op.batch_alter_table('simulator_sms', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_simulator_sms_phone_key'), ['phone_key'], unique=False)
 
+    op.create_table('sms_contact',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('phone_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('opted_out', sa.Boolean(), nullable=False),
+    sa.Column('opted_out_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('rate_notice_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('window_started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('window_count', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('phone_key')
+    )
     op.create_table('staff_user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
@@ -251,22 +264,6 @@ def upgrade() -> None:
     with op.batch_alter_table('site_page', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_site_page_slug'), ['slug'], unique=False)
 
-    op.create_table('sms_contact',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('phone_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
-    sa.Column('opted_out', sa.Boolean(), nullable=False),
-    sa.Column('opted_out_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('last_consultation_id', sa.Integer(), nullable=True),
-    sa.Column('last_asked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('rate_notice_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('window_started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('window_count', sa.Integer(), nullable=False),
-    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['last_consultation_id'], ['consultation.id'], ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('phone_key')
-    )
     op.create_table('sms_notify_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -529,7 +526,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sms_notify_request_consultation_id'))
 
     op.drop_table('sms_notify_request')
-    op.drop_table('sms_contact')
     with op.batch_alter_table('site_page', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_site_page_slug'))
 
@@ -569,6 +565,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_user_email'))
 
     op.drop_table('staff_user')
+    op.drop_table('sms_contact')
     with op.batch_alter_table('simulator_sms', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_simulator_sms_phone_key'))
 
