@@ -14,13 +14,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from participation.app import create_app
+from participation.asgi import app
 
 
 async def hello(_request: Request) -> PlainTextResponse:
     return PlainTextResponse("Hello, world!")
 
 
-app = create_app()
 if os.environ.get("BENCH_HELLO") == "1":
     app.router.routes.insert(0, Route("/bench/hello", hello))

@@ -35,16 +35,22 @@ class Consultation(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
     def phase(self, now: datetime | None = None) -> Phase:
-        now = now or utcnow()
-        if not self.is_published:
-            return Phase.draft
-        if self.results_published_at is not None:
-            return Phase.results
-        if self.opens_at is not None and now < self.opens_at:
-            return Phase.upcoming
-        if self.closes_at is not None and now >= self.closes_at:
-            return Phase.closed
-        return Phase.open
+        return phase_of(self, now)
+
+
+def phase_of(consultation: Any, now: datetime | None = None) -> Phase:
+    """A consultation's phase; also for a plain row of its columns (the public page reads
+    those, without ORM objects)."""
+    now = now or utcnow()
+    if not consultation.is_published:
+        return Phase.draft
+    if consultation.results_published_at is not None:
+        return Phase.results
+    if consultation.opens_at is not None and now < consultation.opens_at:
+        return Phase.upcoming
+    if consultation.closes_at is not None and now >= consultation.closes_at:
+        return Phase.closed
+    return Phase.open
 
 
 class ConsultationText(SQLModel, table=True):
@@ -78,4 +84,9 @@ class PollOption(SQLModel, table=True):
     labels: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
     def label(self, locale: str) -> str:
-        return self.labels.get(locale) or self.labels.get("de") or str(self.position)
+        return label_of(self, locale)
+
+
+def label_of(option: Any, locale: str) -> str:
+    """An option's label in a language; also for a plain row of its columns."""
+    return option.labels.get(locale) or option.labels.get("de") or str(option.position)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Row
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from participation.consultations import service
-from participation.consultations.models import Consultation, Phase
+from participation.consultations.models import Consultation, Phase, label_of, phase_of
 from participation.web.errors import error_response
 from participation.web.forms import in_transaction, int_or_none
 from participation.web.templating import language_of, render
@@ -26,20 +27,21 @@ def published_page(
 
 
 def consultation_context(
-    session: Session, consultation: Consultation, lang: str, before: int | None = None
+    session: Session, consultation: Consultation | Row, lang: str, before: int | None = None
 ) -> dict:
+    """The page's data; ``consultation`` a model or the plain row of row_by_slug()."""
     from participation.settings import LANGUAGES
 
     locale = LANGUAGES[lang]
-    text = service.text_for(session, consultation, locale)
+    text = service.text_row_for(session, consultation, locale)
     contributions, next_before = published_page(session, consultation.id, before)  # type: ignore[arg-type]
-    options = service.poll_options(session, consultation.id)  # type: ignore[arg-type]
+    options = service.option_rows(session, consultation.id)  # type: ignore[arg-type]
     return {
         "consultation": consultation,
         "text": text,
-        "phase": consultation.phase(),
+        "phase": phase_of(consultation),
         "options": options,
-        "option_labels": {o.id: o.label(locale) for o in options},
+        "option_labels": {o.id: label_of(o, locale) for o in options},
         "contributions": contributions,
         "next_before": next_before,
         "published_count": service.count_published(session, consultation.id),  # type: ignore[arg-type]
@@ -71,8 +73,8 @@ async def consultation_page(request: Request) -> Response:
     before = int_or_none(request.query_params.get("before"))
 
     def load(session: Session) -> dict | None:
-        consultation = service.get_by_slug(session, slug)
-        if consultation is None or consultation.phase() is Phase.draft:
+        consultation = service.row_by_slug(session, slug)
+        if consultation is None or phase_of(consultation) is Phase.draft:
             return None
         return consultation_context(session, consultation, lang, before)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+from collections import namedtuple
 from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
@@ -62,6 +63,31 @@ class Contribution(SQLModel, table=True):
     answer: str | None = None
     answered_at: datetime | None = None
     flag_count: int = Field(default=0)
+
+
+#: A contribution's columns as a plain tuple, for pages that list many read-only: making
+#: an ORM object costs ~30 us, reading an attribute of a database row 0.35 us, of this 0.04.
+ContributionRow = namedtuple("ContributionRow", Contribution.__table__.columns.keys())  # type: ignore[attr-defined,misc]
+
+#: What the public lists of a consultation and of its result show of a contribution.
+#: Fewer columns than ContributionRow: each date column is parsed from text in every row,
+#: and a listed comment is kept under its values (web/fragments.py).
+PublicContribution = namedtuple(
+    "PublicContribution",
+    [
+        "id",
+        "reference",
+        "channel",
+        "body",
+        "pseudonym",
+        "status",
+        "poll_option_id",
+        "created_at",
+        "rejection_reason",
+        "rejection_note",
+        "answer",
+    ],
+)
 
 
 class PollVote(SQLModel, table=True):

@@ -7,7 +7,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from participation.i18n.catalogs import babel_locale, current_language
 
@@ -33,6 +33,11 @@ def _format_number(value: float | int, language: str) -> str:
     return format_decimal(value, locale=babel_locale(language))
 
 
+@lru_cache(maxsize=4096)
+def _format_percent(fraction: float, language: str) -> str:
+    return format_percent(fraction, locale=babel_locale(language), decimal_quantization=False)
+
+
 def local_datetime(moment: datetime | None, fmt: str = "medium") -> str:
     if moment is None:
         return ""
@@ -49,3 +54,8 @@ def local_date(moment: datetime | None, fmt: str = "long") -> str:
 
 def local_number(value: float | int) -> str:
     return _format_number(value, current_language.get())
+
+
+def local_percent(fraction: float) -> str:
+    """A fraction as a percentage the way the reader's language writes it: 75 %, %75, 75%."""
+    return _format_percent(fraction, current_language.get())

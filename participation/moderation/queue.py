@@ -16,7 +16,13 @@ from sqlmodel import Session, col, select
 
 from participation.accounts.models import StaffUser
 from participation.consultations.models import PollOption
-from participation.contributions.models import Channel, Contribution, Status
+from participation.contributions.models import (
+    Channel,
+    Contribution,
+    ContributionRow,
+    PublicContribution,
+    Status,
+)
 from participation.moderation.models import Flag
 from participation.moderation.service import QUEUE_PAGE
 from participation.settings import LANGUAGES
@@ -66,16 +72,35 @@ class QueueFilter:
         return values
 
 
-def _scope(query, f: QueueFilter):  # noqa: ANN001, ANN202
+#: Which filters are set: (unassigned, consultation, channel, language). The queue's
+#: statements are built once per shape and page size, the values bound when they run:
+#: building a SQLModel select costs more than SQLite takes to answer most of them.
+Shape = tuple[bool, bool, bool, bool]
+
+
+def _shape(f: QueueFilter) -> Shape:
+    return (f.unassigned, f.consultation_id is not None, bool(f.channel), bool(f.locale))
+
+
+def _values(f: QueueFilter) -> dict[str, object]:
+    return {
+        "consultation_id": f.consultation_id,
+        "channel": Channel(f.channel) if f.channel else None,
+        "locale": f.locale,
+    }
+
+
+def _scope(query, shape: Shape):  # noqa: ANN001, ANN202
     """Everything but the status: the counts are shown for all statuses of this scope."""
-    if f.unassigned:
+    unassigned, consultation, channel, locale = shape
+    if unassigned:
         query = query.where(col(Contribution.consultation_id).is_(None))
-    elif f.consultation_id is not None:
-        query = query.where(Contribution.consultation_id == f.consultation_id)
-    if f.channel:
-        query = query.where(Contribution.channel == Channel(f.channel))
-    if f.locale:
-        query = query.where(Contribution.locale == f.locale)
+    elif consultation:
+        query = query.where(Contribution.consultation_id == bindparam("consultation_id"))
+    if channel:
+        query = query.where(Contribution.channel == bindparam("channel"))
+    if locale:
+        query = query.where(Contribution.locale == bindparam("locale"))
     return query
 
 
@@ -85,7 +110,8 @@ def _open_flags():  # noqa: ANN202
 
 @dataclass
 class QueuePage:
-    items: list[Contribution]
+    #: ContributionRows; in the answer to a decision, the decided Contribution itself.
+    items: list
     next_cursor: int | None
     #: contribution id -> [(reason, note)] of its open reports (the "Reported" view).
     reports: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
@@ -95,26 +121,34 @@ class QueuePage:
     options: dict[int, PollOption] = field(default_factory=dict)
 
 
-def page(
-    session: Session, f: QueueFilter, cursor: int | None = None, limit: int = QUEUE_PAGE
-) -> QueuePage:
-    """One page of the queue, by key: ``cursor`` is the last id of the previous page."""
-    query = _scope(select(Contribution), f)
-    if f.status == "flagged":
+@lru_cache(maxsize=128)
+def _page_statement(shape: Shape, status: str, after_cursor: bool, limit: int):  # noqa: ANN202
+    table = Contribution.__table__  # type: ignore[attr-defined]
+    query = _scope(select(table), shape)
+    if status == "flagged":
         query = query.where(
             Contribution.status == Status.published, col(Contribution.id).in_(_open_flags())
         )
     else:
-        query = query.where(Contribution.status == Status(f.status))
-    ascending = f.status in OLDEST_FIRST
-    if cursor is not None:
+        query = query.where(Contribution.status == Status(status))
+    ascending = status in OLDEST_FIRST
+    if after_cursor:
+        cursor = bindparam("cursor")
         query = query.where(
             col(Contribution.id) > cursor if ascending else col(Contribution.id) < cursor
         )
     order = col(Contribution.id).asc() if ascending else col(Contribution.id).desc()
-    rows = list(session.exec(query.order_by(order).limit(limit + 1)).all())
+    return query.order_by(order).limit(limit + 1)
+
+
+def page(
+    session: Session, f: QueueFilter, cursor: int | None = None, limit: int = QUEUE_PAGE
+) -> QueuePage:
+    """One page of the queue, by key: ``cursor`` is the last id of the previous page."""
+    statement = _page_statement(_shape(f), f.status, cursor is not None, limit)
+    rows = session.connection().execute(statement, {**_values(f), "cursor": cursor}).all()
     more = len(rows) > limit
-    items = rows[:limit]
+    items = [ContributionRow._make(row) for row in rows[:limit]]
     result = QueuePage(items=items, next_cursor=items[-1].id if more and items else None)
     attach_details(session, result)
     return result
@@ -131,32 +165,61 @@ def belongs(contribution: Contribution, f: QueueFilter) -> bool:
     return contribution.status.value == f.status
 
 
+@lru_cache(maxsize=1)
+def _detail_statements() -> tuple:
+    ids = bindparam("ids", expanding=True)
+    reports = (
+        select(Flag.contribution_id, Flag.reason, Flag.note)
+        .where(col(Flag.contribution_id).in_(ids), col(Flag.resolved_at).is_(None))
+        .order_by(col(Flag.id))
+    )
+    staff = select(StaffUser.id, StaffUser.name, StaffUser.email).where(col(StaffUser.id).in_(ids))
+    options = select(PollOption).where(col(PollOption.id).in_(ids))
+    return reports, staff, options
+
+
 def attach_details(session: Session, result: QueuePage) -> None:
     """The page's related rows in one statement each, never one per item."""
+    reports, staff, options = _detail_statements()
     flagged = [c.id for c in result.items if c.flag_count]
     if flagged:
-        for contribution_id, reason, note in session.exec(
-            select(Flag.contribution_id, Flag.reason, Flag.note)
-            .where(col(Flag.contribution_id).in_(flagged), col(Flag.resolved_at).is_(None))
-            .order_by(col(Flag.id))
-        ).all():
+        for contribution_id, reason, note in session.exec(reports, params={"ids": flagged}):
             result.reports.setdefault(contribution_id, []).append((reason, note or ""))
-    staff_ids = {c.entered_by_id for c in result.items if c.entered_by_id}
+    staff_ids = sorted({c.entered_by_id for c in result.items if c.entered_by_id})
     if staff_ids:
         result.staff_names = {
             user_id: name or email
-            for user_id, name, email in session.exec(
-                select(StaffUser.id, StaffUser.name, StaffUser.email).where(
-                    col(StaffUser.id).in_(staff_ids)
-                )
-            ).all()
+            for user_id, name, email in session.exec(staff, params={"ids": staff_ids})
         }
-    option_ids = {c.poll_option_id for c in result.items if c.poll_option_id}
+    option_ids = sorted({c.poll_option_id for c in result.items if c.poll_option_id})
     if option_ids:
         result.options = {
             o.id: o  # type: ignore[misc]
-            for o in session.exec(select(PollOption).where(col(PollOption.id).in_(option_ids)))
+            for o in session.exec(options, params={"ids": option_ids})
         }
+
+
+@lru_cache(maxsize=32)
+def _count_statements(shape: Shape) -> tuple:
+    waiting_and_rejected = _scope(
+        select(Contribution.status, func.count())
+        .where(col(Contribution.status).in_([Status.pending, Status.rejected]))
+        .group_by(Contribution.status),
+        shape,
+    )
+    published = _scope(
+        select(func.count())
+        .select_from(Contribution)
+        .where(Contribution.status == Status.published),
+        shape,
+    )
+    flagged = _scope(
+        select(func.count())
+        .select_from(Contribution)
+        .where(Contribution.status == Status.published, col(Contribution.id).in_(_open_flags())),
+        shape,
+    )
+    return waiting_and_rejected, published, flagged
 
 
 def counts(session: Session, f: QueueFilter) -> dict[str, int]:
@@ -168,33 +231,18 @@ def counts(session: Session, f: QueueFilter) -> dict[str, int]:
     """
     from participation.cache import large_figure
 
+    waiting_and_rejected, published, flagged = _count_statements(_shape(f))
+    values = _values(f)
+    connection = session.connection()
     result = dict.fromkeys(VIEWS, 0)
-    query = _scope(
-        select(Contribution.status, func.count())
-        .where(col(Contribution.status).in_([Status.pending, Status.rejected]))
-        .group_by(Contribution.status),
-        f,
-    )
-    for status, number in session.exec(query).all():
+    for status, number in connection.execute(waiting_and_rejected, values).all():
         result[Status(status).value] = number
-    published = _scope(
-        select(func.count())
-        .select_from(Contribution)
-        .where(Contribution.status == Status.published),
-        f,
-    )
     result["published"] = large_figure(
         ("queue published", session.get_bind(), replace(f, status="published")),
-        lambda: session.exec(published).one(),
+        lambda: connection.execute(published, values).scalar_one(),
         int,
     )
-    flagged = _scope(
-        select(func.count())
-        .select_from(Contribution)
-        .where(Contribution.status == Status.published, col(Contribution.id).in_(_open_flags())),
-        f,
-    )
-    result["flagged"] = session.exec(flagged).one()
+    result["flagged"] = connection.execute(flagged, values).scalar_one()
     return result
 
 
@@ -264,11 +312,13 @@ def _public_statements(size: int, paged: bool) -> tuple:
     select costs more than SQLite takes to answer it), as plain table reads: the public
     page only shows the rows, and ORM objects cost 10 us each to make."""
     table = Contribution.__table__  # type: ignore[attr-defined]
-    shown = select(table).where(
+    # Only what the list shows: each further date column is parsed from text in every row.
+    columns = [table.c[name] for name in PublicContribution._fields]
+    shown = select(*columns).where(
         table.c.consultation_id == bindparam("consultation_id"),
         table.c.status == Status.published,
     )
-    removed = select(table).where(
+    removed = select(*columns).where(
         table.c.consultation_id == bindparam("consultation_id"),
         table.c.status == Status.rejected,
         table.c.published_at.is_not(None),
@@ -288,14 +338,14 @@ def public_page(
     moderation: reason"). Two range reads on the (consultation, status, id) index instead
     of one OR that would make the database sort every row of the consultation.
 
-    The items are read-only rows with the contribution's columns as attributes."""
+    The items are PublicContribution tuples."""
     shown, removed = _public_statements(size, bool(before))
     params = {"consultation_id": consultation_id, "before": before}
     connection = session.connection()
-    rows = list(connection.execute(shown, params))
+    rows = connection.execute(shown, params).all()
     more = len(rows) > size
     rows = rows[:size]
     low = rows[-1].id if more and rows else 0
     rows.extend(connection.execute(removed, {**params, "low": low}).all())
     rows.sort(key=lambda c: c.id or 0, reverse=True)
-    return rows, (low if more else None)
+    return [PublicContribution._make(row) for row in rows], (low if more else None)

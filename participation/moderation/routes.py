@@ -18,7 +18,12 @@ from participation.contributions.models import Contribution
 from participation.i18n.catalogs import gettext as _
 from participation.moderation import service
 from participation.moderation.frontdesk import routes as frontdesk_routes
-from participation.moderation.labels import problem_text, reason_labels, report_labels
+from participation.moderation.labels import (
+    channel_labels,
+    problem_text,
+    reason_labels,
+    report_labels,
+)
 from participation.moderation.models import RejectionReason
 from participation.moderation.public_routes import routes as public_routes
 from participation.moderation.queue import (
@@ -35,17 +40,6 @@ from participation.web.templating import is_fragment_request, render, url
 
 __all__ = ["routes", "reason_labels"]
 ACTIONS = ("approve", "reject", "keep", "redact", "assign")
-
-
-def _titles(session: Session) -> tuple[list[Consultation], dict[int, str]]:
-    """Every consultation with its German title: two statements."""
-    every = consultations.all_consultations(session)
-    texts = consultations.texts_for(session, [c.id for c in every])  # type: ignore[misc]
-    titles = {}
-    for c in every:
-        picked = consultations.pick_text(texts.get(c.id, []), "de")  # type: ignore[arg-type]
-        titles[c.id] = picked.text.title if picked else c.slug
-    return every, titles  # type: ignore[return-value]
 
 
 def _queue_url(request: Request, f: QueueFilter, **extra: object) -> str:
@@ -82,17 +76,22 @@ def message_for(params) -> str:  # noqa: ANN001
 
 
 def _common(session: Session, request: Request, f: QueueFilter) -> dict:
-    every, titles = _titles(session)
+    # Tuples, so that templates can keep the options made of them (web/fragments.py).
+    choices = tuple(consultations.titled_choices(session, "de"))
+    reasons = reason_labels()
     staff = request.scope.get("staff")
     return {
         "filter": f,
         "status": f.status,
         "consultation_id": f.consultation_id,
         "counts": counts(session, f),
-        "consultations": every,
-        "titles": titles,
-        "reasons": reason_labels(),
+        "choices": choices,
+        "titles": {id_: title for id_, title, _code in choices},
+        "reasons": reasons,
+        "reason_choices": tuple(reasons.items()),
         "report_reasons": report_labels(),
+        # Once a page here, not once an item in the template.
+        "channel_names": channel_labels(),
         "is_admin": staff is not None and staff.role is Role.admin,
         "view_url": lambda **changes: _queue_url(request, QueueFilter(**{**f.__dict__, **changes})),
         "back": _queue_url(request, f),

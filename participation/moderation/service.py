@@ -298,7 +298,8 @@ def queue(
     consultation_id: int | None = None,
     before_id: int | None = None,
     limit: int = QUEUE_PAGE,
-) -> list[Contribution]:
+) -> list:
+    """One page of the queue as read-only rows (ContributionRow)."""
     from participation.moderation.queue import QueueFilter, page
 
     return page(

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from babel.numbers import format_percent
-
-from participation.i18n.catalogs import babel_locale, current_language
 from participation.i18n.catalogs import gettext as _
-from participation.i18n.formatting import local_number
+from participation.i18n.formatting import local_number, local_percent
 from participation.results.service import ResultSummary
 from participation.settings import LANGUAGE_NAMES, LANGUAGES
 
@@ -32,11 +29,7 @@ class Bar:
     @property
     def share_text(self) -> str:
         """A percentage as the reader's language writes it: 75 %, %75, 75%."""
-        return format_percent(
-            round(self.share, 1) / 100,
-            locale=babel_locale(current_language.get()),
-            decimal_quantization=False,
-        )
+        return local_percent(round(self.share, 1) / 100)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqlalchemy import Row
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -11,7 +12,7 @@ from starlette.routing import Route
 
 from participation.cache import large_figure
 from participation.consultations import service as consultations
-from participation.consultations.models import Consultation, Phase
+from participation.consultations.models import Consultation, Phase, phase_of
 from participation.db import session_scope
 from participation.results import exports, service
 from participation.results.charts import bar_rows
@@ -36,9 +37,18 @@ def _published(session: Session, slug: str) -> Consultation | None:
     return consultation
 
 
+def _published_row(session: Session, slug: str) -> Row | None:
+    """_published() as the plain row the public page needs (consultations.row_by_slug)."""
+    consultation = consultations.row_by_slug(session, slug)
+    if consultation is None or phase_of(consultation) is not Phase.results:
+        return None
+    return consultation
+
+
 def results_context(
-    session: Session, consultation: Consultation, lang: str, after: int | None = None
+    session: Session, consultation: Consultation | Row, lang: str, after: int | None = None
 ) -> dict:
+    """The page's data; ``consultation`` a model or the plain row of _published_row()."""
     locale = LANGUAGES[lang]
     # Six GROUP BYs over every published contribution: kept for 30 s once there are
     # thousands (participation/cache.py), so a linked result survives its visitors.
@@ -49,15 +59,21 @@ def results_context(
     )
     options = {o.id: o.label(locale) for o, _n in summary.poll}
     listing = service.published_page(session, consultation.id, after)  # type: ignore[arg-type]
+    theme_names = {t.id: t.name for t, _n in summary.by_theme}
     return {
         "consultation": consultation,
-        "text": consultations.text_for(session, consultation, locale),
+        "text": consultations.text_row_for(session, consultation, locale),
         "summary": summary,
         "locale": locale,
         "charts": bar_rows(summary, locale),
         "listing": listing,
         "option_labels": options,
-        "theme_names": {t.id: t.name for t, _n in summary.by_theme},
+        "theme_names": theme_names,
+        # Per listed comment, the names of its themes: all the list shows of them.
+        "item_themes": {
+            item.id: tuple(theme_names.get(t, "") for t in listing.themes.get(item.id, []))
+            for item in listing.items
+        },
     }
 
 
@@ -67,7 +83,7 @@ async def results_page(request: Request) -> Response:
     after = int_or_none(request.query_params.get("after"))
 
     def load(session: Session) -> dict | None:
-        consultation = _published(session, slug)
+        consultation = _published_row(session, slug)
         if consultation is None:
             return None
         return results_context(session, consultation, lang, after)

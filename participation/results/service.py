@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
-from sqlalchemy import case, delete, func
+from sqlalchemy import bindparam, case, delete, func
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, PollOption
-from participation.contributions.models import Contribution, PollVote, Status
+from participation.contributions.models import (
+    Contribution,
+    PollVote,
+    PublicContribution,
+    Status,
+)
 from participation.contributions.text import normalise_line, normalise_text
 from participation.moderation.service import audit
 from participation.results.models import ContributionTheme, Theme
@@ -189,13 +195,16 @@ def themes_for(session: Session, contribution_ids: Iterable[int]) -> dict[int, l
     result: dict[int, list[int]] = {}
     if not ids:
         return result
-    for contribution_id, theme_id in session.exec(
-        select(ContributionTheme.contribution_id, ContributionTheme.theme_id).where(
-            col(ContributionTheme.contribution_id).in_(ids)
-        )
-    ).all():
+    for contribution_id, theme_id in session.exec(_themes_statement(), params={"ids": ids}):
         result.setdefault(contribution_id, []).append(theme_id)
     return result
+
+
+@cache
+def _themes_statement():  # noqa: ANN202
+    return select(ContributionTheme.contribution_id, ContributionTheme.theme_id).where(
+        col(ContributionTheme.contribution_id).in_(bindparam("ids", expanding=True))
+    )
 
 
 # Answers --------------------------------------------------------------------------------
@@ -246,9 +255,32 @@ def answer_contribution(
 
 @dataclass
 class ContributionPage:
-    items: list[Contribution]
+    #: Read-only rows: what the result's lists show.
+    items: list[PublicContribution]
     next_cursor: int | None
     themes: dict[int, list[int]]
+
+
+@lru_cache(maxsize=32)
+def _page_statement(theme: bool, unanswered: bool, after: bool, limit: int):  # noqa: ANN202
+    """published_page's statement, built once per kind and size (building it costs more
+    than SQLite takes to answer), reading plain rows: no ORM objects for a list."""
+    table = Contribution.__table__  # type: ignore[attr-defined]
+    columns = [table.c[name] for name in PublicContribution._fields]
+    query = select(*columns).where(_published(bindparam("consultation_id")))  # type: ignore[arg-type]
+    if theme:
+        query = query.where(
+            col(Contribution.id).in_(
+                select(ContributionTheme.contribution_id).where(
+                    ContributionTheme.theme_id == bindparam("theme_id")
+                )
+            )
+        )
+    if unanswered:
+        query = query.where((col(Contribution.answer).is_(None)) | (Contribution.answer == ""))
+    if after:
+        query = query.where(col(Contribution.id) > bindparam("after"))
+    return query.order_by(col(Contribution.id)).limit(limit + 1)
 
 
 def published_page(
@@ -261,26 +293,15 @@ def published_page(
     limit: int = RESULTS_PAGE,
 ) -> ContributionPage:
     """Published contributions in the order they came, by key; with their themes."""
-    query = select(Contribution).where(_published(consultation_id))
-    if theme_id is not None:
-        query = query.where(
-            col(Contribution.id).in_(
-                select(ContributionTheme.contribution_id).where(
-                    ContributionTheme.theme_id == theme_id
-                )
-            )
-        )
-    if unanswered:
-        query = query.where((col(Contribution.answer).is_(None)) | (Contribution.answer == ""))
-    if after is not None:
-        query = query.where(col(Contribution.id) > after)
-    rows = list(session.exec(query.order_by(col(Contribution.id)).limit(limit + 1)).all())
+    statement = _page_statement(theme_id is not None, unanswered, after is not None, limit)
+    values = {"consultation_id": consultation_id, "theme_id": theme_id, "after": after}
+    rows = session.connection().execute(statement, values).all()
     more = len(rows) > limit
-    items = rows[:limit]
+    items = [PublicContribution._make(row) for row in rows[:limit]]
     return ContributionPage(
         items=items,
         next_cursor=items[-1].id if more and items else None,
-        themes=themes_for(session, [c.id for c in items]),  # type: ignore[misc]
+        themes=themes_for(session, [c.id for c in items]),
     )
 
 

@@ -23,6 +23,7 @@ def file_hash(relative: str) -> str:
     return hashlib.sha256((STATIC_DIR / relative).read_bytes()).hexdigest()[:10]
 
 
+@cache  # a page links three files on every request; file_hash() is kept per process anyway
 def static_url(relative: str) -> str:
     path = Path(relative)
     return f"/static/{path.parent / (path.stem + '.' + file_hash(relative) + path.suffix)}".replace(

@@ -1,0 +1,177 @@
+"""Kept template fragments (web/fragments.py) never show a stale page: what a listed
+comment or an option list shows changes with the data the moment the data changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from jinja2 import DictLoader, Environment
+
+from participation.accounts.models import Role
+from participation.clock import utcnow
+from participation.consultations import service as consultations
+from participation.consultations.models import Consultation
+from participation.contributions.models import Contribution
+from participation.db import session_scope
+from participation.moderation.models import RejectionReason
+from participation.moderation.service import approve, reject
+from participation.results import service as results
+from participation.web import fragments
+from participation.web.fragments import FragmentCacheExtension
+from tests.factories import login, make_consultation, make_contribution, soup
+
+TEMPLATE = (
+    "{% for item in items %}{% cache item.id %}<b>{{ item.name }}</b>{% endcache %}{% endfor %}"
+)
+
+
+class Item:
+    def __init__(self, id: int, name: str) -> None:  # noqa: A002
+        self.id, self.name = id, name
+
+
+def environment(*, auto_reload: bool) -> Environment:
+    return Environment(
+        loader=DictLoader({"list.html": TEMPLATE}),
+        autoescape=True,
+        auto_reload=auto_reload,
+        extensions=[FragmentCacheExtension],
+    )
+
+
+def test_a_fragment_is_kept_under_its_key_and_made_anew_for_another():
+    template = environment(auto_reload=False).get_template("list.html")
+    assert template.render(items=[Item(1, "<Bänke>"), Item(2, "Bäume")]) == (
+        "<b>&lt;Bänke&gt;</b><b>Bäume</b>"
+    )
+    # Same key, other data: the kept fragment. That is why a key must hold all it shows.
+    assert template.render(items=[Item(1, "anders")]) == "<b>&lt;Bänke&gt;</b>"
+    assert template.render(items=[Item(3, "neu")]) == "<b>neu</b>"
+
+
+def test_nothing_is_kept_where_templates_are_reloaded():
+    template = environment(auto_reload=True).get_template("list.html")
+    assert template.render(items=[Item(1, "eins")]) == "<b>eins</b>"
+    assert template.render(items=[Item(1, "zwei")]) == "<b>zwei</b>"
+
+
+def test_at_most_max_fragments_are_kept(monkeypatch):
+    monkeypatch.setattr(fragments, "MAX_FRAGMENTS", 3)
+    env = environment(auto_reload=False)
+    template = env.get_template("list.html")
+    template.render(items=[Item(n, str(n)) for n in range(10)])
+    (extension,) = env.extensions.values()
+    assert len(extension.fragments) == 3
+    # The newest stay.
+    assert template.render(items=[Item(9, "x")]) == "<b>9</b>"
+
+
+def _published(engine, consultation, body, **kwargs) -> Contribution:
+    contribution = make_contribution(engine, consultation, body, **kwargs)
+    with session_scope(engine, write=True) as session:
+        approve(session, session.get(Contribution, contribution.id), None)
+    return contribution
+
+
+def _listed(client, path: str, reference: str) -> str:
+    page = soup(client.get(path).text)
+    item = page.find(id=f"c-{reference}")
+    assert item is not None, f"{reference} not listed on {path}"
+    return item.get_text(" ", strip=True)
+
+
+def test_a_listed_comment_shows_its_changes_at_once(client, engine):
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    with session_scope(engine) as session:
+        yes = consultations.poll_options(session, consultation.id)[0]  # type: ignore[arg-type]
+    comment = _published(engine, consultation, "Mehr Schatten", poll_option_id=yes.id)
+    path = f"/de/c/{consultation.slug}"
+    assert "Antwort: Ja" in _listed(client, path, comment.reference)
+    assert "Answer: Yes" in _listed(client, f"/en/c/{consultation.slug}", comment.reference)
+
+    with session_scope(engine, write=True) as session:
+        row = session.get(Consultation, consultation.id)
+        consultations.set_poll(session, row, [("yes", {"de": "Ja, gern"}), ("no", {})])  # type: ignore[arg-type]
+    assert "Antwort: Ja, gern" in _listed(client, path, comment.reference)
+
+    with session_scope(engine, write=True) as session:
+        reject(
+            session, session.get(Contribution, comment.id), None, RejectionReason.off_topic, "Thema"
+        )
+    shown = _listed(client, path, comment.reference)
+    assert "Mehr Schatten" not in shown
+    assert "Von der Moderation abgelehnt: Kein Bezug zu dieser Beteiligung – Thema" in shown
+
+
+def test_a_listed_result_shows_renamed_themes_and_new_answers(client, engine):
+    consultation = make_consultation(engine)
+    comment = _published(engine, consultation, "Mehr Bänke")
+    with session_scope(engine, write=True) as session:
+        row = session.get(Consultation, consultation.id)
+        theme = results.add_theme(session, row, "Sitzen", None)  # type: ignore[arg-type]
+        results.answer_contribution(
+            session,
+            session.get(Contribution, comment.id),  # type: ignore[arg-type]
+            answer="",
+            theme_ids=[theme.id],  # type: ignore[list-item]
+            staff_id=None,
+        )
+        row.closes_at = utcnow() - timedelta(minutes=1)  # type: ignore[union-attr]
+        row.results_published_at = utcnow()  # type: ignore[union-attr]
+        session.add(row)
+    path = f"/de/c/{consultation.slug}/results"
+    shown = _listed(client, path, comment.reference)
+    assert "Sitzen" in shown and "Danke" not in shown
+
+    with session_scope(engine, write=True) as session:
+        theme = session.get(type(theme), theme.id)
+        results.update_theme(session, theme, name="Sitzen und Schatten", answer="", staff_id=None)
+    assert "Sitzen und Schatten" in _listed(client, path, comment.reference)
+
+    with session_scope(engine, write=True) as session:
+        results.answer_contribution(
+            session,
+            session.get(Contribution, comment.id),  # type: ignore[arg-type]
+            answer="Danke, kommt.",
+            theme_ids=[theme.id],  # type: ignore[list-item]
+            staff_id=None,
+        )
+    shown = _listed(client, path, comment.reference)
+    assert "Sitzen und Schatten" in shown
+    assert "Danke, kommt." in shown
+
+
+def test_each_queue_item_offers_the_current_titles_with_its_own_consultation_chosen(client, engine):
+    first = make_consultation(engine, title="Marktplatz")
+    second = make_consultation(engine, title="Bahnhof")
+    waiting = {
+        first.id: make_contribution(engine, first, "Mehr Bänke"),
+        second.id: make_contribution(engine, second, "Mehr Züge"),
+    }
+    login(client, engine, Role.moderator)
+
+    def offered() -> dict[int, tuple[list[str], str]]:
+        page = soup(client.get("/de/staff/moderation").text)
+        found = {}
+        for consultation_id, contribution in waiting.items():
+            select = page.find(id=f"assign-{contribution.id}")
+            assert select is not None
+            titles = [o.get_text(strip=True) for o in select.find_all("option")]
+            chosen = select.find("option", selected=True)
+            assert chosen is not None
+            assert chosen["value"] == str(consultation_id)
+            found[consultation_id] = (titles, chosen.get_text(strip=True))
+        return found
+
+    before = offered()
+    assert before[first.id][1] == f"Marktplatz ({first.code})"
+    assert before[second.id][1] == f"Bahnhof ({second.code})"
+
+    with session_scope(engine, write=True) as session:
+        row = session.get(Consultation, first.id)
+        consultations.save_text(session, row, "de", title="Neuer Marktplatz")  # type: ignore[arg-type]
+    after = offered()
+    for titles, _chosen in after.values():
+        assert f"Neuer Marktplatz ({first.code})" in titles
+        assert f"Marktplatz ({first.code})" not in titles
+    assert after[first.id][1] == f"Neuer Marktplatz ({first.code})"
