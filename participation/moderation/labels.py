@@ -17,16 +17,6 @@ def reason_labels() -> dict[str, str]:
     }
 
 
-def channel_labels() -> dict[str, str]:
-    return {
-        "web": _("online"),
-        "sms": _("by text message"),
-        "voice": _("by phone"),
-        "paper": _("by letter"),
-        "in_person": _("in person"),
-    }
-
-
 def report_labels() -> dict[str, str]:
     return {
         "insult": _("Insult or abuse"),

@@ -14,12 +14,12 @@ from participation.accounts.models import Role
 from participation.accounts.permissions import MODERATORS, requires_role
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
+from participation.contributions.labels import channel_labels
 from participation.contributions.models import Contribution
 from participation.i18n.catalogs import gettext as _
 from participation.moderation import service
 from participation.moderation.frontdesk import routes as frontdesk_routes
 from participation.moderation.labels import (
-    channel_labels,
     problem_text,
     reason_labels,
     report_labels,

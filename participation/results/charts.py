@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from participation.contributions.labels import channel_labels
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number, local_percent
 from participation.results.service import ResultSummary
@@ -53,16 +54,6 @@ class Chart:
         return "; ".join(f"{b.label}: {local_number(b.value)} ({b.share_text})" for b in self.bars)
 
 
-def channel_names() -> dict[str, str]:
-    return {
-        "web": _("online"),
-        "sms": _("by text message"),
-        "voice": _("by phone"),
-        "paper": _("by letter"),
-        "in_person": _("in person"),
-    }
-
-
 def language_name(locale: str) -> str:
     code = next((c for c, value in LANGUAGES.items() if value == locale), locale)
     return LANGUAGE_NAMES.get(code, locale)
@@ -86,7 +77,7 @@ def make_chart(key: str, title: str, pairs: list[tuple[str, int]]) -> Chart:
 
 
 def bar_rows(summary: ResultSummary, locale: str) -> dict[str, Chart]:
-    names = channel_names()
+    names = channel_labels()
     charts = {
         "channel": make_chart(
             "channel",

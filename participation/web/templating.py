@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from participation.contributions.labels import channel_label
 from participation.contributions.reference import format_reference
 from participation.i18n import catalogs
 from participation.i18n.formatting import local_date, local_datetime, local_number
@@ -110,6 +111,7 @@ def _build_environment() -> Environment:
         _=translate,
         static_url=static_url,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        channel_name=channel_label,
         markdown=render_markdown,
     )
     env.filters.update(
