@@ -27,7 +27,7 @@ class InboundSms(SQLModel, table=True):
     __tablename__ = "sms_inbound"
     __table_args__ = (
         UniqueConstraint("message_sid", name="uq_sms_inbound_message_sid"),
-        # The per-number rate limit counts this number's messages of the last hour.
+        # A bare "JA" looks up the consultation this number last wrote about.
         Index("ix_sms_inbound_from_created", "from_key", "created_at"),
     )
 
