@@ -15,7 +15,7 @@ from participation.accounts.permissions import MODERATORS, requires_role
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.labels import channel_labels
-from participation.contributions.models import Contribution
+from participation.contributions.models import Contribution, ContributionRow
 from participation.i18n.catalogs import gettext as _
 from participation.moderation import service
 from participation.moderation.frontdesk import routes as frontdesk_routes
@@ -98,6 +98,23 @@ def _common(session: Session, request: Request, f: QueueFilter) -> dict:
     }
 
 
+def _item_key(result: QueuePage, titles: dict[int, str]):  # noqa: ANN202
+    """What a queue item shows beyond its own row and the page's settings: the key under
+    which its HTML is kept (templates/moderation/_region.html, web/fragments.py)."""
+
+    def key(item: ContributionRow) -> tuple:
+        option = result.options.get(item.poll_option_id) if item.poll_option_id else None
+        return (
+            item,
+            result.staff_names.get(item.entered_by_id) if item.entered_by_id else None,
+            titles.get(item.consultation_id) if item.consultation_id else None,
+            option.label("de") if option else None,
+            tuple(result.reports.get(item.id, ())),
+        )
+
+    return key
+
+
 def queue_context(
     session: Session, request: Request, f: QueueFilter, cursor: int | None, message: str = ""
 ) -> dict:
@@ -105,6 +122,7 @@ def queue_context(
     context = _common(session, request, f)
     context.update(
         page=result,
+        item_key=_item_key(result, context["titles"]),
         items=result.items,
         next_url=_queue_url(request, f, after=result.next_cursor) if result.next_cursor else None,
         message=message,

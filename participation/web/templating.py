@@ -61,6 +61,11 @@ class LiteralMessages(Extension):
             i += 1
 
 
+#: Where a kept fragment's forms take the request's CSRF token (moderation/_region.html).
+#: Raw markup, so no escaped user text can ever contain it.
+CSRF_SLOT = Markup("<csrf-slot/>")
+
+
 def _build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(PROJECT_ROOT / "templates")),
@@ -113,6 +118,7 @@ def _build_environment() -> Environment:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         channel_name=channel_label,
         markdown=render_markdown,
+        CSRF_SLOT=CSRF_SLOT,
     )
     env.filters.update(
         gettext_literal=gettext_literal,

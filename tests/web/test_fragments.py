@@ -13,8 +13,9 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Contribution
 from participation.db import session_scope
+from participation.moderation.flags import ReportReason, report_contribution
 from participation.moderation.models import RejectionReason
-from participation.moderation.service import approve, reject
+from participation.moderation.service import approve, redact, reject
 from participation.results import service as results
 from participation.web import fragments
 from participation.web.fragments import FragmentCacheExtension
@@ -175,3 +176,63 @@ def test_each_queue_item_offers_the_current_titles_with_its_own_consultation_cho
         assert f"Neuer Marktplatz ({first.code})" in titles
         assert f"Marktplatz ({first.code})" not in titles
     assert after[first.id][1] == f"Neuer Marktplatz ({first.code})"
+
+
+def test_a_kept_queue_item_shows_every_change_and_this_requests_csrf_token(client, engine):
+    consultation = make_consultation(engine, title="Marktplatz")
+    contribution = make_contribution(engine, consultation, "Herr Meier will Bänke")
+    login(client, engine, Role.admin)
+    queue = f"/de/staff/moderation?consultation={consultation.id}"
+
+    def item(path: str = queue) -> tuple[str, set[str], str]:
+        html = client.get(path).text
+        assert "csrf-slot" not in html
+        page = soup(html)
+        shown = page.find(id=f"item-{contribution.id}")
+        assert shown is not None, f"item not on {path}"
+        tokens = {str(i["value"]) for i in shown.find_all("input", attrs={"name": "csrf_token"})}
+        bulk = page.find("form", id="bulk-form").find("input", attrs={"name": "csrf_token"})
+        return shown.get_text(" ", strip=True), tokens, str(bulk["value"])
+
+    first, tokens, page_token = item()
+    assert "Herr Meier will Bänke" in first
+    assert tokens == {page_token}
+    # The kept item's forms carry each request's own token, and it is accepted.
+    _text, again, again_token = item()
+    assert again == {again_token}
+
+    with session_scope(engine, write=True) as session:
+        redact(session, session.get(Contribution, contribution.id), None, "[…] will Bänke")
+    edited = item()[0]
+    assert "Herr Meier" in edited  # the original, shown to admins only
+    assert "[…] will Bänke" in edited
+    assert "von der Moderation bearbeitet" in edited
+
+    with session_scope(engine, write=True) as session:
+        row = session.get(Consultation, consultation.id)
+        consultations.save_text(session, row, "de", title="Neuer Marktplatz")  # type: ignore[arg-type]
+    assert "Neuer Marktplatz" in item()[0]
+
+    with session_scope(engine, write=True) as session:
+        row = session.get(Contribution, contribution.id)
+        approve(session, row, None)
+        report_contribution(
+            session,
+            secret_key="k",
+            contribution=row,
+            reason=ReportReason.personal_data,
+            note="Name genannt",
+            client_address="198.51.100.7",
+        )
+    reported = item(f"{queue}&status=flagged")[0]
+    assert "1-mal gemeldet" in reported
+    assert "Name genannt" in reported
+
+    token = item(f"{queue}&status=flagged")[2]
+    answer = client.post(
+        f"/de/staff/moderation/{contribution.id}/keep",
+        data={"csrf_token": token, "back": queue},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert "gemeldet" not in item(f"{queue}&status=published")[0]
