@@ -200,9 +200,11 @@ def seed(
             )
         }
     if engine.dialect.name == "postgresql":
-        # Fresh statistics, as autovacuum would gather them on a live server.
+        # Statistics and the visibility map as autovacuum leaves them on a live server:
+        # without the map PostgreSQL cannot count from an index alone (the queue's counts
+        # took 17 ms instead of 3 after a bare ANALYZE, where autovacuum is switched off).
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
-            db.exec_driver_sql("ANALYZE")
+            db.exec_driver_sql("VACUUM ANALYZE")
     else:
         with engine.begin() as db:
             db.exec_driver_sql("ANALYZE")
