@@ -98,16 +98,16 @@ def _common(session: Session, request: Request, f: QueueFilter) -> dict:
     }
 
 
-def _item_key(result: QueuePage, titles: dict[int, str]):  # noqa: ANN202
+def _item_key(result: QueuePage):  # noqa: ANN202
     """What a queue item shows beyond its own row and the page's settings: the key under
-    which its HTML is kept (templates/moderation/_region.html, web/fragments.py)."""
+    which its HTML is kept (templates/moderation/_region.html, web/fragments.py). The
+    consultation titles are in the key as the page's ``choices``."""
 
     def key(item: ContributionRow) -> tuple:
         option = result.options.get(item.poll_option_id) if item.poll_option_id else None
         return (
             item,
             result.staff_names.get(item.entered_by_id) if item.entered_by_id else None,
-            titles.get(item.consultation_id) if item.consultation_id else None,
             option.label("de") if option else None,
             tuple(result.reports.get(item.id, ())),
         )
@@ -122,7 +122,7 @@ def queue_context(
     context = _common(session, request, f)
     context.update(
         page=result,
-        item_key=_item_key(result, context["titles"]),
+        item_key=_item_key(result),
         items=result.items,
         next_url=_queue_url(request, f, after=result.next_cursor) if result.next_cursor else None,
         message=message,
