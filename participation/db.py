@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -84,25 +84,16 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
             _sqlite_writers.release()
 
 
-def insert_or_skip(session: Session, model: type, values: dict, *, as_object: bool = True):  # noqa: ANN201
-    """INSERT … ON CONFLICT DO NOTHING RETURNING the new row; None when a unique
+def insert_or_skip(session: Session, model: type, values: dict) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the new row's id; None when a unique
     constraint held another row.
 
     One statement where the ORM needs a SAVEPOINT, an INSERT and a RELEASE; on PostgreSQL a
     racing insert of the same key waits for the other transaction and then yields None
-    instead of aborting this one. The row comes back as a session-bound object (changes
-    to it are flushed as usual), or with ``as_object=False`` as its id alone.
+    instead of aborting this one. The id alone comes back: loading the new row as an ORM
+    object cost more than the INSERT (0.15 ms on every SMS and web comment).
     """
-    statement = _insert_statement(_dialect(session), model)
-    if not as_object:
-        return session.execute(statement, values).scalar()
-    return session.scalars(
-        select(model).from_statement(statement), values, execution_options=_FRESH
-    ).first()
-
-
-#: A row the session already holds is overwritten with what the statement returned.
-_FRESH = {"populate_existing": True}
+    return session.execute(_insert_statement(_dialect(session), model), values).scalar()
 
 
 def _dialect(session: Session) -> str:
@@ -120,4 +111,4 @@ def _insert_statement(dialect: str, model: type):  # noqa: ANN202
     # Built once: the values go in as parameters, so SQLAlchemy's compiled cache is hit
     # (building .values() per call cost three times the INSERT itself).
     table = model.__table__  # type: ignore[attr-defined]
-    return dialect_insert(dialect)(table).on_conflict_do_nothing().returning(*table.c)
+    return dialect_insert(dialect)(table).on_conflict_do_nothing().returning(table.c.id)

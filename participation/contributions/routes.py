@@ -89,7 +89,7 @@ async def submit(request: Request) -> Response:
         except errors.ContributionRefused as refused:
             session.rollback()
             return "refused", (refused, consultation_context(session, consultation, lang))
-        return "stored", submitted.contribution.reference
+        return "stored", submitted.reference
 
     try:
         outcome, payload = await in_transaction(request, store, write=True)

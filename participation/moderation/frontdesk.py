@@ -157,19 +157,18 @@ async def enter(request: Request) -> Response:
                 name, message = _refusal(refused)
                 problems[name] = message
             else:
-                contribution = submitted.contribution
                 audit(
                     session,
                     "contribution.enter",
                     staff_id=staff.id,
                     object_type="contribution",
-                    object_id=contribution.id,
-                    reference=contribution.reference,
+                    object_id=submitted.id,
+                    reference=submitted.reference,
                     channel=channel,
                     received=day.isoformat(),  # type: ignore[union-attr]
                     consultation=consultation.id,
                 )
-                return "stored", (contribution.reference, locale)
+                return "stored", (submitted.reference, locale)
         consultation = session.get(Consultation, consultation_id)
         context = _form_context(session, consultation, values)  # type: ignore[arg-type]
         context["errors"] = problems

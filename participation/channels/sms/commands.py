@@ -52,7 +52,6 @@ def delete(turn: Turn) -> str | None:
     # This message's own log row is written afterwards, unlinked, so a retried delivery
     # gets this reply.
     turn.forgotten = True
-    turn.session.expunge(turn.contact)
     # An objection (STOP) is kept by the erasure: no reply to a number that opted out.
     counts = erase_phone_data(turn.session, turn.settings, turn.key, via="sms")
     if opted_out:

@@ -18,6 +18,7 @@ from participation.consultations.models import Consultation, Phase, PollOption
 from participation.contributions import errors
 from participation.contributions.models import Channel, Contribution
 from participation.contributions.service import (
+    Submitted,
     find_by_reference,
     record_vote,
     submit_contribution,
@@ -113,7 +114,7 @@ def _not_open(turn: Turn, consultation: Consultation) -> str:
 
 def _store(
     turn: Turn, consultation: Consultation | None, body: str, option: PollOption | None = None
-) -> Contribution | str:
+) -> Submitted | str:
     """submit_contribution(); a refusal comes back as the reply text."""
     language = turn.lang(consultation)
     try:
@@ -135,8 +136,8 @@ def _store(
         return replies.too_long(language, length=problem.length, limit=problem.limit)
     except errors.EmptyContribution:
         return replies.empty(language, media=turn.num_media > 0, code=example_code(turn))
-    turn.contribution_id = submitted.contribution.id
-    return submitted.contribution
+    turn.contribution_id = submitted.id
+    return submitted
 
 
 def contribute(turn: Turn) -> str:

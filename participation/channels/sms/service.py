@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case
+from sqlalchemy import bindparam, case, update
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
@@ -26,7 +26,7 @@ from participation.channels.sms.parser import (
     detect_languages,
     parse_sms,
 )
-from participation.channels.sms.turn import Turn
+from participation.channels.sms.turn import Contact, Turn
 from participation.clock import utcnow
 from participation.db import dialect_insert, insert_or_skip
 from participation.phones import masked, phone_key
@@ -84,7 +84,6 @@ def handle_sms(
             "reply": reply,
             "created_at": now,
         },
-        as_object=False,
     )
     if logged is None:
         # Another delivery of this message came first (or, racing on PostgreSQL, committed
@@ -92,9 +91,10 @@ def handle_sms(
         session.rollback()
         earlier = _logged(session, message_sid)
         return earlier.reply if earlier is not None else None
-    if contact in session and parsed.languages and turn.language:
-        contact.language = turn.language
-    session.flush()
+    if not turn.forgotten:
+        if parsed.languages and turn.language:
+            contact.language = turn.language
+        _save_contact(session, key, contact)
     return reply
 
 
@@ -104,7 +104,7 @@ def _logged(session: Session, message_sid: str) -> Row | None:
     ).first()
 
 
-def _pick_language(parsed: ParsedSms, contact: SmsContact) -> str | None:
+def _pick_language(parsed: ParsedSms, contact: Contact) -> str | None:
     if parsed.languages:
         if contact.language in parsed.languages:
             return contact.language
@@ -150,7 +150,7 @@ def _over_rate_limit(turn: Turn) -> bool:
     return turn.contact.window_count > turn.settings.sms_per_hour
 
 
-def _contact(session: Session, key: str, language: str | None, now: datetime) -> SmsContact:
+def _contact(session: Session, key: str, language: str | None, now: datetime) -> Contact:
     """This number's conversation state, created or touched, its hourly count moved on.
 
     One statement; on PostgreSQL the row stays locked until the transaction ends, so two
@@ -164,8 +164,24 @@ def _contact(session: Session, key: str, language: str | None, now: datetime) ->
         "window_count": 1,
         "window_cutoff": now - RATE_WINDOW,
     }
-    statement = select(SmsContact).from_statement(_contact_upsert(session.get_bind().dialect.name))
-    return session.scalars(statement, values, execution_options={"populate_existing": True}).one()
+    row = session.execute(_contact_upsert(session.get_bind().dialect.name), values).one()
+    return Contact(
+        language=row.language,
+        opted_out=row.opted_out,
+        opted_out_at=row.opted_out_at,
+        rate_notice_at=row.rate_notice_at,
+        window_count=row.window_count,
+    )
+
+
+def _save_contact(session: Session, key: str, contact: Contact) -> None:
+    """What this turn changed in the number's state (language, opt-out, notice), if anything."""
+    now = contact.changes()
+    changed = {name: value for name, value in now.items() if contact.found[name] != value}
+    if changed:
+        session.execute(
+            update(SmsContact).where(col(SmsContact.phone_key) == key).values(**changed)
+        )
 
 
 @functools.cache
@@ -182,7 +198,13 @@ def _contact_upsert(dialect: str):  # noqa: ANN202
                 (in_window, table.c.window_started_at), else_=statement.excluded.updated_at
             ),
         },
-    ).returning(*table.c)
+    ).returning(
+        table.c.language,
+        table.c.opted_out,
+        table.c.opted_out_at,
+        table.c.rate_notice_at,
+        table.c.window_count,
+    )
 
 
 # -- for staff pages -------------------------------------------------------------------------
