@@ -248,24 +248,15 @@ def _option_for(options: list[PollOption], parsed: ParsedSms) -> PollOption | No
 
 
 def _record_vote(turn: Turn, consultation: Consultation, option: PollOption) -> None:
-    # Two answers from one number at the same moment: the second replaces the first.
-    for attempt in range(2):
-        savepoint = turn.session.begin_nested()
-        try:
-            record_vote(
-                turn.session,
-                consultation=consultation,
-                option=option,
-                channel=Channel.sms,
-                voter_key=turn.key,
-            )
-        except IntegrityError:
-            savepoint.rollback()
-            if attempt == 1:
-                raise
-            continue
-        savepoint.commit()
-        return
+    # Two answers from one number at the same moment: record_vote's upsert lets the
+    # second replace the first.
+    record_vote(
+        turn.session,
+        consultation=consultation,
+        option=option,
+        channel=Channel.sms,
+        voter_key=turn.key,
+    )
 
 
 def help_text(turn: Turn) -> str:
