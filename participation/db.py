@@ -154,10 +154,10 @@ def insert_or_skip(session: Session, model: type, values: dict) -> int | None:
     instead of aborting this one. The id alone comes back: loading the new row as an ORM
     object cost more than the INSERT (0.15 ms on every SMS and web comment).
     """
-    return session.execute(_insert_statement(_dialect(session), model), values).scalar()
+    return session.execute(_insert_statement(dialect_of(session), model), values).scalar()
 
 
-def _dialect(session: Session) -> str:
+def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
 
 

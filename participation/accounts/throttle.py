@@ -17,12 +17,11 @@ import ipaddress
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, select
 
 from participation.clock import utcnow
 from participation.crypto import keyed_hash
+from participation.db import dialect_insert, dialect_of
 
 ADDRESS_MAX_FAILURES = 20
 WINDOW = timedelta(minutes=15)
@@ -76,7 +75,7 @@ def record_failure(session: Session, key: str, now: datetime | None = None) -> b
     now = now or utcnow()
     purge_expired(session, now)
     table = LoginThrottle.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(dialect_of(session))
     # Two processes may count the first failure of one address at once: the unique key
     # and ON CONFLICT make that one row, and FOR UPDATE serialises the counting.
     session.execute(

@@ -22,7 +22,7 @@ from participation.contributions.errors import (
 from participation.contributions.models import Channel, Contribution, PollVote, Status
 from participation.contributions.reference import new_reference, parse_reference
 from participation.contributions.text import normalise_line, normalise_text
-from participation.db import dialect_insert, insert_or_skip
+from participation.db import dialect_insert, dialect_of, insert_or_skip
 
 MAX_CHARS = 5000
 MAX_PSEUDONYM = 80
@@ -49,9 +49,8 @@ class Submitted:
 
     @classmethod
     def earlier(cls, session: Session, contribution: Contribution) -> Submitted:
-        found = cls(contribution.id, contribution.reference, False, session)  # type: ignore[arg-type]
-        found.__dict__["contribution"] = contribution
-        return found
+        # .contribution then comes from the session's identity map, without a query.
+        return cls(contribution.id, contribution.reference, False, session)  # type: ignore[arg-type]
 
 
 def submit_contribution(
@@ -210,7 +209,7 @@ def record_vote(
         "contribution_id": contribution_id,
         "updated_at": utcnow(),
     }
-    return session.execute(_vote_upsert(session.get_bind().dialect.name), values).scalar_one()
+    return session.execute(_vote_upsert(dialect_of(session)), values).scalar_one()
 
 
 @functools.cache

@@ -207,8 +207,10 @@ class Suite:
             "counted_ok": warm.counted_ok if warm else 0,
         }
         if beside:
-            beside.append(self.hello_now())
-            result.extra["hello_beside_rps"] = [round(rps) for rps in beside if rps]
+            beside = [rps for rps in (*beside, self.hello_now()) if rps]
+        if beside:
+            result.extra["hello_beside_rps"] = [round(rps) for rps in beside]
+            result.extra["hello_beside_mean"] = round(sum(beside) / len(beside))
         memory = self.server.memory()
         result.extra["rss_after_mib"] = round(memory["rss_kib"] / 1024, 1)
         result.extra["peak_so_far_mib"] = round(memory["peak_kib"] / 1024, 1)
@@ -469,8 +471,7 @@ def run_cycle(url: str, engine: Engine, facts: Seeded, workers: int, args) -> di
             suite.cleanup()
     hello = next((r for r in suite.results if r.name.startswith("hello")), None)
     for result in suite.results:
-        beside = result.extra.get("hello_beside_rps") or []
-        yardstick = sum(beside) / len(beside) if beside else (hello.rps if hello else 0)
+        yardstick = result.extra.get("hello_beside_mean") or (hello.rps if hello else 0)
         if yardstick and result.rps:
             result.ratio_rps = round(result.rps / yardstick, 4)
         if hello and hello.p50_ms and result.p50_ms:
@@ -588,8 +589,7 @@ def print_report(report: dict) -> None:
                 print(f"| {run['name']:<42} | {run['note']}")
                 continue
             ratio = f"{run['ratio_rps']:.3f}" if run["ratio_rps"] else "–"
-            beside = run["extra"].get("hello_beside_rps") or []
-            yardstick = f"{sum(beside) / len(beside):.0f}" if beside else "–"
+            yardstick = run["extra"].get("hello_beside_mean") or "–"
             print(
                 f"| {run['name']:<42} | {run['rps']:>7.0f} | {run['p50_ms']:>7.1f} "
                 f"| {run['p99_ms']:>7.1f} | {ratio:>8} | {yardstick:>12} "

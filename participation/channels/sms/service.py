@@ -28,7 +28,7 @@ from participation.channels.sms.parser import (
 )
 from participation.channels.sms.turn import Contact, Turn
 from participation.clock import utcnow
-from participation.db import dialect_insert, insert_or_skip
+from participation.db import dialect_insert, dialect_of, insert_or_skip
 from participation.phones import masked, phone_key
 from participation.settings import Settings
 
@@ -164,7 +164,7 @@ def _contact(session: Session, key: str, language: str | None, now: datetime) ->
         "window_count": 1,
         "window_cutoff": now - RATE_WINDOW,
     }
-    row = session.execute(_contact_upsert(session.get_bind().dialect.name), values).one()
+    row = session.execute(_contact_upsert(dialect_of(session)), values).one()
     return Contact(
         language=row.language,
         opted_out=row.opted_out,
