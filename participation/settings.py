@@ -83,6 +83,9 @@ class Settings:
     #: Seconds a public page is kept for visitors without a cookie (web/page_cache.py).
     #: load_settings() makes it 2 for servers; Settings built in code (tests) keep it off.
     page_cache_seconds: float = 0.0
+    #: Seconds a busy staff page (the moderation queue) is kept per login, never past
+    #: that login's own last change (web/staff_page_cache.py). 1 in servers, off in code.
+    staff_page_cache_seconds: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -145,4 +148,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_port=int(env.get("SMTP_PORT", "25")),
         smtp_from=env.get("SMTP_FROM", Settings.smtp_from),
         page_cache_seconds=float(env.get("PAGE_CACHE_SECONDS", "2")),
+        staff_page_cache_seconds=float(env.get("STAFF_PAGE_CACHE_SECONDS", "1")),
     )

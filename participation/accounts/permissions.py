@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from participation.accounts.models import Role, StaffUser
 from participation.web.errors import error_response
+from participation.web.staff_page_cache import mark_write
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -53,7 +54,11 @@ def requires_role(*roles: Role) -> Callable[[Endpoint], Endpoint]:
             if user.role not in allowed:
                 return error_response(request, 403)
             request.scope["staff"] = user
-            return await endpoint(request)
+            response = await endpoint(request)
+            if request.method not in ("GET", "HEAD"):
+                # Their next pages show what they just did (web/staff_page_cache.py).
+                mark_write(request)
+            return response
 
         guarded.allowed_roles = allowed  # type: ignore[attr-defined]
         return guarded

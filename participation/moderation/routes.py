@@ -36,6 +36,7 @@ from participation.moderation.queue import (
 )
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.staff_page_cache import kept_briefly
 from participation.web.templating import is_fragment_request, render, url
 
 __all__ = ["routes", "reason_labels"]
@@ -130,6 +131,7 @@ def queue_context(
     return context
 
 
+@kept_briefly
 @requires_role(*MODERATORS)
 async def queue(request: Request) -> Response:
     f = QueueFilter.from_params(request.query_params)
