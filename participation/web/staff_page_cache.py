@@ -172,5 +172,4 @@ def kept_briefly(endpoint: Endpoint) -> Endpoint:
             return await endpoint(request)
         return await cache.answer(request, endpoint, seconds)
 
-    cached.cache = cache  # type: ignore[attr-defined]
     return cached
