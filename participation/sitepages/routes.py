@@ -13,6 +13,7 @@ from participation.settings import LANGUAGES
 from participation.sitepages import service
 from participation.sitepages.media import sign_video
 from participation.sitepages.models import ReportStatus
+from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
 from participation.web.templating import language_of, render, url
@@ -60,6 +61,7 @@ async def report_form(request: Request) -> Response:
     )
 
 
+@keeps_text_on_expired_token
 async def report_submit(request: Request) -> Response:
     lang = language_of(request)
     form = await request.form()
@@ -71,7 +73,7 @@ async def report_submit(request: Request) -> Response:
     if field(form, "website", 1000):
         # Filled by a bot: people never see this field. Answer as if it worked.
         return RedirectResponse(url(request, "barrier_report_sent"), status_code=303)
-    if not request.scope.get("csrf_ok", True):
+    if not form_token_ok(request):
         errors = {
             "description": _(
                 "For your safety this form had expired. Your text is still here: "
