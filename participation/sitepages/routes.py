@@ -16,6 +16,7 @@ from participation.sitepages.models import ReportStatus
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
+from participation.web.paths import same_origin_path
 from participation.web.templating import language_of, render, url
 
 
@@ -46,16 +47,12 @@ async def site_page(request: Request) -> Response:
     )
 
 
-def _safe_path(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") else ""
-
-
 async def report_form(request: Request) -> Response:
     return render(
         request,
         "sitepages/barrier_report.html",
         {
-            "form": {"page": _safe_path(request.query_params.get("from", "")[:500])},
+            "form": {"page": same_origin_path(request.query_params.get("from", ""))},
             "errors": {},
         },
     )
@@ -67,7 +64,7 @@ async def report_submit(request: Request) -> Response:
     form = await request.form()
     values = {
         "description": field(form, "description", 20_000),
-        "page": field(form, "page", 500),
+        "page": same_origin_path(field(form, "page", 500)),
         "contact_email": field(form, "contact_email", 300),
     }
     if field(form, "website", 1000):

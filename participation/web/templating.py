@@ -29,6 +29,7 @@ from participation.settings import (
 )
 from participation.web import csrf
 from participation.web.fragments import FragmentCacheExtension
+from participation.web.paths import is_same_origin_path
 from participation.web.static import static_url
 
 #: Templates pass literal messages only; the bound is against a mistake, not a need.
@@ -120,6 +121,8 @@ def _build_environment() -> Environment:
         markdown=render_markdown,
         CSRF_SLOT=CSRF_SLOT,
     )
+    # A stored or submitted path becomes a link only if it stays on this site.
+    env.tests["same_origin_path"] = is_same_origin_path
     env.filters.update(
         gettext_literal=gettext_literal,
         reference=format_reference,
