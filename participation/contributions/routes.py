@@ -22,6 +22,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
 from participation.moderation.service import decisions_for
 from participation.settings import LANGUAGES
+from participation.web import submissions
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
@@ -63,10 +64,17 @@ async def submit(request: Request) -> Response:
         "body": field(form, "body", 1_000_000),
         "pseudonym": field(form, "pseudonym", 1000),
         "poll_option": field(form, "poll_option", 20),
+        "submission_key": field(form, "submission_key", 100),
     }
     honeypot = field(form, "website", 1000)
     settings = request.app.state.settings
     csrf_ok = form_token_ok(request)
+    claim = submissions.claim_for(
+        settings.secret_key,
+        field(form, "csrf_token", 1000) or request.headers.get("x-csrf-token", ""),
+        values["submission_key"],
+        (slug, values["body"], values["pseudonym"], values["poll_option"]),
+    )
 
     def store(session: Session) -> tuple[str, object]:
         consultation = consultations.get_by_slug(session, slug)
@@ -78,6 +86,10 @@ async def submit(request: Request) -> Response:
         if honeypot:
             # Bots fill every field; people never see this one. Answer as if it worked.
             return "bot", None
+        # The same form sent twice: the first one's receipt, not a second row.
+        earlier, claimed = submissions.earlier_receipt(session, claim)
+        if earlier:
+            return "stored", earlier
         try:
             submitted = submit_contribution(
                 session,
@@ -92,6 +104,8 @@ async def submit(request: Request) -> Response:
         except errors.ContributionRefused as refused:
             session.rollback()
             return "refused", (refused, consultation_context(session, consultation, lang))
+        if claimed:
+            submissions.record_receipt(session, claim, submitted.reference)  # type: ignore[arg-type]
         return "stored", submitted.reference
 
     try:

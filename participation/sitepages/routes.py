@@ -13,6 +13,7 @@ from participation.settings import LANGUAGES
 from participation.sitepages import service
 from participation.sitepages.media import sign_video
 from participation.sitepages.models import ReportStatus
+from participation.web import submissions
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
@@ -66,6 +67,7 @@ async def report_submit(request: Request) -> Response:
         "description": field(form, "description", 20_000),
         "page": same_origin_path(field(form, "page", 500)),
         "contact_email": field(form, "contact_email", 300),
+        "submission_key": field(form, "submission_key", 100),
     }
     if field(form, "website", 1000):
         # Filled by a bot: people never see this field. Answer as if it worked.
@@ -89,9 +91,20 @@ async def report_submit(request: Request) -> Response:
         "email": _("Please enter an e-mail address like name@example.org, or leave it empty."),
     }
 
+    claim = submissions.claim_for(
+        request.app.state.settings.secret_key,
+        field(form, "csrf_token", 1000),
+        values["submission_key"],
+        ("barrier-report", values["description"], values["page"], values["contact_email"]),
+    )
+
     def store(session: Session) -> dict[str, str] | None:
+        # The same form sent twice: the first one's answer, not a second report.
+        earlier, claimed = submissions.earlier_receipt(session, claim)
+        if earlier:
+            return None
         try:
-            service.submit_barrier_report(
+            report = service.submit_barrier_report(
                 session,
                 description=values["description"],
                 page=values["page"],
@@ -100,7 +113,10 @@ async def report_submit(request: Request) -> Response:
                 messages=messages,
             )
         except service.ReportInvalid as invalid:
+            session.rollback()  # the claim too: the corrected form may use the key
             return invalid.errors
+        if claimed:
+            submissions.record_receipt(session, claim, f"barrier-report:{report.id}")  # type: ignore[arg-type]
         return None
 
     errors = await in_transaction(request, store, write=True)
