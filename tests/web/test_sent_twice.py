@@ -15,7 +15,8 @@ from participation.app import create_app
 from participation.contributions.models import Contribution
 from participation.db import session_scope
 from participation.sitepages.models import BarrierReport
-from tests.conftest import PUBLIC_BASE
+from participation.web import submissions
+from tests.conftest import PUBLIC_BASE, TEST_SECRET
 from tests.factories import make_consultation, reference_from, soup
 
 
@@ -168,3 +169,45 @@ def test_a_missing_or_malformed_key_still_stores_the_comment(client, engine, key
     answer = _send(client, consultation.slug, fields)
     assert answer.status_code == 303
     assert len(_rows(engine, Contribution)) == 1
+
+
+def test_a_claim_racing_another_waits_for_it_and_finds_its_receipt(engine):
+    """The unique key hash makes the second of two racing posts wait for the first's
+    transaction (PostgreSQL: ON CONFLICT waits on the row; SQLite: writers take turns)
+    and then find its receipt, instead of storing a second row."""
+    claim = submissions.claim_for(TEST_SECRET, "a-form-token", "k" * 22, ("slug", "Text"))
+    seen: list = []
+
+    def second() -> None:
+        with session_scope(engine, write=True) as session:
+            seen.append(submissions.earlier_receipt(session, claim))
+
+    with session_scope(engine, write=True) as first:
+        assert submissions.earlier_receipt(first, claim) == (None, True)
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(0.5)
+        assert racer.is_alive(), "the second claim did not wait for the first"
+        submissions.record_receipt(first, claim, "47112093")
+    racer.join(10)
+    assert seen == [("47112093", False)]
+    with session_scope(engine) as session:
+        assert len(session.exec(select(submissions.FormSubmission)).all()) == 1
+
+
+def test_claims_are_kept_a_day(engine):
+    from datetime import timedelta
+
+    from participation.clock import set_now, utcnow
+
+    claim = submissions.claim_for(TEST_SECRET, "a-form-token", "k" * 22, ("Text",))
+    with session_scope(engine, write=True) as session:
+        submissions.earlier_receipt(session, claim)
+        submissions.record_receipt(session, claim, "47112093")
+    set_now(utcnow() + submissions.KEEP + timedelta(minutes=1))
+    other = submissions.claim_for(TEST_SECRET, "a-form-token", "m" * 22, ("Text",))
+    with session_scope(engine, write=True) as session:
+        submissions.earlier_receipt(session, other)
+    with session_scope(engine) as session:
+        left = session.exec(select(submissions.FormSubmission)).all()
+    assert [row.key_hash for row in left] == [other.key_hash]
