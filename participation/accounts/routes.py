@@ -23,7 +23,11 @@ async def login_form(request: Request) -> Response:
     return render(
         request,
         "accounts/login.html",
-        {"next": request.query_params.get("next", ""), "email": "", "error": None},
+        {
+            "next": same_origin_path(request.query_params.get("next", "")),
+            "email": "",
+            "error": None,
+        },
     )
 
 

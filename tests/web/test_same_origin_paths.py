@@ -225,3 +225,10 @@ def test_login_goes_on_only_to_our_own_pages(client, engine, target):
     location = response.headers["location"]
     assert stays_here(location)
     assert location.startswith("/de/staff")
+
+
+def test_the_login_form_carries_only_our_own_paths_on(client):
+    kept = soup(client.get("/de/staff/login", params={"next": "/de/staff/moderation"}).text)
+    assert kept.find("input", attrs={"name": "next"})["value"] == "/de/staff/moderation"
+    dropped = soup(client.get("/de/staff/login", params={"next": "/\\evil.example"}).text)
+    assert dropped.find("input", attrs={"name": "next"})["value"] == ""
