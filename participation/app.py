@@ -95,14 +95,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=https),
-            Middleware(GZipMiddleware, minimum_size=800),
-            # Inside GZip: a kept page is stored plain, so each visitor's copy can carry a
-            # one-time form key of its own (web/page_cache.py) and is compressed after.
             *(
                 [Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds)]
                 if settings.page_cache_seconds > 0
                 else []
             ),
+            Middleware(GZipMiddleware, minimum_size=800),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
