@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Field, Session, SQLModel, select
 
 from participation.clock import utcnow
@@ -97,8 +97,8 @@ def earlier_receipt(session: Session, claim: Claim | None) -> tuple[str | None, 
 
 
 def record_receipt(session: Session, claim: Claim, receipt: str) -> None:
-    row = session.exec(
-        select(FormSubmission).where(FormSubmission.key_hash == claim.key_hash)
-    ).one()
-    row.receipt = receipt
-    session.add(row)
+    session.execute(
+        update(FormSubmission)
+        .where(FormSubmission.key_hash == claim.key_hash)  # type: ignore[arg-type]
+        .values(receipt=receipt)
+    )
