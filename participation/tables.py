@@ -14,5 +14,6 @@ from participation.outbox import models as _outbox  # noqa: F401
 from participation.results import models as _results  # noqa: F401
 from participation.simulator import models as _simulator  # noqa: F401
 from participation.sitepages import models as _sitepages  # noqa: F401
+from participation.web import submissions as _submissions  # noqa: F401
 
 metadata = SQLModel.metadata

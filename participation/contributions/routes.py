@@ -22,6 +22,8 @@ from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
 from participation.moderation.service import decisions_for
 from participation.settings import LANGUAGES
+from participation.web import submissions
+from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
 from participation.web.templating import is_fragment_request, language_of, render, url
@@ -53,6 +55,7 @@ def refusal_message(error: errors.ContributionRefused, limit: int) -> tuple[str,
     return "body", _("Your comment could not be sent. Please try again.")
 
 
+@keeps_text_on_expired_token
 async def submit(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
@@ -61,20 +64,32 @@ async def submit(request: Request) -> Response:
         "body": field(form, "body", 1_000_000),
         "pseudonym": field(form, "pseudonym", 1000),
         "poll_option": field(form, "poll_option", 20),
+        "submission_key": field(form, "submission_key", 100),
     }
     honeypot = field(form, "website", 1000)
     settings = request.app.state.settings
-    csrf_ok = request.scope.get("csrf_ok", True)
+    csrf_ok = form_token_ok(request)
+    claim = submissions.claim_for(
+        settings.secret_key,
+        field(form, "csrf_token", 1000) or request.headers.get("x-csrf-token", ""),
+        values["submission_key"],
+        (slug, values["body"], values["pseudonym"], values["poll_option"]),
+    )
 
     def store(session: Session) -> tuple[str, object]:
         consultation = consultations.get_by_slug(session, slug)
         if consultation is None or consultation.phase() is Phase.draft:
-            return "missing", None
+            # Without a valid token the answer is the guard's, whatever the address.
+            return ("missing" if csrf_ok else "forbidden"), None
         if not csrf_ok:
             return "csrf", consultation_context(session, consultation, lang)
         if honeypot:
             # Bots fill every field; people never see this one. Answer as if it worked.
             return "bot", None
+        # The same form sent twice: the first one's receipt, not a second row.
+        earlier, claimed = submissions.earlier_receipt(session, claim)
+        if earlier:
+            return "stored", earlier
         try:
             submitted = submit_contribution(
                 session,
@@ -89,6 +104,8 @@ async def submit(request: Request) -> Response:
         except errors.ContributionRefused as refused:
             session.rollback()
             return "refused", (refused, consultation_context(session, consultation, lang))
+        if claimed:
+            submissions.record_receipt(session, claim, submitted.reference)  # type: ignore[arg-type]
         return "stored", submitted.reference
 
     try:
@@ -107,6 +124,8 @@ async def submit(request: Request) -> Response:
         )
     if outcome == "missing":
         return error_response(request, 404)
+    if outcome == "forbidden":
+        return error_response(request, 403)
     if outcome == "bot":
         return RedirectResponse(url(request, "consultation", slug=slug), status_code=303)
     if outcome == "stored":

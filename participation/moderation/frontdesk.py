@@ -27,6 +27,7 @@ from participation.contributions.service import find_by_reference, submit_contri
 from participation.i18n.catalogs import gettext as _
 from participation.moderation.service import audit
 from participation.settings import LANGUAGE_NAMES, LANGUAGES
+from participation.web import submissions
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
 from participation.web.templating import render, url
@@ -118,8 +119,15 @@ async def enter(request: Request) -> Response:
         name: field(raw, name, 100_000)
         for name in ("channel", "received", "locale", "poll_option", "pseudonym", "body")
     }
+    values["submission_key"] = field(raw, "submission_key", 100)
     settings = request.app.state.settings
     tz = ZoneInfo(settings.timezone)
+    claim = submissions.claim_for(
+        settings.secret_key,
+        field(raw, "csrf_token", 1000),
+        values["submission_key"],
+        (str(consultation_id), *(values[name] for name in sorted(values))),
+    )
 
     def store(session: Session) -> tuple[str, object]:
         consultation = session.get(Consultation, consultation_id)
@@ -139,6 +147,11 @@ async def enter(request: Request) -> Response:
             problems["received"] = _("The date received cannot be in the future.")
         locale = values["locale"] if values["locale"] in LANGUAGES.values() else "de"
         if not problems:
+            # The same form sent twice (a double click): the first one's receipt.
+            earlier, claimed = submissions.earlier_receipt(session, claim)
+            if earlier:
+                reference, _sep, earlier_locale = earlier.partition(" ")
+                return "stored", (reference, earlier_locale)
             try:
                 submitted = submit_contribution(
                     session,
@@ -168,6 +181,9 @@ async def enter(request: Request) -> Response:
                     received=day.isoformat(),  # type: ignore[union-attr]
                     consultation=consultation.id,
                 )
+                if claimed:
+                    receipt = f"{submitted.reference} {locale}"
+                    submissions.record_receipt(session, claim, receipt)  # type: ignore[arg-type]
                 return "stored", (submitted.reference, locale)
         consultation = session.get(Consultation, consultation_id)
         context = _form_context(session, consultation, values)  # type: ignore[arg-type]

@@ -36,6 +36,7 @@ from participation.moderation.queue import (
 )
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.paths import same_origin_path
 from participation.web.staff_page_cache import kept_briefly
 from participation.web.templating import is_fragment_request, render, url
 
@@ -144,7 +145,7 @@ async def queue(request: Request) -> Response:
 def _safe_back(request: Request, back: str) -> str:
     # Only our own queue: a form field must never send the browser elsewhere.
     ours = url(request, "moderation_queue")
-    return back if back.startswith(ours) and "\\" not in back else ours
+    return same_origin_path(back, ours, within=ours)
 
 
 def _filter_of(back: str) -> QueueFilter:

@@ -18,6 +18,7 @@ from participation.results import service
 from participation.results.models import Theme
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.paths import same_origin_path
 from participation.web.templating import is_fragment_request, render, url
 
 
@@ -255,7 +256,7 @@ async def answer(request: Request) -> Response:
     if is_fragment_request(request):
         return render(request, "results/_answer_item.html", context)
     ours = url(request, "results_answers", id=context["consultation_id"])
-    target = back if back.startswith(ours) and "\\" not in back else ours
+    target = same_origin_path(back, ours, within=ours)
     joiner = "&" if "?" in target else "?"
     return RedirectResponse(
         f"{target}{joiner}saved={context['item'].reference}#answer-{contribution_id}",

@@ -13,8 +13,11 @@ from participation.settings import LANGUAGES
 from participation.sitepages import service
 from participation.sitepages.media import sign_video
 from participation.sitepages.models import ReportStatus
+from participation.web import submissions
+from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
+from participation.web.paths import same_origin_path
 from participation.web.templating import language_of, render, url
 
 
@@ -45,33 +48,31 @@ async def site_page(request: Request) -> Response:
     )
 
 
-def _safe_path(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") else ""
-
-
 async def report_form(request: Request) -> Response:
     return render(
         request,
         "sitepages/barrier_report.html",
         {
-            "form": {"page": _safe_path(request.query_params.get("from", "")[:500])},
+            "form": {"page": same_origin_path(request.query_params.get("from", ""))},
             "errors": {},
         },
     )
 
 
+@keeps_text_on_expired_token
 async def report_submit(request: Request) -> Response:
     lang = language_of(request)
     form = await request.form()
     values = {
         "description": field(form, "description", 20_000),
-        "page": field(form, "page", 500),
+        "page": same_origin_path(field(form, "page", 500)),
         "contact_email": field(form, "contact_email", 300),
+        "submission_key": field(form, "submission_key", 100),
     }
     if field(form, "website", 1000):
         # Filled by a bot: people never see this field. Answer as if it worked.
         return RedirectResponse(url(request, "barrier_report_sent"), status_code=303)
-    if not request.scope.get("csrf_ok", True):
+    if not form_token_ok(request):
         errors = {
             "description": _(
                 "For your safety this form had expired. Your text is still here: "
@@ -90,9 +91,20 @@ async def report_submit(request: Request) -> Response:
         "email": _("Please enter an e-mail address like name@example.org, or leave it empty."),
     }
 
+    claim = submissions.claim_for(
+        request.app.state.settings.secret_key,
+        field(form, "csrf_token", 1000),
+        values["submission_key"],
+        ("barrier-report", values["description"], values["page"], values["contact_email"]),
+    )
+
     def store(session: Session) -> dict[str, str] | None:
+        # The same form sent twice: the first one's answer, not a second report.
+        earlier, claimed = submissions.earlier_receipt(session, claim)
+        if earlier:
+            return None
         try:
-            service.submit_barrier_report(
+            report = service.submit_barrier_report(
                 session,
                 description=values["description"],
                 page=values["page"],
@@ -101,7 +113,10 @@ async def report_submit(request: Request) -> Response:
                 messages=messages,
             )
         except service.ReportInvalid as invalid:
+            session.rollback()  # the claim too: the corrected form may use the key
             return invalid.errors
+        if claimed:
+            submissions.record_receipt(session, claim, f"barrier-report:{report.id}")  # type: ignore[arg-type]
         return None
 
     errors = await in_transaction(request, store, write=True)

@@ -13,6 +13,7 @@ from participation.clock import utcnow
 from participation.settings import LANGUAGES, Settings
 from participation.sitepages.defaults import DEFAULT_PAGES, DEFAULTS_REVIEWED
 from participation.sitepages.models import BarrierReport, ReportStatus, SitePage
+from participation.web.paths import same_origin_path
 
 #: In the order of the footer and the staff list.
 PAGE_SLUGS = ("accessibility", "easy-read", "sign-language", "privacy", "imprint")
@@ -163,11 +164,10 @@ def submit_barrier_report(
     if errors:
         raise ReportInvalid(errors)
     # Only our own paths: the field is shown to staff as a link.
-    if not page.startswith("/") or page.startswith("//"):
-        page = ""
+    page = same_origin_path(page) if len(page) <= 500 else ""
     report = BarrierReport(
         description=description,
-        page=page[:500],
+        page=page,
         contact_email=contact_email[:254] or None,
         locale=locale,
     )

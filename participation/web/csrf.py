@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from starlette.requests import Request
+
+F = TypeVar("F", bound=Callable)
 
 #: Long enough that a slow writer's comment is never refused as expired; an expired
 #: token gets the form back with the text kept, never a lost comment.
@@ -43,3 +48,25 @@ def token_is_valid(secret_key: str, session: dict, token: str | None) -> bool:
 def start_session_binding(session: dict) -> None:
     """On login: forms from now on must carry a token made for this session."""
     session["csrf"] = secrets.token_urlsafe(16)
+
+
+def keeps_text_on_expired_token(endpoint: F) -> F:
+    """Marks a public form's endpoint that must not lose a person's text to a stale token.
+
+    Declared here in the code, never by the request: a same-origin request without a
+    valid token then reaches the endpoint with ``form_token_ok(request)`` false, and the
+    endpoint shows the form again with the text and a new token, storing nothing. A
+    request from another site is refused before it gets there (web/middleware.py).
+    """
+    endpoint.keeps_text_on_expired_token = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def keeps_text_marked(endpoint: object) -> bool:
+    return getattr(endpoint, "keeps_text_on_expired_token", False) is True
+
+
+def form_token_ok(request: Request) -> bool:
+    """Whether the form guard found a valid token (only a marked endpoint ever sees False)."""
+    # Unset means the guard did not run: treated as no valid token, never as one.
+    return request.scope.get("csrf_ok") is True

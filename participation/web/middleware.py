@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from participation.i18n import catalogs
@@ -82,10 +83,12 @@ class SecurityHeadersMiddleware:
 class FormGuardMiddleware:
     """Refuses oversize bodies politely and checks CSRF on every unsafe request.
 
-    The body is read once here and replayed to the endpoint. A form may opt into
-    soft handling (hidden ``_soft_csrf``): it then reaches its endpoint with
-    ``scope["csrf_ok"] = False`` so the endpoint can show it again with the person's
-    text kept, instead of a bare error page. Such an endpoint must store nothing then.
+    The body is read once here and replayed to the endpoint. Nothing the client sends
+    switches the check off. Only a route whose endpoint the code marks with
+    ``csrf.keeps_text_on_expired_token`` is reached by a same-origin request whose
+    token is missing or stale, with ``scope["csrf_ok"] = False``, so it can show the
+    form again with the person's text and a new token; it must store nothing then. A
+    request from another site is refused everywhere, that route included.
     """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
@@ -127,8 +130,8 @@ class FormGuardMiddleware:
             return
 
         request = Request(scope, replay)
-        ok = self._same_origin(request)
-        soft = False
+        same_origin = self._same_origin(request)
+        ok = same_origin
         token = request.headers.get("x-csrf-token")
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
@@ -139,18 +142,18 @@ class FormGuardMiddleware:
                 ok = False
             if form is not None:
                 token = token or str(form.get("csrf_token") or "")
-                soft = "_soft_csrf" in form
                 await form.close()
         body = b"".join(chunks)
         ok = ok and csrf.token_is_valid(self.settings.secret_key, scope.get("session") or {}, token)
-        if not ok and not soft:
+        if not ok and not (same_origin and _keeps_text(scope)):
             await self._refuse(scope, replay, send, 403)
             return
         scope["csrf_ok"] = ok
         await self.app(scope, replay, send)
 
     def _same_origin(self, request: Request) -> bool:
-        if request.headers.get("sec-fetch-site") == "cross-site":
+        # "same-site" is a sibling host (another subdomain): not our own pages either.
+        if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
             return False
         origin = request.headers.get("origin")
         if not origin or origin == "null":
@@ -163,3 +166,23 @@ class FormGuardMiddleware:
 
         response = error_response(Request(scope, receive), status)
         await response(scope, receive, send)
+
+
+def _endpoint_for(routes: list, scope: Scope) -> object | None:
+    """The endpoint the router will call for this request, Mounts followed."""
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is not Match.FULL:
+            continue
+        if isinstance(route, Mount):
+            return _endpoint_for(route.routes or [], {**scope, **child})
+        return child.get("endpoint") if isinstance(route, Route) else None
+    return None
+
+
+def _keeps_text(scope: Scope) -> bool:
+    """Whether the code (never the request) marks this route's form as kept on a stale token."""
+    app = scope.get("app")
+    router = getattr(app, "router", None)
+    endpoint = _endpoint_for(router.routes, scope) if router is not None else None
+    return csrf.keeps_text_marked(endpoint)

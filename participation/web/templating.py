@@ -27,8 +27,9 @@ from participation.settings import (
     PROJECT_ROOT,
     RTL_LANGUAGES,
 )
-from participation.web import csrf
+from participation.web import csrf, submissions
 from participation.web.fragments import FragmentCacheExtension
+from participation.web.paths import is_same_origin_path
 from participation.web.static import static_url
 
 #: Templates pass literal messages only; the bound is against a mistake, not a need.
@@ -119,7 +120,10 @@ def _build_environment() -> Environment:
         channel_name=channel_label,
         markdown=render_markdown,
         CSRF_SLOT=CSRF_SLOT,
+        new_submission_key=submissions.new_key,
     )
+    # A stored or submitted path becomes a link only if it stays on this site.
+    env.tests["same_origin_path"] = is_same_origin_path
     env.filters.update(
         gettext_literal=gettext_literal,
         reference=format_reference,

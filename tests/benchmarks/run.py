@@ -299,7 +299,6 @@ class Suite:
             urlencode(
                 {
                     "csrf_token": token.group(1),
-                    "_soft_csrf": "1",
                     "poll_option": str(facts.open_poll_option_id),
                     "pseudonym": "Lasttest",
                     "body": "Bitte mehr Bänke und Schatten auf dem Marktplatz. "

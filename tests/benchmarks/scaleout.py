@@ -161,7 +161,6 @@ def main(argv: list[str] | None = None) -> int:
                 urlencode(
                     {
                         "csrf_token": token.group(1),
-                        "_soft_csrf": "1",
                         "body": "Zwei Prozesse, nichts verloren.",
                     }
                 )

@@ -132,3 +132,29 @@ def test_consultations_not_taking_entries_are_not_offered(client, engine):
     assert any(h.endswith(f"/front-desk/{open_one.id}") for h in links)
     assert not any(h.endswith(f"/front-desk/{draft.id}") for h in links)
     assert client.get(f"/de/staff/front-desk/{done.id}").status_code == 404
+
+
+def test_a_letter_entered_twice_by_a_double_click_is_one_contribution(client, engine):
+    consultation = make_consultation(engine)
+    login(client, engine, Role.moderator)
+    form = _form(client, consultation)
+    data = form_data(
+        form,
+        channel="paper",
+        received=utcnow().astimezone(BERLIN).date().isoformat(),
+        locale="de",
+        body="Bitte mehr Bänke am Markt.",
+    )
+    answers = [client.post(form["action"], data=data, follow_redirects=False) for _ in "12"]
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[1].headers["location"] == answers[0].headers["location"]
+    with session_scope(engine) as session:
+        assert len(session.exec(select(Contribution)).all()) == 1
+    # The next letter typed into a fresh form is its own contribution.
+    again = form_data(
+        _form(client, consultation),
+        **{k: v for k, v in data.items() if k in ("channel", "received", "locale", "body")},
+    )
+    assert client.post(form["action"], data=again, follow_redirects=False).status_code == 303
+    with session_scope(engine) as session:
+        assert len(session.exec(select(Contribution)).all()) == 2

@@ -36,7 +36,7 @@ def _closed_port() -> int:
 
 def _post_comment(client: TestClient, slug: str, **headers: str):  # noqa: ANN202
     token = new_token(TEST_SECRET, {})
-    data = {"csrf_token": token, "_soft_csrf": "1", "body": TEXT, "pseudonym": "Anna"}
+    data = {"csrf_token": token, "body": TEXT, "pseudonym": "Anna"}
     return client.post(
         f"/en/c/{slug}/contribute", data=data, headers=headers, follow_redirects=False
     )

@@ -169,7 +169,6 @@ def test_the_web_form_never_fails_and_stores_what_was_sent(client, engine):
             before = _count(session)
         data = {
             "csrf_token": new_token(TEST_SECRET, {}),
-            "_soft_csrf": "1",
             "body": body,
             "pseudonym": pseudonym,
         }

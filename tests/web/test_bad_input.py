@@ -15,7 +15,7 @@ def _stored(engine) -> list[Contribution]:
 
 def _post(client, slug, body, lang="de", **extra):
     token = csrf_token(client, f"/{lang}/c/{slug}")
-    data = {"csrf_token": token, "_soft_csrf": "1", "body": body, **extra}
+    data = {"csrf_token": token, "body": body, **extra}
     return client.post(f"/{lang}/c/{slug}/contribute", data=data, follow_redirects=False)
 
 
@@ -63,7 +63,7 @@ def test_script_is_stored_as_text_and_shown_escaped(client, engine):
 def test_invalid_utf8_form_data_never_breaks(client, engine):
     consultation = make_consultation(engine)
     token = csrf_token(client, f"/de/c/{consultation.slug}")
-    raw = b"csrf_token=" + token.encode() + b"&_soft_csrf=1&body=Gr%FC%DFe+%FF%FE+aus+Hildesheim"
+    raw = b"csrf_token=" + token.encode() + b"&body=Gr%FC%DFe+%FF%FE+aus+Hildesheim"
     response = client.post(
         f"/de/c/{consultation.slug}/contribute",
         content=raw,
@@ -88,7 +88,7 @@ def test_comment_on_a_closed_consultation_keeps_the_text(client, engine, phase):
         session.add(consultation)
     response = client.post(
         f"/en/c/{consultation.slug}/contribute",
-        data={"csrf_token": token, "_soft_csrf": "1", "body": "Etwas spät"},
+        data={"csrf_token": token, "body": "Etwas spät"},
         follow_redirects=False,
     )
     assert response.status_code == 409
@@ -112,7 +112,7 @@ def test_draft_and_unknown_consultations_are_not_found(client, engine):
 @pytest.mark.parametrize("token", [None, "", "forged-token", "anon.abc.def"])
 def test_missing_or_wrong_csrf_token_keeps_the_text_and_stores_nothing(client, engine, token):
     consultation = make_consultation(engine)
-    data = {"_soft_csrf": "1", "body": "Mein Text soll bleiben"}
+    data = {"body": "Mein Text soll bleiben"}
     if token is not None:
         data["csrf_token"] = token
     response = client.post(
@@ -134,7 +134,7 @@ def test_cross_site_post_is_refused_even_with_a_token(client, engine):
     token = csrf_token(client, f"/de/c/{consultation.slug}")
     response = client.post(
         f"/de/c/{consultation.slug}/contribute",
-        data={"csrf_token": token, "_soft_csrf": "1", "body": "x"},
+        data={"csrf_token": token, "body": "x"},
         headers={"origin": "https://evil.example"},
         follow_redirects=False,
     )

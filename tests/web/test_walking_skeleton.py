@@ -51,7 +51,6 @@ def test_citizen_comment_to_published_result(client, engine):
         f"/de/c/{slug}/contribute",
         data={
             "csrf_token": token,
-            "_soft_csrf": "1",
             "body": "Bitte mehr Bänke <b>und</b> Schatten.",
             "pseudonym": "Heike",
             "poll_option": options["Ja"],

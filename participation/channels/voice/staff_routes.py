@@ -34,6 +34,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.settings import Settings
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
+from participation.web.paths import same_origin_path
 from participation.web.templating import is_fragment_request, render, url
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,7 @@ def _titles(session: Session, ids: set[int]) -> dict[int, str]:
 
 def _safe_back(request: Request, back: str, default: str) -> str:
     staff_prefix = f"/{request.scope.get('language', 'de')}/staff/"
-    if back.startswith(staff_prefix) and "//" not in back and "\\" not in back:
-        return back
-    return default
+    return same_origin_path(back, default, within=staff_prefix)
 
 
 # --- Recordings ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 20:09:37.559658
+Create Date: 2026-12-06 11:08:19.951380
 """
 from collections.abc import Sequence
 
@@ -36,6 +36,18 @@ def upgrade() -> None:
     with op.batch_alter_table('consultation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consultation_code'), ['code'], unique=True)
         batch_op.create_index(batch_op.f('ix_consultation_slug'), ['slug'], unique=True)
+
+    op.create_table('form_submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('receipt', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key_hash')
+    )
+    with op.batch_alter_table('form_submission', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_form_submission_created_at'), ['created_at'], unique=False)
 
     op.create_table('login_throttle',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -586,6 +598,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_login_throttle_expires_at'))
 
     op.drop_table('login_throttle')
+    with op.batch_alter_table('form_submission', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_form_submission_created_at'))
+
+    op.drop_table('form_submission')
     with op.batch_alter_table('consultation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultation_slug'))
         batch_op.drop_index(batch_op.f('ix_consultation_code'))
