@@ -43,6 +43,7 @@ PHONE_KEY_COLUMNS = frozenset(
         "caller_key",
         "from_key",
         "number_key",
+        "pending_number_key",
     }
 )
 EMAIL_COLUMNS = frozenset({"email", "email_address", "contact_email", "reply_email"})

@@ -13,7 +13,7 @@ import re
 import secrets
 import wave
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from markupsafe import Markup
@@ -99,15 +99,18 @@ async def post_webhook(
     return response.status_code
 
 
-def _last_answer(session: Session, call_sid: str) -> tuple[int | None, Answer | None]:
+def _last_answer(
+    session: Session, settings: Settings, call_sid: str
+) -> tuple[int | None, Answer | None]:
     answers = voice.call_answers(session, call_sid)
     if not answers:
         return None, None
-    return answers[-1].id, read_twiml(answers[-1].twiml)
+    return answers[-1].id, read_twiml(voice.answer_twiml(settings, answers[-1].twiml))
 
 
 async def _current(request: Request, call_sid: str) -> tuple[int | None, Answer | None]:
-    return await in_transaction(request, lambda s: _last_answer(s, call_sid))
+    settings = _settings(request)
+    return await in_transaction(request, lambda s: _last_answer(s, settings, call_sid))
 
 
 async def _remember(request: Request, call_sid: str, answer_id: int | None, label: str) -> None:
@@ -144,7 +147,7 @@ def _number(settings: Settings, raw: str) -> str:
 # --- Pages ---------------------------------------------------------------------------
 
 
-def _context(session: Session, call_sid: str) -> dict:
+def _context(session: Session, settings: Settings, call_sid: str) -> dict:
     answers = voice.call_answers(session, call_sid) if call_sid else []
     inputs: dict[int | None, list[str]] = {}
     if call_sid:
@@ -154,7 +157,8 @@ def _context(session: Session, call_sid: str) -> dict:
             .order_by(col(SimulatedCallInput.id))
         ):
             inputs.setdefault(row.answer_id, []).append(row.label)
-    turns = [(read_twiml(a.twiml), inputs.get(a.id, []), a.twiml) for a in answers]
+    twimls = [(a.id, voice.answer_twiml(settings, a.twiml)) for a in answers]
+    turns = [(read_twiml(twiml), inputs.get(id_, []), twiml) for id_, twiml in twimls]
     return {"turns": turns, "current": turns[-1][0] if turns else None}
 
 
@@ -163,7 +167,7 @@ async def phone_page(request: Request) -> Response:
     if not simulator_enabled(settings):
         return error_response(request, 404)
     call_sid, number, digits = _form_state(request.query_params)
-    context = await in_transaction(request, lambda s: _context(s, call_sid))
+    context = await in_transaction(request, lambda s: _context(s, settings, call_sid))
     current: Answer | None = context["current"]
     context.update(
         call_sid=call_sid,
@@ -205,6 +209,13 @@ async def start_call(request: Request) -> Response:
     return RedirectResponse(_page(request, call_sid, number), status_code=303)
 
 
+def _shown(action: str, keys: str) -> str:
+    """What the transcript keeps of typed keys: of a call-back number, only its end."""
+    if urlsplit(action).path.endswith("/callback-number") and len(keys) > 4:
+        return "•" * (len(keys) - 4) + keys[-4:]
+    return keys
+
+
 async def press_key(request: Request) -> Response:
     settings = _settings(request)
     if not simulator_enabled(settings):
@@ -218,14 +229,18 @@ async def press_key(request: Request) -> Response:
     menu = answer.menu
     if key == "wait":
         submit = digits
-        label = _("Typed %(keys)s, then waited", keys=digits) if digits else _("Stayed silent")
+        label = (
+            _("Typed %(keys)s, then waited", keys=_shown(menu.action, digits))
+            if digits
+            else _("Stayed silent")
+        )
     elif key in KEYS and key == menu.finish_on_key:
-        submit, label = digits, _("Pressed %(keys)s", keys=digits + key)
+        submit, label = digits, _("Pressed %(keys)s", keys=_shown(menu.action, digits + key))
     elif key in KEYS and len(key) == 1:
         typed = digits + key
         if not menu.num_digits or len(typed) < menu.num_digits:
             return RedirectResponse(_page(request, call_sid, number, typed), status_code=303)
-        submit, label = typed, _("Pressed %(keys)s", keys=typed)
+        submit, label = typed, _("Pressed %(keys)s", keys=_shown(menu.action, typed))
     else:
         return RedirectResponse(_page(request, call_sid, number, digits), status_code=303)
     await _remember(request, call_sid, answer_id, label)
