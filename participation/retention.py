@@ -19,11 +19,10 @@ and why, is listed in README.md ("Operations"):
   them again.
 - Outbound messages lose their recipient after ``OUTBOX_KEEP_DAYS`` once final.
 - Login-throttle rows (keyed hashes of client addresses) are deleted once expired.
-- Short-lived caches say so in their table's ``info``: ``keep_for`` (a timedelta) deletes
-  rows older than that (the phone line's cached answers, which may read a typed number
-  back), ``forget_after`` ((timedelta, column names)) blanks those columns (a call's
-  caller hash and typed call-back number). Both hold a day, whether or not another call
-  comes in to purge them.
+- Short-lived caches say so in their table's ``info``: ``keep_hours`` deletes rows older
+  than that (the phone line's cached answers, which may read a typed number back);
+  ``forget_hours`` blanks the ``forget_columns`` (a call's caller hash and typed
+  call-back number). Both are a day, whether or not another call comes in to purge them.
 
 Every run that changed something writes to the audit trail: what, how many, never whom.
 """
@@ -166,13 +165,14 @@ def _expire_short_lived(session: Session, now: datetime, counts: dict[str, int])
         age = _age_column(table)
         if age is None:
             continue
-        keep_for = table.info.get("keep_for")
-        if keep_for is not None:
-            _count(counts, table.name, session.execute(delete(table).where(age <= now - keep_for)))
-        forget = table.info.get("forget_after")
-        if forget is not None:
-            after, names = forget
-            columns = [table.c[name] for name in names]
+        keep_hours = table.info.get("keep_hours")
+        if keep_hours is not None:
+            cutoff = now - timedelta(hours=keep_hours)
+            _count(counts, table.name, session.execute(delete(table).where(age <= cutoff)))
+        forget_hours = table.info.get("forget_hours")
+        if forget_hours is not None:
+            after = timedelta(hours=forget_hours)
+            columns = [table.c[name] for name in table.info["forget_columns"]]
             _count(
                 counts,
                 table.name,

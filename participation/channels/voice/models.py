@@ -12,7 +12,8 @@ from participation.clock import utcnow
 
 #: How long a call's cached answers, caller hash and typed number are kept: Twilio
 #: retries a webhook within seconds, so a day is plenty.
-STEP_CACHE_TIME = timedelta(hours=24)
+STEP_CACHE_HOURS = 24
+STEP_CACHE_TIME = timedelta(hours=STEP_CACHE_HOURS)
 #: What a call knows of phone numbers, forgotten a day on.
 CALL_CONTACT_COLUMNS = ("caller_key", "pending_number", "pending_number_key")
 #: How a cached answer that reads a phone number back starts; the Fernet token follows.
@@ -27,7 +28,7 @@ class VoiceCall(SQLModel, table=True):
         Index("ix_voice_call_started", "started_at"),
         # participation.retention forgets the caller's hash and a typed number a day on,
         # whether or not another call comes in.
-        {"info": {"forget_after": (STEP_CACHE_TIME, CALL_CONTACT_COLUMNS)}},
+        {"info": {"forget_hours": STEP_CACHE_HOURS, "forget_columns": CALL_CONTACT_COLUMNS}},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -69,7 +70,7 @@ class VoiceStep(SQLModel, table=True):
         UniqueConstraint("call_sid", "step"),
         Index("ix_voice_step_created", "created_at"),
         # Twilio retries within seconds: participation.retention deletes the cache a day on.
-        {"info": {"keep_for": STEP_CACHE_TIME}},
+        {"info": {"keep_hours": STEP_CACHE_HOURS}},
     )
 
     id: int | None = Field(default=None, primary_key=True)
