@@ -128,12 +128,9 @@ def _answer(turn: Turn, raw: str) -> str | None:
         turn.contact.opted_out and parsed.intent is Intent.vote and parsed.twilio_keyword
     ):
         return commands.start(turn)
-    if turn.shared_sender and commands.needs_identity(parsed):
-        return turn.quiet(replies.shared_sender(turn.lang()))
     if parsed.intent is Intent.delete:
-        return commands.delete(turn)
-    if commands.erase_pending(turn) and commands.is_bare_yes(parsed):
-        # A bare JA just after LÖSCHEN answers that question, not the poll: ask again.
+        if turn.shared_sender:
+            return turn.quiet(replies.shared_sender(turn.lang()))
         return commands.delete(turn)
 
     if len(raw) > MAX_BODY:
@@ -144,6 +141,12 @@ def _answer(turn: Turn, raw: str) -> str | None:
             turn.contact.rate_notice_at = turn.now
             return turn.quiet(replies.rate_limited(turn.lang()))
         return None
+    if turn.shared_sender and commands.needs_identity(parsed):
+        # A sender name or short code is shared by many: no vote, STATUS or ERGEBNIS.
+        return turn.quiet(replies.shared_sender(turn.lang()))
+    if commands.erase_pending(turn) and commands.is_bare_yes(parsed):
+        # A bare JA just after LÖSCHEN answers that question, not the poll: ask again.
+        return commands.delete(turn)
     if parsed.empty:
         example = conversation.example_code(turn)
         return turn.quiet(replies.empty(turn.lang(), media=turn.num_media > 0, code=example))
