@@ -10,7 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from participation import tables
-from participation.channels.voice.models import VoiceStep
+from participation.channels.voice.models import VoiceCall, VoiceStep
 from participation.clock import set_now, utcnow
 from participation.crypto import decrypt
 from participation.db import session_scope
@@ -78,11 +78,16 @@ def test_no_table_holds_a_typed_number_in_clear(client, engine):
 
 
 def test_erasure_removes_the_encrypted_copy(client, engine, settings):
+    # Typed and read back, not yet confirmed: the number waits, encrypted, on the call.
     type_callback_number(client, engine, confirm=False)
+    assert cells_in_clear(engine) == []
     assert len(copies(engine)) == 1
+    (call,) = fetch(engine, select(VoiceCall))
+    assert decrypt(TEST_SECRET, call.pending_number) == E164
     with session_scope(engine, write=True) as session:
         erase_phone_data(session, settings, phone_key(TEST_SECRET, E164), via="staff")
     assert copies(engine) == []
+    assert [c.pending_number for c in fetch(engine, select(VoiceCall))] in ([], [None])
     assert cells_in_clear(engine) == []
 
 
@@ -97,3 +102,5 @@ def test_retention_removes_the_encrypted_copy_without_a_later_call(client, engin
         apply_retention(session, settings)
     assert copies(engine) == []
     assert fetch(engine, select(VoiceStep)) == []
+    (call,) = fetch(engine, select(VoiceCall))  # kept, anonymous, for the service report
+    assert (call.caller_key, call.pending_number, call.pending_number_key) == (None, None, None)
