@@ -18,6 +18,23 @@ def normalise_number(raw: str, region: str = "DE") -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def is_personal_number(sender: str, region: str = "DE") -> bool:
+    """Whether an SMS sender is one person's phone number.
+
+    Twilio gives every phone number in international form ("+49151..."); a sender name
+    ("Vodafone") or a short code ("80888") is not one, and many people share it. A
+    number libphonenumber does not know as valid for its country counts as shared too.
+    """
+    raw = (sender or "").strip()
+    if not raw.startswith("+"):
+        return False
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(parsed)
+
+
 def phone_key(secret_key: str, e164: str) -> str:
     """The only form in which a sender's number is stored (votes, STATUS, LÖSCHEN, limits)."""
     return keyed_hash(secret_key, e164, purpose="phone")

@@ -43,6 +43,7 @@ PHONE_KEY_COLUMNS = frozenset(
         "caller_key",
         "from_key",
         "number_key",
+        "pending_number_key",
     }
 )
 EMAIL_COLUMNS = frozenset({"email", "email_address", "contact_email", "reply_email"})
@@ -194,7 +195,12 @@ def _delete_contributions(session: Session, ids: list[int], counts: dict[str, in
 
 
 #: What a kept objection forgets: everything but the keyed hash and the objection itself.
-FORGOTTEN_ON_OBJECTION = ("language", "rate_notice_at", "window_started_at")
+FORGOTTEN_ON_OBJECTION = (
+    "language",
+    "rate_notice_at",
+    "window_started_at",
+    "erase_requested_at",
+)
 
 
 def _erase_by_column(

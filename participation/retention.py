@@ -19,6 +19,10 @@ and why, is listed in README.md ("Operations"):
   them again.
 - Outbound messages lose their recipient after ``OUTBOX_KEEP_DAYS`` once final.
 - Login-throttle rows (keyed hashes of client addresses) are deleted once expired.
+- Short-lived caches say so in their table's ``info``: ``keep_hours`` deletes rows older
+  than that (the phone line's cached answers, which may read a typed number back);
+  ``forget_hours`` blanks the ``forget_columns`` (a call's caller hash and typed
+  call-back number). Both are a day, whether or not another call comes in to purge them.
 
 Every run that changed something writes to the audit trail: what, how many, never whom.
 """
@@ -151,6 +155,35 @@ def _expire_consultation(session: Session, consultation: Consultation) -> dict[s
     return counts
 
 
+def _age_column(table: Table) -> Column | None:
+    return next((table.c[name] for name in _AGE_COLUMNS if name in table.columns), None)
+
+
+def _expire_short_lived(session: Session, now: datetime, counts: dict[str, int]) -> None:
+    """Tables that declare in their ``info`` how long their rows or columns may live."""
+    for table in tables.metadata.sorted_tables:
+        age = _age_column(table)
+        if age is None:
+            continue
+        keep_hours = table.info.get("keep_hours")
+        if keep_hours is not None:
+            cutoff = now - timedelta(hours=keep_hours)
+            _count(counts, table.name, session.execute(delete(table).where(age <= cutoff)))
+        forget_hours = table.info.get("forget_hours")
+        if forget_hours is not None:
+            after = timedelta(hours=forget_hours)
+            columns = [table.c[name] for name in table.info["forget_columns"]]
+            _count(
+                counts,
+                table.name,
+                session.execute(
+                    update(table)
+                    .where(age <= now - after, or_(*(c.is_not(None) for c in columns)))
+                    .values({c.name: None for c in columns})
+                ),
+            )
+
+
 def apply_retention(
     session: Session, settings: Settings, now: datetime | None = None
 ) -> dict[str, int]:
@@ -217,7 +250,7 @@ def apply_retention(
     # request about the council in general) runs out after the same fixed period.
     cutoff = now - timedelta(days=UNASSIGNED_RETENTION_DAYS)
     for table, contact in _contact_tables():
-        age = next((table.c[name] for name in _AGE_COLUMNS if name in table.columns), None)
+        age = _age_column(table)
         if age is None:
             continue
         where = age <= cutoff
@@ -241,6 +274,10 @@ def apply_retention(
         ),
     )
     record("retention.outbox", "outbound_message", "", outbox)
+
+    short_lived: dict[str, int] = {}
+    _expire_short_lived(session, now, short_lived)
+    record("retention.short_lived", "", "", short_lived)
 
     try:
         from participation.accounts.throttle import purge_expired

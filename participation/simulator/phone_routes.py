@@ -13,7 +13,7 @@ import re
 import secrets
 import wave
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from markupsafe import Markup
@@ -32,9 +32,8 @@ from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
 from participation.phones import normalise_number
 from participation.settings import Settings
-from participation.simulator.service import simulator_enabled
-from participation.simulator.sms import EXAMPLE_NUMBERS
-from participation.web.errors import error_response
+from participation.simulator.access import own_call, remember_call, simulator_page
+from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE, is_simulator_number
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
 
@@ -99,15 +98,18 @@ async def post_webhook(
     return response.status_code
 
 
-def _last_answer(session: Session, call_sid: str) -> tuple[int | None, Answer | None]:
+def _last_answer(
+    session: Session, settings: Settings, call_sid: str
+) -> tuple[int | None, Answer | None]:
     answers = voice.call_answers(session, call_sid)
     if not answers:
         return None, None
-    return answers[-1].id, read_twiml(answers[-1].twiml)
+    return answers[-1].id, read_twiml(voice.answer_twiml(settings, answers[-1].twiml))
 
 
 async def _current(request: Request, call_sid: str) -> tuple[int | None, Answer | None]:
-    return await in_transaction(request, lambda s: _last_answer(s, call_sid))
+    settings = _settings(request)
+    return await in_transaction(request, lambda s: _last_answer(s, settings, call_sid))
 
 
 async def _remember(request: Request, call_sid: str, answer_id: int | None, label: str) -> None:
@@ -128,23 +130,29 @@ async def _follow_redirects(request: Request, call_sid: str, number: str) -> Non
         await post_webhook(request, call_sid, number, answer.redirect, {})
 
 
-def _form_state(form: Mapping) -> tuple[str, str, str]:  # noqa: ANN001
-    call_sid = field(form, "call", 40)
-    number = field(form, "from", 40)
+def _form_state(request: Request, form: Mapping) -> tuple[str, str, str]:  # noqa: ANN001
+    """(CallSid, number, typed keys) of a simulated call this login started; a CallSid
+    of any other call (a resident's real one, another login's) counts as none."""
     digits = "".join(c for c in field(form, "digits", 40) if c in KEYS)
-    return (call_sid if CALL_SID.match(call_sid) else ""), number, digits
+    call_sid = field(form, "call", 40)
+    own = own_call(request, call_sid) if CALL_SID.match(call_sid) else None
+    if own is None:
+        return "", "", digits
+    return own[0], own[1], digits
 
 
-def _number(settings: Settings, raw: str) -> str:
+def _number(settings: Settings, raw: str) -> str | None:
+    """A fictional number in E.164, WITHHELD, or None for any other number."""
     if raw == WITHHELD:
         return WITHHELD
-    return normalise_number(raw, settings.default_region) or ""
+    number = normalise_number(raw, settings.default_region)
+    return number if is_simulator_number(number) else None
 
 
 # --- Pages ---------------------------------------------------------------------------
 
 
-def _context(session: Session, call_sid: str) -> dict:
+def _context(session: Session, settings: Settings, call_sid: str) -> dict:
     answers = voice.call_answers(session, call_sid) if call_sid else []
     inputs: dict[int | None, list[str]] = {}
     if call_sid:
@@ -154,16 +162,20 @@ def _context(session: Session, call_sid: str) -> dict:
             .order_by(col(SimulatedCallInput.id))
         ):
             inputs.setdefault(row.answer_id, []).append(row.label)
-    turns = [(read_twiml(a.twiml), inputs.get(a.id, []), a.twiml) for a in answers]
+    twimls = [(a.id, voice.answer_twiml(settings, a.twiml)) for a in answers]
+    turns = [(read_twiml(twiml), inputs.get(id_, []), twiml) for id_, twiml in twimls]
     return {"turns": turns, "current": turns[-1][0] if turns else None}
 
 
+@simulator_page
 async def phone_page(request: Request) -> Response:
+    return await _phone_page(request)
+
+
+async def _phone_page(request: Request, errors: dict | None = None) -> Response:
     settings = _settings(request)
-    if not simulator_enabled(settings):
-        return error_response(request, 404)
-    call_sid, number, digits = _form_state(request.query_params)
-    context = await in_transaction(request, lambda s: _context(s, call_sid))
+    call_sid, number, digits = _form_state(request, request.query_params)
+    context = await in_transaction(request, lambda s: _context(s, settings, call_sid))
     current: Answer | None = context["current"]
     context.update(
         call_sid=call_sid,
@@ -182,19 +194,28 @@ async def phone_page(request: Request) -> Response:
         sms_url=url(request, "simulator_sms") + "?" + urlencode({"number": number})
         if number and number != WITHHELD
         else None,
+        errors=errors or {},
     )
-    return render(request, "simulator/phone.html", context)
+    return render(request, "simulator/phone.html", context, status_code=422 if errors else 200)
 
 
+@simulator_page
 async def start_call(request: Request) -> Response:
     settings = _settings(request)
-    if not simulator_enabled(settings):
-        return error_response(request, 404)
     form = await request.form()
-    number = _number(settings, field(form, "from", 40))
+    raw = field(form, "from", 40)
+    number = _number(settings, raw) if raw else None
+    if raw and number is None:
+        # A number that could be a resident's: the simulator never calls as one.
+        message = _(
+            "The simulator only uses numbers that are never given to anyone: %(range)s.",
+            range=FICTIONAL_RANGE,
+        )
+        return await _phone_page(request, {"from": message})
     if not number:
         number = normalise_number(EXAMPLE_NUMBERS[0], settings.default_region) or WITHHELD
     call_sid = "CA" + secrets.token_hex(16)
+    remember_call(request, call_sid, number)
     await post_webhook(
         request,
         call_sid,
@@ -205,12 +226,17 @@ async def start_call(request: Request) -> Response:
     return RedirectResponse(_page(request, call_sid, number), status_code=303)
 
 
+def _shown(action: str, keys: str) -> str:
+    """What the transcript keeps of typed keys: of a call-back number, only its end."""
+    if urlsplit(action).path.endswith("/callback-number") and len(keys) > 4:
+        return "•" * (len(keys) - 4) + keys[-4:]
+    return keys
+
+
+@simulator_page
 async def press_key(request: Request) -> Response:
-    settings = _settings(request)
-    if not simulator_enabled(settings):
-        return error_response(request, 404)
     form = await request.form()
-    call_sid, number, digits = _form_state(form)
+    call_sid, number, digits = _form_state(request, form)
     key = field(form, "key", 10)
     answer_id, answer = await _current(request, call_sid) if call_sid else (None, None)
     if answer is None or answer.menu is None:
@@ -218,14 +244,18 @@ async def press_key(request: Request) -> Response:
     menu = answer.menu
     if key == "wait":
         submit = digits
-        label = _("Typed %(keys)s, then waited", keys=digits) if digits else _("Stayed silent")
+        label = (
+            _("Typed %(keys)s, then waited", keys=_shown(menu.action, digits))
+            if digits
+            else _("Stayed silent")
+        )
     elif key in KEYS and key == menu.finish_on_key:
-        submit, label = digits, _("Pressed %(keys)s", keys=digits + key)
+        submit, label = digits, _("Pressed %(keys)s", keys=_shown(menu.action, digits + key))
     elif key in KEYS and len(key) == 1:
         typed = digits + key
         if not menu.num_digits or len(typed) < menu.num_digits:
             return RedirectResponse(_page(request, call_sid, number, typed), status_code=303)
-        submit, label = typed, _("Pressed %(keys)s", keys=typed)
+        submit, label = typed, _("Pressed %(keys)s", keys=_shown(menu.action, typed))
     else:
         return RedirectResponse(_page(request, call_sid, number, digits), status_code=303)
     await _remember(request, call_sid, answer_id, label)
@@ -242,12 +272,10 @@ def _audio_seconds(data: bytes) -> int | None:
         return None
 
 
+@simulator_page
 async def record(request: Request) -> Response:
-    settings = _settings(request)
-    if not simulator_enabled(settings):
-        return error_response(request, 404)
     form = await request.form()
-    call_sid, number, _digits = _form_state(form)
+    call_sid, number, _digits = _form_state(request, form)
     stand_in = field(form, "text", 5000).strip()
     hang_up = field(form, "how", 10) == "hangup"
     upload = form.get("audio")
@@ -323,12 +351,10 @@ async def _end_call(request: Request, call_sid: str, number: str) -> None:
     )
 
 
+@simulator_page
 async def hang_up(request: Request) -> Response:
-    settings = _settings(request)
-    if not simulator_enabled(settings):
-        return error_response(request, 404)
     form = await request.form()
-    call_sid, number, _digits = _form_state(form)
+    call_sid, number, _digits = _form_state(request, form)
     if call_sid:
         answer_id, _answer = await _current(request, call_sid)
         await _remember(request, call_sid, answer_id, _("Hung up"))

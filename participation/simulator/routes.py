@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound, Route
 
-from participation.simulator.service import simulator_enabled
+from participation.simulator.access import simulator_page
 from participation.simulator.sms import routes as sms_routes
-from participation.web.errors import error_response
 from participation.web.templating import render, url
 
 
@@ -19,9 +18,8 @@ def _url_if_exists(request: Request, name: str) -> str | None:
         return None
 
 
+@simulator_page
 async def index(request: Request) -> Response:
-    if not simulator_enabled(request.app.state.settings):
-        return error_response(request, 404)
     return render(
         request,
         "simulator/index.html",

@@ -26,14 +26,17 @@ from participation.i18n.catalogs import gettext as _
 from participation.outbox.models import OutboundMessage
 from participation.phones import normalise_number, phone_key
 from participation.settings import Settings
+from participation.simulator.access import simulator_page
 from participation.simulator.models import SimulatedSms
-from participation.simulator.service import simulator_enabled
+from participation.simulator.service import (
+    EXAMPLE_NUMBERS,
+    FICTIONAL_RANGE,
+    is_simulator_number,
+)
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
 from participation.web.templating import is_fragment_request, render, url
 
-#: Example phones, so a trainer can play two residents without typing numbers.
-EXAMPLE_NUMBERS = ("+49 151 11111111", "+49 160 2222222", "+49 176 33333333")
 WEBHOOK_PATH = "/twilio/sms"
 HISTORY = 40
 
@@ -109,8 +112,10 @@ async def send_to_webhook(
 
 
 def _number_from(request: Request, raw: str) -> str | None:
+    """The typed number in E.164, when it is one of the fictional numbers."""
     settings = request.app.state.settings
-    return normalise_number(raw, settings.default_region)
+    number = normalise_number(raw, settings.default_region)
+    return number if is_simulator_number(number) else None
 
 
 def _context(session: Session, settings: Settings, number: str | None, **extra) -> dict:  # noqa: ANN003
@@ -120,16 +125,16 @@ def _context(session: Session, settings: Settings, number: str | None, **extra) 
         "examples": [(n, normalise_number(n)) for n in EXAMPLE_NUMBERS],
         "council_number": settings.twilio_phone_number or settings.council_sms_number,
         "can_run_outbox": not settings.twilio_configured,
+        "fictional_range": FICTIONAL_RANGE,
         "form": {},
         "errors": {},
         **extra,
     }
 
 
+@simulator_page
 async def sms_page(request: Request) -> Response:
     settings = request.app.state.settings
-    if not simulator_enabled(settings):
-        return error_response(request, 404)
     number = _number_from(request, request.query_params.get("number", EXAMPLE_NUMBERS[0]))
     context = await in_transaction(request, lambda s: _context(s, settings, number))
     return render(
@@ -137,18 +142,25 @@ async def sms_page(request: Request) -> Response:
     )
 
 
+@simulator_page
 async def sms_send(request: Request) -> Response:
     settings = request.app.state.settings
-    if not simulator_enabled(settings):
-        return error_response(request, 404)
     form = await request.form()
     raw_number = field(form, "number", 40)
     body = field(form, "body", 5000)
     num_media = 1 if form.get("picture") else 0
     number = _number_from(request, raw_number)
     errors = {}
-    if number is None:
-        errors["number"] = _("Please enter a phone number, for example +49 151 11111111.")
+    if number is None and normalise_number(raw_number, settings.default_region):
+        # A number that could be a resident's: the simulator never writes as one.
+        errors["number"] = _(
+            "The simulator only uses numbers that are never given to anyone: %(range)s.",
+            range=FICTIONAL_RANGE,
+        )
+    elif number is None:
+        errors["number"] = _(
+            "Please enter a phone number, for example %(example)s.", example=EXAMPLE_NUMBERS[0]
+        )
     if not body.strip() and not num_media:
         errors["body"] = _("Please type a message (or attach a picture).")
     if errors:
@@ -183,10 +195,11 @@ async def sms_send(request: Request) -> Response:
     )
 
 
+@simulator_page
 async def run_outbox(request: Request) -> Response:
     """Sends what the outbox holds to the simulator (only without Twilio credentials)."""
     settings = request.app.state.settings
-    if not simulator_enabled(settings) or settings.twilio_configured:
+    if settings.twilio_configured:
         return error_response(request, 404)
     form = await request.form()
     number = _number_from(request, field(form, "number", 40)) or ""

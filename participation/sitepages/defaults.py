@@ -205,8 +205,8 @@ in die USA übermittelt werden (EU-US Data Privacy Framework und Standard-Vertra
 
 Sie haben das Recht auf Auskunft (Art. 15 DSGVO), Berichtigung (Art. 16), Löschung
 (Art. 17), Einschränkung (Art. 18), Datenübertragung (Art. 20) und Widerspruch (Art. 21).
-Nennen Sie uns dazu Ihre Vorgangsnummer oder Telefonnummer. Per SMS genügt das Wort
-LÖSCHEN an {council_sms_number}.
+Nennen Sie uns dazu Ihre Vorgangsnummer oder Telefonnummer. Per SMS senden Sie das Wort
+LÖSCHEN an {council_sms_number}; wir fragen einmal nach, und mit LÖSCHEN JA löschen wir.
 
 Sie können sich bei der Aufsichtsbehörde beschweren: Die Landesbeauftragte für den
 Datenschutz Niedersachsen, Prinzenstraße 5, 30159 Hannover.
@@ -277,8 +277,8 @@ Privacy Framework and standard contractual clauses).
 
 You have the right of access (Art. 15 GDPR), rectification (Art. 16), erasure (Art. 17),
 restriction (Art. 18), data portability (Art. 20) and to object (Art. 21). Tell us your
-reference number or phone number. By text message, the word LÖSCHEN sent to
-{council_sms_number} is enough.
+reference number or phone number. By text message, send the word LÖSCHEN (or DELETE) to
+{council_sms_number}; we ask once more, and LÖSCHEN JA (DELETE YES) erases.
 
 You may complain to the supervisory authority: Die Landesbeauftragte für den Datenschutz
 Niedersachsen, Prinzenstraße 5, 30159 Hannover, Germany.

@@ -15,7 +15,8 @@ from tests.browser.data import new_pending, reference_with
 LANGS = list(LANGUAGES)
 
 #: Every page of the app, by route name: [(label, path after /{lang})]. {published} and
-#: {rejected} are reference numbers from the demo data. Staff pages start with /staff/.
+#: {rejected} are reference numbers from the demo data. Staff pages start with /staff/
+#: (or /simulator, which only staff may use).
 ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
     "home": [("home", "/")],
     "consultation": [
@@ -89,17 +90,19 @@ NOT_PAGES = {
 }
 #: Pages reachable only in the middle of a flow, scanned by their own test.
 SCANNED_IN_FLOW = {"login_totp": "test_second_factor_page"}
+#: Pages only logged-in staff see: under /staff/, and the simulator.
+STAFF_ONLY = ("/staff/", "/simulator")
 PUBLIC_PAGES = [
     page
     for pages in ROUTE_PAGES.values()
     for page in pages
-    if not page[1].startswith("/staff/") or page[0] == "login"
+    if not page[1].startswith(STAFF_ONLY) or page[0] == "login"
 ]
 STAFF_PAGES = [
     page
     for pages in ROUTE_PAGES.values()
     for page in pages
-    if page[1].startswith("/staff/") and page[0] != "login"
+    if page[1].startswith(STAFF_ONLY) and page[0] != "login"
 ]
 
 

@@ -171,7 +171,9 @@ def test_sms_loeschen_uses_the_same_erase(client, engine):
     assert first.status == 200
     other = send_sms(client, "4711 Mehr Licht", "+4916099999999")
     assert other.status == 200
-    reply = send_sms(client, "LÖSCHEN", NUMBER)
+    asked = send_sms(client, "LÖSCHEN", NUMBER)
+    assert asked.status == 200 and "LÖSCHEN JA" in asked.text
+    reply = send_sms(client, "LÖSCHEN JA", NUMBER)
     assert reply.status == 200 and reply.text
     with session_scope(engine) as session:
         bodies = [c.body for c in session.exec(select(Contribution)).all()]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import update
 from sqlmodel import Session, col
 
 from participation.channels.sms import replies
 from participation.channels.sms.models import SmsNotifyRequest
+from participation.channels.sms.parser import Intent, ParsedSms
 from participation.channels.sms.turn import Turn
 from participation.clock import utcnow
 from participation.contributions.models import Contribution, PollVote
@@ -39,12 +42,49 @@ def cancel_queued(session: Session, key: str, reason: str) -> int:
     return result.rowcount or 0
 
 
-# -- erasure (LÖSCHEN) ----------------------------------------------------------------------
+# -- erasure (LÖSCHEN, then LÖSCHEN JA) ----------------------------------------------------
+
+#: How long the question LÖSCHEN asks waits for its LÖSCHEN JA.
+ERASE_CONFIRM_TIME = timedelta(minutes=15)
+
+
+def needs_identity(parsed: ParsedSms) -> bool:
+    """What acts on "this number": erasure, votes, STATUS without a reference, results
+    by SMS. A sender name or short code is shared by many, so none of it is theirs."""
+    if parsed.intent in (Intent.delete, Intent.vote, Intent.notify):
+        return True
+    return parsed.intent is Intent.status and parsed.reference is None
+
+
+def erase_pending(turn: Turn) -> bool:
+    asked = turn.contact.erase_requested_at
+    return asked is not None and asked > turn.now - ERASE_CONFIRM_TIME
+
+
+def is_bare_yes(parsed: ParsedSms) -> bool:
+    return (
+        parsed.intent is Intent.vote
+        and parsed.vote == "yes"
+        and parsed.code is None
+        and not parsed.text
+    )
 
 
 def delete(turn: Turn) -> str | None:
-    """LÖSCHEN: the project's one erasure path (participation.privacy), which finds every
-    table holding this number's key; the reply says what went (GDPR Art. 17)."""
+    """LÖSCHEN asks first, since published texts go too; LÖSCHEN JA within
+    ERASE_CONFIRM_TIME erases. A number that opted out gets no replies, so it cannot be
+    asked: there LÖSCHEN JA alone is the confirmation."""
+    confirmed = turn.parsed.confirmed and (erase_pending(turn) or turn.contact.opted_out)
+    if confirmed:
+        return _erase(turn)
+    turn.contact.erase_requested_at = turn.now
+    minutes = int(ERASE_CONFIRM_TIME.total_seconds() // 60)
+    return turn.quiet(replies.erase_question(turn.lang(), minutes=minutes))
+
+
+def _erase(turn: Turn) -> str | None:
+    """The project's one erasure path (participation.privacy), which finds every table
+    holding this number's key; the reply says what went (GDPR Art. 17)."""
     from participation.privacy import erase_phone_data
 
     language = turn.lang()

@@ -68,6 +68,8 @@ class SmsContact(SQLModel, table=True):
     opted_out_at: datetime | None = None
     #: When the "please slow down" reply went out, so it goes out once per hour at most.
     rate_notice_at: datetime | None = None
+    #: When the number sent LÖSCHEN and was asked to confirm with LÖSCHEN JA.
+    erase_requested_at: datetime | None = None
     #: The per-number hourly limit, counted here rather than over the inbound log: when
     #: this number's current hour began, and how many messages it has sent in it.
     window_started_at: datetime | None = None

@@ -229,6 +229,8 @@ class ParsedSms:
     empty: bool = False
     #: Anything written after STATUS, when it is no valid reference.
     raw_argument: str = field(default="")
+    #: LÖSCHEN JA (DELETE YES, SİL EVET, ...): the answer to the question LÖSCHEN asks.
+    confirmed: bool = False
 
 
 def _rest(text: str, skip: int) -> str:
@@ -276,6 +278,14 @@ def parse_sms(body: str | None) -> ParsedSms:
         if meaning in WHOLE_MESSAGE_COMMANDS:
             twilio = single in (TWILIO_OPT_OUT if meaning is Intent.stop else TWILIO_OPT_IN)
             return ParsedSms(meaning, languages=languages, twilio_keyword=twilio)  # type: ignore[arg-type]
+
+    # LÖSCHEN JA: the erasure word and a yes, in any of the languages, and nothing else.
+    if len(words) == 2:
+        meaning, _used, languages = _match(_COMMAND_INDEX, words, 0, 1)
+        answer, _used, yes_languages = _match(_VOTE_INDEX, words, 1, 1)
+        if meaning is Intent.delete and answer == "yes":
+            both = _merge(languages, yes_languages)
+            return ParsedSms(Intent.delete, languages=both, confirmed=True)
 
     # A reference on its own asks for that contribution's status.
     reference = parse_reference(text.translate(_DIGITS))

@@ -321,6 +321,16 @@ def deleted(language: str, *, texts: int, votes: int, requests: int, kept: int) 
     )
 
 
+def erase_question(language: str, *, minutes: int) -> str:
+    """LÖSCHEN: what would go, and the words that confirm it."""
+    return render("erase_question", language, minutes=minutes)
+
+
+def shared_sender(language: str) -> str:
+    """Votes, STATUS and LÖSCHEN from a sender name or short code."""
+    return render("shared_sender", language)
+
+
 def too_long(language: str, *, length: int, limit: int) -> str:
     from participation.i18n.formatting import local_number
 

@@ -12,7 +12,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from participation.channels.sms.service import handle_sms
 from participation.channels.sms.staff_display import register_template_helpers
 from participation.channels.sms.webhook_auth import is_signed_by_twilio
-from participation.phones import normalise_number
+from participation.phones import is_personal_number, normalise_number
 from participation.web.forms import in_transaction
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ async def sms_webhook(request: Request) -> Response:
     if not message_sid or len(message_sid) > 64 or not sender:
         return PlainTextResponse("MessageSid and From are required", status_code=400)
     number = normalise_number(sender, settings.default_region) or sender[:32]
+    # A sender name or short code is shared by many: votes, STATUS and LÖSCHEN are refused.
+    shared = not is_personal_number(sender, settings.default_region)
     body = str(form.get("Body") or "")
     try:
         num_media = max(0, int(str(form.get("NumMedia") or "0")))
@@ -48,7 +50,9 @@ async def sms_webhook(request: Request) -> Response:
 
     reply = await in_transaction(
         request,
-        lambda session: handle_sms(session, settings, number, body, message_sid, num_media),
+        lambda session: handle_sms(
+            session, settings, number, body, message_sid, num_media, shared_sender=shared
+        ),
         write=True,
     )
     return twiml(reply)

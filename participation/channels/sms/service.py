@@ -49,8 +49,13 @@ def handle_sms(
     body: str | None,
     message_sid: str,
     num_media: int = 0,
+    *,
+    shared_sender: bool = False,
 ) -> str | None:
     """Answers one inbound SMS; returns the reply text, or None for no reply at all.
+
+    ``shared_sender``: the message came from a sender name or short code, not from one
+    person's number (participation.phones.is_personal_number).
 
     A delivery Twilio retries is answered in full once more and then meets the first
     delivery's log row: its work is rolled back and the first reply returned. That costs
@@ -65,6 +70,7 @@ def handle_sms(
         parsed = ParsedSms(Intent.unknown, languages=detect_languages(raw))
     contact = _contact(session, key, parsed.languages[0] if parsed.languages else None, now)
     turn = Turn(session, settings, from_e164, key, message_sid, num_media, parsed, contact, now=now)
+    turn.shared_sender = shared_sender
     turn.language = _pick_language(parsed, contact)
 
     reply = _answer(turn, raw)
@@ -123,6 +129,8 @@ def _answer(turn: Turn, raw: str) -> str | None:
     ):
         return commands.start(turn)
     if parsed.intent is Intent.delete:
+        if turn.shared_sender:
+            return turn.quiet(replies.shared_sender(turn.lang()))
         return commands.delete(turn)
 
     if len(raw) > MAX_BODY:
@@ -133,6 +141,12 @@ def _answer(turn: Turn, raw: str) -> str | None:
             turn.contact.rate_notice_at = turn.now
             return turn.quiet(replies.rate_limited(turn.lang()))
         return None
+    if turn.shared_sender and commands.needs_identity(parsed):
+        # A sender name or short code is shared by many: no vote, STATUS or ERGEBNIS.
+        return turn.quiet(replies.shared_sender(turn.lang()))
+    if commands.erase_pending(turn) and commands.is_bare_yes(parsed):
+        # A bare JA just after LÖSCHEN answers that question, not the poll: ask again.
+        return commands.delete(turn)
     if parsed.empty:
         example = conversation.example_code(turn)
         return turn.quiet(replies.empty(turn.lang(), media=turn.num_media > 0, code=example))
@@ -171,6 +185,7 @@ def _contact(session: Session, key: str, language: str | None, now: datetime) ->
         opted_out_at=row.opted_out_at,
         rate_notice_at=row.rate_notice_at,
         window_count=row.window_count,
+        erase_requested_at=row.erase_requested_at,
     )
 
 
@@ -204,6 +219,7 @@ def _contact_upsert(dialect: str):  # noqa: ANN202
         table.c.opted_out_at,
         table.c.rate_notice_at,
         table.c.window_count,
+        table.c.erase_requested_at,
     )
 
 

@@ -16,7 +16,13 @@ _LOCALE_TO_LANGUAGE = {locale: code for code, locale in LANGUAGES.items()}
 
 
 #: What a turn may change in a number's conversation state (written back once, at the end).
-CONTACT_CHANGES = ("language", "opted_out", "opted_out_at", "rate_notice_at")
+CONTACT_CHANGES = (
+    "language",
+    "opted_out",
+    "opted_out_at",
+    "rate_notice_at",
+    "erase_requested_at",
+)
 
 
 @dataclass
@@ -34,6 +40,8 @@ class Contact:
     rate_notice_at: datetime | None
     #: Messages from this number in its current hour, this one included.
     window_count: int
+    #: LÖSCHEN asked to confirm at this moment (commands.ERASE_CONFIRM_TIME to answer).
+    erase_requested_at: datetime | None = None
     found: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -62,6 +70,9 @@ class Turn:
     contribution_id: int | None = None
     #: LÖSCHEN: the log row keeps no trace of the number (but stays, for retries).
     forgotten: bool = False
+    #: The sender is no one person's number (a sender name such as "Vodafone", a short
+    #: code): many people share it, so nothing that acts on "this number" is allowed.
+    shared_sender: bool = False
 
     def lang(self, consultation: Consultation | None = None) -> str:
         if self.language:

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from participation.clock import utcnow
 
+#: How long a call's cached answers, caller hash and typed number are kept: Twilio
+#: retries a webhook within seconds, so a day is plenty.
+STEP_CACHE_HOURS = 24
+STEP_CACHE_TIME = timedelta(hours=STEP_CACHE_HOURS)
+#: What a call knows of phone numbers, forgotten a day on.
+CALL_CONTACT_COLUMNS = ("caller_key", "pending_number", "pending_number_key")
+#: How a cached answer that reads a phone number back starts; the Fernet token follows.
+ENCRYPTED = "fernet:"
+
 
 class VoiceCall(SQLModel, table=True):
     """One phone call, keyed by Twilio's CallSid; the state the IVR steps share."""
 
     __tablename__ = "voice_call"
-    __table_args__ = (Index("ix_voice_call_started", "started_at"),)
+    __table_args__ = (
+        Index("ix_voice_call_started", "started_at"),
+        # participation.retention forgets the caller's hash and a typed number a day on,
+        # whether or not another call comes in.
+        {"info": {"forget_hours": STEP_CACHE_HOURS, "forget_columns": CALL_CONTACT_COLUMNS}},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     call_sid: str = Field(max_length=64, unique=True)
@@ -34,6 +48,8 @@ class VoiceCall(SQLModel, table=True):
     after_hours: bool = Field(default=False)
     #: A call-back number the caller typed, encrypted, until they confirm it.
     pending_number: str | None = Field(default=None, max_length=500)
+    #: Its keyed hash, so that erasing that number's data reaches it too.
+    pending_number_key: str | None = Field(default=None, max_length=64, index=True)
     started_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = None
     duration: int | None = None
@@ -53,12 +69,17 @@ class VoiceStep(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("call_sid", "step"),
         Index("ix_voice_step_created", "created_at"),
+        # Twilio retries within seconds: participation.retention deletes the cache a day on.
+        {"info": {"keep_hours": STEP_CACHE_HOURS}},
     )
 
     id: int | None = Field(default=None, primary_key=True)
     call_sid: str = Field(max_length=64)
     step: str = Field(max_length=60)
+    #: The TwiML; where it reads a typed phone number back, ENCRYPTED + its Fernet token.
     twiml: str
+    #: Keyed hash of the number an encrypted answer reads back (erasure finds it by this).
+    number_key: str | None = Field(default=None, max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -50,6 +50,8 @@ class Turn:
     query: Mapping[str, str]
     #: Set by a re-prompt, so the step does not reset the failure count.
     failed: bool = False
+    #: A phone number the answer reads back: the cached answer is then kept encrypted.
+    spoken_number: str | None = None
 
     @property
     def language(self) -> str:
@@ -214,6 +216,7 @@ def prompt_callback_number(turn: Turn, response: VoiceResponse) -> None:
 
 def prompt_callback_check(turn: Turn, response: VoiceResponse, e164: str) -> None:
     menu = turn.gather(response, "callback-check", single=True)
+    turn.spoken_number = e164
     digits = number_aloud(e164, turn.settings.default_region)
     say_template(menu, "callback_readback", turn.language, digits=digits)
 

@@ -60,7 +60,7 @@ async def voice_step(request: Request) -> Response:
         # Two deliveries of the same step raced; the winner's answer is the answer.
         key = f"{step}:{query.get('n', '0')}"
         cached = await in_transaction(
-            request, lambda s: service.cached_answer(s, params["CallSid"], key)
+            request, lambda s: service.cached_answer(s, settings, params["CallSid"], key)
         )
         twiml = cached if cached is not None else await in_transaction(request, run, write=True)
     return Response(twiml, media_type=TWIML)

@@ -7,13 +7,15 @@ contributions.service, the one write path every channel shares.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import phonenumbers
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from participation.channels.voice.models import (
+    ENCRYPTED,
+    STEP_CACHE_TIME,
     CallbackRequest,
     CallbackStatus,
     SummaryAudio,
@@ -25,16 +27,13 @@ from participation.clock import utcnow
 from participation.consultations.models import Consultation, PollOption
 from participation.contributions.models import Channel, Contribution, PollVote
 from participation.contributions.service import submit_contribution
-from participation.crypto import encrypt, keyed_hash
+from participation.crypto import decrypt, encrypt, keyed_hash
 from participation.outbox.service import enqueue_sms
 from participation.phones import normalise_number, phone_key
 from participation.settings import LANGUAGES, Settings
 
 #: Recordings of 2 seconds or less are a hang-up or a cough, not a comment.
 MIN_RECORDING_SECONDS = 2
-#: Twilio retries a webhook within seconds; a day is plenty for the idempotency cache,
-#: and the cache holds spoken-back phone numbers, so it must not live long.
-STEP_CACHE_HOURS = 24
 _RECORDING_SID = re.compile(r"/Recordings/(RE[0-9a-fA-F]{32})")
 
 
@@ -84,23 +83,48 @@ def log_event(session: Session, call: VoiceCall, step: str, kind: str, detail: s
     session.add(VoiceCallEvent(call_sid=call.call_sid, step=step, kind=kind, detail=detail[:200]))
 
 
-def cached_answer(session: Session, call_sid: str, step: str) -> str | None:
-    return session.exec(
+def cached_answer(session: Session, settings: Settings, call_sid: str, step: str) -> str | None:
+    stored = session.exec(
         select(VoiceStep.twiml).where(VoiceStep.call_sid == call_sid, VoiceStep.step == step)
     ).first()
+    return answer_twiml(settings, stored) if stored is not None else None
 
 
-def store_answer(session: Session, call_sid: str, step: str, twiml: str) -> None:
-    """Flushes at once so a racing second delivery fails here, on the unique constraint."""
-    session.add(VoiceStep(call_sid=call_sid, step=step, twiml=twiml))
+def answer_twiml(settings: Settings, stored: str) -> str:
+    """A cached answer as Twilio got it (an encrypted one decrypted)."""
+    if stored.startswith(ENCRYPTED):
+        return decrypt(settings.secret_key, stored.removeprefix(ENCRYPTED)) or ""
+    return stored
+
+
+def store_answer(
+    session: Session,
+    settings: Settings,
+    call_sid: str,
+    step: str,
+    twiml: str,
+    *,
+    number: str | None = None,
+) -> None:
+    """Caches one answer; one that reads ``number`` back is kept only encrypted, under
+    that number's keyed hash, so erasure finds it and no table shows the number.
+
+    Flushes at once so a racing second delivery fails here, on the unique constraint.
+    """
+    stored, number_key = twiml, None
+    if number:
+        stored = ENCRYPTED + encrypt(settings.secret_key, twiml)
+        number_key = phone_key(settings.secret_key, number)
+    session.add(VoiceStep(call_sid=call_sid, step=step, twiml=stored, number_key=number_key))
     session.flush()
 
 
 def purge_call_data(session: Session, now: datetime | None = None) -> int:
     """Forgets what a call needed only while it lasted, a day later: the cached answers
-    (they hold spoken-back numbers) and the caller's hash and typed number. The call's
-    row itself stays, anonymous, for the service report. Runs at every new call."""
-    cutoff = (now or utcnow()) - timedelta(hours=STEP_CACHE_HOURS)
+    and the caller's hash and typed number. The call's row itself stays, anonymous, for
+    the service report. Runs at every new call; participation.retention does the same in
+    the worker, for when no call comes."""
+    cutoff = (now or utcnow()) - STEP_CACHE_TIME
     result = session.exec(delete(VoiceStep).where(col(VoiceStep.created_at) < cutoff))  # type: ignore[call-overload]
     session.exec(
         update(VoiceCall)  # type: ignore[call-overload]
@@ -108,7 +132,7 @@ def purge_call_data(session: Session, now: datetime | None = None) -> int:
             col(VoiceCall.started_at) < cutoff,
             or_(col(VoiceCall.caller_key).is_not(None), col(VoiceCall.pending_number).is_not(None)),
         )
-        .values(caller_key=None, pending_number=None)
+        .values(caller_key=None, pending_number=None, pending_number_key=None)
     )
     return result.rowcount or 0
 

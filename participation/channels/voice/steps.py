@@ -44,6 +44,7 @@ from participation.contributions.reference import format_reference
 from participation.contributions.service import find_by_reference
 from participation.crypto import decrypt, encrypt
 from participation.moderation.labels import reason_labels
+from participation.phones import phone_key
 from participation.settings import Settings
 
 #: Failed inputs at one prompt before the line says goodbye.
@@ -261,6 +262,7 @@ def _callback_saved(turn: Turn, e164: str) -> VoiceResponse:
         turn.session, turn.settings, call=turn.call, e164=e164, language=turn.language
     )
     turn.call.pending_number = None
+    turn.call.pending_number_key = None
     service.log_event(turn.session, turn.call, "callback", "callback")
     response = VoiceResponse()
     say_template(response, "callback_saved", turn.language, hours=hours_text(turn))
@@ -291,6 +293,7 @@ def on_callback_number(turn: Turn) -> VoiceResponse:
         message = spoken("callback_invalid", turn.language)
         return retry(turn, "invalid_number", prompt_callback_number, message)
     turn.call.pending_number = encrypt(turn.settings.secret_key, e164)
+    turn.call.pending_number_key = phone_key(turn.settings.secret_key, e164)
     response = VoiceResponse()
     prompt_callback_check(turn, response, e164)
     return response
@@ -404,7 +407,7 @@ def answer(
     """The TwiML for one webhook; the same (CallSid, step) always gets the same answer."""
     call_sid = params["CallSid"]
     key = f"{step}:{query.get('n', '0')}"
-    cached = service.cached_answer(session, call_sid, key)
+    cached = service.cached_answer(session, settings, call_sid, key)
     if cached is not None:
         return cached
     call = service.get_call(session, call_sid)
@@ -423,5 +426,5 @@ def answer(
         call.tries = 0
     session.add(call)
     twiml = str(response)
-    service.store_answer(session, call_sid, key, twiml)
+    service.store_answer(session, settings, call_sid, key, twiml, number=turn.spoken_number)
     return twiml

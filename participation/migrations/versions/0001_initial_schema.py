@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-06 11:08:19.951380
+Create Date: 2026-12-06 11:25:46.717373
 """
 from collections.abc import Sequence
 
@@ -130,6 +130,7 @@ def upgrade() -> None:
     sa.Column('opted_out', sa.Boolean(), nullable=False),
     sa.Column('opted_out_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('rate_notice_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('erase_requested_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('window_started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('window_count', sa.Integer(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -171,12 +172,15 @@ def upgrade() -> None:
     sa.Column('call_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('step', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('twiml', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('number_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('call_sid', 'step')
+    sa.UniqueConstraint('call_sid', 'step'),
+    info={'keep_hours': 24}
     )
     with op.batch_alter_table('voice_step', schema=None) as batch_op:
         batch_op.create_index('ix_voice_step_created', ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_voice_step_number_key'), ['number_key'], unique=False)
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -328,6 +332,7 @@ def upgrade() -> None:
     sa.Column('last_step', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('after_hours', sa.Boolean(), nullable=False),
     sa.Column('pending_number', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('pending_number_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('ended_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('duration', sa.Integer(), nullable=True),
@@ -338,9 +343,11 @@ def upgrade() -> None:
     sa.Column('failed_out', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('call_sid')
+    sa.UniqueConstraint('call_sid'),
+    info={'forget_hours': 24, 'forget_columns': ('caller_key', 'pending_number', 'pending_number_key')}
     )
     with op.batch_alter_table('voice_call', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_voice_call_pending_number_key'), ['pending_number_key'], unique=False)
         batch_op.create_index('ix_voice_call_started', ['started_at'], unique=False)
 
     op.create_table('voice_summary_audio',
@@ -523,6 +530,7 @@ def downgrade() -> None:
     op.drop_table('voice_summary_audio')
     with op.batch_alter_table('voice_call', schema=None) as batch_op:
         batch_op.drop_index('ix_voice_call_started')
+        batch_op.drop_index(batch_op.f('ix_voice_call_pending_number_key'))
 
     op.drop_table('voice_call')
     with op.batch_alter_table('totp_use', schema=None) as batch_op:
@@ -565,6 +573,7 @@ def downgrade() -> None:
 
     op.drop_table('audit_event')
     with op.batch_alter_table('voice_step', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_voice_step_number_key'))
         batch_op.drop_index('ix_voice_step_created')
 
     op.drop_table('voice_step')

@@ -363,6 +363,13 @@ def test_yes_after_stop_opts_back_in_like_twilio(sms, engine):
     assert rows(engine, PollVote) == []
 
 
+def erase(sms, number: str = ALICE):  # noqa: ANN001, ANN201
+    """LÖSCHEN, then the confirmation it asks for."""
+    asked = sms("LÖSCHEN", number=number)
+    assert "LÖSCHEN JA" in asked.text
+    return sms("LÖSCHEN JA", number=number)
+
+
 def test_loeschen_erases_everything_about_the_number(sms, engine):
     make_consultation(engine, code="4711", poll=["yes", "no"])
     sms("4711 Bitte mehr Bänke")
@@ -372,7 +379,7 @@ def test_loeschen_erases_everything_about_the_number(sms, engine):
     sms("4711 Von Bob", number=BOB)
     with session_scope(engine, write=True) as session:
         enqueue_sms(session, TEST_SECRET, ALICE, "Ergebnis", idempotency_key="results:x")
-    reply = sms("LÖSCHEN")
+    reply = erase(sms)
     assert "2" in reply.text and "1" in reply.text  # two texts, one vote, one request
     assert rows(engine, Contribution, Contribution.author_key == ALICE_KEY) == []
     assert rows(engine, PollVote, PollVote.voter_key == ALICE_KEY) == []
@@ -381,22 +388,131 @@ def test_loeschen_erases_everything_about_the_number(sms, engine):
     assert contact(engine) is None
     assert rows(engine, InboundSms, InboundSms.from_key == ALICE_KEY) == []
     assert len(rows(engine, Contribution)) == 1  # Bob's stays
-    # Twilio retries the same LÖSCHEN: the same answer, nothing else happens.
+    # Twilio retries the same LÖSCHEN JA: the same answer, nothing else happens.
     [logged] = rows(engine, InboundSms, InboundSms.message_sid == reply.sid)
     assert logged.reply == reply.text and logged.from_key is None
-    nothing = sms("loeschen")
+    assert sms("LÖSCHEN JA", sid=reply.sid).text == reply.text
+    nothing = erase(sms)
     assert nothing.text != reply.text  # now there is nothing left to delete
+
+
+def test_loeschen_asks_first_and_erases_nothing(sms, engine):
+    make_consultation(engine, code="4711", poll=["yes", "no"])
+    sms("4711 Bitte mehr Bänke")
+    sms("4711 JA")
+    with session_scope(engine, write=True) as session:
+        row = session.exec(select(Contribution)).one()
+        row.status = Status.published
+    asked = sms("LÖSCHEN")
+    assert "LÖSCHEN JA" in asked.text
+    assert len(rows(engine, Contribution)) == 1  # nothing erased yet, the published text stays
+    assert len(rows(engine, PollVote)) == 1
+    # A bare JA while the question is open does not vote; it is asked again.
+    again = sms("JA")
+    assert "LÖSCHEN JA" in again.text
+    assert len(rows(engine, PollVote)) == 1
+    done = sms("LÖSCHEN JA")
+    assert "LÖSCHEN JA" not in done.text
+    assert rows(engine, Contribution) == [] and rows(engine, PollVote) == []
+
+
+def test_the_question_runs_out_after_15_minutes(sms, engine):
+    make_consultation(engine, code="4711")
+    sms("4711 Bitte mehr Bänke")
+    sms("LÖSCHEN")
+    set_now(utcnow() + timedelta(minutes=16))
+    late = sms("LÖSCHEN JA")
+    assert "LÖSCHEN JA" in late.text  # asked again, not erased
+    assert len(rows(engine, Contribution)) == 1
+    assert "LÖSCHEN JA" not in sms("LÖSCHEN JA").text
+    assert rows(engine, Contribution) == []
+
+
+def test_confirmation_without_a_question_asks_first(sms, engine):
+    make_consultation(engine, code="4711")
+    sms("4711 Bitte mehr Bänke")
+    assert "LÖSCHEN JA" in sms("LÖSCHEN JA").text
+    assert len(rows(engine, Contribution)) == 1
+
+
+def test_erasure_is_asked_and_confirmed_in_the_senders_language(sms, engine):
+    make_consultation(engine, code="4711")
+    for index, (word, confirm) in enumerate(
+        [
+            ("DELETE", "DELETE YES"),
+            ("SİL", "SİL EVET"),
+            ("УДАЛИТЬ", "УДАЛИТЬ ДА"),
+            ("ВИДАЛИТИ", "ВИДАЛИТИ ТАК"),
+            ("USUŃ", "USUŃ TAK"),
+            ("حذف", "حذف نعم"),
+        ]
+    ):
+        number = f"+49152000001{index:02d}"
+        sms("4711 Eine Meinung", number=number)
+        asked = sms(word, number=number)
+        assert confirm in asked.text, (word, asked.text)
+        assert (
+            len(
+                rows(
+                    engine, Contribution, Contribution.author_key == phone_key(TEST_SECRET, number)
+                )
+            )
+            == 1
+        )
+        sms(confirm, number=number)
+        assert (
+            rows(engine, Contribution, Contribution.author_key == phone_key(TEST_SECRET, number))
+            == []
+        )
 
 
 def test_loeschen_after_stop_keeps_the_opt_out(sms, engine):
     make_consultation(engine, code="4711")
     sms("4711 Bitte mehr Bänke")
     sms("STOPP")
-    reply = sms("LÖSCHEN")
+    # No reply to a number that opted out, so the question cannot reach it: LÖSCHEN alone
+    # erases nothing, LÖSCHEN JA (the confirmation in one message) erases.
+    assert sms("LÖSCHEN").messages == []
+    assert len(rows(engine, Contribution)) == 1
+    reply = sms("LÖSCHEN JA")
     assert reply.messages == []
     assert rows(engine, Contribution) == []
     remaining = contact(engine)
     assert remaining is not None and remaining.opted_out and remaining.language is None
+
+
+# -- senders that are not one person's number ---------------------------------------------
+
+SHARED_SENDERS = ["Vodafone", "80888", "+4980888"]
+
+
+def test_sender_names_and_short_codes_cannot_use_identity_commands(sms, engine):
+    make_consultation(engine, code="4711", poll=["yes", "no"])
+    first = sms("4711 Das ist meine Meinung", number="Vodafone")
+    assert first.status == 200
+    [stored] = rows(engine, Contribution)  # a text is welcome from anyone
+    for sender in SHARED_SENDERS:
+        for body in ("STATUS", "LÖSCHEN", "LÖSCHEN JA", "4711 JA", "JA", "4711 2", "ERGEBNIS 4711"):
+            reply = sms(body, number=sender)
+            assert reply.status == 200 and reply.text, (sender, body)
+            assert format_reference(stored.reference) not in reply.text, (sender, body)
+            assert "LÖSCHEN JA" not in reply.text, (sender, body)
+    assert rows(engine, PollVote) == []
+    assert len(rows(engine, Contribution)) == 1  # nothing erased, no vote stored
+    assert rows(engine, SmsNotifyRequest) == []
+    # A reference number is no identity: anyone may look that up.
+    lookup = sms(f"STATUS {stored.reference}", number="Vodafone")
+    assert format_reference(stored.reference) in lookup.text
+
+
+def test_refusal_is_in_the_senders_language(sms, engine):
+    from participation.channels.sms import replies
+
+    make_consultation(engine, code="4711", poll=["yes", "no"])
+    assert sms("DELETE", number="Vodafone").text == replies.shared_sender("en")
+    assert sms("SİL", number="Turkcell").text == replies.shared_sender("tr")
+    assert sms("LÖSCHEN", number="80888").text == replies.shared_sender("de")
+    assert replies.shared_sender("en") != replies.shared_sender("de")
 
 
 # -- odd messages ------------------------------------------------------------------------------
@@ -432,6 +548,7 @@ def test_stop_and_loeschen_work_even_when_rate_limited(sms, engine):
     for index in range(22):
         sms(f"4711 Meinung {index}")
     assert sms("LÖSCHEN").messages
+    assert sms("LÖSCHEN JA").messages
     assert rows(engine, Contribution) == []
 
 

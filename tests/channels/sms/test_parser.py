@@ -192,3 +192,28 @@ def test_no_alias_means_two_different_things():
                 for alias in aliases:
                     words = tuple(fold(w) for w in alias.split())
                     assert seen.setdefault(words, str(meaning)) == str(meaning), alias
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LÖSCHEN JA",
+        "loeschen ja",
+        "Löschen, ja!",
+        "DELETE YES",
+        "SİL EVET",
+        "УДАЛИТЬ ДА",
+        "ВИДАЛИТИ ТАК",
+        "USUŃ TAK",
+        "حذف نعم",
+    ],
+)
+def test_erasure_confirmed_in_every_language(text):
+    parsed = parse_sms(text)
+    assert parsed.intent is Intent.delete and parsed.confirmed, text
+
+
+def test_erasure_alone_is_not_confirmed_and_no_is_no_confirmation():
+    assert parse_sms("LÖSCHEN").confirmed is False
+    assert parse_sms("LÖSCHEN NEIN").intent is Intent.contribute
+    assert parse_sms("Löschen ja die Parkplätze").intent is Intent.contribute

@@ -181,6 +181,8 @@ def all_replies(language: str) -> dict[str, str]:
         "started": r.started(language),
         "deleted": r.deleted(language, texts=12, votes=3, requests=2, kept=5),
         "deleted:nothing": r.deleted(language, texts=0, votes=0, requests=0, kept=0),
+        "erase_question": r.erase_question(language, minutes=15),
+        "shared_sender": r.shared_sender(language),
         "too_long": r.too_long(language, length=1_601, limit=1_600),
         "rate_limited": r.rate_limited(language),
         "empty": r.empty(language, media=False, code=CODE),

@@ -31,6 +31,12 @@ def settings(settings):  # noqa: ANN001, ANN201
     return settings.with_(demo_mode=True)
 
 
+@pytest.fixture(autouse=True)
+def staff(client, engine):  # noqa: ANN001, ANN201
+    """Only staff may use the simulator."""
+    return login(client, engine, Role.editor)
+
+
 def wav_bytes(seconds: float = 4.0) -> bytes:
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as audio:
@@ -210,3 +216,44 @@ def test_forged_action_urls_are_not_followed(client, engine):
 def test_the_simulator_is_off_with_a_real_twilio_account(client, engine, app):
     app.state.settings = app.state.settings.with_(demo_mode=False)
     assert client.get(PAGE).status_code == 404
+
+
+def test_a_real_call_is_neither_shown_nor_driven(client, engine):
+    """The simulator shows and presses keys only in calls it made for this login."""
+    from tests.channels.voice.phone import open_line
+
+    make_consultation(engine)
+    real = open_line(client, from_number="+4915123456789")
+    real.press("3")  # the resident is asked about a call-back
+    (call,) = fetch(engine, select(VoiceCall))
+    seq = call.seq
+    page = client.get(f"{PAGE}?call={real.sid}&from=%2B4915123456789")
+    assert page.status_code == 200
+    html = soup(page.text)
+    assert html.find("details", class_="call-history") is None
+    assert "4 5 6 7 8 9" not in page.text and "+4915123456789" not in page.text
+    token = csrf_token(client, PAGE)
+    for path, data in (
+        ("/de/simulator/phone/key", {"key": "1"}),
+        ("/de/simulator/phone/hangup", {}),
+    ):
+        client.post(path, data={"csrf_token": token, "call": real.sid, "from": "", **data})
+    (after,) = fetch(engine, select(VoiceCall))
+    assert after.seq == seq and after.ended_at is None
+    # Another login does not see this login's simulated call either.
+    browser = Browser(client)
+    browser.submit(browser.html.find("form", action="/de/simulator/phone/call"))
+    sid = re.search(r'name="call" value="(CA[0-9a-f]{32})"', browser.page.text).group(1)
+    login(client, engine, Role.moderator)
+    other = soup(client.get(f"{PAGE}?call={sid}").text)
+    assert other.find("details", class_="call-history") is None
+
+
+def test_only_fictional_numbers_call(client, engine):
+    make_consultation(engine)
+    token = csrf_token(client, PAGE)
+    response = client.post(
+        "/de/simulator/phone/call", data={"csrf_token": token, "from": "+4915123456789"}
+    )
+    assert response.status_code == 422
+    assert fetch(engine, select(VoiceCall)) == []
