@@ -478,6 +478,12 @@ def _staff_digest(engine: Engine, settings: Settings) -> dict[str, int]:
         return {}
 
 
+def _prune_exports(engine: Engine, settings: Settings) -> dict[str, int]:
+    from participation.results.export_files import prune_exports
+
+    return prune_exports(engine, settings)
+
+
 #: Run in this order once every HOUSEKEEPING_EVERY, each in its own transaction. The
 #: retention comes before the result notifications: a request whose consultation's
 #: period ran out is gone, not sent.
@@ -486,6 +492,7 @@ HOUSEKEEPING_JOBS: tuple[tuple[str, Callable[[Engine, Settings], dict[str, int]]
     ("forget_reporters", _forget_reporters),
     ("result_notifications", _result_notifications),
     ("staff_digest", _staff_digest),
+    ("prune_exports", _prune_exports),
 )
 
 
