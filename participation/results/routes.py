@@ -214,7 +214,8 @@ async def download(request: Request) -> Response:
             return None
         if phase_of(consultation) is not Phase.results:
             return consultation.id, None
-        return consultation.id, export_files.result_version(session, consultation.id)
+        seconds = request.app.state.settings.page_cache_seconds
+        return consultation.id, export_files.recent_version(session, consultation, seconds)
 
     found = await in_transaction(request, look)
     if found is None:

@@ -264,3 +264,29 @@ def test_the_worker_removes_files_of_old_versions_and_withdrawn_results(
     assert done["export_files"] == 4  # csv + csv.gz, json + json.gz
     assert not old[0].exists()
     assert _files(data_dir, other, "json") == []
+
+
+def test_with_the_page_cache_on_a_withdrawal_or_an_answer_reaches_downloads_at_once(
+    settings, engine, data_dir
+):
+    """In a server the version is kept for PAGE_CACHE_SECONDS while the consultation's
+    row is unchanged; withdrawing and answering change the row."""
+    consultation, made = _published_result(engine)
+    app = create_app(settings.with_(data_dir=str(data_dir), page_cache_seconds=60), engine)
+    path = f"/de/c/{consultation.slug}/results.csv"
+    with TestClient(app) as client:
+        first = client.get(path)
+        with session_scope(engine, write=True) as session:
+            results.answer_contribution(
+                session,
+                session.get(Contribution, made[0].id),
+                answer="Ja, wird gemacht.",
+                theme_ids=[],
+                staff_id=None,
+            )
+        answered = client.get(path)
+        assert answered.headers["etag"] != first.headers["etag"]
+        assert "Ja, wird gemacht." in answered.text
+        with session_scope(engine, write=True) as session:
+            results.withdraw_results(session, session.get(Consultation, consultation.id), None)
+        assert client.get(path).status_code == 404
