@@ -193,3 +193,28 @@ def test_a_failing_housekeeping_job_is_logged_and_the_next_one_runs(
         assert session.get(Contribution, gone.id).author_key is None
         [message] = session.exec(select(OutboundMessage)).all()
         assert message.status is OutboundStatus.sent
+
+
+def test_the_worker_command_starts_and_sends_despite_a_huge_stored_retention(
+    engine, settings, monkeypatch
+):
+    """`participation worker --once`, as systemd starts it: it crashed on every start."""
+    from participation.cli import main
+
+    closed = make_consultation(engine)
+    make_contribution(engine, closed, "Per SMS", Channel.sms, author_key=KEY)
+    _store_retention(engine, closed, 999999999, closed_days_ago=1)
+    with session_scope(engine, write=True) as session:
+        enqueue_sms(session, TEST_SECRET, NUMBER, "Das Ergebnis ist da.")
+    with running_fake_twilio() as api:
+        for name, value in {
+            "DATABASE_URL": settings.database_url,
+            "SECRET_KEY": TEST_SECRET,
+            "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+            "TWILIO_PHONE_NUMBER": settings.twilio_phone_number,
+            "TWILIO_API_BASE": api.base_url,
+        }.items():
+            monkeypatch.setenv(name, value)
+        assert main(["worker", "--once"]) == 0
+        assert [r.form["Body"] for r in api.accepted] == ["Das Ergebnis ist da."]
