@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 
@@ -26,6 +26,7 @@ from participation.moderation.routes import routes as moderation_routes
 from participation.outbox.routes import routes as outbox_staff_routes
 from participation.outbox.routes import webhook_routes as outbox_webhook_routes
 from participation.privacy_routes import routes as privacy_routes
+from participation.results.routes import MEDIA as DOWNLOAD_MEDIA
 from participation.results.routes import routes as result_routes
 from participation.settings import LANGUAGES, Settings, load_settings
 from participation.simulator.phone_routes import routes as phone_simulator_routes
@@ -100,7 +101,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 if settings.page_cache_seconds > 0
                 else []
             ),
-            Middleware(GZipMiddleware, minimum_size=800),
+            Middleware(
+                GZipMiddleware,
+                minimum_size=800,
+                # An XLSX is a zip already; the text downloads come compressed when built.
+                exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, DOWNLOAD_MEDIA["xlsx"]),
+            ),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

@@ -38,6 +38,7 @@ from sqlmodel import Session, col
 from participation import tables
 from participation.clock import utcnow
 from participation.consultations.models import Consultation
+from participation.consultations.service import clamp_retention_days
 from participation.contributions.models import Contribution, PollVote, Status
 from participation.moderation.service import audit
 from participation.outbox.models import OutboundMessage, OutboundStatus
@@ -60,11 +61,20 @@ _AGE_COLUMNS = ("created_at", "started_at", "at", "updated_at")
 
 
 def retention_ends(consultation: Consultation) -> datetime | None:
-    """When the consultation's contact data must be gone; None while it has no end."""
+    """When the consultation's contact data must be gone; None while it has no end.
+
+    The stored period is read within the bounds the form and the service enforce
+    (consultations.service.clamp_retention_days): a value saved before them, or written
+    by hand, can neither end a running consultation's data (a negative period) nor run
+    the date past the calendar (a huge one). An end so close to year 9999 that even the
+    longest period overflows means no end at all."""
     end = consultation.closes_at or consultation.results_published_at
     if end is None:
         return None
-    return end + timedelta(days=consultation.retention_days)
+    try:
+        return end + timedelta(days=clamp_retention_days(consultation.retention_days))
+    except OverflowError:
+        return None
 
 
 def _contact_tables() -> list[tuple[Table, list[Column]]]:

@@ -86,6 +86,10 @@ class Settings:
     #: Seconds a busy staff page (the moderation queue) is kept per login, never past
     #: that login's own last change (web/staff_page_cache.py). 1 in servers, off in code.
     staff_page_cache_seconds: float = 0.0
+    #: Where the server keeps files it builds (the result downloads, under exports/);
+    #: shared by its processes and kept across restarts. Empty: a temporary directory
+    #: per process (tests, a quick start).
+    data_dir: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -149,4 +153,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_from=env.get("SMTP_FROM", Settings.smtp_from),
         page_cache_seconds=float(env.get("PAGE_CACHE_SECONDS", "2")),
         staff_page_cache_seconds=float(env.get("STAFF_PAGE_CACHE_SECONDS", "1")),
+        data_dir=env.get("DATA_DIR", ""),
     )

@@ -22,6 +22,54 @@ from participation.consultations.models import (
 from participation.contributions.models import Contribution, Status
 
 FALLBACK_LOCALE = "de"
+
+# How long a consultation's contact data (phone links, call-back and notification
+# numbers, recordings) is kept after the consultation ends, in days. Not less than a
+# month: the council still needs it to send the result notifications, to answer "did my
+# comment arrive?" and objections (the usual one-month period to object), and a typo
+# must not erase what a just-closed consultation still uses. Not more than ten years: the
+# longest period a council keeps such files; anything longer is a typo that would keep
+# personal data without a purpose (DSGVO Art. 5(1)(e)) and take the date arithmetic past
+# the calendar's end. participation.retention reads stored values through
+# clamp_retention_days(), so a value saved before these bounds cannot hurt either.
+RETENTION_MIN_DAYS = 30
+RETENTION_MAX_DAYS = 3650
+RETENTION_DEFAULT_DAYS = 180
+
+
+class InvalidRetention(ValueError):
+    """A retention period outside RETENTION_MIN_DAYS..RETENTION_MAX_DAYS, or no number."""
+
+
+def parse_retention_days(value: str | int | None) -> int:
+    """The retention period from a form or an API: empty means the default; anything
+    that is not a whole number within the bounds raises InvalidRetention."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return RETENTION_DEFAULT_DAYS
+    if isinstance(value, str):
+        text = value.strip()
+        # int() reads "1_000" and other digits ("²" fails, "١٨٠" passes): plain or
+        # Arabic-Indic digits only, and few enough of them to be a plausible number.
+        if len(text) > 6 or not text.lstrip("-").isdecimal():
+            raise InvalidRetention(value)
+        value = int(text)
+    if not RETENTION_MIN_DAYS <= value <= RETENTION_MAX_DAYS:
+        raise InvalidRetention(value)
+    return value
+
+
+def set_retention_days(consultation: Consultation, value: str | int | None) -> None:
+    """The only way the retention period is changed: validated here, for every door."""
+    consultation.retention_days = parse_retention_days(value)
+
+
+def clamp_retention_days(days: int | None) -> int:
+    """A stored value read within the bounds (it may predate them, or come from SQL)."""
+    if days is None:
+        return RETENTION_DEFAULT_DAYS
+    return max(RETENTION_MIN_DAYS, min(RETENTION_MAX_DAYS, days))
+
+
 STANDARD_OPTIONS = {
     "yes": {
         "de": "Ja",

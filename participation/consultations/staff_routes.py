@@ -21,13 +21,18 @@ from participation.moderation.queue import Waiting, waiting_overview
 from participation.moderation.service import audit
 from participation.results import service as results
 from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
 
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
 #: Languages staff write texts in on this form; the others are added on the same form.
 EDIT_LOCALES = ("de", "en", "tr", "ar", "ru", "uk", "pl", "de@easy")
 POLL_KINDS = ("none", "yesno", "yesnoundecided", "choices")
+#: The form's own hint to the browser; the server checks the same bounds in the service.
+RETENTION_BOUNDS = {
+    "retention_min": service.RETENTION_MIN_DAYS,
+    "retention_max": service.RETENTION_MAX_DAYS,
+}
 
 
 @requires_role(*ANY_STAFF)
@@ -145,6 +150,14 @@ def _validate(values: dict) -> dict[str, str]:
         errors["closes_at"] = _("The end must be after the start.")
     if values["code"] and (not values["code"].isdigit() or not 3 <= len(values["code"]) <= 6):
         errors["code"] = _("The code must have 3 to 6 digits.")
+    try:
+        service.parse_retention_days(values["retention_days"])
+    except service.InvalidRetention:
+        errors["retention_days"] = _(
+            "Please enter a number of days from %(min)s to %(max)s (ten years).",
+            min=service.RETENTION_MIN_DAYS,
+            max=service.RETENTION_MAX_DAYS,
+        )
     if values["poll_kind"] == "choices":
         choices = [c for c in values["poll_choices"].splitlines() if c.strip()]
         if not 2 <= len(choices) <= 9:
@@ -156,7 +169,7 @@ def _save(session: Session, consultation: Consultation, values: dict) -> None:
     consultation.opens_at = _parse_datetime(values["opens_at"])
     consultation.closes_at = _parse_datetime(values["closes_at"])
     consultation.is_published = values["is_published"]
-    consultation.retention_days = int_or_none(values["retention_days"]) or 180
+    service.set_retention_days(consultation, values["retention_days"])
     consultation.updated_at = utcnow()
     if values["code"]:
         consultation.code = values["code"]
@@ -187,10 +200,14 @@ async def new_form(request: Request) -> Response:
         request,
         "staff/consultation_form.html",
         {
-            "values": {"poll_kind": "none", "retention_days": "180"},
+            "values": {
+                "poll_kind": "none",
+                "retention_days": str(service.RETENTION_DEFAULT_DAYS),
+            },
             "errors": {},
             "consultation": None,
             "locales": EDIT_LOCALES,
+            **RETENTION_BOUNDS,
         },
     )
 
@@ -228,7 +245,13 @@ async def create(request: Request) -> Response:
     return render(
         request,
         "staff/consultation_form.html",
-        {"values": values, "errors": errors, "consultation": None, "locales": EDIT_LOCALES},
+        {
+            "values": values,
+            "errors": errors,
+            "consultation": None,
+            "locales": EDIT_LOCALES,
+            **RETENTION_BOUNDS,
+        },
         status_code=422,
     )
 
@@ -246,6 +269,7 @@ async def edit_form(request: Request) -> Response:
             "values": _values_from(session, consultation),
             "errors": {},
             "locales": EDIT_LOCALES,
+            **RETENTION_BOUNDS,
             "saved": request.query_params.get("saved") == "1",
         }
 
@@ -292,7 +316,13 @@ async def update(request: Request) -> Response:
     return render(
         request,
         "staff/consultation_form.html",
-        {"values": values, "errors": errors, "consultation": context, "locales": EDIT_LOCALES},
+        {
+            "values": values,
+            "errors": errors,
+            "consultation": context,
+            "locales": EDIT_LOCALES,
+            **RETENTION_BOUNDS,
+        },
         status_code=422,
     )
 

@@ -30,6 +30,7 @@ import random
 import secrets
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -443,28 +444,72 @@ def send_due(engine: Engine, settings: Settings, sender: Sender, limit: int = BA
     return len(claims)
 
 
-def housekeeping(engine: Engine, settings: Settings) -> dict[str, int]:
-    """Once every HOUSEKEEPING_EVERY: the deletion concept (participation.retention),
-    reporters' address hashes older than a day, result SMS for requests stored after the
-    publication, and the staff's daily digest e-mail."""
-    from participation.moderation.digest import send_staff_digest
-    from participation.moderation.flags import forget_reporters
-    from participation.results.notify import notify_waiting_subscribers
+def _retention(engine: Engine, settings: Settings) -> dict[str, int]:
     from participation.retention import apply_retention
 
     with session_scope(engine, write=True) as session:
-        done = apply_retention(session, settings)
+        return apply_retention(session, settings)
+
+
+def _forget_reporters(engine: Engine, settings: Settings) -> dict[str, int]:
+    from participation.moderation.flags import forget_reporters
+
+    with session_scope(engine, write=True) as session:
         forget_reporters(session)
-    # After the retention: a request whose consultation's period ran out is gone, not sent.
+    return {}
+
+
+def _result_notifications(engine: Engine, settings: Settings) -> dict[str, int]:
+    from participation.results.notify import notify_waiting_subscribers
+
     with session_scope(engine, write=True) as session:
         notified = notify_waiting_subscribers(session, settings)
-    if notified:
-        done["result_notifications"] = notified
+    return {"result_notifications": notified} if notified else {}
+
+
+def _staff_digest(engine: Engine, settings: Settings) -> dict[str, int]:
+    from participation.moderation.digest import send_staff_digest
+
     try:
-        done["digest_emails"] = send_staff_digest(settings, engine)
+        return {"digest_emails": send_staff_digest(settings, engine)}
     except OSError:
         # SMTP down: the digest tries again on the next pass; sending SMS must go on.
         log.warning("staff digest not sent: SMTP unreachable", exc_info=True)
+        return {}
+
+
+def _prune_exports(engine: Engine, settings: Settings) -> dict[str, int]:
+    from participation.results.export_files import prune_exports
+
+    return prune_exports(engine, settings)
+
+
+#: Run in this order once every HOUSEKEEPING_EVERY, each in its own transaction. The
+#: retention comes before the result notifications: a request whose consultation's
+#: period ran out is gone, not sent.
+HOUSEKEEPING_JOBS: tuple[tuple[str, Callable[[Engine, Settings], dict[str, int]]], ...] = (
+    ("retention", _retention),
+    ("forget_reporters", _forget_reporters),
+    ("result_notifications", _result_notifications),
+    ("staff_digest", _staff_digest),
+    ("prune_exports", _prune_exports),
+)
+
+
+def housekeeping(engine: Engine, settings: Settings) -> dict[str, int]:
+    """Once every HOUSEKEEPING_EVERY: the deletion concept (participation.retention),
+    reporters' address hashes older than a day, result SMS for requests stored after the
+    publication, and the staff's daily digest e-mail.
+
+    A job that fails (a bad row, a full disk, a bug) is logged with its name and rolled
+    back alone; the others still run, and so does the sending: one broken consultation
+    once stopped the outbox for everybody, on every start."""
+    done: dict[str, int] = {}
+    for name, job in HOUSEKEEPING_JOBS:
+        try:
+            done.update(job(engine, settings))
+        except Exception:
+            log.exception("housekeeping job %s failed; the others go on", name)
     return done
 
 
@@ -489,6 +534,7 @@ def run_worker(
     next_housekeeping = utcnow()
     while not stop.is_set():
         if utcnow() >= next_housekeeping:
+            # housekeeping() logs its own failures; sending goes on whatever happens there.
             housekeeping(engine, settings)
             next_housekeeping = utcnow() + HOUSEKEEPING_EVERY
         tried = send_due(engine, settings, sender)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from email.utils import formatdate, parsedate_to_datetime
 
+from anyio import to_thread
 from sqlalchemy import Row
 from sqlmodel import Session
 from starlette.requests import Request
@@ -13,9 +16,10 @@ from starlette.routing import Route
 from participation.cache import large_figure
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase, phase_of
-from participation.db import session_scope
-from participation.results import exports, service
+from participation.i18n.catalogs import gettext as _
+from participation.results import export_files, exports, service
 from participation.results.charts import bar_rows
+from participation.results.export_files import BuildRunning, Built, ExportStore
 from participation.results.staff_routes import routes as staff_routes
 from participation.results.streaming import stream_template
 from participation.settings import LANGUAGES
@@ -23,6 +27,8 @@ from participation.web.errors import error_response
 from participation.web.forms import in_transaction, int_or_none
 from participation.web.templating import language_of, render
 
+#: Pieces a built download is sent in.
+EXPORT_CHUNK = 256 * 1024
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -99,35 +105,100 @@ async def results_page(request: Request) -> Response:
     )
 
 
-def _stream(request: Request, slug: str, kind: str) -> Iterator:
-    engine = request.app.state.engine
+def _produce(kind: str) -> Callable[[Session, Consultation], Iterator]:
+    """What a download is made of; written once per version by export_files.ExportStore."""
 
-    def generate() -> Iterator:
-        # Its own session for as long as the download runs; rows are read in batches.
-        with session_scope(engine) as session:
-            consultation = _published(session, slug)
-            if consultation is None:
-                return
-            if kind == "csv":
-                yield from exports.export_csv(session, consultation)
-                return
-            text = consultations.text_for(session, consultation, consultation.default_locale)
-            title = text.text.title if text else consultation.slug
-            summary = service.summarise(session, consultation)
-            if kind == "xlsx":
-                yield from exports.export_xlsx(session, consultation, summary, title)
-                return
-            summaries = {
-                t.locale: t.results_summary
-                for t in consultations.texts_for(session, [consultation.id]).get(  # type: ignore[list-item]
-                    consultation.id,  # type: ignore[arg-type]
-                    [],
-                )
-                if t.results_summary
-            }
-            yield from exports.export_json(session, consultation, summary, title, summaries)
+    def generate(session: Session, consultation: Consultation) -> Iterator:
+        if kind == "csv":
+            yield from exports.export_csv(session, consultation)
+            return
+        text = consultations.text_for(session, consultation, consultation.default_locale)
+        title = text.text.title if text else consultation.slug
+        summary = service.summarise(session, consultation)
+        if kind == "xlsx":
+            yield from exports.export_xlsx(session, consultation, summary, title)
+            return
+        summaries = {
+            t.locale: t.results_summary
+            for t in consultations.texts_for(session, [consultation.id]).get(  # type: ignore[list-item]
+                consultation.id,  # type: ignore[arg-type]
+                [],
+            )
+            if t.results_summary
+        }
+        yield from exports.export_json(session, consultation, summary, title, summaries)
 
-    return generate()
+    return generate
+
+
+def _export_store(request: Request) -> ExportStore:
+    # Made on first use, in the event loop's thread: no two requests can both make one.
+    state = request.app.state
+    store = getattr(state, "export_store", None)
+    if store is None:
+        store = state.export_store = ExportStore.for_settings(state.settings)
+    return store
+
+
+def _not_modified(request: Request, etag: str, modified: float) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        tags = [t.strip().removeprefix("W/") for t in match.split(",")]
+        return "*" in tags or etag in tags
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            moment = parsedate_to_datetime(since)
+        except (TypeError, ValueError, IndexError):
+            return False
+        if moment.tzinfo is None:
+            return False
+        return int(modified) <= moment.timestamp()
+    return False
+
+
+def _building(request: Request, seconds: int) -> Response:
+    response = error_response(
+        request, 503, _("The download is being prepared. Please try again in a few seconds.")
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _serve(request: Request, built: Built, slug: str, kind: str) -> Response:
+    gzipped = built.gzipped is not None and "gzip" in request.headers.get("accept-encoding", "")
+    path = built.gzipped if gzipped and built.gzipped else built.path
+    # Opened now: a newer build may remove the file by name while this one is sent.
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return _building(request, seconds=1)
+    stat = os.fstat(handle.fileno())
+    etag = f'"{kind}-{built.version}{"-gz" if gzipped else ""}"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
+        # Kept by browsers and proxies, but asked about each time (a 304 is cheap), so a
+        # withdrawn or changed result reaches everyone at once.
+        "Cache-Control": "public, no-cache",
+    }
+    if built.gzipped is not None:
+        headers["Vary"] = "Accept-Encoding"
+    if _not_modified(request, etag, stat.st_mtime):
+        handle.close()
+        return Response(status_code=304, headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{slug}-results.{kind}"'
+    headers["Content-Length"] = str(stat.st_size)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+
+    def chunks() -> Iterator[bytes]:
+        with handle:
+            while piece := handle.read(EXPORT_CHUNK):
+                yield piece
+
+    return StreamingResponse(chunks(), media_type=MEDIA[kind], headers=headers)
 
 
 async def download(request: Request) -> Response:
@@ -135,14 +206,36 @@ async def download(request: Request) -> Response:
     kind = request.path_params["kind"]
     if kind not in MEDIA:
         return error_response(request, 404)
-    found = await in_transaction(request, lambda s: _published(s, slug) is not None)
-    if not found:
+    store = _export_store(request)
+
+    def look(session: Session) -> tuple[int, str | None] | None:
+        consultation = consultations.row_by_slug(session, slug)
+        if consultation is None:
+            return None
+        if phase_of(consultation) is not Phase.results:
+            return consultation.id, None
+        seconds = request.app.state.settings.page_cache_seconds
+        return consultation.id, export_files.recent_version(session, consultation, seconds)
+
+    found = await in_transaction(request, look)
+    if found is None:
         return error_response(request, 404)
-    return StreamingResponse(
-        _stream(request, slug, kind),
-        media_type=MEDIA[kind],
-        headers={"Content-Disposition": f'attachment; filename="{slug}-results.{kind}"'},
-    )
+    consultation_id, version = found
+    if version is None:
+        # Never published, or withdrawn: nothing is served, and what was built goes.
+        await to_thread.run_sync(store.forget, consultation_id)
+        return error_response(request, 404)
+    built = await to_thread.run_sync(store.find, consultation_id, kind, version)
+    if built is None:
+        try:
+            built = await to_thread.run_sync(
+                store.build, request.app.state.engine, consultation_id, kind, _produce(kind)
+            )
+        except BuildRunning:
+            return _building(request, export_files.RETRY_AFTER_SECONDS)
+        if built is None:
+            return error_response(request, 404)
+    return _serve(request, built, slug, kind)
 
 
 async def report(request: Request) -> Response:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from sqlalchemy import bindparam, case, delete, func
+from sqlalchemy import bindparam, case, delete, func, update
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
@@ -240,6 +240,12 @@ def answer_contribution(
         contribution.answered_at = utcnow() if text else None
         session.add(contribution)
     if changed_answer or wanted != current:
+        # The published result changed: its downloads are built anew (export_files).
+        session.execute(
+            update(Consultation)
+            .where(col(Consultation.id) == contribution.consultation_id)
+            .values(updated_at=utcnow())
+        )
         audit(
             session,
             "contribution.answer",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,7 @@ class Server:
     port: int = field(default_factory=free_port)
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     extra_env: dict[str, str] = field(default_factory=dict)
+    data_dir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="bench-data-"))
     process: subprocess.Popen | None = None
     #: Highest VmHWM seen per worker, kept across peak resets.
     peak_kib: int = 0
@@ -79,6 +82,8 @@ class Server:
         # As the README's systemd unit sets it: two malloc arenas instead of one per
         # thread keep a worker's memory ~20 MB lower after bursts of big pages.
         env.setdefault("MALLOC_ARENA_MAX", "2")
+        # The built downloads, shared by the workers as in production; gone with the run.
+        env["DATA_DIR"] = self.data_dir
         env.update(self.extra_env)
         return env
 
@@ -151,6 +156,10 @@ class Server:
         return sum(cpu_seconds(pid) for pid in self.worker_pids())
 
     def stop(self) -> None:
+        self._stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def _stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
         os.killpg(self.process.pid, signal.SIGTERM)
