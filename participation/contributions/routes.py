@@ -75,13 +75,17 @@ async def submit(request: Request) -> Response:
         if honeypot:
             # Bots fill every field; people never see this one. Answer as if it worked.
             return "bot", None
+        option_id = int_or_none(values["poll_option"])
         try:
+            if values["poll_option"] and option_id is None:
+                # Not a number we could ever have sent (a word, 20 digits): no such answer.
+                raise errors.InvalidPollOption(values["poll_option"])
             submitted = submit_contribution(
                 session,
                 consultation=consultation,
                 body=values["body"],
                 pseudonym=values["pseudonym"],
-                poll_option_id=int_or_none(values["poll_option"]),
+                poll_option_id=option_id,
                 channel=Channel.web,
                 locale=LANGUAGES[lang],
                 max_chars=settings.max_contribution_chars,

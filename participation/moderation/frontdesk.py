@@ -139,7 +139,10 @@ async def enter(request: Request) -> Response:
             problems["received"] = _("The date received cannot be in the future.")
         locale = values["locale"] if values["locale"] in LANGUAGES.values() else "de"
         if not problems:
+            option_id = int_or_none(values["poll_option"])
             try:
+                if values["poll_option"] and option_id is None:
+                    raise errors.InvalidPollOption(values["poll_option"])
                 submitted = submit_contribution(
                     session,
                     consultation=consultation,
@@ -147,7 +150,7 @@ async def enter(request: Request) -> Response:
                     channel=Channel(channel),
                     locale=locale,
                     pseudonym=values["pseudonym"],
-                    poll_option_id=int_or_none(values["poll_option"]),
+                    poll_option_id=option_id,
                     entered_by_id=staff.id,
                     received_at=received_moment(day, now, tz),  # type: ignore[arg-type]
                     max_chars=settings.max_contribution_chars,
