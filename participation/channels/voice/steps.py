@@ -399,6 +399,11 @@ STEPS: dict[str, Callable[[Turn], VoiceResponse]] = {
 }
 
 
+def answer_key(step: str, query: Mapping[str, str]) -> str:
+    """(step, answer counter): what makes a repeated delivery meet its first answer."""
+    return f"{step}:{bounded_int(query.get('n'), low=0) or 0}"
+
+
 def answer(
     session: Session,
     settings: Settings,
@@ -408,7 +413,7 @@ def answer(
 ) -> str:
     """The TwiML for one webhook; the same (CallSid, step) always gets the same answer."""
     call_sid = params["CallSid"]
-    key = f"{step}:{query.get('n', '0')}"
+    key = answer_key(step, query)
     cached = service.cached_answer(session, call_sid, key)
     if cached is not None:
         return cached
