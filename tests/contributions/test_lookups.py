@@ -105,3 +105,37 @@ def test_arabic_indic_status_by_sms_still_works(client, engine):
     reference = make_contribution(engine, consultation).reference
     reply = send_sms(client, "STATUS " + reference.translate(ARABIC))
     assert reply.text.startswith(format_reference(reference))
+
+
+def test_status_by_phone_is_limited_per_caller(client, engine):
+    from tests.channels.voice.conftest import WEDNESDAY_MORNING
+    from tests.channels.voice.phone import to_consultation
+
+    set_now(WEDNESDAY_MORNING)  # inside the line's opening hours
+    consultation = make_consultation(engine)
+    reference = make_contribution(engine, consultation).reference
+    caller = "+4915199999999"
+    missing = iter(_missing(reference))
+    said = []
+    # Three wrong numbers end a call; the caller rings again, and again.
+    for _call in range(5):
+        call = to_consultation(client, from_number=caller)
+        call.press("4")
+        while call.gather is not None and call.gather.get("action", "").split("?")[0].endswith(
+            "/lookup"
+        ):
+            call.press(next(missing) + "#")
+            said.append(call.text())
+    limited = [i for i, text in enumerate(said) if "zu viele Vorgangsnummern" in text]
+    assert limited, said[-1]
+    assert 5 <= limited[0] <= 12
+
+    call = to_consultation(client, from_number=caller)
+    call.press("4")
+    call.press(reference + "#")
+    assert "zu viele Vorgangsnummern" in call.text()
+    other = to_consultation(client, from_number="+4915188888888")
+    other.press("4")
+    other.press(reference + "#")
+    spaced = " ".join(reference[:4]) + ", " + " ".join(reference[4:])
+    assert other.text().startswith(f"Ihr Beitrag {spaced} ist eingegangen")

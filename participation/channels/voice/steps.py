@@ -39,6 +39,7 @@ from participation.channels.voice.speech import (
 )
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
+from participation.contributions import lookups
 from participation.contributions.errors import ConsultationNotOpen, ContributionRefused
 from participation.contributions.reference import format_reference
 from participation.contributions.service import find_by_reference
@@ -328,7 +329,22 @@ def on_lookup(turn: Turn) -> VoiceResponse:
         return back_to_actions(turn)
     if input_kind(digits) != "input":
         return failure(turn, prompt_lookup)
-    contribution = find_by_reference(turn.session, digits)
+    caller = turn.call.caller_key
+    try:
+        # Counted per caller, as by SMS; a withheld number has three tries per call.
+        contribution = (
+            lookups.look_up(
+                turn.session, lookups.phone_lookup_key(turn.settings.secret_key, caller), digits
+            )
+            if caller
+            else find_by_reference(turn.session, digits)
+        )
+    except lookups.LookupsLimited:
+        service.log_event(turn.session, turn.call, "lookup", "limited")
+        response = VoiceResponse()
+        say_template(response, "status_limited", turn.language)
+        prompt_after(turn, response)
+        return response
     if contribution is None:
         message = spoken("status_not_found", turn.language, digits=digits_aloud(digits))
         return retry(turn, "unknown_reference", prompt_lookup, message)
