@@ -120,3 +120,37 @@ def test_odd_keys_at_the_consultation_menu_reprompt(client, engine, keys):
     from participation.channels.voice.models import VoiceCall
 
     assert fetch(engine, select(VoiceCall))[0].consultation_id is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("٤٧١١", "4711"), ("４７１１", "4711"), ("²²²", None)]
+)
+def test_consultation_code_is_read_as_keypad_digits(client, engine, typed, stored):
+    from participation.accounts.models import Role
+    from participation.consultations.models import Consultation
+    from tests.factories import login
+
+    login(client, engine, Role.admin)
+    token = csrf_token(client, "/en/staff/consultations/new")
+    response = client.post(
+        "/en/staff/consultations/new",
+        data={
+            "csrf_token": token,
+            "title:de": "Marktplatz",
+            "poll_kind": "none",
+            "code": typed,
+            "opens_at": "2020-01-01T08:00",
+            "closes_at": "2099-12-31T18:00",
+            "retention_days": "180",
+        },
+        follow_redirects=False,
+    )
+    with session_scope(engine) as session:
+        codes = [c.code for c in session.exec(select(Consultation)).all()]
+    if stored is None:
+        assert response.status_code == 422
+        assert "The code must have 3 to 6 digits." in response.text
+        assert codes == []
+    else:
+        assert response.status_code == 303, response.text
+        assert codes == [stored]
