@@ -48,8 +48,10 @@ def _pg_available() -> bool:
 
 def pytest_terminal_summary(terminalreporter):  # noqa: ANN001, ANN201
     from tests.browser.summary import browser_summary
+    from tests.trust.fuzz_summary import fuzz_summary
 
     browser_summary(terminalreporter)
+    fuzz_summary(terminalreporter)
     if _pg_problem:
         terminalreporter.section("PostgreSQL NOT TESTED", sep="!")
         terminalreporter.write_line(

@@ -41,7 +41,9 @@ class LoginThrottle(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
 
 
-def address_key(secret_key: str, host: str | None) -> str:
+def address_key(secret_key: str, host: str | None, purpose: str = "login-address") -> str:
+    """A keyed hash of the client's address (its /64 for IPv6); ``purpose`` keeps the
+    keys of different limits apart (login, reference look-ups) in the one table."""
     host = (host or "").strip()
     try:
         address = ipaddress.ip_address(host)
@@ -55,7 +57,7 @@ def address_key(secret_key: str, host: str | None) -> str:
             value = str(ipaddress.ip_network(f"{address}/64", strict=False))
         else:
             value = str(address)
-    return keyed_hash(secret_key, value, purpose="login-address")
+    return keyed_hash(secret_key, value, purpose=purpose)
 
 
 def _row(session: Session, key: str) -> LoginThrottle | None:
@@ -70,8 +72,19 @@ def is_locked(session: Session, key: str, now: datetime | None = None) -> bool:
     return bool(row and row.locked_until and row.locked_until > now)
 
 
-def record_failure(session: Session, key: str, now: datetime | None = None) -> bool:
-    """Counts one failed attempt from this address; True when it is now locked."""
+def record_failure(
+    session: Session,
+    key: str,
+    now: datetime | None = None,
+    *,
+    limit: int = ADDRESS_MAX_FAILURES,
+    window: timedelta = WINDOW,
+    lock: timedelta = LOCK,
+) -> bool:
+    """Counts one failed attempt for this key; True when it is now locked.
+
+    The defaults are the login's; reference look-ups count their misses with their own.
+    """
     now = now or utcnow()
     purge_expired(session, now)
     table = LoginThrottle.__table__  # type: ignore[attr-defined]
@@ -80,18 +93,18 @@ def record_failure(session: Session, key: str, now: datetime | None = None) -> b
     # and ON CONFLICT make that one row, and FOR UPDATE serialises the counting.
     session.execute(
         insert(table)
-        .values(key=key, window_started_at=now, failures=0, expires_at=now + WINDOW)
+        .values(key=key, window_started_at=now, failures=0, expires_at=now + window)
         .on_conflict_do_nothing(index_elements=["key"])
     )
     row = _row(session, key)
     assert row is not None
-    if row.window_started_at + WINDOW <= now and not (row.locked_until and row.locked_until > now):
+    if row.window_started_at + window <= now and not (row.locked_until and row.locked_until > now):
         row.window_started_at = now
         row.failures = 0
     row.failures += 1
-    if row.failures >= ADDRESS_MAX_FAILURES:
-        row.locked_until = now + LOCK
-    row.expires_at = max(row.window_started_at + WINDOW, row.locked_until or now)
+    if row.failures >= limit:
+        row.locked_until = now + lock
+    row.expires_at = max(row.window_started_at + window, row.locked_until or now)
     session.add(row)
     session.flush()
     return bool(row.locked_until and row.locked_until > now)

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from participation.consultations import service
 from participation.consultations.models import Consultation, Phase, label_of, phase_of
 from participation.web.errors import error_response
-from participation.web.forms import in_transaction, int_or_none
+from participation.web.forms import in_transaction, query_int
 from participation.web.templating import language_of, render
 
 PAGE_SIZE = 20
@@ -70,7 +70,7 @@ async def home(request: Request) -> Response:
 async def consultation_page(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
-    before = int_or_none(request.query_params.get("before"))
+    before = query_int(request, "before")
 
     def load(session: Session) -> dict | None:
         consultation = service.row_by_slug(session, slug)

@@ -19,6 +19,7 @@ from participation.i18n.catalogs import babel_locale, current_language
 from participation.i18n.catalogs import gettext as _
 from participation.moderation.queue import Waiting, waiting_overview
 from participation.moderation.service import audit
+from participation.numbers import digits_only
 from participation.results import service as results
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
@@ -148,7 +149,9 @@ def _validate(values: dict) -> dict[str, str]:
         errors["closes_at"] = _("Please enter a valid date and time.")
     if opens and closes and closes <= opens:
         errors["closes_at"] = _("The end must be after the start.")
-    if values["code"] and (not values["code"].isdigit() or not 3 <= len(values["code"]) <= 6):
+    # '٤٧١١' is kept as 4711, the code people key in; '²²²' is no code (isdigit() says it is).
+    values["code"] = digits_only(values["code"]) or values["code"]
+    if values["code"] and (not values["code"].isascii() or not 3 <= len(values["code"]) <= 6):
         errors["code"] = _("The code must have 3 to 6 digits.")
     try:
         service.parse_retention_days(values["retention_days"])

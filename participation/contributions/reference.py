@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from participation.numbers import ascii_digits
+
 _DAMM = (
     (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
     (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
@@ -32,7 +34,13 @@ def check_digit(digits: str) -> str:
 
 
 def is_valid(reference: str) -> bool:
-    return len(reference) == LENGTH and reference.isdigit() and check_digit(reference) == "0"
+    # isascii(): str.isdigit() also accepts '²', which int() then refuses.
+    return (
+        len(reference) == LENGTH
+        and reference.isascii()
+        and reference.isdigit()
+        and check_digit(reference) == "0"
+    )
 
 
 def new_reference() -> str:
@@ -51,8 +59,12 @@ _SEPARATORS = re.compile(r"[\s\-./]")
 
 
 def parse_reference(text: str) -> str | None:
-    """'4711-2093', '4711 2093', '47112093' -> '47112093'; None when it cannot be one."""
-    digits = _SEPARATORS.sub("", text or "")
+    """'4711-2093', '4711 2093', '47112093' -> '47112093'; None when it cannot be one.
+
+    The one parser for every door: Arabic-Indic ('٤٧١١-٢٠٩٣'), Persian and full-width
+    digits are read as the same number; other "digits" such as '²' are not one.
+    """
+    digits = _SEPARATORS.sub("", ascii_digits((text or "")[:100]))
     if is_valid(digits):
         return digits
     return None

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from participation.consultations import service as consultations
 from participation.consultations.models import Phase
 from participation.consultations.public_routes import consultation_context
-from participation.contributions import errors
+from participation.contributions import errors, lookups
 from participation.contributions.models import Channel
 from participation.contributions.reference import format_reference, parse_reference
 from participation.contributions.service import find_by_reference, submit_contribution
@@ -90,13 +90,17 @@ async def submit(request: Request) -> Response:
         earlier, claimed = submissions.earlier_receipt(session, claim)
         if earlier:
             return "stored", earlier
+        option_id = int_or_none(values["poll_option"])
         try:
+            if values["poll_option"] and option_id is None:
+                # Not a number we could ever have sent (a word, 20 digits): no such answer.
+                raise errors.InvalidPollOption(values["poll_option"])
             submitted = submit_contribution(
                 session,
                 consultation=consultation,
                 body=values["body"],
                 pseudonym=values["pseudonym"],
-                poll_option_id=int_or_none(values["poll_option"]),
+                poll_option_id=option_id,
                 channel=Channel.web,
                 locale=LANGUAGES[lang],
                 max_chars=settings.max_contribution_chars,
@@ -158,13 +162,38 @@ async def submit(request: Request) -> Response:
     )
 
 
+def lookup_address(request: Request) -> str:
+    """The client address whose look-ups are counted (only as a keyed hash).
+
+    The one place to change when the address must come from a trusted proxy's header.
+    """
+    return request.client.host if request.client else ""
+
+
+def _limited(request: Request, query: str) -> Response:
+    """429 with the look-up form, the number still in it, and when to try again."""
+    return render(
+        request,
+        "contributions/lookup.html",
+        {"query": query, "limited": True},
+        status_code=429,
+        headers={"Retry-After": str(lookups.LookupsLimited.retry_after)},
+    )
+
+
 async def status_page(request: Request) -> Response:
     lang = language_of(request)
     raw = request.path_params["reference"]
     reference = parse_reference(raw)
+    not_found = {"query": raw, "not_found": True}
+    if reference is None:
+        return render(request, "contributions/lookup.html", not_found, status_code=404)
+    key = lookups.address_lookup_key(request.app.state.settings.secret_key, lookup_address(request))
 
-    def load(session: Session) -> dict | None:
-        contribution = find_by_reference(session, raw)
+    def load(session: Session) -> dict | str | None:
+        if lookups.is_limited(session, key):
+            return "limited"
+        contribution = find_by_reference(session, reference)
         if contribution is None:
             return None
         consultation = None
@@ -181,11 +210,14 @@ async def status_page(request: Request) -> Response:
             "decisions": decisions_for(session, contribution.id),
         }  # type: ignore[arg-type]
 
-    context = await in_transaction(request, load) if reference else None
+    # Read first; only a miss is written down (the writer's turn on SQLite is for misses).
+    context = await in_transaction(request, load)
+    if context == "limited":
+        return _limited(request, reference)
     if context is None:
-        return render(
-            request, "contributions/lookup.html", {"query": raw, "not_found": True}, status_code=404
-        )
+        await in_transaction(request, lambda s: lookups.record_miss(s, key), write=True)
+        return render(request, "contributions/lookup.html", not_found, status_code=404)
+    assert isinstance(context, dict)
     context["is_new"] = request.query_params.get("new") == "1"
     return render(request, "contributions/status.html", context)
 

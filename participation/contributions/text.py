@@ -1,26 +1,5 @@
-"""The one documented normalisation of contributed text, shared by every channel."""
+"""Contributed text is normalised by the shared ground-floor module (participation.text)."""
 
-from __future__ import annotations
+from participation.text import normalise_line, normalise_text
 
-import re
-import unicodedata
-
-# C0/C1 control characters except tab and newline; NUL among them. Unicode "format"
-# characters (bidi marks, zero-width joiners) stay: Arabic and Persian text needs them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def normalise_text(text: str | None) -> str:
-    """NFC, Unix newlines, no control characters, no surrounding white space."""
-    if not text:
-        return ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
-    # Lone surrogates cannot be stored as UTF-8 (they come from broken form encodings).
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    return unicodedata.normalize("NFC", text).strip()
-
-
-def normalise_line(text: str | None) -> str:
-    """For one-line fields such as a pseudonym: also folds runs of white space."""
-    return " ".join(normalise_text(text).split())
+__all__ = ["normalise_line", "normalise_text"]

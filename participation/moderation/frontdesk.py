@@ -152,7 +152,10 @@ async def enter(request: Request) -> Response:
             if earlier:
                 reference, _sep, earlier_locale = earlier.partition(" ")
                 return "stored", (reference, earlier_locale)
+            option_id = int_or_none(values["poll_option"])
             try:
+                if values["poll_option"] and option_id is None:
+                    raise errors.InvalidPollOption(values["poll_option"])
                 submitted = submit_contribution(
                     session,
                     consultation=consultation,
@@ -160,7 +163,7 @@ async def enter(request: Request) -> Response:
                     channel=Channel(channel),
                     locale=locale,
                     pseudonym=values["pseudonym"],
-                    poll_option_id=int_or_none(values["poll_option"]),
+                    poll_option_id=option_id,
                     entered_by_id=staff.id,
                     received_at=received_moment(day, now, tz),  # type: ignore[arg-type]
                     max_chars=settings.max_contribution_chars,

@@ -18,7 +18,7 @@ from participation.moderation.labels import decision_labels, reason_labels, repo
 from participation.moderation.service import public_log
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.forms import field, in_transaction, query_int
 from participation.web.templating import language_of, render, url
 
 
@@ -32,7 +32,7 @@ def _visible(session: Session, slug: str):  # noqa: ANN202
 async def moderation_log(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
-    before = int_or_none(request.query_params.get("before"))
+    before = query_int(request, "before")
 
     def load(session: Session) -> dict | None:
         consultation = _visible(session, slug)

@@ -35,7 +35,7 @@ from participation.moderation.queue import (
     page,
 )
 from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.forms import field, in_transaction, int_or_none, query_int
 from participation.web.paths import same_origin_path
 from participation.web.staff_page_cache import kept_briefly
 from participation.web.templating import is_fragment_request, render, url
@@ -136,7 +136,7 @@ def queue_context(
 @requires_role(*MODERATORS)
 async def queue(request: Request) -> Response:
     f = QueueFilter.from_params(request.query_params)
-    cursor = int_or_none(request.query_params.get("after"))
+    cursor = query_int(request, "after")
     message = message_for(request.query_params)
     context = await in_transaction(request, lambda s: queue_context(s, request, f, cursor, message))
     return render(request, "moderation/queue.html", context)

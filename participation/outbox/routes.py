@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.accounts.permissions import MODERATORS, requires_role
-from participation.channels.sms.webhook_auth import is_signed_by_twilio
+from participation.channels.sms.webhook_auth import is_signed_by_twilio, webhook_params
 from participation.moderation.service import audit
 from participation.outbox import service
 from participation.outbox.models import OutboundMessage
@@ -23,7 +23,7 @@ async def status_callback(request: Request) -> Response:
     if not is_signed_by_twilio(settings, request, form):
         return PlainTextResponse("Forbidden", status_code=403)
     message_id = request.path_params["message_id"]
-    params = {key: str(value) for key, value in form.items()}
+    params = webhook_params(form)
     await in_transaction(
         request,
         lambda session: service.apply_twilio_callback(session, message_id, params),

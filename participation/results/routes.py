@@ -24,7 +24,7 @@ from participation.results.staff_routes import routes as staff_routes
 from participation.results.streaming import stream_template
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
-from participation.web.forms import in_transaction, int_or_none
+from participation.web.forms import in_transaction, query_int
 from participation.web.templating import language_of, render
 
 #: Pieces a built download is sent in.
@@ -86,7 +86,7 @@ def results_context(
 async def results_page(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
-    after = int_or_none(request.query_params.get("after"))
+    after = query_int(request, "after")
 
     def load(session: Session) -> dict | None:
         consultation = _published_row(session, slug)

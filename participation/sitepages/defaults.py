@@ -173,8 +173,8 @@ Ihre E-Mail-Adresse für die Antwort. Die E-Mail-Adresse löschen wir, sobald Ih
 beantwortet ist, spätestens nach 180 Tagen.
 
 **Server-Protokolle:** Wir speichern keine IP-Adressen. Zum Schutz vor Missbrauch (zu viele
-Anmelde-Versuche) halten wir kurzzeitig einen solchen Prüfwert der Adresse, der nach
-Ablauf der Sperre gelöscht wird.
+Anmelde-Versuche, zu viele Abfragen nicht vorhandener Vorgangsnummern) halten wir
+kurzzeitig einen solchen Prüfwert der Adresse, der nach Ablauf der Sperre gelöscht wird.
 
 ## Warum
 
@@ -247,8 +247,8 @@ e-mail address for our answer. The e-mail address is deleted once your report ha
 answered, at the latest after 180 days.
 
 **Server logs:** we store no IP addresses. To protect against abuse (too many login
-attempts) we briefly keep a keyed check value of the address, deleted when the lock
-expires.
+attempts, too many look-ups of reference numbers that do not exist) we briefly keep a
+keyed check value of the address, deleted when the lock expires.
 
 ## Why
 

@@ -13,6 +13,7 @@ from participation.clock import utcnow
 from participation.settings import LANGUAGES, Settings
 from participation.sitepages.defaults import DEFAULT_PAGES, DEFAULTS_REVIEWED
 from participation.sitepages.models import BarrierReport, ReportStatus, SitePage
+from participation.text import normalise_line, normalise_text
 from participation.web.paths import same_origin_path
 
 #: In the order of the footer and the staff list.
@@ -152,8 +153,10 @@ def submit_barrier_report(
     messages: dict[str, str],
 ) -> BarrierReport:
     """Stores a report, or raises ReportInvalid with ``messages`` for the fields at fault."""
-    description = description.strip()
-    contact_email = contact_email.strip()
+    # No control characters reach the database (a NUL would lose the report on PostgreSQL).
+    description = normalise_text(description)
+    contact_email = normalise_line(contact_email)
+    page = normalise_line(page)
     errors = {}
     if not description:
         errors["description"] = messages["empty"]

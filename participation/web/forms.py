@@ -9,9 +9,12 @@ from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from participation.db import session_scope
+from participation.numbers import bounded_int
+from participation.text import without_controls
 
 T = TypeVar("T")
 
@@ -51,14 +54,28 @@ async def in_transaction(
 
 
 def field(form, name: str, limit: int = 100_000) -> str:  # noqa: ANN001
+    """A text field as sent, without control characters (NUL above all: see text.py)."""
     value = form.get(name)
     if value is None or not isinstance(value, str):
         return ""
-    return value[:limit]
+    return without_controls(value[:limit])
 
 
 def int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+    """A whole number the database can hold, or None (empty, not a number, out of range)."""
+    return bounded_int(value) if isinstance(value, str) else None
+
+
+def query_int(request: Request, name: str) -> int | None:
+    """An optional whole-number query parameter such as ?before=; None when absent.
+
+    Anything else there (a word, a number beyond the database's range) is a 400 with the
+    translated error page: the link was not one of ours.
+    """
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
         return None
+    value = bounded_int(raw)
+    if value is None:
+        raise HTTPException(400)
+    return value

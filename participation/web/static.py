@@ -33,6 +33,9 @@ def static_url(relative: str) -> str:
 
 async def serve_static(request: Request) -> Response:
     relative = request.path_params["path"]
+    if "\x00" in relative:
+        # No file has one, and the operating system refuses the name (ValueError).
+        return PlainTextResponse("Not found", status_code=404)
     directory, _, name = relative.rpartition("/")
     match = _HASHED.match(name)
     plain = f"{match['stem']}{match['suffix']}" if match else name

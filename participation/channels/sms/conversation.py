@@ -15,11 +15,10 @@ from participation.channels.sms.parser import ParsedSms
 from participation.channels.sms.turn import Turn
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase, PollOption
-from participation.contributions import errors
+from participation.contributions import errors, lookups
 from participation.contributions.models import Channel, Contribution
 from participation.contributions.service import (
     Submitted,
-    find_by_reference,
     record_vote,
     submit_contribution,
 )
@@ -349,7 +348,12 @@ def status(turn: Turn) -> str:
     language = turn.lang()
     contribution: Contribution | None
     if parsed.reference is not None:
-        contribution = find_by_reference(turn.session, parsed.reference)
+        # Counted per phone: a number that asks for many unknown references is guessing.
+        key = lookups.phone_lookup_key(turn.settings.secret_key, turn.key)
+        try:
+            contribution = lookups.look_up(turn.session, key, parsed.reference, turn.now)
+        except lookups.LookupsLimited:
+            return replies.status_limited(language)
         if contribution is None:
             return replies.status_unknown(language, reference=parsed.reference)
     elif parsed.raw_argument:

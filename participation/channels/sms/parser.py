@@ -288,7 +288,7 @@ def parse_sms(body: str | None) -> ParsedSms:
             return ParsedSms(Intent.delete, languages=both, confirmed=True)
 
     # A reference on its own asks for that contribution's status.
-    reference = parse_reference(text.translate(_DIGITS))
+    reference = parse_reference(text)
     if reference is not None:
         return ParsedSms(Intent.status, reference=reference, languages=script_languages)
 
@@ -355,7 +355,7 @@ def _leading_command(
     langs = _merge(languages, detect_languages(text))
     if intent is Intent.status:
         argument = _rest(text, after)
-        reference = parse_reference(argument.translate(_DIGITS)) if argument else None
+        reference = parse_reference(argument) if argument else None
         return ParsedSms(Intent.status, reference=reference, languages=langs, raw_argument=argument)
     if code is None and after < len(folded) and _is_code(folded[after]):
         code, after = folded[after], after + 1

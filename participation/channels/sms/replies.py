@@ -300,6 +300,10 @@ def status_unknown(language: str, *, reference: str | None = None, invalid: bool
     return render("status_unknown", language, ref=ref, invalid=invalid)
 
 
+def status_limited(language: str) -> str:
+    return render("status_limited", language)
+
+
 def stopped(language: str) -> str:
     return render("stopped", language)
 

@@ -11,7 +11,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from participation.channels.sms.service import handle_sms
 from participation.channels.sms.staff_display import register_template_helpers
-from participation.channels.sms.webhook_auth import is_signed_by_twilio
+from participation.channels.sms.webhook_auth import is_signed_by_twilio, webhook_params
+from participation.numbers import bounded_int
 from participation.phones import is_personal_number, normalise_number
 from participation.web.forms import in_transaction
 
@@ -35,18 +36,17 @@ async def sms_webhook(request: Request) -> Response:
         # Nothing is read or stored from a request Twilio did not sign.
         log.warning("SMS webhook: missing or wrong X-Twilio-Signature")
         return PlainTextResponse("Forbidden", status_code=403)
-    message_sid = str(form.get("MessageSid") or form.get("SmsSid") or "")
-    sender = str(form.get("From") or "").strip()
-    if not message_sid or len(message_sid) > 64 or not sender:
+    params = webhook_params(form)
+    message_sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    sender = params.get("From", "").strip()
+    if not message_sid or not sender:
         return PlainTextResponse("MessageSid and From are required", status_code=400)
     number = normalise_number(sender, settings.default_region) or sender[:32]
     # A sender name or short code is shared by many: votes, STATUS and LÖSCHEN are refused.
     shared = not is_personal_number(sender, settings.default_region)
-    body = str(form.get("Body") or "")
-    try:
-        num_media = max(0, int(str(form.get("NumMedia") or "0")))
-    except ValueError:
-        num_media = 0
+    body = params.get("Body", "")
+    # Twilio sends at most 10; anything else is counted as none.
+    num_media = bounded_int(params.get("NumMedia", "0"), low=0, high=100) or 0
 
     reply = await in_transaction(
         request,

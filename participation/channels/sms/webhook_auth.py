@@ -8,6 +8,7 @@ status callbacks, the voice webhook and the phone simulator all use these functi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from starlette.requests import Request
@@ -20,6 +21,27 @@ from twilio.request_validator import (
 
 from participation.crypto import keyed_hash
 from participation.settings import Settings
+from participation.text import without_controls
+
+#: CA..., SM..., MM..., RE..., AC...: two letters and 32 hex digits.
+_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
+
+
+def webhook_params(form: Mapping) -> dict[str, str]:
+    """A signed request's fields, safe to store: read only after the signature holds.
+
+    Values lose control characters (a NUL would make PostgreSQL refuse the whole row);
+    a ...Sid field not shaped like Twilio's ids is left out, as if it were missing, so
+    it never reaches a column sized for real ids.
+    """
+    params = {}
+    for name, value in form.items():
+        if not isinstance(value, str):
+            continue
+        if name.endswith("Sid") and not _SID.fullmatch(value):
+            continue
+        params[name] = without_controls(value)
+    return params
 
 
 def webhook_token(settings: Settings) -> str:

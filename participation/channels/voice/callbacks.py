@@ -14,6 +14,7 @@ from participation.channels.voice import service
 from participation.channels.voice.speech import MENU_LANGUAGES
 from participation.clock import utcnow
 from participation.contributions.errors import ConsultationNotOpen
+from participation.numbers import bounded_int
 from participation.settings import Settings
 
 
@@ -35,11 +36,11 @@ def recording_callback(
             session,
             settings,
             call_sid=call_sid,
-            consultation_id=int(raw_c) if raw_c.isdigit() else None,
+            consultation_id=bounded_int(raw_c, low=1),
             language=language if language in MENU_LANGUAGES else "de",
             recording_sid=params.get("RecordingSid"),
             recording_url=params.get("RecordingUrl") or "",
-            duration=int(params.get("RecordingDuration") or 0),
+            duration=bounded_int(params.get("RecordingDuration"), low=0) or 0,
         )
     except ConsultationNotOpen:
         contribution = None
@@ -58,6 +59,6 @@ def call_status(session: Session, params: Mapping[str, str]) -> None:
         return
     call.ended_at = utcnow()
     duration = params.get("CallDuration") or ""
-    call.duration = int(duration) if duration.isdigit() else None
+    call.duration = bounded_int(duration, low=0)
     session.add(call)
     service.log_event(session, call, call.last_step, "ended", params.get("CallStatus", ""))

@@ -15,10 +15,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from participation.channels.sms.webhook_auth import is_signed_by_twilio
+from participation.channels.sms.webhook_auth import is_signed_by_twilio, webhook_params
 from participation.channels.voice import callbacks, service, steps
 from participation.channels.voice.models import SummaryAudio
 from participation.consultations.models import Consultation, Phase
+from participation.text import without_controls
 from participation.web.forms import in_transaction
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ async def _signed_params(request: Request) -> dict[str, str] | None:
     if not is_signed_by_twilio(settings, request, form):
         log.warning("voice webhook with a missing or wrong signature: %s", request.url.path)
         return None
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    return webhook_params(form)
 
 
 def _forbidden() -> Response:
@@ -49,7 +50,7 @@ async def voice_step(request: Request) -> Response:
     if not params.get("CallSid"):
         return PlainTextResponse("CallSid missing", status_code=400)
     settings = request.app.state.settings
-    query = dict(request.query_params)
+    query = {key: without_controls(value) for key, value in request.query_params.items()}
 
     def run(session):  # noqa: ANN001, ANN202
         return steps.answer(session, settings, step, query, params)
@@ -58,7 +59,7 @@ async def voice_step(request: Request) -> Response:
         twiml = await in_transaction(request, run, write=True)
     except IntegrityError:
         # Two deliveries of the same step raced; the winner's answer is the answer.
-        key = f"{step}:{query.get('n', '0')}"
+        key = steps.answer_key(step, query)
         cached = await in_transaction(
             request, lambda s: service.cached_answer(s, settings, params["CallSid"], key)
         )
@@ -71,7 +72,7 @@ async def recording_status(request: Request) -> Response:
     if params is None:
         return _forbidden()
     settings = request.app.state.settings
-    query = dict(request.query_params)
+    query = {key: without_controls(value) for key, value in request.query_params.items()}
     # An IntegrityError means the <Record> action stored this recording a moment earlier.
     with contextlib.suppress(IntegrityError):
         await in_transaction(

@@ -39,11 +39,13 @@ from participation.channels.voice.speech import (
 )
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
+from participation.contributions import lookups
 from participation.contributions.errors import ConsultationNotOpen, ContributionRefused
 from participation.contributions.reference import format_reference
 from participation.contributions.service import find_by_reference
 from participation.crypto import decrypt, encrypt
 from participation.moderation.labels import reason_labels
+from participation.numbers import bounded_int, digits_only, menu_choice
 from participation.phones import phone_key
 from participation.settings import Settings
 
@@ -84,7 +86,7 @@ def failure(turn: Turn, prompt: Prompt) -> VoiceResponse:
 
 def current_consultation(turn: Turn) -> Consultation | None:
     raw = turn.query.get("c") or ""
-    consultation_id = int(raw) if raw.isdigit() else turn.call.consultation_id
+    consultation_id = bounded_int(raw, low=1) or turn.call.consultation_id
     return turn.session.get(Consultation, consultation_id) if consultation_id else None
 
 
@@ -110,9 +112,10 @@ def on_incoming(turn: Turn) -> VoiceResponse:
 
 def on_language(turn: Turn) -> VoiceResponse:
     digits = turn.digits
-    if not (digits.isdigit() and 1 <= int(digits) <= len(MENU_LANGUAGES)):
+    choice = menu_choice(digits, len(MENU_LANGUAGES))
+    if choice is None:
         return failure(turn, prompt_language)
-    turn.call.language = MENU_LANGUAGES[int(digits) - 1]
+    turn.call.language = MENU_LANGUAGES[choice - 1]
     service.log_event(turn.session, turn.call, "language", "language", turn.call.language)
     response = VoiceResponse()
     if turn.call.after_hours:
@@ -132,14 +135,17 @@ def on_consultation(turn: Turn) -> VoiceResponse:
         response = VoiceResponse()
         prompt_language(turn, response)
         return response
-    if input_kind(digits) != "input":
+    # "#" alone (or any key but 0-9 and *) is no choice and no code: asked again.
+    if input_kind(digits) != "input" or digits_only(digits) is None:
         return failure(turn, prompt_consultation)
-    menu = [int(x) for x in turn.query.get("m", "").split(".") if x.isdigit()]
+    digits = digits_only(digits) or ""
+    menu = [n for x in turn.query.get("m", "").split(".") if (n := bounded_int(x, low=1))]
     consultation = None
     if len(digits) == 1:
-        if not 1 <= int(digits) <= len(menu):
+        choice = menu_choice(digits, len(menu))
+        if choice is None:
             return failure(turn, prompt_consultation)
-        consultation = turn.session.get(Consultation, menu[int(digits) - 1])
+        consultation = turn.session.get(Consultation, menu[choice - 1])
     else:
         consultation = consultations.get_by_code(turn.session, digits)
     if consultation is None or consultation.phase() is not Phase.open:
@@ -187,13 +193,13 @@ def on_recorded(turn: Turn) -> VoiceResponse:
     """<Record> finished (# pressed, silence, time up, or hang-up: then Digits=hangup)."""
     response = VoiceResponse()
     raw_c = turn.query.get("c") or ""
-    duration = int(turn.params.get("RecordingDuration") or 0)
+    duration = bounded_int(turn.params.get("RecordingDuration"), low=0) or 0
     try:
         contribution = service.store_recording(
             turn.session,
             turn.settings,
             call_sid=turn.call.call_sid,
-            consultation_id=int(raw_c) if raw_c.isdigit() else None,
+            consultation_id=bounded_int(raw_c, low=1),
             language=turn.language,
             recording_sid=turn.params.get("RecordingSid"),
             recording_url=turn.params.get("RecordingUrl") or "",
@@ -230,7 +236,7 @@ def on_vote(turn: Turn) -> VoiceResponse:
     if digits == "0":
         return back_to_actions(turn)
     options = {o.position: o for o in consultations.poll_options(turn.session, consultation.id)}  # type: ignore[arg-type]
-    option = options.get(int(digits)) if digits.isdigit() else None
+    option = options.get(menu_choice(digits, max(options, default=0)) or 0)
     if option is None:
         return failure(turn, again)
     response = VoiceResponse()
@@ -326,7 +332,22 @@ def on_lookup(turn: Turn) -> VoiceResponse:
         return back_to_actions(turn)
     if input_kind(digits) != "input":
         return failure(turn, prompt_lookup)
-    contribution = find_by_reference(turn.session, digits)
+    caller = turn.call.caller_key
+    try:
+        # Counted per caller, as by SMS; a withheld number has three tries per call.
+        contribution = (
+            lookups.look_up(
+                turn.session, lookups.phone_lookup_key(turn.settings.secret_key, caller), digits
+            )
+            if caller
+            else find_by_reference(turn.session, digits)
+        )
+    except lookups.LookupsLimited:
+        service.log_event(turn.session, turn.call, "lookup", "limited")
+        response = VoiceResponse()
+        say_template(response, "status_limited", turn.language)
+        prompt_after(turn, response)
+        return response
     if contribution is None:
         message = spoken("status_not_found", turn.language, digits=digits_aloud(digits))
         return retry(turn, "unknown_reference", prompt_lookup, message)
@@ -397,6 +418,11 @@ STEPS: dict[str, Callable[[Turn], VoiceResponse]] = {
 }
 
 
+def answer_key(step: str, query: Mapping[str, str]) -> str:
+    """(step, answer counter): what makes a repeated delivery meet its first answer."""
+    return f"{step}:{bounded_int(query.get('n'), low=0) or 0}"
+
+
 def answer(
     session: Session,
     settings: Settings,
@@ -406,7 +432,7 @@ def answer(
 ) -> str:
     """The TwiML for one webhook; the same (CallSid, step) always gets the same answer."""
     call_sid = params["CallSid"]
-    key = f"{step}:{query.get('n', '0')}"
+    key = answer_key(step, query)
     cached = service.cached_answer(session, settings, call_sid, key)
     if cached is not None:
         return cached
