@@ -23,7 +23,7 @@ from participation.i18n.formatting import local_number
 from participation.moderation.service import decisions_for
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.forms import field, in_transaction
 from participation.web.templating import is_fragment_request, language_of, render, url
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def refusal_message(error: errors.ContributionRefused, limit: int) -> tuple[str,
             "Your comment has %(length)s characters; the limit is %(limit)s. Please shorten it."
         ) % {"length": local_number(error.length), "limit": local_number(error.limit)}
     if isinstance(error, errors.EmptyContribution):
-        return "body", _("Please write a comment or choose an answer to the question.")
+        return "body", _("Please write a comment.")
     if isinstance(error, errors.PseudonymTooLong):
         return "pseudonym", _("Please use a shorter name (at most 80 characters).")
     if isinstance(error, errors.InvalidPollOption):
@@ -60,7 +60,6 @@ async def submit(request: Request) -> Response:
     values = {
         "body": field(form, "body", 1_000_000),
         "pseudonym": field(form, "pseudonym", 1000),
-        "poll_option": field(form, "poll_option", 20),
     }
     honeypot = field(form, "website", 1000)
     settings = request.app.state.settings
@@ -81,7 +80,8 @@ async def submit(request: Request) -> Response:
                 consultation=consultation,
                 body=values["body"],
                 pseudonym=values["pseudonym"],
-                poll_option_id=int_or_none(values["poll_option"]),
+                # A poll answer sent along is not taken here: a web vote needs a
+                # confirmed number (contributions/vote_routes.py).
                 channel=Channel.web,
                 locale=LANGUAGES[lang],
                 max_chars=settings.max_contribution_chars,

@@ -13,6 +13,7 @@ def reason_labels() -> dict[str, str]:
         RejectionReason.off_topic.value: _("Not about this consultation"),
         RejectionReason.duplicate.value: _("Duplicate"),
         RejectionReason.advertising.value: _("Advertising"),
+        RejectionReason.spam.value: _("Spam or fake"),
         RejectionReason.other.value: _("Other reason"),
     }
 

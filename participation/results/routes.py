@@ -16,6 +16,7 @@ from participation.consultations.models import Consultation, Phase, phase_of
 from participation.db import session_scope
 from participation.results import exports, service
 from participation.results.charts import bar_rows
+from participation.results.rules import counting_rule
 from participation.results.staff_routes import routes as staff_routes
 from participation.results.streaming import stream_template
 from participation.settings import LANGUAGES
@@ -66,6 +67,7 @@ def results_context(
         "summary": summary,
         "locale": locale,
         "charts": bar_rows(summary, locale),
+        "counting_rule": counting_rule(bool(summary.unverified)),
         "listing": listing,
         "option_labels": options,
         "theme_names": theme_names,
