@@ -44,8 +44,9 @@ MAX_ATTEMPTS = 3
 RATE_WINDOW = timedelta(hours=1)
 #: Codes a number may be sent in RATE_WINDOW: a lost SMS and a second try, not a flood.
 CODES_PER_NUMBER = 3
-#: Codes one client address may ask for in RATE_WINDOW (a family sharing a connection).
-CODES_PER_CLIENT = 10
+#: Codes one client address may ask for in RATE_WINDOW: a family or a town hall's public
+#: computers share one address, a script walking through numbers is stopped.
+CODES_PER_CLIENT = 20
 #: Unconfirmed answers one client address may give in RATE_WINDOW, where allowed.
 UNVERIFIED_PER_CLIENT = 10
 #: Used and expired codes are deleted after this; they hold the number's hash.

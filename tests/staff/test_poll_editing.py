@@ -58,12 +58,8 @@ def _events(engine, action: str) -> list[AuditEvent]:  # noqa: ANN001
 def _own_answers_with_a_vote(client, engine, code):  # noqa: ANN001, ANN202
     consultation = make_consultation(engine, code=code)
     login(client, engine, Role.editor)
-    assert (
-        _edit(
-            client, consultation, poll_kind="choices", poll_choices="Variante A\nVariante B\nVariante C"
-        ).status_code
-        == 303
-    )
+    three = "Variante A\nVariante B\nVariante C"
+    assert _edit(client, consultation, poll_kind="choices", poll_choices=three).status_code == 303
     client.cookies.clear()
     send_sms(client, f"{code} 1", "+4915111111111")
     login(client, engine, Role.editor)
@@ -82,7 +78,8 @@ def test_poll_options_may_change_freely_before_anybody_votes(client, engine):
 def test_a_wording_fix_keeps_the_option_and_its_votes_and_is_audited(client, engine):
     consultation = _own_answers_with_a_vote(client, engine, "4731")
     before = _options(engine, consultation)
-    response = _edit(client, consultation, poll_choices="Variante A (mit Bäumen)\nVariante B\nVariante C")
+    fixed = "Variante A (mit Bäumen)\nVariante B\nVariante C"
+    response = _edit(client, consultation, poll_choices=fixed)
     assert response.status_code == 303, response.text
     after = _options(engine, consultation)
     assert [i for i, _labels in after] == [i for i, _labels in before]
@@ -146,9 +143,8 @@ def test_a_published_result_is_frozen_until_withdrawn(client, engine):
     (event,) = _events(engine, "results.withdraw")
     assert event.object_id == str(consultation.id)
     login(client, engine, Role.editor)
-    assert (
-        _edit(client, consultation, poll_choices="Variante A (neu)\nVariante B\nVariante C").status_code == 303
-    )
+    fixed = "Variante A (neu)\nVariante B\nVariante C"
+    assert _edit(client, consultation, poll_choices=fixed).status_code == 303
     with session_scope(engine) as session:
         summary = summarise(session, session.get(Consultation, consultation.id))
     assert [(o.label("de"), n) for o, n in summary.poll] == [
