@@ -397,3 +397,17 @@ def test_votes_are_counted_once_per_person_in_one_statement(engine):
         finally:
             event.remove(engine, "before_cursor_execute", listener)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_the_code_sms_shows_in_the_simulator_conversation_of_an_example_phone(
+    client, engine, settings
+):
+    from participation.simulator.sms import EXAMPLE_NUMBERS, conversation
+
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    assert EXAMPLE_NUMBERS[0].replace(" ", "") == ALICE
+    ask_for_code(client, consultation, "Ja", EXAMPLE_NUMBERS[0])
+    with session_scope(engine) as session:
+        entries = conversation(session, settings, ALICE)  # the example, as the page has it
+    (entry,) = [e for e in entries if e.direction == "out"]
+    assert last_code(engine, ALICE) in entry.body
