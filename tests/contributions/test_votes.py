@@ -411,3 +411,31 @@ def test_the_code_sms_shows_in_the_simulator_conversation_of_an_example_phone(
         entries = conversation(session, settings, ALICE)  # the example, as the page has it
     (entry,) = [e for e in entries if e.direction == "out"]
     assert last_code(engine, ALICE) in entry.body
+
+
+def test_a_published_result_keeps_its_votes_until_withdrawn(client, engine):
+    from participation.moderation.models import RejectionReason
+    from participation.moderation.service import ModerationError, approve, reject
+    from participation.results.service import withdraw_results
+
+    consultation = make_consultation(engine, poll=["yes", "no"], code="4727")
+    send_sms(client, "4727 JA kauft Uhren bei uhren.example", ALICE)
+    with session_scope(engine, write=True) as session:
+        text = session.exec(select(Contribution)).one()
+        approve(session, text, None)
+        consultation.closes_at = utcnow()
+        consultation.results_published_at = utcnow()
+        session.add(consultation)
+    with (
+        pytest.raises(ModerationError, match="published result"),
+        session_scope(engine, write=True) as session,
+    ):
+        reject(session, session.get(Contribution, text.id), None, RejectionReason.spam)
+    # An insult can still be taken down: the vote's count does not change with it.
+    with session_scope(engine, write=True) as session:
+        reject(session, session.get(Contribution, text.id), None, RejectionReason.insult)
+    assert _counted(engine, consultation) == {"yes": 1, "no": 0}
+    with session_scope(engine, write=True) as session:
+        withdraw_results(session, session.merge(consultation), None)
+        reject(session, session.get(Contribution, text.id), None, RejectionReason.spam)
+    assert _counted(engine, consultation) == {"yes": 0, "no": 0}
