@@ -81,7 +81,9 @@ class VoteRecorded:
 def checked_option(
     session: Session, consultation: Consultation, option_id: int | None
 ) -> PollOption:
-    option = session.get(PollOption, option_id) if option_id is not None else None
+    # Beyond a database integer is no option (and would be an error on PostgreSQL).
+    in_range = option_id is not None and 0 < option_id < 2**31
+    option = session.get(PollOption, option_id) if in_range else None
     if option is None or option.consultation_id != consultation.id:
         raise InvalidPollOption(option_id)
     return option

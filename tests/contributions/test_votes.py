@@ -439,3 +439,27 @@ def test_a_published_result_keeps_its_votes_until_withdrawn(client, engine):
         withdraw_results(session, session.merge(consultation), None)
         reject(session, session.get(Contribution, text.id), None, RejectionReason.spam)
     assert _counted(engine, consultation) == {"yes": 0, "no": 0}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"poll_option": "99999999999999999999", "phone": ALICE},
+        {"poll_option": "-1", "phone": ALICE},
+        {"poll_option": "1\x00", "phone": "+49\x00151"},
+        {"poll_option": "", "phone": "٠١٥١١١١١١١١١"},
+        {"poll_option": "1", "phone": "x" * 5000, "action": "unconfirmed"},
+    ],
+)
+def test_odd_vote_forms_get_an_answer_not_an_error(client, engine, fields):
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    _html, form = _vote_form(client, consultation)
+    token = form.find("input", attrs={"name": "csrf_token"})["value"]
+    response = client.post(form["action"], data={"csrf_token": token, **fields})
+    assert response.status_code in (200, 422)
+    confirm = client.post(
+        f"/de/c/{consultation.slug}/vote/confirm",
+        data={"csrf_token": token, "token": fields["phone"][:200], "code": fields["poll_option"]},
+    )
+    assert confirm.status_code == 422
+    assert _all(engine, PollVote) == []
