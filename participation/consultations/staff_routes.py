@@ -15,6 +15,7 @@ from participation.accounts.permissions import ANY_STAFF, EDITORS, MODERATORS, r
 from participation.clock import utcnow
 from participation.consultations import service
 from participation.consultations.models import Consultation
+from participation.contributions.votes import has_votes
 from participation.i18n.catalogs import babel_locale, current_language
 from participation.i18n.catalogs import gettext as _
 from participation.moderation.queue import Waiting, waiting_overview
@@ -281,6 +282,7 @@ async def edit_form(request: Request) -> Response:
             "errors": {},
             "locales": EDIT_LOCALES,
             "saved": request.query_params.get("saved") == "1",
+            "has_votes": has_votes(session, consultation.id),  # type: ignore[arg-type]
         }
 
     context = await in_transaction(request, load)

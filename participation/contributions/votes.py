@@ -206,12 +206,3 @@ def unverified_votes(session: Session, consultation_id: int) -> dict[int, int]:
         .group_by(UnverifiedVote.option_id)
     ).all()
     return dict(rows)  # type: ignore[arg-type]
-
-
-def voter_option(session: Session, consultation_id: int, voter_key: str) -> int | None:
-    """The option this voter's counted answer is for, if any."""
-    return session.exec(
-        select(PollVote.option_id).where(
-            PollVote.consultation_id == consultation_id, PollVote.voter_key == voter_key
-        )
-    ).first()
