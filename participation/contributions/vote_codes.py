@@ -198,15 +198,18 @@ def confirm_code(
         session.flush()
         left = MAX_ATTEMPTS - row.attempts
         raise CodeRefused("wrong" if left > 0 else "attempts", attempts_left=left)
-    row.used_at = now
-    session.add(row)
-    return submit_vote(
+    recorded = submit_vote(
         session,
         consultation=consultation,
         option_id=row.option_id,
         channel=Channel.web,
         voter=Voter(row.number_key),
     )
+    # Used only once the vote is in: a refused vote (the consultation just closed)
+    # does not spend the code.
+    row.used_at = now
+    session.add(row)
+    return recorded
 
 
 def answer_unconfirmed(

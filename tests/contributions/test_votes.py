@@ -463,3 +463,42 @@ def test_odd_vote_forms_get_an_answer_not_an_error(client, engine, fields):
     )
     assert confirm.status_code == 422
     assert _all(engine, PollVote) == []
+
+
+def test_unconfirmed_answers_are_rate_limited_per_client(client, engine):
+    from participation.contributions.vote_codes import UNVERIFIED_PER_CLIENT
+
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    with session_scope(engine, write=True) as session:
+        consultation.allow_unverified_votes = True
+        session.add(consultation)
+    statuses = [
+        ask_for_code(client, consultation, "Ja", "", action="unconfirmed").status_code
+        for _ in range(UNVERIFIED_PER_CLIENT + 1)
+    ]
+    assert statuses == [200] * UNVERIFIED_PER_CLIENT + [422]
+    assert len(_all(engine, UnverifiedVote)) == UNVERIFIED_PER_CLIENT
+
+
+def test_no_code_and_no_vote_once_the_consultation_closed(client, engine):
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    asked = ask_for_code(client, consultation, "Ja", ALICE)
+    code = last_code(engine, ALICE)
+    with session_scope(engine, write=True) as session:
+        consultation.closes_at = utcnow() - timedelta(seconds=1)
+        session.add(consultation)
+    assert enter_code(client, asked, code).status_code == 422
+    html = soup(client.get(f"/de/c/{consultation.slug}").text)
+    assert html.find("form", id="vote-form") is None
+    token = html.find("input", attrs={"name": "csrf_token"})
+    late = client.post(
+        f"/de/c/{consultation.slug}/vote",
+        data={
+            "csrf_token": token["value"] if token else "",
+            "poll_option": "1",
+            "phone": BOB,
+        },
+    )
+    assert late.status_code in (403, 422)
+    assert _all(engine, PollVote) == []
+    assert len(_all(engine, OutboundMessage)) == 1
