@@ -13,7 +13,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from participation.accounts.throttle import address_key
-from participation.channels.sms.replies import render as sms_text
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase, PollOption, label_of
 from participation.consultations.public_routes import consultation_context
@@ -27,12 +26,13 @@ from participation.contributions.vote_codes import (
     request_code,
 )
 from participation.contributions.votes import UnverifiedVotesOff
+from participation.i18n import catalogs
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
-from participation.web.templating import language_of, render
+from participation.web.templating import language_of, render, templates
 
 
 def refusal(error: errors.ContributionRefused) -> tuple[str, str]:
@@ -74,6 +74,19 @@ def refusal(error: errors.ContributionRefused) -> tuple[str, str]:
     if isinstance(error, errors.InvalidPollOption):
         return "poll_option", _("Please choose one of the answers shown.")
     return "poll_option", _("Your vote could not be recorded. Please try again.")
+
+
+def code_sms(lang: str, code: str) -> str:
+    """The SMS with the code (templates/sms/vote_code.txt) in the page's language, one
+    paragraph, as the SMS door writes its texts."""
+    token = catalogs.current_language.set(lang)
+    try:
+        text = templates.env.get_template("sms/vote_code.txt").render(
+            code=code, minutes=CODE_LIFETIME.seconds // 60
+        )
+    finally:
+        catalogs.current_language.reset(token)
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _client_key(request: Request) -> str:
@@ -124,9 +137,7 @@ async def ask_for_code(request: Request) -> Response:
                 option_id=option_id,
                 raw_number=values["phone"],
                 client_key=client_key,
-                message=lambda code: sms_text(
-                    "vote_code", lang, code=code, minutes=CODE_LIFETIME.seconds // 60
-                ),
+                message=lambda code: code_sms(lang, code),
             )
         except errors.ContributionRefused as refused:
             session.rollback()

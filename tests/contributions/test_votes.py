@@ -502,3 +502,15 @@ def test_no_code_and_no_vote_once_the_consultation_closed(client, engine):
     assert late.status_code in (403, 422)
     assert _all(engine, PollVote) == []
     assert len(_all(engine, OutboundMessage)) == 1
+
+
+def test_the_code_sms_is_short_and_in_the_visitors_language():
+    from participation.channels.sms.segments import MAX_REPLY_SEGMENTS, segments
+    from participation.contributions.vote_routes import code_sms
+    from participation.settings import LANGUAGES
+
+    texts = {lang: code_sms(lang, "012345") for lang in LANGUAGES}
+    for lang, text in texts.items():
+        assert "012345." in text and "\n" not in text, (lang, text)
+        assert segments(text) <= MAX_REPLY_SEGMENTS, (lang, text)
+    assert len(set(texts.values())) == len(LANGUAGES)
