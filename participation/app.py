@@ -21,6 +21,7 @@ from participation.channels.voice.staff_routes import routes as voice_staff_rout
 from participation.consultations.public_routes import routes as consultation_routes
 from participation.consultations.staff_routes import routes as consultation_staff_routes
 from participation.contributions.routes import routes as contribution_routes
+from participation.contributions.vote_routes import routes as vote_routes
 from participation.db import make_engine
 from participation.moderation.routes import routes as moderation_routes
 from participation.outbox.routes import routes as outbox_staff_routes
@@ -61,6 +62,7 @@ register_url_convertor("lang", LanguageConvertor())
 localized_routes = [
     *consultation_routes,
     *contribution_routes,
+    *vote_routes,
     *result_routes,
     *account_routes,
     *account_admin_routes,

@@ -13,6 +13,7 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel
 from participation.contributions.service import submit_contribution
+from participation.contributions.votes import Voter, submit_vote
 from participation.moderation import service as moderation
 from participation.moderation.models import RejectionReason
 
@@ -145,10 +146,10 @@ def seed_demo(session: Session) -> bool:
     consultations.save_text(
         session, draft, "de", title="Spielplatz am Lindenweg", summary="Entwurf"
     )
-    market_options = consultations.set_poll(
-        session, market, [("yes", {}), ("no", {}), ("undecided", {})]
-    )
-    pool_options = consultations.set_poll(session, pool, [("yes", {}), ("no", {})])
+    consultations.set_poll(session, market, [("yes", {}), ("no", {}), ("undecided", {})])
+    consultations.set_poll(session, pool, [("yes", {}), ("no", {})])
+    market_options = consultations.poll_options(session, market.id)  # type: ignore[arg-type]
+    pool_options = consultations.poll_options(session, pool.id)  # type: ignore[arg-type]
 
     samples = [
         (
@@ -228,6 +229,19 @@ def seed_demo(session: Session) -> bool:
             received_at=now if channel in (Channel.paper, Channel.in_person) else None,
         )
         created.append(submitted.contribution)
+        if option is not None:
+            # Each sample's author stands for a voter a door vouched for (in the demo,
+            # without a real phone number behind it).
+            staff = channel in (Channel.paper, Channel.in_person)
+            submit_vote(
+                session,
+                consultation=consultation,
+                option_id=option.id,
+                channel=channel,
+                voter=Voter(f"demo-voter-{index}", attested_by_id=admin.id if staff else None),
+                contribution_id=submitted.id,
+                received_at=now if staff else None,
+            )
     from participation.channels.sms.demo import seed_sms_examples
 
     seed_sms_examples(session)

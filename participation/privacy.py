@@ -133,7 +133,15 @@ def find_subject_data(
             add(table, rows)
             contribution_ids.update(r._mapping["id"] for r in rows)
             votes = PollVote.__table__  # type: ignore[attr-defined]
-            add(votes, session.execute(select(votes).where(votes.c.voter_key == f"ref:{number}")))
+            # The vote sent with that text (contributions.votes), and one stored before
+            # votes had voters of their own ("ref:" keys).
+            linked = votes.c.contribution_id.in_([r._mapping["id"] for r in rows])
+            add(
+                votes,
+                session.execute(
+                    select(votes).where(linked | (votes.c.voter_key == f"ref:{number}"))
+                ),
+            )
     if contribution_ids:
         # What moderators decided about those contributions is about the person too.
         decisions = ModerationDecision.__table__  # type: ignore[attr-defined]
@@ -300,7 +308,14 @@ def erase_reference(
     number = parse_reference(reference)
     if number:
         votes = PollVote.__table__  # type: ignore[attr-defined]
-        result = session.execute(delete(votes).where(votes.c.voter_key == f"ref:{number}"))
+        contributions = Contribution.__table__  # type: ignore[attr-defined]
+        # The vote sent with the text goes with it (it would otherwise stay, unlinked).
+        linked = votes.c.contribution_id.in_(
+            select(contributions.c.id).where(contributions.c.reference == number)
+        )
+        result = session.execute(
+            delete(votes).where(linked | (votes.c.voter_key == f"ref:{number}"))
+        )
         if result.rowcount:
             counts["poll_vote"] = result.rowcount
         ids = [

@@ -17,6 +17,7 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel, Contribution
 from participation.contributions.service import submit_contribution
+from participation.contributions.votes import Voter, submit_vote
 from participation.db import session_scope
 
 STAFF_PASSWORD = "correct horse battery staple"
@@ -81,17 +82,30 @@ def make_contribution(
     consultation: Consultation,
     body: str = "Mehr Bänke!",
     channel: Channel = Channel.web,
+    voter_key: str | None = None,
     **kwargs,
 ) -> Contribution:  # noqa: ANN003
+    """A text; with ``voter_key`` and ``poll_option_id`` also that voter's vote, sent
+    with the text (two calls, as every door makes them)."""
     with session_scope(engine, write=True) as session:
-        return submit_contribution(
+        submitted = submit_contribution(
             session,
             consultation=consultation,
             body=body,
             channel=channel,
             locale=kwargs.pop("locale", "de"),
             **kwargs,
-        ).contribution
+        )
+        if voter_key is not None:
+            submit_vote(
+                session,
+                consultation=consultation,
+                option_id=kwargs["poll_option_id"],
+                channel=channel,
+                voter=Voter(voter_key),
+                contribution_id=submitted.id,
+            )
+        return submitted.contribution
 
 
 def make_staff(engine: Engine, role: Role = Role.admin, email: str | None = None):  # noqa: ANN201

@@ -31,6 +31,9 @@ class Consultation(SQLModel, table=True):
     results_published_at: datetime | None = None
     #: Months after closing until contact data is deleted (DSGVO Art. 5(1)(e)).
     retention_days: int = Field(default=180)
+    #: Collect online answers without a confirmed phone number too; they are counted and
+    #: shown apart from the result, never added to it.
+    allow_unverified_votes: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -46,6 +46,9 @@ def consultation_context(
         "next_before": next_before,
         "published_count": service.count_published(session, consultation.id),  # type: ignore[arg-type]
         "locale": locale,
+        # The vote form's values and problems (contributions/vote_routes.py).
+        "vote": {},
+        "vote_errors": {},
     }
 
 

@@ -156,6 +156,7 @@ def _row_statements() -> dict:
             consultation.c.closes_at,
             consultation.c.results_published_at,
             consultation.c.updated_at,
+            consultation.c.allow_unverified_votes,
         ).where(consultation.c.slug == bindparam("slug")),
         "texts": select(text).where(text.c.consultation_id == bindparam("consultation_id")),
         "options": select(option.c.id, option.c.position, option.c.labels)
@@ -314,29 +315,68 @@ def save_text(
     return text
 
 
+class PollLocked(Exception):
+    """The poll cannot change this way: ``code`` says why ("results_published": frozen
+    until the result is withdrawn; "has_votes": options stay, only their wording may be
+    fixed; "swapped": a new wording is another option's, which would move its votes)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Relabelled:
+    """A wording fix: the option (its id, so its votes) stays, the words change."""
+
+    option_id: int
+    position: int
+    before: dict
+    after: dict
+
+
 def set_poll(
     session: Session, consultation: Consultation, options: list[tuple[str, dict]]
-) -> list[PollOption]:
-    """Replace the poll's options: [(key, {locale: label})], positions 1..9 in order."""
+) -> list[Relabelled]:
+    """Set the poll's options: [(key, {locale: label})], positions 1..9 in order.
+
+    Nothing that rewrites what people answered: once anybody voted, the options stay
+    (no removing, adding, re-keying, switching the poll off) and only their wording may
+    be fixed, in place, so each option keeps its id and its votes; once the result is
+    published, nothing changes until it is withdrawn. Raises PollLocked before changing
+    anything. Returns the wording changes, for the caller's audit log."""
+    from participation.contributions.votes import has_votes
+
     existing = poll_options(session, consultation.id)  # type: ignore[arg-type]
-    for option in existing[len(options) :]:
+    wanted = [(key, labels or STANDARD_OPTIONS.get(key, {})) for key, labels in options[:9]]
+    if [(o.key, o.labels) for o in existing] == wanted:
+        return []
+    if consultation.results_published_at is not None:
+        raise PollLocked("results_published")
+    same_shape = [o.key for o in existing] == [key for key, _labels in wanted]
+    if has_votes(session, consultation.id):  # type: ignore[arg-type]
+        if not same_shape:
+            raise PollLocked("has_votes")
+        current = {label.casefold() for o in existing for label in o.labels.values()}
+        for option, (_key, labels) in zip(existing, wanted, strict=True):
+            own = {label.casefold() for label in option.labels.values()}
+            if any(label.casefold() in current - own for label in labels.values()):
+                raise PollLocked("swapped")
+    changes = []
+    for option in existing[len(wanted) :]:
         session.delete(option)
-    result = []
-    for position, (key, labels) in enumerate(options[:9], start=1):
-        option = (
-            existing[position - 1]
-            if position <= len(existing)
-            else PollOption(
-                consultation_id=consultation.id,
-                position=position,  # type: ignore[arg-type]
-            )
-        )
+    for position, (key, labels) in enumerate(wanted, start=1):
+        if position <= len(existing):
+            option = existing[position - 1]
+            if option.labels != labels and option.key == key:
+                changes.append(Relabelled(option.id, position, dict(option.labels), labels))  # type: ignore[arg-type]
+        else:
+            option = PollOption(consultation_id=consultation.id, position=position)  # type: ignore[arg-type]
         option.key = key
-        option.labels = labels or STANDARD_OPTIONS.get(key, {})
+        option.labels = labels
         session.add(option)
-        result.append(option)
     session.flush()
-    return result
+    return changes
 
 
 def count_published(session: Session, consultation_id: int) -> int:

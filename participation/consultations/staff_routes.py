@@ -15,6 +15,7 @@ from participation.accounts.permissions import ANY_STAFF, EDITORS, MODERATORS, r
 from participation.clock import utcnow
 from participation.consultations import service
 from participation.consultations.models import Consultation
+from participation.contributions.votes import has_votes
 from participation.i18n.catalogs import babel_locale, current_language
 from participation.i18n.catalogs import gettext as _
 from participation.moderation.queue import Waiting, waiting_overview
@@ -104,6 +105,7 @@ def _form_values(form) -> dict:  # noqa: ANN001
         )
     }
     values["is_published"] = form.get("is_published") == "on"
+    values["allow_unverified_votes"] = form.get("allow_unverified_votes") == "on"
     for locale in EDIT_LOCALES:
         for part in ("title", "summary", "body_md", "phone_summary", "poll_question"):
             values[f"{part}:{locale}"] = field(form, f"{part}:{locale}", 20_000)
@@ -116,6 +118,7 @@ def _values_from(session: Session, consultation: Consultation) -> dict:
         "closes_at": _local_input(consultation.closes_at),
         "code": consultation.code,
         "is_published": consultation.is_published,
+        "allow_unverified_votes": consultation.allow_unverified_votes,
         "retention_days": str(consultation.retention_days),
         "default_locale": consultation.default_locale,
     }
@@ -168,10 +171,11 @@ def _validate(values: dict) -> dict[str, str]:
     return errors
 
 
-def _save(session: Session, consultation: Consultation, values: dict) -> None:
+def _save(session: Session, consultation: Consultation, values: dict, staff_id: int | None) -> None:
     consultation.opens_at = _parse_datetime(values["opens_at"])
     consultation.closes_at = _parse_datetime(values["closes_at"])
     consultation.is_published = values["is_published"]
+    consultation.allow_unverified_votes = values["allow_unverified_votes"]
     service.set_retention_days(consultation, values["retention_days"])
     consultation.updated_at = utcnow()
     if values["code"]:
@@ -187,14 +191,45 @@ def _save(session: Session, consultation: Consultation, values: dict) -> None:
             service.save_text(session, consultation, locale, **parts)
     kind = values["poll_kind"]
     if kind == "yesno":
-        service.set_poll(session, consultation, [("yes", {}), ("no", {})])
+        wanted = [("yes", {}), ("no", {})]
     elif kind == "yesnoundecided":
-        service.set_poll(session, consultation, [("yes", {}), ("no", {}), ("undecided", {})])
+        wanted = [("yes", {}), ("no", {}), ("undecided", {})]
     elif kind == "choices":
         choices = [c.strip() for c in values["poll_choices"].splitlines() if c.strip()]
-        service.set_poll(session, consultation, [("", {"de": c}) for c in choices])
+        wanted = [("", {"de": c}) for c in choices]
     else:
-        service.set_poll(session, consultation, [])
+        wanted = []
+    # Raises PollLocked, before changing an option, when votes or a published result
+    # forbid it; a wording fix keeps the option and goes to the audit log.
+    for change in service.set_poll(session, consultation, wanted):
+        audit(
+            session,
+            "poll_option.relabel",
+            staff_id=staff_id,
+            object_type="poll_option",
+            object_id=change.option_id,
+            consultation=consultation.id,
+            position=change.position,
+            before=change.before,
+            after=change.after,
+        )
+
+
+def poll_locked_message(error: service.PollLocked) -> str:
+    if error.code == "results_published":
+        return _(
+            "The results are published, so the poll cannot be changed. "
+            "Withdraw the results first if they must be corrected."
+        )
+    if error.code == "swapped":
+        return _(
+            "People have voted: an answer cannot take the wording of another answer, "
+            "as that would move their votes."
+        )
+    return _(
+        "People have voted, so the answers cannot be removed, added or switched off. "
+        "You can only correct their wording."
+    )
 
 
 @requires_role(*EDITORS)
@@ -228,7 +263,7 @@ async def create(request: Request) -> Response:
             slug=service.unique_slug(session, values["title:de"]),
             code=values["code"] or service.new_code(session),
         )
-        _save(session, consultation, values)
+        _save(session, consultation, values, staff.id)
         audit(
             session,
             "consultation.create",
@@ -274,6 +309,7 @@ async def edit_form(request: Request) -> Response:
             "locales": EDIT_LOCALES,
             **RETENTION_BOUNDS,
             "saved": request.query_params.get("saved") == "1",
+            "has_votes": has_votes(session, consultation.id),  # type: ignore[arg-type]
         }
 
     context = await in_transaction(request, load)
@@ -296,7 +332,12 @@ async def update(request: Request) -> Response:
         other = service.get_by_code(session, values["code"]) if values["code"] else None
         if other is not None and other.id != consultation.id:
             return {"code": _("This code is already used by another consultation.")}
-        _save(session, consultation, values)
+        try:
+            _save(session, consultation, values, staff.id)
+        except service.PollLocked as locked:
+            # Nothing of this save is kept: the form comes back with what was typed.
+            session.rollback()
+            return {"poll_kind": poll_locked_message(locked)}
         audit(
             session,
             "consultation.update",

@@ -91,18 +91,64 @@ PublicContribution = namedtuple(
 
 
 class PollVote(SQLModel, table=True):
-    """One vote per voter per consultation; a later vote replaces the earlier one."""
+    """One vote per voter per consultation; a later vote replaces the earlier one.
+
+    Only what contributions.votes.submit_vote() writes: each row is a voter whose
+    identity a door vouched for (a phone number, a confirmed code, a staff attestation).
+    Answers nobody vouched for live apart, in UnverifiedVote."""
 
     __tablename__ = "poll_vote"
     __table_args__ = (UniqueConstraint("consultation_id", "voter_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
-    option_id: int = Field(foreign_key="poll_option.id", ondelete="CASCADE")
+    #: No cascade: an option with votes is never deleted (consultations/service.set_poll).
+    option_id: int = Field(foreign_key="poll_option.id")
     channel: Channel
-    #: Keyed phone hash for SMS and phone; "ref:<reference>" for a web or paper contribution.
+    #: Keyed phone hash for SMS, phone and a web vote confirmed by SMS code (the same
+    #: person whatever the door); "desk:<random>" for a resident attested at the front
+    #: desk without a number; "anon:<id>" once retention removed the phone link.
     voter_key: str = Field(max_length=80)
+    #: The text sent with the vote, if any: rejected as spam or fake, the vote is not counted.
     contribution_id: int | None = Field(
         default=None, foreign_key="contribution.id", ondelete="SET NULL"
     )
+    #: The staff member who attested a front-desk vote.
+    attested_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class UnverifiedVote(SQLModel, table=True):
+    """An online answer without a confirmed phone number, collected only where a council
+    switched that on for the consultation. Counted and shown apart, never added to the
+    result: nothing stops one person from giving many."""
+
+    __tablename__ = "unverified_vote"
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
+    option_id: int = Field(foreign_key="poll_option.id")
+    #: Keyed hash of the client address, for the rate limit only.
+    client_key: str = Field(max_length=64, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class VoteCode(SQLModel, table=True):
+    """A 6-digit code sent by SMS to confirm a web vote. Neither the code nor the number is
+    stored, only their keyed hashes; the browser holds a random token naming this row."""
+
+    __tablename__ = "vote_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
+    option_id: int = Field(foreign_key="poll_option.id", ondelete="CASCADE")
+    #: Keyed hash of the token in the browser's form.
+    token_key: str = Field(max_length=64, unique=True)
+    #: The same keyed phone hash SMS and phone votes use: the voter once confirmed.
+    number_key: str = Field(max_length=64, index=True)
+    client_key: str = Field(max_length=64, index=True)
+    code_key: str = Field(max_length=64)
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    expires_at: datetime
+    used_at: datetime | None = None

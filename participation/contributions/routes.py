@@ -25,7 +25,7 @@ from participation.settings import LANGUAGES
 from participation.web import submissions
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction, int_or_none
+from participation.web.forms import field, in_transaction
 from participation.web.templating import is_fragment_request, language_of, render, url
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def refusal_message(error: errors.ContributionRefused, limit: int) -> tuple[str,
             "Your comment has %(length)s characters; the limit is %(limit)s. Please shorten it."
         ) % {"length": local_number(error.length), "limit": local_number(error.limit)}
     if isinstance(error, errors.EmptyContribution):
-        return "body", _("Please write a comment or choose an answer to the question.")
+        return "body", _("Please write a comment.")
     if isinstance(error, errors.PseudonymTooLong):
         return "pseudonym", _("Please use a shorter name (at most 80 characters).")
     if isinstance(error, errors.InvalidPollOption):
@@ -63,7 +63,6 @@ async def submit(request: Request) -> Response:
     values = {
         "body": field(form, "body", 1_000_000),
         "pseudonym": field(form, "pseudonym", 1000),
-        "poll_option": field(form, "poll_option", 20),
         "submission_key": field(form, "submission_key", 100),
     }
     honeypot = field(form, "website", 1000)
@@ -73,7 +72,7 @@ async def submit(request: Request) -> Response:
         settings.secret_key,
         field(form, "csrf_token", 1000) or request.headers.get("x-csrf-token", ""),
         values["submission_key"],
-        (slug, values["body"], values["pseudonym"], values["poll_option"]),
+        (slug, values["body"], values["pseudonym"]),
     )
 
     def store(session: Session) -> tuple[str, object]:
@@ -90,17 +89,14 @@ async def submit(request: Request) -> Response:
         earlier, claimed = submissions.earlier_receipt(session, claim)
         if earlier:
             return "stored", earlier
-        option_id = int_or_none(values["poll_option"])
         try:
-            if values["poll_option"] and option_id is None:
-                # Not a number we could ever have sent (a word, 20 digits): no such answer.
-                raise errors.InvalidPollOption(values["poll_option"])
             submitted = submit_contribution(
                 session,
                 consultation=consultation,
                 body=values["body"],
                 pseudonym=values["pseudonym"],
-                poll_option_id=option_id,
+                # A poll answer sent along is not taken here: a web vote needs a
+                # confirmed number (contributions/vote_routes.py).
                 channel=Channel.web,
                 locale=LANGUAGES[lang],
                 max_chars=settings.max_contribution_chars,

@@ -1,4 +1,8 @@
-"""THE write path: every channel submits through submit_contribution()."""
+"""THE write path for texts: every channel submits through submit_contribution().
+
+Poll answers go through contributions.votes.submit_vote(); ``poll_option_id`` here only
+notes which answer a text was sent with, to show beside it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from participation.clock import utcnow
@@ -19,10 +22,10 @@ from participation.contributions.errors import (
     PseudonymTooLong,
     TooLong,
 )
-from participation.contributions.models import Channel, Contribution, PollVote, Status
+from participation.contributions.models import Channel, Contribution, Status
 from participation.contributions.reference import new_reference, parse_reference
 from participation.contributions.text import normalise_line, normalise_text
-from participation.db import dialect_insert, dialect_of, insert_or_skip
+from participation.db import insert_or_skip
 
 MAX_CHARS = 5000
 MAX_PSEUDONYM = 80
@@ -116,15 +119,6 @@ def submit_contribution(
         # PostgreSQL, this insert waited for that one to commit).
         return Submitted.earlier(session, _by_external_id(session, external_id))  # type: ignore[arg-type]
     contribution_id, reference = stored
-    if option is not None and consultation is not None:
-        record_vote(
-            session,
-            consultation=consultation,
-            option=option,
-            channel=channel,
-            voter_key=author_key or f"ref:{reference}",
-            contribution_id=contribution_id,
-        )
     return Submitted(contribution_id, reference, True, session)
 
 
@@ -157,7 +151,9 @@ def _checked(
         option = session.get(PollOption, poll_option_id)
         if option is None or consultation is None or option.consultation_id != consultation.id:
             raise InvalidPollOption(poll_option_id)
-    if not text and option is None and not recording_url:
+    # An answer to the poll alone is a vote (contributions.votes.submit_vote), never an
+    # empty item in the moderation queue.
+    if not text and not recording_url:
         raise EmptyContribution()
     return text, name, option
 
@@ -182,54 +178,6 @@ def _insert_with_unique_reference(session: Session, values: dict) -> tuple[int, 
 
 def _by_external_id(session: Session, external_id: str) -> Contribution | None:
     return session.exec(select(Contribution).where(Contribution.external_id == external_id)).first()
-
-
-def record_vote(
-    session: Session,
-    *,
-    consultation: Consultation,
-    option: PollOption,
-    channel: Channel,
-    voter_key: str,
-    contribution_id: int | None = None,
-) -> int:
-    """One vote per voter and consultation; a later vote replaces the earlier one.
-
-    Returns the vote's id."""
-    if option.consultation_id != consultation.id:
-        raise InvalidPollOption(option.id)
-    phase = consultation.phase()
-    if phase is not Phase.open:
-        raise ConsultationNotOpen(phase)
-    values = {
-        "consultation_id": consultation.id,
-        "option_id": option.id,
-        "channel": channel,
-        "voter_key": voter_key,
-        "contribution_id": contribution_id,
-        "updated_at": utcnow(),
-    }
-    return session.execute(_vote_upsert(dialect_of(session)), values).scalar_one()
-
-
-@functools.cache
-def _vote_upsert(dialect: str):  # noqa: ANN202
-    # One statement for a first vote and a changed one: looking for the voter's earlier
-    # vote through the ORM first cost a web comment with a vote a third of its write, and
-    # two answers at the same moment meet at the unique key instead of failing there.
-    table = PollVote.__table__  # type: ignore[attr-defined]
-    statement = dialect_insert(dialect)(table)
-    return statement.on_conflict_do_update(
-        index_elements=["consultation_id", "voter_key"],
-        set_={
-            "option_id": statement.excluded.option_id,
-            "channel": statement.excluded.channel,
-            "updated_at": statement.excluded.updated_at,
-            "contribution_id": func.coalesce(
-                statement.excluded.contribution_id, table.c.contribution_id
-            ),
-        },
-    ).returning(table.c.id)
 
 
 def find_by_reference(session: Session, text: str) -> Contribution | None:

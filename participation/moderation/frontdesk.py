@@ -2,7 +2,10 @@
 
 The form is one more door to contributions.service.submit_contribution (channel paper or
 in_person, the date it was received, entered_by_id = the staff member), then a receipt
-with the reference number to print and hand over.
+with the reference number to print and hand over. An answer to the poll goes to
+contributions.votes.submit_vote, only when the staff member attests that the resident
+gave it: the voter is the resident's phone hash if they gave a number (so a later SMS
+or web vote from it replaces this one), else a voter of its own.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from participation.consultations.models import Consultation, Phase
 from participation.contributions import errors
 from participation.contributions.models import Channel
 from participation.contributions.service import find_by_reference, submit_contribution
+from participation.contributions.votes import Voter, submit_vote
 from participation.i18n.catalogs import gettext as _
 from participation.moderation.service import audit
+from participation.phones import normalise_number, phone_key
 from participation.settings import LANGUAGE_NAMES, LANGUAGES
 from participation.web import submissions
 from participation.web.errors import error_response
@@ -36,6 +41,9 @@ FRONT_DESK_CHANNELS = (Channel.paper, Channel.in_person)
 #: The phases in which a letter or visit can still be entered (submit_contribution checks
 #: the date received against the consultation's dates).
 ENTERABLE = (Phase.open, Phase.closed)
+
+#: The receipt a vote without a text leaves for its form key: it has no reference.
+VOTE_ONLY_RECEIPT = "-"
 
 
 def received_moment(day: date, now: datetime, tz: ZoneInfo) -> datetime:
@@ -87,6 +95,7 @@ async def entry_form(request: Request) -> Response:
     if context is None:
         return error_response(request, 404)
     context["values"]["received"] = context["today"]
+    context["voted"] = request.query_params.get("voted") == "1"
     return render(request, "frontdesk/form.html", context)
 
 
@@ -117,9 +126,18 @@ async def enter(request: Request) -> Response:
     raw = await request.form()
     values = {
         name: field(raw, name, 100_000)
-        for name in ("channel", "received", "locale", "poll_option", "pseudonym", "body")
+        for name in (
+            "channel",
+            "received",
+            "locale",
+            "poll_option",
+            "voter_phone",
+            "pseudonym",
+            "body",
+        )
     }
     values["submission_key"] = field(raw, "submission_key", 100)
+    values["attested"] = "on" if raw.get("attested") == "on" else ""
     settings = request.app.state.settings
     tz = ZoneInfo(settings.timezone)
     claim = submissions.claim_for(
@@ -146,33 +164,83 @@ async def enter(request: Request) -> Response:
         if day is not None and day > now.astimezone(tz).date():
             problems["received"] = _("The date received cannot be in the future.")
         locale = values["locale"] if values["locale"] in LANGUAGES.values() else "de"
+        option_id = int_or_none(values["poll_option"])
+        voter_key = None
+        if option_id is not None:
+            if not values["attested"]:
+                problems["attested"] = _(
+                    "Please confirm that the resident gave this answer themselves."
+                )
+            if values["voter_phone"].strip():
+                e164 = normalise_number(values["voter_phone"], settings.default_region)
+                if e164 is None:
+                    problems["voter_phone"] = _("Please check the phone number.")
+                else:
+                    voter_key = phone_key(settings.secret_key, e164)
+        elif not values["body"].strip():
+            problems["body"] = _("Please type the text or choose an answer to the question.")
         if not problems:
             # The same form sent twice (a double click): the first one's receipt.
             earlier, claimed = submissions.earlier_receipt(session, claim)
+            if earlier == VOTE_ONLY_RECEIPT:
+                return "voted", consultation.id
             if earlier:
                 reference, _sep, earlier_locale = earlier.partition(" ")
                 return "stored", (reference, earlier_locale)
-            option_id = int_or_none(values["poll_option"])
             try:
                 if values["poll_option"] and option_id is None:
+                    # Not a number we could ever have sent (a word, 20 digits).
                     raise errors.InvalidPollOption(values["poll_option"])
-                submitted = submit_contribution(
-                    session,
-                    consultation=consultation,
-                    body=values["body"],
-                    channel=Channel(channel),
-                    locale=locale,
-                    pseudonym=values["pseudonym"],
-                    poll_option_id=option_id,
-                    entered_by_id=staff.id,
-                    received_at=received_moment(day, now, tz),  # type: ignore[arg-type]
-                    max_chars=settings.max_contribution_chars,
-                )
+                received_at = received_moment(day, now, tz)  # type: ignore[arg-type]
+                submitted = None
+                if values["body"].strip():
+                    submitted = submit_contribution(
+                        session,
+                        consultation=consultation,
+                        body=values["body"],
+                        channel=Channel(channel),
+                        locale=locale,
+                        pseudonym=values["pseudonym"],
+                        poll_option_id=option_id,
+                        entered_by_id=staff.id,
+                        received_at=received_at,
+                        max_chars=settings.max_contribution_chars,
+                    )
+                vote = None
+                if option_id is not None:
+                    vote = submit_vote(
+                        session,
+                        consultation=consultation,
+                        option_id=option_id,
+                        channel=Channel(channel),
+                        voter=Voter.attested(staff.id, voter_key),  # type: ignore[arg-type]
+                        contribution_id=submitted.id if submitted else None,
+                        received_at=received_at,
+                    )
             except errors.ContributionRefused as refused:
                 session.rollback()
                 name, message = _refusal(refused)
                 problems[name] = message
             else:
+                if vote is not None:
+                    audit(
+                        session,
+                        "vote.attest",
+                        staff_id=staff.id,
+                        object_type="poll_vote",
+                        object_id=vote.id,
+                        consultation=consultation.id,
+                        option=vote.option.id,
+                        channel=channel,
+                        received=day.isoformat(),  # type: ignore[union-attr]
+                        by_phone_number=voter_key is not None,
+                        replaced=vote.replaced,
+                    )
+                if submitted is None:
+                    if claimed:
+                        # A vote alone sent twice must not be a second attested voter.
+                        submissions.record_receipt(session, claim, VOTE_ONLY_RECEIPT)  # type: ignore[arg-type]
+                    return "voted", consultation.id
                 audit(
                     session,
                     "contribution.enter",
@@ -196,6 +264,11 @@ async def enter(request: Request) -> Response:
     outcome, payload = await in_transaction(request, store, write=True)
     if outcome == "missing":
         return error_response(request, 404)
+    if outcome == "voted":
+        # A vote alone has no reference number: the form again, for the next resident.
+        return RedirectResponse(
+            url(request, "frontdesk_form", id=payload) + "?voted=1", status_code=303
+        )
     if outcome == "stored":
         reference, locale = payload  # type: ignore[misc]
         # The receipt in the resident's language, so it can be handed over as printed.

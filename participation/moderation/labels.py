@@ -13,6 +13,7 @@ def reason_labels() -> dict[str, str]:
         RejectionReason.off_topic.value: _("Not about this consultation"),
         RejectionReason.duplicate.value: _("Duplicate"),
         RejectionReason.advertising.value: _("Advertising"),
+        RejectionReason.spam.value: _("Spam or fake"),
         RejectionReason.other.value: _("Other reason"),
     }
 
@@ -47,4 +48,8 @@ def problem_text(code: str) -> str:
         "not_published": _("Only a published contribution can be kept."),
         "redact_empty": _("The text cannot be empty. Reject the contribution instead."),
         "no_consultation": _("Please choose a consultation."),
+        "results_frozen": _(
+            "The published result counts the vote sent with this text. "
+            "Withdraw the result first to change this decision."
+        ),
     }.get(code, _("This was not possible."))

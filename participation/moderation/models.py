@@ -27,6 +27,8 @@ class RejectionReason(enum.StrEnum):
     off_topic = "off_topic"
     duplicate = "duplicate"
     advertising = "advertising"
+    #: Automated, bought or invented: a vote sent with it is not counted.
+    spam = "spam"
     other = "other"
 
 

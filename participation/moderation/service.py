@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.consultations.models import Consultation
-from participation.contributions.models import Contribution, Status
+from participation.contributions.models import Contribution, PollVote, Status
 from participation.contributions.text import normalise_text
+from participation.contributions.votes import NOT_A_PERSON_REASONS
 from participation.moderation.models import (
     AuditEvent,
     Decision,
@@ -90,6 +91,27 @@ def resolve_flags(session: Session, contribution: Contribution, staff_id: int | 
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
+def _keep_published_votes(session: Session, contribution: Contribution, counts_after: bool) -> None:
+    """A published result is frozen until withdrawn: a decision that would add or take
+    away a vote sent with this text (rejected as spam or fake, or no longer) waits."""
+    if contribution.consultation_id is None:
+        return
+    counts_before = not (
+        contribution.status is Status.rejected
+        and contribution.rejection_reason in NOT_A_PERSON_REASONS
+    )
+    if counts_before == counts_after:
+        return
+    consultation = session.get(Consultation, contribution.consultation_id)
+    if consultation is None or consultation.results_published_at is None:
+        return
+    linked = session.exec(
+        select(PollVote.id).where(PollVote.contribution_id == contribution.id)
+    ).first()
+    if linked is not None:
+        raise ModerationError("results_frozen", "the published result counts this vote")
+
+
 def approve(session: Session, contribution: Contribution, staff_id: int | None) -> Contribution:
     if contribution.consultation_id is None:
         raise ModerationError("unassigned", "assign the contribution to a consultation first")
@@ -98,6 +120,7 @@ def approve(session: Session, contribution: Contribution, staff_id: int | None) 
         raise ModerationError("no_text", "nothing to publish: type the transcript first")
     if contribution.status is Status.published:
         return contribution
+    _keep_published_votes(session, contribution, counts_after=True)
     contribution.status = Status.published
     contribution.published_at = utcnow()
     contribution.rejection_reason = None
@@ -116,6 +139,9 @@ def reject(
 ) -> Contribution:
     """Rejects; a contribution that was public keeps its published_at, so the public page
     can say "removed by moderation" where it used to stand instead of silently dropping it."""
+    _keep_published_votes(
+        session, contribution, counts_after=reason.value not in NOT_A_PERSON_REASONS
+    )
     contribution.status = Status.rejected
     contribution.rejection_reason = reason.value
     contribution.rejection_note = normalise_text(note)[:MAX_NOTE] or None

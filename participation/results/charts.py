@@ -94,6 +94,12 @@ def bar_rows(summary: ResultSummary, locale: str) -> dict[str, Chart]:
         charts["poll"] = make_chart(
             "poll", _("Poll result"), [(o.label(locale), n) for o, n in summary.poll]
         )
+    if summary.unverified:
+        charts["unverified"] = make_chart(
+            "unverified",
+            _("Online answers without a confirmed number (not counted)"),
+            [(o.label(locale), n) for o, n in summary.unverified],
+        )
     if summary.by_theme:
         charts["theme"] = make_chart(
             "theme", _("Comments by theme"), [(t.name, n) for t, n in summary.by_theme]

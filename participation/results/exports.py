@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from participation.consultations.models import Consultation
 from participation.contributions.models import Contribution, Status
 from participation.contributions.reference import format_reference
+from participation.results.rules import counting_rules
 from participation.results.service import ResultSummary, themes_for, themes_of
 
 EXPORT_BATCH = 2000
@@ -157,6 +158,17 @@ def result_head(
             {"option": o.key or str(o.position), "position": o.position, "votes": n}
             for o, n in summary.poll
         ],
+        # What the poll's figures count, in words (every language) and as fields.
+        "counting_rule": {
+            "one_vote_per": "person",
+            "latest_answer_counts": True,
+            "not_counted": ["votes_with_text_rejected_as_spam_or_fake", "unconfirmed_online"],
+            "text": counting_rules(bool(summary.unverified)),
+        },
+        "unverified_poll": [
+            {"option": o.key or str(o.position), "position": o.position, "answers": n}
+            for o, n in summary.unverified
+        ],
         "counts": {
             "published": summary.published,
             "answered": summary.answered,
@@ -248,11 +260,23 @@ def export_xlsx(
         line = 0
         counts_sheet.write_string(line, 0, title, bold)
         line += 2
+        if summary.poll:
+            # The rule beside the figures, in the consultation's own language.
+            rule = counting_rules(bool(summary.unverified)).get(consultation.default_locale)
+            counts_sheet.write_string(line, 0, "counting rule", bold)
+            counts_sheet.write_string(line, 1, rule or counting_rules(False)["de"])
+            line += 2
         for heading, pairs in (
             ("poll", [(o.key or str(o.position), n) for o, n in summary.poll]),
+            (
+                "unverified (not counted)",
+                [(o.key or str(o.position), n) for o, n in summary.unverified],
+            ),
             ("channel", list(summary.by_channel.items())),
             ("language", list(summary.by_language.items())),
         ):
+            if heading.startswith("unverified") and not pairs:
+                continue
             counts_sheet.write_string(line, 0, heading, bold)
             counts_sheet.write_string(line, 1, "count", bold)
             line += 1

@@ -20,6 +20,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.results import export_files, exports, service
 from participation.results.charts import bar_rows
 from participation.results.export_files import BuildRunning, Built, ExportStore
+from participation.results.rules import counting_rule
 from participation.results.staff_routes import routes as staff_routes
 from participation.results.streaming import stream_template
 from participation.settings import LANGUAGES
@@ -72,6 +73,7 @@ def results_context(
         "summary": summary,
         "locale": locale,
         "charts": bar_rows(summary, locale),
+        "counting_rule": counting_rule(bool(summary.unverified)),
         "listing": listing,
         "option_labels": options,
         "theme_names": theme_names,

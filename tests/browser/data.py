@@ -40,3 +40,21 @@ def status_of(engine: Engine, contribution_id: int) -> Status:
         found = session.get(Contribution, contribution_id)
         assert found is not None
         return found.status
+
+
+def sms_code_to(engine: Engine, number: str) -> str:
+    """The 6-digit code in the last SMS the outbox holds for ``number``."""
+    import re
+
+    from participation.crypto import decrypt
+    from participation.outbox.models import OutboundMessage
+    from tests.browser.server import SECRET
+
+    with session_scope(engine) as session:
+        messages = [
+            m
+            for m in session.exec(select(OutboundMessage).order_by(col(OutboundMessage.id)))
+            if decrypt(SECRET, m.to_encrypted) == number
+        ]
+    assert messages, f"no SMS to {number}"
+    return re.search(r"\b(\d{6})\b", messages[-1].body).group(1)  # type: ignore[union-attr]

@@ -7,18 +7,19 @@ import re
 import pytest
 from sqlmodel import select
 
-from participation.contributions.models import Status
+from participation.contributions.models import PollVote, Status
 from participation.db import session_scope
 from participation.demo import DEMO_MODERATOR
+from participation.phones import phone_key
 from participation.sitepages.models import BarrierReport
-from tests.browser.data import new_pending, status_of
+from tests.browser.data import new_pending, sms_code_to, status_of
+from tests.browser.server import SECRET
 
 
 @pytest.mark.parametrize("lang", ["de", "ar", "ls"])
 def test_comment_receipt_and_lookup(open_page, lang: str) -> None:
     page = open_page(js=False)
     page.goto(f"/{lang}/c/marktplatz")
-    page.check("#contribution-form input[type=radio] >> nth=0")
     page.fill("#field-body", f"Mehr Schatten auf dem Platz, bitte! ({lang})")
     page.fill("#field-pseudonym", "Ohne Skript")
     page.click("#contribution-form button[type=submit]")
@@ -34,6 +35,36 @@ def test_comment_receipt_and_lookup(open_page, lang: str) -> None:
     page.wait_for_url(re.compile(rf"/{lang}/r/{reference.replace('-', '')}$"))
     assert reference in page.locator("h1").inner_text()
     assert page.locator("dd.status-pending").count() == 1
+
+
+@pytest.mark.parametrize("lang", ["de", "ar", "ls"])
+def test_vote_with_a_code_by_sms_without_javascript(open_page, live_server, lang: str) -> None:  # noqa: ANN001
+    """Number -> code by SMS -> code -> vote recorded, in plain forms."""
+    number = {"de": "+4915111100001", "ar": "+4915111100002", "ls": "+4915111100003"}[lang]
+    page = open_page(js=False)
+    page.goto(f"/{lang}/c/marktplatz")
+    page.check("#vote-form input[type=radio] >> nth=1")
+    page.fill("#field-phone", number)
+    page.click("#vote-form button[value=code]")
+    page.wait_for_selector("#field-code")
+    page.fill("#field-code", sms_code_to(live_server.engine, number))
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".confirmation")
+    with session_scope(live_server.engine) as session:
+        key = phone_key(SECRET, number)
+        assert session.exec(select(PollVote).where(PollVote.voter_key == key)).one()
+
+
+def test_vote_without_a_number_shows_error_summary_without_javascript(open_page) -> None:
+    page = open_page(js=False)
+    page.goto("/de/c/marktplatz")
+    page.check("#vote-form input[type=radio] >> nth=0")
+    page.click("#vote-form button[value=code]")
+    page.wait_for_selector("#vote-error-summary")
+    assert page.locator("#vote-error-summary a").first.get_attribute("href") == "#field-phone"
+    assert page.locator("#field-phone").get_attribute("aria-invalid") == "true"
+    # The chosen answer is kept.
+    assert page.locator("#vote-form input[type=radio] >> nth=0").is_checked()
 
 
 def test_empty_comment_shows_error_summary_without_javascript(open_page) -> None:

@@ -115,26 +115,50 @@ def test_letter_received_before_closing_is_accepted_after_it(engine):
         )
 
 
-def test_poll_answer_counts_one_vote_per_voter_latest_wins(engine):
+@pytest.mark.parametrize("channels", [(Channel.sms, Channel.sms), (Channel.voice, Channel.web)])
+def test_poll_answer_counts_one_vote_per_voter_latest_wins(engine, channels):
+    # Votes go through submit_vote (a bare answer is no contribution): one a voter,
+    # whichever door each answer came through.
+    from participation.contributions.votes import Voter, submit_vote
+
     consultation = make_consultation(engine, poll=["yes", "no"])
     with session_scope(engine) as session:
         from participation.consultations.service import poll_options
 
         yes, no = poll_options(session, consultation.id)
-    for option in (yes, no):
+    for option, channel in zip((yes, no), channels, strict=True):
         with session_scope(engine, write=True) as session:
-            submit_contribution(
+            submit_vote(
                 session,
                 consultation=consultation,
-                body="",
-                poll_option_id=option.id,
-                channel=Channel.sms,
-                locale="de",
-                author_key="hash-of-a-number",
+                option_id=option.id,
+                channel=channel,
+                voter=Voter("hash-of-a-number"),
             )
     with session_scope(engine) as session:
         votes = session.exec(select(PollVote)).all()
+        assert session.exec(select(Contribution)).all() == []
     assert [(v.option_id, v.voter_key) for v in votes] == [(no.id, "hash-of-a-number")]
+    assert votes[0].channel is channels[1]
+
+
+def test_a_poll_answer_without_text_is_no_contribution(engine):
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    with session_scope(engine) as session:
+        from participation.consultations.service import poll_options
+
+        yes = poll_options(session, consultation.id)[0]
+    with pytest.raises(errors.EmptyContribution), session_scope(engine, write=True) as session:
+        submit_contribution(
+            session,
+            consultation=consultation,
+            body="",
+            poll_option_id=yes.id,
+            channel=Channel.web,
+            locale="de",
+        )
+    with session_scope(engine) as session:
+        assert session.exec(select(PollVote)).all() == []
 
 
 def test_poll_option_of_another_consultation_is_refused(engine):

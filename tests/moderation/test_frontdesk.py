@@ -43,6 +43,8 @@ def test_letter_entered_with_date_poll_answer_and_pseudonym(client, engine):
             received=received.isoformat(),
             locale="tr",
             poll_option=yes,
+            # A vote counts only with the staff member's attestation (issue 15).
+            attested="on",
             pseudonym="Familie Yılmaz",
             body="Lütfen daha fazla bank koyun.",
         ),
@@ -62,6 +64,7 @@ def test_letter_entered_with_date_poll_answer_and_pseudonym(client, engine):
         assert stored.received_at.astimezone(BERLIN).date() == received
         vote = session.exec(select(PollVote)).one()
         assert vote.option_id == int(yes) and vote.channel is Channel.paper
+        assert vote.attested_by_id == staff.id and vote.contribution_id == stored.id
         event = session.exec(
             select(AuditEvent).where(AuditEvent.action == "contribution.enter")
         ).one()

@@ -40,7 +40,12 @@ def prepared(engine):
         options = {o.key: o.id for o in poll_options(session, consultation.id)}
     made = {
         "shade": make_contribution(
-            engine, consultation, "Mehr Schatten", Channel.web, poll_option_id=options["yes"]
+            engine,
+            consultation,
+            "Mehr Schatten",
+            Channel.web,
+            poll_option_id=options["yes"],
+            voter_key="k0",
         ),
         "parking": make_contribution(
             engine,
@@ -49,6 +54,7 @@ def prepared(engine):
             Channel.sms,
             author_key="k1",
             poll_option_id=options["no"],
+            voter_key="k1",
         ),
         "trees": make_contribution(
             engine, consultation, "Bäume statt Beton", Channel.paper, locale="tr"

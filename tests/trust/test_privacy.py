@@ -39,6 +39,7 @@ def _person(engine):  # noqa: ANN001, ANN202
         Channel.sms,
         author_key=KEY,
         poll_option_id=yes.id,
+        voter_key=KEY,
         external_id="SM" + "a" * 32,
     )
     theirs = make_contribution(
@@ -116,11 +117,21 @@ def test_find_and_erase_by_reference_number(client, engine):
     consultation = make_consultation(engine, poll=["yes", "no"])
     with session_scope(engine) as session:
         no = poll_options(session, consultation.id)[1]
-    mine = make_contribution(engine, consultation, "Online geschrieben", poll_option_id=no.id)
+    # A letter with a vote, attested at the front desk: the vote goes with the text.
+    mine = make_contribution(
+        engine,
+        consultation,
+        "Per Brief geschrieben",
+        Channel.paper,
+        poll_option_id=no.id,
+        voter_key="desk:0123",
+    )
     other = make_contribution(engine, consultation, "Bleibt")
     login(client, engine, Role.admin)
     found = _post(client, "/en/staff/privacy", reference=format_reference(mine.reference))
-    assert "Online geschrieben" in found.text and "Bleibt" not in found.text
+    assert "Per Brief geschrieben" in found.text and "Bleibt" not in found.text
+    with session_scope(engine) as session:
+        assert session.exec(select(func.count()).select_from(PollVote)).one() == 1
     _post(
         client,
         "/en/staff/privacy/erase",

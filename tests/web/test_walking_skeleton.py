@@ -4,8 +4,13 @@ approves, the result is published and downloaded, on SQLite and on PostgreSQL.""
 import csv
 import io
 import json
+import re
+
+from sqlmodel import select
 
 from participation.accounts.models import Role
+from participation.db import session_scope
+from participation.outbox.models import OutboundMessage
 from tests.factories import csrf_token, login, reference_from, soup
 
 
@@ -53,12 +58,31 @@ def test_citizen_comment_to_published_result(client, engine):
             "csrf_token": token,
             "body": "Bitte mehr Bänke <b>und</b> Schatten.",
             "pseudonym": "Heike",
-            "poll_option": options["Ja"],
         },
         follow_redirects=False,
     )
     assert sent.status_code == 303
     reference = reference_from(sent.headers["location"])
+    # The vote is its own form: a mobile number, the code from the SMS, the vote.
+    vote_form = html.find("form", id="vote-form")
+    asked = client.post(
+        vote_form["action"],
+        data={"csrf_token": token, "poll_option": options["Ja"], "phone": "0151 11111111"},
+    )
+    assert asked.status_code == 200
+    with session_scope(engine) as session:
+        (sms,) = session.exec(select(OutboundMessage)).all()
+    code = re.search(r"\b(\d{6})\b", sms.body).group(1)
+    code_form = soup(asked.text).find("form", action=lambda a: a and a.endswith("/confirm"))
+    confirmed = client.post(
+        code_form["action"],
+        data={
+            "csrf_token": token,
+            "token": code_form.find("input", attrs={"name": "token"})["value"],
+            "code": code,
+        },
+    )
+    assert confirmed.status_code == 200
     receipt = client.get(sent.headers["location"])
     text = soup(receipt.text).get_text(" ", strip=True)
     assert f"{reference[:4]}-{reference[4:]}" in text
@@ -105,7 +129,8 @@ def test_citizen_comment_to_published_result(client, engine):
     exported = list(csv.DictReader(io.StringIO(csv_text)))
     assert [row["text"] for row in exported] == ["Bitte mehr Bänke <b>und</b> Schatten."]
     assert exported[0]["reference"] == f"{reference[:4]}-{reference[4:]}"
-    assert exported[0]["poll_answer"] == "yes" and exported[0]["channel"] == "web"
+    # The comment was sent without an answer: the vote is counted apart from it.
+    assert exported[0]["poll_answer"] == "" and exported[0]["channel"] == "web"
     data = json.loads(client.get(f"/de/c/{slug}/results.json").content)
     assert data["consultation"]["code"] == "4711"
     assert {p["option"]: p["votes"] for p in data["poll"]} == {"yes": 1, "no": 0, "undecided": 0}

@@ -1,6 +1,6 @@
 """The answers to what people ask by SMS: a contribution, a poll answer, HILFE, INFO,
 ERGEBNIS and STATUS. Each takes the Turn and returns the reply text; every write goes
-through contributions.service (submit_contribution, record_vote)."""
+through the domain: texts by submit_contribution, poll answers by submit_vote."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from participation.contributions import errors, lookups
 from participation.contributions.models import Channel, Contribution
 from participation.contributions.service import (
     Submitted,
-    record_vote,
     submit_contribution,
 )
 from participation.contributions.text import normalise_text
+from participation.contributions.votes import Voter, submit_vote
 from participation.crypto import encrypt
 from participation.settings import LANGUAGES, Settings
 
@@ -223,9 +223,12 @@ def vote(turn: Turn) -> str:
         )
     turn.remember(consultation)
     if parsed.text:
+        # Two calls: the text goes to moderation, the vote to the votes, linked so a
+        # text rejected as spam takes its vote with it.
         stored = _store(turn, consultation, parsed.text, option)
         if isinstance(stored, str):
             return stored
+        _record_vote(turn, consultation, option, stored.id)
         return replies.received(
             language,
             code=consultation.code,
@@ -246,15 +249,18 @@ def _option_for(options: list[PollOption], parsed: ParsedSms) -> PollOption | No
     return None
 
 
-def _record_vote(turn: Turn, consultation: Consultation, option: PollOption) -> None:
-    # Two answers from one number at the same moment: record_vote's upsert lets the
-    # second replace the first.
-    record_vote(
+def _record_vote(
+    turn: Turn, consultation: Consultation, option: PollOption, contribution_id: int | None = None
+) -> None:
+    # The voter is the number: the same person as a web vote confirmed by a code sent to
+    # it, or a call from it. Two answers at the same moment: the upsert keeps the later.
+    submit_vote(
         turn.session,
         consultation=consultation,
-        option=option,
+        option_id=option.id,
         channel=Channel.sms,
-        voter_key=turn.key,
+        voter=Voter(turn.key),
+        contribution_id=contribution_id,
     )
 
 

@@ -4,7 +4,7 @@ handle_sms() runs inside the caller's write transaction and writes the inbound l
 (unique MessageSid) last, with the reply given. A second delivery of the same message
 meets that row at the end (racing on PostgreSQL, it waits for the first to commit),
 undoes its own work and returns the first delivery's reply. Contributions go through
-contributions.service.submit_contribution and poll answers through record_vote, exactly
+contributions.service.submit_contribution and poll answers through submit_vote, exactly
 as on the web.
 """
 

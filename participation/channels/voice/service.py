@@ -1,7 +1,8 @@
 """The phone line's data work: calls, recordings, votes, call-backs, transcripts, the report.
 
-Plain functions over a Session; no Request, no TwiML. Contributions and votes go through
-contributions.service, the one write path every channel shares.
+Plain functions over a Session; no Request, no TwiML. Contributions go through
+contributions.service and votes through contributions.votes, the write paths every channel
+shares.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from participation.channels.voice.models import (
 )
 from participation.clock import utcnow
 from participation.consultations.models import Consultation, PollOption
-from participation.contributions.models import Channel, Contribution, PollVote
+from participation.contributions.models import Channel, Contribution
 from participation.contributions.service import submit_contribution
+from participation.contributions.votes import Voter, submit_vote
 from participation.crypto import decrypt, encrypt, keyed_hash
 from participation.outbox.service import enqueue_sms
 from participation.phones import normalise_number, phone_key
@@ -199,29 +201,19 @@ def cast_vote(
     call: VoiceCall,
     consultation: Consultation,
     option: PollOption,
-    language: str,
-    external_id: str,
-) -> tuple[Contribution, bool]:
-    """A keypad vote through submit_contribution; True when it replaced an earlier vote."""
-    key = voter_key(settings, call)
-    earlier = session.exec(
-        select(PollVote.id).where(
-            PollVote.consultation_id == consultation.id, PollVote.voter_key == key
-        )
-    ).first()
-    submitted = submit_contribution(
+) -> bool:
+    """A keypad vote through submit_vote (no text, so no queue item); True when it
+    replaced an earlier answer from this number, through any door."""
+    recorded = submit_vote(
         session,
         consultation=consultation,
-        body="",
+        option_id=option.id,
         channel=Channel.voice,
-        locale=LANGUAGES.get(language, "de"),
-        poll_option_id=option.id,
-        external_id=external_id,
-        author_key=key,
+        voter=Voter(voter_key(settings, call)),
     )
     call.voted = True
     session.add(call)
-    return submitted.contribution, earlier is not None
+    return recorded.replaced
 
 
 def request_callback(

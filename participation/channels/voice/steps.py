@@ -241,14 +241,8 @@ def on_vote(turn: Turn) -> VoiceResponse:
         return failure(turn, again)
     response = VoiceResponse()
     try:
-        contribution, replaced = service.cast_vote(
-            turn.session,
-            turn.settings,
-            call=turn.call,
-            consultation=consultation,
-            option=option,
-            language=turn.language,
-            external_id=f"{turn.call.call_sid}:vote:{turn.call.seq}",
+        replaced = service.cast_vote(
+            turn.session, turn.settings, call=turn.call, consultation=consultation, option=option
         )
     except ContributionRefused:
         service.log_event(turn.session, turn.call, "vote", "not_open")
@@ -257,9 +251,9 @@ def on_vote(turn: Turn) -> VoiceResponse:
         return response
     service.log_event(turn.session, turn.call, "vote", "vote", option.key or str(option.position))
     label = option.label(turn.locale)
+    # A vote is not a contribution: no reference number to note down or send.
     say_template(response, "vote_saved", turn.language, label=label, replaced=replaced)
-    say_reference(turn, response, contribution.reference)
-    prompt_after(turn, response, contribution.reference)
+    prompt_after(turn, response)
     return response
 
 

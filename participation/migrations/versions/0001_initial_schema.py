@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-06 11:25:46.717373
+Create Date: 2026-12-06 11:38:38.477683
 """
 from collections.abc import Sequence
 
@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('closes_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('results_published_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('retention_days', sa.Integer(), nullable=False),
+    sa.Column('allow_unverified_votes', sa.Boolean(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -402,6 +403,43 @@ def upgrade() -> None:
         batch_op.create_index('ix_contribution_consultation_status_created', ['consultation_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_contribution_status_id', ['status', 'id'], unique=False)
 
+    op.create_table('unverified_vote',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=False),
+    sa.Column('client_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['option_id'], ['poll_option.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('unverified_vote', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unverified_vote_client_key'), ['client_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_unverified_vote_consultation_id'), ['consultation_id'], unique=False)
+
+    op.create_table('vote_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=False),
+    sa.Column('token_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('number_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('client_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('code_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['option_id'], ['poll_option.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_key')
+    )
+    with op.batch_alter_table('vote_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vote_code_client_key'), ['client_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vote_code_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vote_code_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vote_code_number_key'), ['number_key'], unique=False)
+
     op.create_table('contribution_flag',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contribution_id', sa.Integer(), nullable=False),
@@ -456,10 +494,12 @@ def upgrade() -> None:
     sa.Column('channel', sa.Enum('web', 'sms', 'voice', 'paper', 'in_person', name='channel'), nullable=False),
     sa.Column('voter_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('contribution_id', sa.Integer(), nullable=True),
+    sa.Column('attested_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['attested_by_id'], ['staff_user.id'], ),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['contribution_id'], ['contribution.id'], ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['option_id'], ['poll_option.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['option_id'], ['poll_option.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('consultation_id', 'voter_key')
     )
@@ -518,6 +558,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contribution_flag_contribution_id'))
 
     op.drop_table('contribution_flag')
+    with op.batch_alter_table('vote_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vote_code_number_key'))
+        batch_op.drop_index(batch_op.f('ix_vote_code_created_at'))
+        batch_op.drop_index(batch_op.f('ix_vote_code_consultation_id'))
+        batch_op.drop_index(batch_op.f('ix_vote_code_client_key'))
+
+    op.drop_table('vote_code')
+    with op.batch_alter_table('unverified_vote', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unverified_vote_consultation_id'))
+        batch_op.drop_index(batch_op.f('ix_unverified_vote_client_key'))
+
+    op.drop_table('unverified_vote')
     with op.batch_alter_table('contribution', schema=None) as batch_op:
         batch_op.drop_index('ix_contribution_status_id')
         batch_op.drop_index('ix_contribution_consultation_status_created')
