@@ -41,6 +41,7 @@ from participation.web.middleware import (
     SecurityHeadersMiddleware,
 )
 from participation.web.page_cache import PageCacheMiddleware
+from participation.web.proxy import TrustedProxyMiddleware
 from participation.web.static import serve_static
 
 
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Mount("/{lang:lang}", routes=localized_routes),
         ],
         middleware=[
+            # First, so that everything after it sees the real client address.
+            Middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies),
             Middleware(SecurityHeadersMiddleware, hsts=https),
             *(
                 [Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -86,6 +87,9 @@ class Settings:
     #: Seconds a busy staff page (the moderation queue) is kept per login, never past
     #: that login's own last change (web/staff_page_cache.py). 1 in servers, off in code.
     staff_page_cache_seconds: float = 0.0
+    #: Addresses or networks of reverse proxies whose X-Forwarded-For is believed
+    #: (web/proxy.py). Empty: nobody's, the direct peer is the client.
+    trusted_proxies: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -149,4 +153,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_from=env.get("SMTP_FROM", Settings.smtp_from),
         page_cache_seconds=float(env.get("PAGE_CACHE_SECONDS", "2")),
         staff_page_cache_seconds=float(env.get("STAFF_PAGE_CACHE_SECONDS", "1")),
+        trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
     )
+
+
+def _trusted_proxies(value: str) -> tuple[str, ...]:
+    entries = tuple(value.replace(",", " ").split())
+    for entry in entries:
+        # A typo stops the start with its name, instead of every login failing later.
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                "(for example 127.0.0.1 or 10.0.0.0/8)"
+            ) from None
+    return entries
