@@ -12,6 +12,7 @@ from starlette.routing import Mount, Route
 
 from participation import tables  # noqa: F401 - every table known before first use
 from participation.accounts.admin_routes import routes as account_admin_routes
+from participation.accounts.password_routes import routes as account_password_routes
 from participation.accounts.routes import routes as account_routes
 from participation.accounts.security_routes import routes as account_security_routes
 from participation.api.routes import routes as api_routes
@@ -69,6 +70,7 @@ localized_routes = [
     *sitepage_routes,
     *poster_routes,
     *account_security_routes,
+    *account_password_routes,
     *privacy_routes,
     *voice_staff_routes,
     *outbox_staff_routes,

@@ -28,7 +28,12 @@ async def login_form(request: Request) -> Response:
     return render(
         request,
         "accounts/login.html",
-        {"next": request.query_params.get("next", ""), "email": "", "error": None},
+        {
+            "next": request.query_params.get("next", ""),
+            "email": "",
+            "error": None,
+            "done": request.query_params.get("done"),
+        },
     )
 
 

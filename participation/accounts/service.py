@@ -103,7 +103,7 @@ def _count_login(session: Session, candidate: _Candidate, right: bool) -> LoginR
     ):
         return None
     if not right:
-        _count_failure(session, user)
+        count_failure(session, user)
         return None
     if not user.totp_secret:
         # With a second factor the count stays until the code is right too: otherwise
@@ -112,7 +112,7 @@ def _count_login(session: Session, candidate: _Candidate, right: bool) -> LoginR
     return LoginResult(user.id, user.session_version, bool(user.totp_secret))  # type: ignore[arg-type]
 
 
-def _count_failure(session: Session, user: StaffUser) -> None:
+def count_failure(session: Session, user: StaffUser) -> None:
     user.failed_logins += 1
     if user.failed_logins >= MAX_FAILURES:
         user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
@@ -129,7 +129,7 @@ def clear_failures(session: Session, user: StaffUser) -> None:
 
 def record_failed_second_factor(session: Session, user: StaffUser) -> None:
     """A wrong one-time code counts like a wrong password towards the account lock-out."""
-    _count_failure(session, user)
+    count_failure(session, user)
 
 
 def is_locked(user: StaffUser) -> bool:
