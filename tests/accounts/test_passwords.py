@@ -13,7 +13,6 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from participation import cli
-from participation.accounts.credentials import _token_hash
 from participation.accounts.models import Role, StaffUser
 from participation.clock import set_now, utcnow
 from participation.db import session_scope
@@ -196,6 +195,8 @@ def test_a_reset_link_works_once_and_ends_every_session(app, engine):
     link = _link_from(issued)
     assert link.startswith(PUBLIC_BASE + "/en/staff/password-reset/")
     token = LINK.search(link).group(2)
+    from participation.accounts.credentials import _token_hash
+
     # Only the token's keyed hash is stored, and the audit log holds neither.
     stored = _user(engine, forgetful.id)
     assert stored.reset_token_hash == _token_hash(TEST_SECRET, token)
