@@ -134,15 +134,16 @@ async def reset(request: Request) -> Response:
     new = field(form, "new_password", 2000)
     confirmation = field(form, "confirm_password", 2000)
     problem = credentials.new_password_problem(new, confirmation)
+
+    def load(session: Session) -> str | None:
+        user = credentials.account_for_reset(session, settings.secret_key, token, lock=False)
+        return user.email if user else None
+
+    # A cheap look first: made-up tokens must not cost an argon2 hash each.
+    email = await in_transaction(request, load)
+    if email is None:
+        return _invalid_link(request)
     if problem is not None:
-
-        def load(session: Session) -> str | None:
-            user = credentials.account_for_reset(session, settings.secret_key, token, lock=False)
-            return user.email if user else None
-
-        email = await in_transaction(request, load)
-        if email is None:
-            return _invalid_link(request)
         errors = {_FIELD[problem]: password_problem_message(problem)}
         return _no_store(
             render(
@@ -155,6 +156,7 @@ async def reset(request: Request) -> Response:
     new_hash = await run_in_threadpool(hash_password, new)
 
     def store(session: Session) -> bool:
+        # Checked again under the row lock: two uses of one link cannot both pass.
         try:
             user = credentials.reset_with_token(session, settings.secret_key, token, new_hash)
         except AccountError:
