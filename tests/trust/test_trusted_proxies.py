@@ -5,6 +5,16 @@ logins from anywhere locked every staff login for 15 minutes."""
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -23,6 +33,7 @@ from tests.factories import (
     make_contribution,
     make_staff,
 )
+from tests.trust.live import app_environment, free_port
 
 NGINX = ("127.0.0.1", 41000)
 
@@ -139,3 +150,63 @@ def test_forwarded_client_reads_from_the_right():
     assert forwarded_client("127.0.0.1", " , ", ours) == "127.0.0.1"  # nothing usable
     assert forwarded_client("198.51.100.1", "203.0.113.4", ours) == "198.51.100.1"
     assert forwarded_client("198.51.100.1", "203.0.113.4", ()) == "198.51.100.1"
+
+
+@contextmanager
+def _served(database_url: str, **env: str) -> Iterator[str]:
+    """`participation serve`, as the README's systemd unit starts it, on 127.0.0.1."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "participation.cli", "serve", "--port", str(port)],
+        env=app_environment(database_url, base, PAGE_CACHE_SECONDS="0", **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start: " + process.stderr.read().decode())
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wrong_login_over_http(base: str, forwarded_for: str) -> int:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/de/staff/login").text)
+        assert token
+        return client.post(
+            "/de/staff/login",
+            data={
+                "email": "nobody@example.org",
+                "password": "wrong password 1234",
+                "csrf_token": token.group(1),
+            },
+            headers={"X-Forwarded-For": forwarded_for},
+        ).status_code
+
+
+@pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
+def test_the_served_app_believes_the_header_only_from_trusted_proxies(
+    database_url, engine, trusted
+):
+    # Real HTTP from 127.0.0.1 (where the README's nginx sits) to the real server command:
+    # neither uvicorn nor the app may take the header unless TRUSTED_PROXIES says so.
+    with _served(database_url, TRUSTED_PROXIES=trusted) as base:
+        assert _wrong_login_over_http(base, "203.0.113.99") == 401
+    expected = "203.0.113.99" if trusted else "127.0.0.1"
+    assert _keys(engine) == {_key(expected)}
