@@ -12,6 +12,7 @@ from starlette.routing import Mount, Route
 
 from participation import tables  # noqa: F401 - every table known before first use
 from participation.accounts.admin_routes import routes as account_admin_routes
+from participation.accounts.password_routes import routes as account_password_routes
 from participation.accounts.routes import routes as account_routes
 from participation.accounts.security_routes import routes as account_security_routes
 from participation.api.routes import routes as api_routes
@@ -43,6 +44,7 @@ from participation.web.middleware import (
     SecurityHeadersMiddleware,
 )
 from participation.web.page_cache import PageCacheMiddleware
+from participation.web.proxy import TrustedProxyMiddleware
 from participation.web.static import serve_static
 
 
@@ -71,6 +73,7 @@ localized_routes = [
     *sitepage_routes,
     *poster_routes,
     *account_security_routes,
+    *account_password_routes,
     *privacy_routes,
     *voice_staff_routes,
     *outbox_staff_routes,
@@ -97,6 +100,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Mount("/{lang:lang}", routes=localized_routes),
         ],
         middleware=[
+            # First, so that everything after it sees the real client address.
+            Middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies),
             Middleware(SecurityHeadersMiddleware, hsts=https),
             *(
                 [Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds)]

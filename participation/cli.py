@@ -1,4 +1,4 @@
-"""The `participation` command: serve, migrate, demo, create-staff, worker."""
+"""The `participation` command: serve, migrate, demo, create-staff, reset-password, worker."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from participation.settings import load_settings
+from participation.settings import LANGUAGES, load_settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -54,13 +54,9 @@ def _create_staff(args: argparse.Namespace) -> int:
     from participation.accounts.service import AccountError, create_staff
     from participation.db import make_engine, session_scope
 
-    if sys.stdin.isatty():
-        password = getpass.getpass("Password (at least 12 characters): ")
-        if getpass.getpass("Repeat: ") != password:
-            print("The passwords differ.", file=sys.stderr)
-            return 1
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = _read_new_password()
+    if password is None:
+        return 1
     settings = load_settings()
     try:
         with session_scope(make_engine(settings.database_url), write=True) as session:
@@ -75,6 +71,90 @@ def _create_staff(args: argparse.Namespace) -> int:
         print(messages.get(str(error), str(error)), file=sys.stderr)
         return 1
     print(f"Created {user.role} {user.email}.")
+    return 0
+
+
+def _read_new_password() -> str | None:
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password (at least 12 characters): ")
+        if getpass.getpass("Repeat: ") != password:
+            print("The passwords differ.", file=sys.stderr)
+            return None
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    """For the operator when nobody can log in: a one-time link, or a password set here."""
+    from participation.accounts import credentials
+    from participation.accounts.passwords import hash_password, password_problem
+    from participation.accounts.service import AccountError, get_by_email
+    from participation.db import make_engine, session_scope
+    from participation.moderation.service import audit
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        user = get_by_email(session, args.email)
+    if user is None:
+        print("No staff account has this e-mail address.", file=sys.stderr)
+        return 1
+    if not user.is_active:
+        print("This account is deactivated; an admin can activate it again.", file=sys.stderr)
+        return 1
+    if args.link:
+        if settings.secret_key_generated:
+            print(
+                "SECRET_KEY is not set: a link made with a random key would not work in the "
+                "server. Run this with the server's environment.",
+                file=sys.stderr,
+            )
+            return 1
+        with session_scope(engine, write=True) as session:
+            fresh = get_by_email(session, args.email)
+            try:
+                token = credentials.issue_reset_link(session, settings.secret_key, fresh)  # type: ignore[arg-type]
+            except AccountError:
+                print("This account is deactivated.", file=sys.stderr)
+                return 1
+            audit(
+                session,
+                "staff.reset_link",
+                staff_id=None,
+                object_type="staff_user",
+                object_id=fresh.id,  # type: ignore[union-attr]
+                by="command line",
+            )
+        print(f"{settings.public_base_url}/{args.lang}/staff/password-reset/{token}")
+        print("The link works once, within one hour. Pass it on in a safe way.")
+        return 0
+    password = _read_new_password()
+    if password is None:
+        return 1
+    problem = password_problem(password)
+    if problem:
+        messages = {
+            "too_short": "The password needs at least 12 characters.",
+            "too_long": "The password is too long.",
+        }
+        print(messages.get(problem, problem), file=sys.stderr)
+        return 1
+    new_hash = hash_password(password)  # before the write, as everywhere (credentials.py)
+    with session_scope(engine, write=True) as session:
+        fresh = get_by_email(session, args.email)
+        if fresh is None or not fresh.is_active:
+            print("This account is deactivated or gone.", file=sys.stderr)
+            return 1
+        credentials.set_password(session, fresh, new_hash)
+        audit(
+            session,
+            "staff.password_set",
+            staff_id=None,
+            object_type="staff_user",
+            object_id=fresh.id,
+            by="command line",
+        )
+    print(f"New password set for {user.email}; every login of the account has ended.")
     return 0
 
 
@@ -180,6 +260,16 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--role", choices=["admin", "moderator", "editor"], default="moderator")
     staff.add_argument("--name", default="")
     staff.set_defaults(func=_create_staff)
+    reset = sub.add_parser(
+        "reset-password",
+        help="set a staff account's password (prompt or one line on stdin), or --link",
+    )
+    reset.add_argument("email")
+    reset.add_argument(
+        "--link", action="store_true", help="print a one-time link (one hour) instead"
+    )
+    reset.add_argument("--lang", choices=sorted(LANGUAGES), default="de", help="link language")
+    reset.set_defaults(func=_reset_password)
     worker = sub.add_parser("worker", help="send queued SMS and e-mail, run retention")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     worker.set_defaults(func=_worker)

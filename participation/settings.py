@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -90,6 +91,9 @@ class Settings:
     #: shared by its processes and kept across restarts. Empty: a temporary directory
     #: per process (tests, a quick start).
     data_dir: str = ""
+    #: Addresses or networks of reverse proxies whose X-Forwarded-For is believed
+    #: (web/proxy.py). Empty: nobody's, the direct peer is the client.
+    trusted_proxies: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -154,4 +158,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         page_cache_seconds=float(env.get("PAGE_CACHE_SECONDS", "2")),
         staff_page_cache_seconds=float(env.get("STAFF_PAGE_CACHE_SECONDS", "1")),
         data_dir=env.get("DATA_DIR", ""),
+        trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
     )
+
+
+def _trusted_proxies(value: str) -> tuple[str, ...]:
+    entries = tuple(value.replace(",", " ").split())
+    for entry in entries:
+        # A typo stops the start with its name, instead of every login failing later.
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                "(for example 127.0.0.1 or 10.0.0.0/8)"
+            ) from None
+    return entries

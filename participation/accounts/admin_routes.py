@@ -1,14 +1,16 @@
-"""Staff accounts page for admins: list, create, deactivate, log out everywhere."""
+"""Staff accounts page for admins: list, create, deactivate, log out everywhere, reset links."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from participation.accounts.credentials import issue_reset_link, send_reset_link
 from participation.accounts.models import Role, StaffUser
 from participation.accounts.permissions import ADMINS, requires_role
 from participation.accounts.service import AccountError, create_staff
@@ -27,6 +29,7 @@ def account_problem(code: str) -> str:
         "invalid_email": _("Please enter an e-mail address."),
         "self": _("You cannot deactivate your own account."),
         "last_admin": _("The last active admin cannot be deactivated."),
+        "inactive": _("This account is deactivated. Activate it again first."),
     }.get(code, _("This was not possible."))
 
 
@@ -59,6 +62,10 @@ def set_active(session: Session, user: StaffUser, active: bool, by: StaffUser) -
             if admins is None:
                 raise AccountError("last_admin")
         log_out_everywhere(session, user)
+        # An outstanding reset link must not outlive the account: activating it again
+        # later would otherwise bring the link back to life.
+        user.reset_token_hash = None
+        user.reset_expires_at = None
     user.is_active = active
     session.add(user)
 
@@ -172,6 +179,51 @@ async def logout_everywhere(request: Request) -> Response:
     return await _change(request, "logout")
 
 
+@requires_role(*ADMINS)
+async def reset_link(request: Request) -> Response:
+    """A one-time link to set a new password, for the admin to pass on (or e-mailed to
+    the account when SMTP is set up). Shown once, never stored: only its hash is."""
+    user_id = request.path_params["id"]
+    staff = request.scope["staff"]
+    settings = request.app.state.settings
+    emailed = bool(settings.smtp_host)
+
+    def store(session: Session) -> tuple[str, str] | str:
+        user = session.get(StaffUser, user_id)
+        if user is None:
+            return "missing"
+        try:
+            token = issue_reset_link(session, settings.secret_key, user)
+        except AccountError as problem:
+            return str(problem)
+        audit(
+            session,
+            "staff.reset_link",
+            staff_id=staff.id,
+            object_type="staff_user",
+            object_id=user.id,
+            emailed=emailed,
+        )
+        return user.email, token
+
+    found = await in_transaction(request, store, write=True)
+    if found == "missing":
+        return error_response(request, 404)
+    if isinstance(found, str):
+        query = urlencode({"problem": found})
+        return RedirectResponse(url(request, "staff_accounts") + "?" + query, status_code=303)
+    email, token = found
+    link = settings.public_base_url + url(request, "password_reset", token=token)
+    sent = emailed and await run_in_threadpool(send_reset_link, settings, email, link)
+    response = render(
+        request,
+        "staff/reset_link.html",
+        {"email": email, "link": None if sent else link, "sent": sent, "tried": emailed},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 routes = [
     Route("/staff/accounts", accounts, methods=["GET"], name="staff_accounts"),
     Route("/staff/accounts", create, methods=["POST"], name="staff_account_create"),
@@ -186,6 +238,12 @@ routes = [
         activate,
         methods=["POST"],
         name="staff_account_activate",
+    ),
+    Route(
+        "/staff/accounts/{id:int}/reset-link",
+        reset_link,
+        methods=["POST"],
+        name="staff_account_reset_link",
     ),
     Route(
         "/staff/accounts/{id:int}/logout-everywhere",

@@ -29,4 +29,8 @@ class StaffUser(SQLModel, table=True):
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = None
     is_active: bool = Field(default=True)
+    #: keyed_hash of the one outstanding reset link's token (accounts/credentials.py),
+    #: never the token; cleared when it is used or the password changes.
+    reset_token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    reset_expires_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -19,13 +21,23 @@ if _hasher.check_needs_rehash(_DUMMY_HASH):  # the parameters changed: same cost
     _DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
 
 
+#: Checks at once per process. Each takes 64 MiB for its moment; run outside every write
+#: (accounts.service.log_in), forty wrong logins at once would otherwise take 2.5 GB.
+#: Two keep both cores of a small server busy; further checks wait their turn here,
+#: holding up only other logins, never a write.
+_checks = threading.BoundedSemaphore(2)
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _checks:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        with _checks:
+            right = _hasher.verify(password_hash or _DUMMY_HASH, password)
+        return right and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

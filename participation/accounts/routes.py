@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.accounts import service, throttle
-from participation.accounts.passwords import verify_password
 from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
 from participation.web.csrf import start_session_binding
@@ -27,6 +26,7 @@ async def login_form(request: Request) -> Response:
             "next": same_origin_path(request.query_params.get("next", "")),
             "email": "",
             "error": None,
+            "done": request.query_params.get("done"),
         },
     )
 
@@ -39,18 +39,10 @@ async def login(request: Request) -> Response:
 
     settings = request.app.state.settings
     address = throttle.address_key(settings.secret_key, client_address(request))
-
-    def check(session: Session) -> tuple[int, int, bool] | None:
-        if throttle.is_locked(session, address):
-            verify_password(None, password)  # the same time as a real attempt
-            return None
-        user = service.authenticate(session, email, password)
-        if user is None:
-            throttle.record_failure(session, address)
-            return None
-        return user.id, user.session_version, bool(user.totp_secret)  # type: ignore[return-value]
-
-    found = await in_transaction(request, check, write=True)
+    # Not in_transaction(): log_in opens its own short read and write around the check.
+    found = await run_in_threadpool(
+        service.log_in, request.app.state.engine, email, password, address
+    )
     if found is None:
         return render(
             request,
@@ -65,7 +57,7 @@ async def login(request: Request) -> Response:
             },
             status_code=401,
         )
-    staff_id, version, second_factor = found
+    staff_id, version, second_factor = found.staff_id, found.session_version, found.second_factor
     target = same_origin_path(next_url, url(request, "staff_home"))
     if second_factor:
         # Password right; the session becomes a staff session only after the code.

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from participation.accounts import throttle
 from participation.accounts.models import Role, StaffUser
 from participation.accounts.passwords import hash_password, password_problem, verify_password
 from participation.clock import utcnow
+from participation.db import session_scope
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -43,36 +47,89 @@ def create_staff(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> StaffUser | None:
-    """The user on success; None on any failure, the same for unknown and wrong."""
+@dataclass(frozen=True)
+class LoginResult:
+    staff_id: int
+    session_version: int
+    second_factor: bool
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    user_id: int | None
+    password_hash: str | None
+
+
+def _candidate(session: Session, email: str) -> _Candidate:
     user = get_by_email(session, email)
-    now = utcnow()
-    if user is None or not user.is_active:
-        verify_password(None, password)
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        verify_password(None, password)
-        return None
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-        session.add(user)
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
-    return user
+    if user is None or not user.is_active or is_locked(user):
+        return _Candidate(None, None)
+    return _Candidate(user.id, user.password_hash)
 
 
-def record_failed_second_factor(session: Session, user: StaffUser) -> None:
-    """A wrong one-time code counts like a wrong password towards the account lock-out."""
+def log_in(engine: Engine, email: str, password: str, address_key: str) -> LoginResult | None:
+    """The account on success; None on any failure, the same for unknown and wrong.
+
+    Three steps, so that the argon2 check (its cost is the point of it) never runs inside
+    a write: on SQLite the writers of all processes take turns, and a check in a writer's
+    turn made every comment and SMS wait behind every wrong login. A short read finds the
+    account, the check runs with no transaction open, a short write counts the result.
+    """
+    with session_scope(engine) as session:
+        blocked = throttle.is_locked(session, address_key)
+        candidate = _Candidate(None, None) if blocked else _candidate(session, email)
+    # Unknown, locked or throttled: checked against a stand-in hash, for the same time.
+    right = verify_password(candidate.password_hash, password)
+    if blocked:
+        return None
+    with session_scope(engine, write=True) as session:
+        result = _count_login(session, candidate, right)
+        if result is None:
+            throttle.record_failure(session, address_key)
+        return result
+
+
+def _count_login(session: Session, candidate: _Candidate, right: bool) -> LoginResult | None:
+    if candidate.user_id is None:
+        return None
+    user = session.get(StaffUser, candidate.user_id, with_for_update=True)
+    # Deactivated, locked or given a new password while the check ran: that check no
+    # longer says anything about the account as it is now.
+    if (
+        user is None
+        or not user.is_active
+        or is_locked(user)
+        or user.password_hash != candidate.password_hash
+    ):
+        return None
+    if not right:
+        count_failure(session, user)
+        return None
+    if not user.totp_secret:
+        # With a second factor the count stays until the code is right too: otherwise
+        # rounds of (right password, four wrong codes) could guess codes for ever.
+        clear_failures(session, user)
+    return LoginResult(user.id, user.session_version, bool(user.totp_secret))  # type: ignore[arg-type]
+
+
+def count_failure(session: Session, user: StaffUser) -> None:
     user.failed_logins += 1
     if user.failed_logins >= MAX_FAILURES:
         user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
         user.failed_logins = 0
     session.add(user)
+
+
+def clear_failures(session: Session, user: StaffUser) -> None:
+    if user.failed_logins or user.locked_until is not None:
+        user.failed_logins = 0
+        user.locked_until = None
+        session.add(user)
+
+
+def record_failed_second_factor(session: Session, user: StaffUser) -> None:
+    """A wrong one-time code counts like a wrong password towards the account lock-out."""
+    count_failure(session, user)
 
 
 def is_locked(user: StaffUser) -> bool:

@@ -1,6 +1,6 @@
 """Login throttling per client address, shared by every process through one small table.
 
-The per-account lock-out lives in accounts.service.authenticate. This adds the other half:
+The per-account lock-out lives in accounts.service.log_in. This adds the other half:
 one address that tries many accounts (password spraying) is slowed down too.
 
 The address itself is never stored (DSGVO: no IP addresses): only a keyed hash of it,

@@ -357,6 +357,85 @@ class Suite:
         print(f"    write check: {check}", flush=True)
         return check
 
+    def comments_beside_wrong_logins(self) -> dict | None:
+        """A citizen's comment while N clients post wrong logins (issue 15, break 4).
+
+        One connection of comments, so the figure is one person's wait; first alone,
+        then beside the wrong logins. Each wrong login comes from its own forwarded
+        address (the server trusts 127.0.0.1, as behind the README's nginx), so no
+        address lock cuts them short and every one ends in a write (the failure count).
+        Figures only: printed and in the JSON, no target.
+        """
+        name = f"comment beside {self.args.wrong_logins} clients of wrong logins"
+        if not self.wanted(name) and not self.wanted("wrong logins"):
+            return None
+        facts = self.facts
+        page = self.check(f"/de/c/{facts.open_slug}")
+        token = CSRF_FIELD.search(page.text)
+        assert token, "no CSRF field on the consultation page"
+        body_file = self.scratch / "comment-beside.txt"
+        body_file.write_text(
+            urlencode(
+                {
+                    "csrf_token": token.group(1),
+                    "pseudonym": "Lasttest",
+                    "body": "Ein Kommentar, während andere falsche Passwörter schicken.",
+                }
+            )
+        )
+        refs = str(self.scratch / "references-beside")
+        options = {"script": load.POST_FORM_LUA, "script_args": [str(body_file), refs]}
+        path = f"/de/c/{facts.open_slug}/contribute"
+        alone = self.measure(
+            "comment alone, before the wrong logins", path, connections=1, **options
+        )
+        stop = threading.Event()
+        attempts = [0] * self.args.wrong_logins
+
+        def guess(n: int) -> None:
+            with httpx.Client(base_url=self.server.base, timeout=60) as client:
+                form = CSRF_FIELD.search(client.get("/de/staff/login").text)
+                assert form, "no CSRF field on the login page"
+                while not stop.is_set():
+                    attempt = attempts[n]
+                    client.post(
+                        "/de/staff/login",
+                        data={
+                            "email": f"guess{n}-{attempt}@example.org",
+                            "password": "wrong password 1234",
+                            "csrf_token": form.group(1),
+                        },
+                        headers={"X-Forwarded-For": f"198.18.{n}.{attempt % 250 + 1}"},
+                    )
+                    attempts[n] += 1
+
+        guessers = [
+            threading.Thread(target=guess, args=(n,), daemon=True)
+            for n in range(self.args.wrong_logins)
+        ]
+        for thread in guessers:
+            thread.start()
+        started = time.monotonic()
+        try:
+            beside = self.measure(name, path, connections=1, **options)
+        finally:
+            stop.set()
+            for thread in guessers:
+                thread.join(timeout=120)
+        seconds = time.monotonic() - started
+        figures = {
+            "wrong_login_clients": self.args.wrong_logins,
+            "wrong_logins_per_s": round(sum(attempts) / seconds, 1),
+            "comment_alone_p50_ms": alone.p50_ms if alone else None,
+            "comment_alone_p99_ms": alone.p99_ms if alone else None,
+            "comment_beside_p50_ms": beside.p50_ms if beside else None,
+            "comment_beside_p99_ms": beside.p99_ms if beside else None,
+        }
+        if beside:
+            beside.extra["wrong_logins"] = figures
+        print(f"    beside wrong logins: {figures}", flush=True)
+        return figures
+
     def sms_webhook(self) -> dict | None:
         name = "SMS webhook (signed POST /twilio/sms)"
         if not self.wanted(name):
@@ -505,7 +584,9 @@ class Suite:
 
 def run_cycle(url: str, engine: Engine, facts: Seeded, workers: int, args) -> dict:  # noqa: ANN001
     print(f"\n== {workers} worker(s), {args.connections} connections, {args.duration:g} s per run")
-    with Server(database_url=url, workers=workers) as server:
+    # As behind the README's nginx: the wrong-login run gives each guess its own address.
+    proxy = {"TRUSTED_PROXIES": "127.0.0.1"}
+    with Server(database_url=url, workers=workers, extra_env=proxy) as server:
         suite = Suite(server, engine, facts, args)
         try:
             idle = server.memory()
@@ -517,7 +598,11 @@ def run_cycle(url: str, engine: Engine, facts: Seeded, workers: int, args) -> di
             server.peak_kib = 0
             transfer = transfer_size(server.base, f"/de/c/{facts.open_slug}")
             suite.reads(cookie)
-            writes = {"comment": suite.comment_submissions(), "sms": suite.sms_webhook()}
+            writes = {
+                "comment": suite.comment_submissions(),
+                "sms": suite.sms_webhook(),
+                "comment_beside_wrong_logins": suite.comments_beside_wrong_logins(),
+            }
             exports = suite.exports()
             memory = server.memory()
         finally:
@@ -731,6 +816,9 @@ def main(argv: list[str] | None = None) -> int:
         help="hello measured before and after each run, for its ratio (0: the first hello)",
     )
     parser.add_argument("--sms-rate", type=float, default=3000, help="signed SMS prepared per s")
+    parser.add_argument(
+        "--wrong-logins", type=int, default=16, help="clients posting wrong logins beside"
+    )
     parser.add_argument("--only", nargs="*", help="run only the runs whose names contain these")
     parser.add_argument("--quick", action="store_true", help="3 s runs, 1 s warm-up: for debugging")
     parser.add_argument("--reset", action="store_true", help="drop the tables at DATABASE_URL")

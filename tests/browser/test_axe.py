@@ -58,6 +58,7 @@ ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
     "staff_home": [("staff-overview", "/staff/")],
     "staff_accounts": [("staff-accounts", "/staff/accounts")],
     "account_security": [("account-security", "/staff/account/security")],
+    "account_password": [("account-password", "/staff/account/password")],
     "moderation_queue": [
         ("moderation-queue", "/staff/moderation"),
         ("moderation-published", "/staff/moderation?status=published"),
@@ -89,7 +90,10 @@ NOT_PAGES = {
     "calls_summary_audio": "audio stream",
 }
 #: Pages reachable only in the middle of a flow, scanned by their own test.
-SCANNED_IN_FLOW = {"login_totp": "test_second_factor_page"}
+SCANNED_IN_FLOW = {
+    "login_totp": "test_second_factor_page",
+    "password_reset": "test_password_reset_pages",
+}
 #: Pages only logged-in staff see: under /staff/, and the simulator.
 STAFF_ONLY = ("/staff/", "/simulator")
 PUBLIC_PAGES = [
@@ -254,3 +258,40 @@ def test_second_factor_page(open_page, axe, second_factor_user, lang: str) -> No
         page.click("main form button[type=submit]")
         page.wait_for_selector("[aria-invalid=true]")
         axe(page, f"login-second-factor-error/{lang}")
+
+
+@pytest.fixture(scope="module")
+def reset_account(live_server) -> int:  # noqa: ANN001
+    """An editor who forgot the password; each language's scan issues its own link."""
+    from participation.accounts.models import Role
+    from participation.accounts.service import create_staff
+    from participation.db import session_scope
+
+    with session_scope(live_server.engine, write=True) as session:
+        user = create_staff(
+            session, "vergessen@musterstadt.example", "ein langes passwort 2026", Role.editor
+        )
+        return user.id  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_password_reset_pages(open_page, axe, reset_account, lang: str) -> None:
+    # The admin makes the link (the page that shows it), the person opens it.
+    staff = open_page(staff=True)
+    staff.goto(f"/{lang}/staff/accounts")
+    staff.click(f"form[action$='/staff/accounts/{reset_account}/reset-link'] button")
+    staff.wait_for_selector("#reset-link")
+    axe(staff, f"reset-link-shown/{lang}")
+    link = staff.input_value("#reset-link")
+
+    page = open_page()
+    page.goto(link)
+    axe(page, f"password-reset/{lang}")
+    page.fill("#field-new_password", "ein ganz neues Passwort")
+    page.fill("#field-confirm_password", "ein anderes neues Passwort")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".error-summary")
+    axe(page, f"password-reset-error/{lang}")
+    page.goto(f"/{lang}/staff/password-reset/no-such-link")
+    page.wait_for_selector(".error-summary")
+    axe(page, f"password-reset-invalid/{lang}")

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from starlette.routing import Mount, Route
 
 #: Staff paths a visitor must reach before logging in.
-LOGIN_STEPS = frozenset({"/{lang}/staff/login", "/{lang}/staff/login/code", "/{lang}/staff/logout"})
+LOGIN_STEPS = frozenset(
+    {
+        "/{lang}/staff/login",
+        "/{lang}/staff/login/code",
+        "/{lang}/staff/logout",
+        "/{lang}/staff/password-reset/{token}",
+    }
+)
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_]+))?}")
 

@@ -241,3 +241,54 @@ def test_password_rules_are_about_length_and_hashes_are_argon2id(engine):
             assert str(error) == "too_short"
         else:
             raise AssertionError("a short password was accepted")
+
+
+def _wrong_codes(client, count: int) -> None:
+    for _ in range(count):
+        token = csrf_token(client, "/en/staff/login/code")
+        wrong = client.post("/en/staff/login/code", data={"csrf_token": token, "code": "000000"})
+        assert wrong.status_code == 401
+
+
+def test_rounds_of_right_password_and_wrong_codes_lock_the_account(client, engine):
+    """Guessing codes in rounds of (right password, four wrong codes) used to go on for
+    ever: the right password set the failure count back to zero every round."""
+    user = login(client, engine, Role.admin)
+    secret = _enrol(client, engine)
+    thief = TestClient(client.app, base_url=PUBLIC_BASE, client=("203.0.113.66", 4000))
+    assert _attempt(thief, user.email, STAFF_PASSWORD).status_code == 303
+    _wrong_codes(thief, 4)
+    # A new round: the password is right again, which must not wipe the four misses.
+    assert _attempt(thief, user.email, STAFF_PASSWORD).status_code == 303
+    with session_scope(engine) as session:
+        assert session.get(StaffUser, user.id).failed_logins == 4
+    _wrong_codes(thief, 1)
+    with session_scope(engine) as session:
+        assert session.get(StaffUser, user.id).locked_until is not None
+    # Locked: neither the password nor, from the owner's own device, the right code helps.
+    owner = TestClient(client.app, base_url=PUBLIC_BASE, client=("192.0.2.10", 4000))
+    assert _attempt(owner, user.email, STAFF_PASSWORD).status_code == 401
+    set_now(utcnow() + timedelta(minutes=16))
+    assert _attempt(owner, user.email, STAFF_PASSWORD).status_code == 303
+    token = csrf_token(owner, "/en/staff/login/code")
+    right = owner.post(
+        "/en/staff/login/code",
+        data={"csrf_token": token, "code": pyotp.TOTP(secret).at(utcnow())},
+        follow_redirects=False,
+    )
+    assert right.status_code == 303
+    # Only the second factor's success clears the count.
+    with session_scope(engine) as session:
+        assert session.get(StaffUser, user.id).failed_logins == 0
+
+
+def test_a_right_password_keeps_earlier_misses_until_the_code_is_right(client, engine):
+    user = login(client, engine, Role.editor)
+    _enrol(client, engine)
+    fresh = TestClient(client.app, base_url=PUBLIC_BASE)
+    for _ in range(3):
+        assert _attempt(fresh, user.email, "wrong password 123").status_code == 401
+    assert _attempt(fresh, user.email, STAFF_PASSWORD).status_code == 303
+    _wrong_codes(fresh, 2)
+    with session_scope(engine) as session:
+        assert session.get(StaffUser, user.id).locked_until is not None

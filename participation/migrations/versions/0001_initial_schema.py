@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-06 11:38:38.477683
+Create Date: 2026-12-06 11:39:05.969047
 """
 from collections.abc import Sequence
 
@@ -149,8 +149,11 @@ def upgrade() -> None:
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('reset_token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('reset_expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('reset_token_hash')
     )
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_user_email'), ['email'], unique=True)

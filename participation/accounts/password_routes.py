@@ -1,0 +1,190 @@
+"""Staff passwords: change one's own, and set a new one through a one-time reset link."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from participation.accounts import credentials
+from participation.accounts.models import StaffUser
+from participation.accounts.passwords import hash_password, verify_password
+from participation.accounts.permissions import ANY_STAFF, requires_role
+from participation.accounts.routes import begin_staff_session
+from participation.accounts.service import AccountError
+from participation.i18n.catalogs import gettext as _
+from participation.moderation.service import audit
+from participation.web.forms import field, in_transaction
+from participation.web.templating import render, url
+
+#: The form field each problem belongs to, for the error summary's links.
+_FIELD = {
+    "too_short": "new_password",
+    "too_long": "new_password",
+    "mismatch": "confirm_password",
+    "wrong_password": "current_password",
+    "locked": "current_password",
+    "changed": "current_password",
+}
+
+
+def password_problem_message(code: str) -> str:
+    return {
+        "too_short": _("The password needs at least 12 characters."),
+        "too_long": _("The password is too long."),
+        "mismatch": _("The two new passwords are not the same. Please type it twice."),
+        "wrong_password": _("Your current password is not right."),
+        "locked": _(
+            "The account is locked for a while after too many attempts. Please try again "
+            "in 15 minutes."
+        ),
+        "changed": _("The password was changed in the meantime. Please log in again."),
+    }.get(code, _("This was not possible."))
+
+
+def _no_store(response: Response) -> Response:
+    # These pages hold a reset token or answer a password form: no cache keeps them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@requires_role(*ANY_STAFF)
+async def change_form(request: Request) -> Response:
+    return _no_store(render(request, "accounts/password_change.html", {"errors": {}}))
+
+
+@requires_role(*ANY_STAFF)
+async def change(request: Request) -> Response:
+    user: StaffUser = request.scope["staff"]
+    form = await request.form()
+    current = field(form, "current_password", 2000)
+    new = field(form, "new_password", 2000)
+    confirmation = field(form, "confirm_password", 2000)
+    problem = credentials.new_password_problem(new, confirmation)
+
+    def check() -> tuple[bool, str | None]:
+        # argon2 twice, with no transaction open (see accounts/credentials.py).
+        right = verify_password(user.password_hash, current)
+        return right, hash_password(new) if right and problem is None else None
+
+    right, new_hash = await run_in_threadpool(check)
+    outcome: tuple[str | None, int] = (problem, user.session_version)
+    if not right or problem is None:
+
+        def store(session: Session) -> tuple[str | None, int]:
+            done = credentials.change_own_password(
+                session,
+                user.id,
+                user.password_hash,
+                right,
+                new_hash,  # type: ignore[arg-type]
+            )
+            if done is not None:
+                return done, 0
+            fresh = session.get(StaffUser, user.id)
+            audit(
+                session,
+                "staff.password_changed",
+                staff_id=user.id,
+                object_type="staff_user",
+                object_id=user.id,
+            )
+            return None, fresh.session_version  # type: ignore[union-attr]
+
+        outcome = await in_transaction(request, store, write=True)
+    code, version = outcome
+    if code is not None:
+        errors = {_FIELD.get(code, "current_password"): password_problem_message(code)}
+        if not right and problem is not None:
+            errors[_FIELD[problem]] = password_problem_message(problem)
+        return _no_store(
+            render(request, "accounts/password_change.html", {"errors": errors}, status_code=422)
+        )
+    # Every other session of the account ended with the new version; this one goes on.
+    begin_staff_session(request.session, user.id, version)  # type: ignore[arg-type]
+    return RedirectResponse(url(request, "account_security") + "?done=password", status_code=303)
+
+
+async def reset_form(request: Request) -> Response:
+    token = request.path_params["token"]
+    settings = request.app.state.settings
+
+    def load(session: Session) -> str | None:
+        user = credentials.account_for_reset(session, settings.secret_key, token, lock=False)
+        return user.email if user else None
+
+    email = await in_transaction(request, load)
+    if email is None:
+        return _invalid_link(request)
+    return _no_store(
+        render(
+            request,
+            "accounts/password_reset.html",
+            {"email": email, "token": token, "errors": {}},
+        )
+    )
+
+
+async def reset(request: Request) -> Response:
+    token = request.path_params["token"]
+    settings = request.app.state.settings
+    form = await request.form()
+    new = field(form, "new_password", 2000)
+    confirmation = field(form, "confirm_password", 2000)
+    problem = credentials.new_password_problem(new, confirmation)
+
+    def load(session: Session) -> str | None:
+        user = credentials.account_for_reset(session, settings.secret_key, token, lock=False)
+        return user.email if user else None
+
+    # A cheap look first: made-up tokens must not cost an argon2 hash each.
+    email = await in_transaction(request, load)
+    if email is None:
+        return _invalid_link(request)
+    if problem is not None:
+        errors = {_FIELD[problem]: password_problem_message(problem)}
+        return _no_store(
+            render(
+                request,
+                "accounts/password_reset.html",
+                {"email": email, "token": token, "errors": errors},
+                status_code=422,
+            )
+        )
+    new_hash = await run_in_threadpool(hash_password, new)
+
+    def store(session: Session) -> bool:
+        # Checked again under the row lock: two uses of one link cannot both pass.
+        try:
+            user = credentials.reset_with_token(session, settings.secret_key, token, new_hash)
+        except AccountError:
+            return False
+        audit(
+            session,
+            "staff.password_reset",
+            staff_id=user.id,
+            object_type="staff_user",
+            object_id=user.id,
+        )
+        return True
+
+    if not await in_transaction(request, store, write=True):
+        return _invalid_link(request)
+    request.session.clear()
+    return RedirectResponse(url(request, "login") + "?done=reset", status_code=303)
+
+
+def _invalid_link(request: Request) -> Response:
+    return _no_store(
+        render(request, "accounts/password_reset.html", {"invalid": True}, status_code=404)
+    )
+
+
+routes = [
+    Route("/staff/account/password", change_form, methods=["GET"], name="account_password"),
+    Route("/staff/account/password", change, methods=["POST"], name="account_password_post"),
+    Route("/staff/password-reset/{token}", reset_form, methods=["GET"], name="password_reset"),
+    Route("/staff/password-reset/{token}", reset, methods=["POST"], name="password_reset_post"),
+]
