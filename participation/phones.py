@@ -35,6 +35,22 @@ def is_personal_number(sender: str, region: str = "DE") -> bool:
     return phonenumbers.is_valid_number(parsed)
 
 
+#: The Bundesnetzagentur's numbers for films, books and teaching material ("Drama
+#: Numbers", Amtsblatt 7/2021, Mitteilung Nr. 148/2021): 1,000 each in Berlin, Frankfurt,
+#: Hamburg, Cologne and Munich, never given to anyone. The simulator plays only these.
+FICTIONAL_BLOCKS = ("+493023125", "+496990009", "+494066969", "+492214710", "+498999998")
+
+
+def is_fictional_number(e164: str | None) -> bool:
+    """One of the fictional numbers (E.164)."""
+    if not e164:
+        return False
+    return any(
+        e164.startswith(block) and len(e164) == len(block) + 3 and e164[len(block) :].isdigit()
+        for block in FICTIONAL_BLOCKS
+    )
+
+
 def phone_key(secret_key: str, e164: str) -> str:
     """The only form in which a sender's number is stored (votes, STATUS, LÖSCHEN, limits)."""
     return keyed_hash(secret_key, e164, purpose="phone")

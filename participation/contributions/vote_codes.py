@@ -36,7 +36,7 @@ from participation.contributions.votes import (
 )
 from participation.crypto import keyed_hash
 from participation.outbox.service import enqueue_sms
-from participation.phones import masked, phone_key
+from participation.phones import is_fictional_number, masked, normalise_number, phone_key
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
@@ -72,8 +72,13 @@ class CodeSent:
     expires_at: datetime
 
 
-def mobile_number(raw: str, region: str) -> str | None:
-    """A typed number in E.164 when it is a real number an SMS can reach, else None."""
+def mobile_number(raw: str, region: str, *, fictional_too: bool = False) -> str | None:
+    """A typed number in E.164 when it is a real number an SMS can reach, else None.
+
+    ``fictional_too``: also the fictional (landline) numbers the simulator plays, where
+    the simulator and not a carrier receives the SMS."""
+    if fictional_too and is_fictional_number(e164 := normalise_number(raw, region)):
+        return e164
     try:
         parsed = phonenumbers.parse((raw or "").strip()[:40], region)
     except phonenumbers.NumberParseException:
@@ -127,13 +132,15 @@ def request_code(
     raw_number: str,
     client_key: str,
     message: Callable[[str], str],
+    fictional_too: bool = False,
 ) -> CodeSent:
     """Checks the answer and the number, queues the SMS with a new code (``message``
-    makes its text from the code) and returns the token for the code form."""
+    makes its text from the code) and returns the token for the code form.
+    ``fictional_too``: see mobile_number."""
     now = utcnow()
     option = checked_option(session, consultation, option_id)
     check_open(consultation, Channel.web, None)
-    e164 = mobile_number(raw_number, region)
+    e164 = mobile_number(raw_number, region, fictional_too=fictional_too)
     if e164 is None:
         raise CodeRefused("invalid_number")
     number_key = phone_key(secret_key, e164)

@@ -30,10 +30,10 @@ from participation.channels.voice.staff_routes import SIMULATED_PREFIX
 from participation.channels.voice.twiml_reader import Answer, read_twiml
 from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
-from participation.phones import normalise_number
+from participation.phones import is_fictional_number, normalise_number
 from participation.settings import Settings
 from participation.simulator.access import own_call, remember_call, simulator_page
-from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE, is_simulator_number
+from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
 
@@ -146,7 +146,7 @@ def _number(settings: Settings, raw: str) -> str | None:
     if raw == WITHHELD:
         return WITHHELD
     number = normalise_number(raw, settings.default_region)
-    return number if is_simulator_number(number) else None
+    return number if is_fictional_number(number) else None
 
 
 # --- Pages ---------------------------------------------------------------------------

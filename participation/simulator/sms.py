@@ -24,15 +24,11 @@ from starlette.routing import Route
 from participation.channels.sms.webhook_auth import canonical_url, sign
 from participation.i18n.catalogs import gettext as _
 from participation.outbox.models import OutboundMessage
-from participation.phones import normalise_number, phone_key
+from participation.phones import is_fictional_number, normalise_number, phone_key
 from participation.settings import Settings
 from participation.simulator.access import simulator_page
 from participation.simulator.models import SimulatedSms
-from participation.simulator.service import (
-    EXAMPLE_NUMBERS,
-    FICTIONAL_RANGE,
-    is_simulator_number,
-)
+from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
 from participation.web.templating import is_fragment_request, render, url
@@ -115,7 +111,7 @@ def _number_from(request: Request, raw: str) -> str | None:
     """The typed number in E.164, when it is one of the fictional numbers."""
     settings = request.app.state.settings
     number = normalise_number(raw, settings.default_region)
-    return number if is_simulator_number(number) else None
+    return number if is_fictional_number(number) else None
 
 
 def _context(session: Session, settings: Settings, number: str | None, **extra) -> dict:  # noqa: ANN003

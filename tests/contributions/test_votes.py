@@ -399,18 +399,35 @@ def test_votes_are_counted_once_per_person_in_one_statement(engine):
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
 
 
-def test_the_code_sms_shows_in_the_simulator_conversation_of_an_example_phone(
-    client, engine, settings
-):
+def test_the_code_sms_shows_in_the_simulator_conversation_of_an_example_phone(engine, settings):
+    # The demo: no Twilio account, so the simulator receives the code for its fictional
+    # (landline) example phones, which a carrier could never deliver to.
+    from starlette.testclient import TestClient
+
+    from participation.app import create_app
     from participation.simulator.sms import EXAMPLE_NUMBERS, conversation
+    from tests.conftest import PUBLIC_BASE
+
+    local = settings.with_(twilio_account_sid="", twilio_auth_token="", twilio_phone_number="")
+    example = EXAMPLE_NUMBERS[0].replace(" ", "")
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    with TestClient(create_app(local, engine), base_url=PUBLIC_BASE) as client:
+        asked = ask_for_code(client, consultation, "Ja", EXAMPLE_NUMBERS[0])
+        assert asked.status_code == 200
+        assert soup(asked.text).find("form", action=lambda a: a and a.endswith("/vote/confirm"))
+    with session_scope(engine) as session:
+        entries = conversation(session, local, example)  # the example, as the page has it
+    (entry,) = [e for e in entries if e.direction == "out"]
+    assert last_code(engine, example) in entry.body
+
+
+def test_a_fictional_number_gets_no_code_where_a_carrier_would_send_it(client, engine):
+    from participation.simulator.sms import EXAMPLE_NUMBERS
 
     consultation = make_consultation(engine, poll=["yes", "no"])
-    assert EXAMPLE_NUMBERS[0].replace(" ", "") == ALICE
-    ask_for_code(client, consultation, "Ja", EXAMPLE_NUMBERS[0])
-    with session_scope(engine) as session:
-        entries = conversation(session, settings, ALICE)  # the example, as the page has it
-    (entry,) = [e for e in entries if e.direction == "out"]
-    assert last_code(engine, ALICE) in entry.body
+    refused = ask_for_code(client, consultation, "Ja", EXAMPLE_NUMBERS[0])
+    assert refused.status_code == 422
+    assert _all(engine, OutboundMessage) == []
 
 
 def test_a_published_result_keeps_its_votes_until_withdrawn(client, engine):

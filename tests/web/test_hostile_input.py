@@ -45,18 +45,21 @@ def test_superscript_digits_by_sms_get_a_reply(client, engine):
     assert reply.text
 
 
-def test_huge_poll_option_is_refused_with_the_text_kept(client, engine):
+def test_huge_poll_option_is_refused_with_the_number_kept(client, engine):
+    # The answer goes through the vote form (the comment form carries none any more).
     consultation = make_consultation(engine, poll=["yes", "no"])
-    token = csrf_token(client, f"/en/c/{consultation.slug}")
+    page = soup(client.get(f"/en/c/{consultation.slug}").text)
+    form = page.find("form", id="vote-form")
+    token = form.find("input", attrs={"name": "csrf_token"})["value"]
     response = client.post(
-        f"/en/c/{consultation.slug}/contribute",
-        data={"csrf_token": token, "body": "Mehr Bäume", "poll_option": HUGE},
+        form["action"],
+        data={"csrf_token": token, "poll_option": HUGE, "phone": "0151 11111111", "action": "code"},
         follow_redirects=False,
     )
     assert response.status_code == 422
     page = soup(response.text)
     assert "Please choose one of the answers shown" in page.find(class_="error-summary").get_text()
-    assert page.find("textarea", attrs={"name": "body"}).get_text() == "Mehr Bäume"
+    assert page.find("input", attrs={"name": "phone"})["value"] == "0151 11111111"
     assert _stored(engine) == []
 
 
