@@ -89,6 +89,7 @@ SCHEMAS: dict[str, Any] = {
             "poll_question",
             "results_summary_markdown",
             "poll_options",
+            "counting_rule",
         ],
         "properties": {
             **_CONSULTATION_FIELDS,
@@ -96,6 +97,12 @@ SCHEMAS: dict[str, Any] = {
             "poll_question": _TEXT_OR_NULL,
             "results_summary_markdown": _TEXT_OR_NULL,
             "poll_options": {"type": "array", "items": {"$ref": "#/components/schemas/PollOption"}},
+            "counting_rule": {
+                **_TEXT_OR_NULL,
+                "description": "How the votes are counted (one vote per person, the latest "
+                "answer counts, which voters count), in the language asked for; null "
+                "without a poll.",
+            },
         },
     },
     "ConsultationList": {

@@ -16,7 +16,9 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.contributions.models import Contribution, Status
 from participation.contributions.reference import format_reference
+from participation.results.rules import counting_rule_in
 from participation.results.service import summarise
+from participation.settings import LANGUAGES
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -109,6 +111,15 @@ def consultation_detail(session: Session, slug: str, locale: str | None) -> dict
         }
         for o in options
     ]
+    # The figures are only as good as their rule: it travels with them, in the language
+    # asked for (our own text exists in every language, unlike the council's).
+    wanted = locale or consultation.default_locale
+    language = next((code for code, value in LANGUAGES.items() if value == wanted), "de")
+    detail["counting_rule"] = (
+        " ".join(counting_rule_in(language, consultation.allow_unverified_votes))
+        if options
+        else None
+    )
     return detail
 
 

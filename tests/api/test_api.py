@@ -83,6 +83,12 @@ def test_results_show_vote_counts(client, engine):
     detail = client.get(f"/api/v1/consultations/{consultation.slug}").json()
     assert detail["phase"] == "results"
     assert [o["votes"] for o in detail["poll_options"]] == [0, 0]
+    # The figures carry their counting rule, in the language asked for.
+    assert detail["counting_rule"].startswith("So wird gezählt: eine Stimme pro Person.")
+    english = client.get(f"/api/v1/consultations/{consultation.slug}?lang=en").json()
+    assert "one vote per person" in english["counting_rule"]
+    without_poll = make_consultation(engine, phase="results")
+    assert client.get(f"/api/v1/consultations/{without_poll.slug}").json()["counting_rule"] is None
 
 
 def test_the_api_sets_no_cookie_and_may_be_read_from_anywhere(client, engine):
