@@ -58,7 +58,7 @@ format: $(STAMP) ## format the code
 	$(BIN)/ruff check --fix participation tests
 
 translations-extract: $(STAMP) ## refresh locales/messages.pot and update every catalog
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -k lazy_gettext -o locales/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-pot-creation-date
 
 translations-check: $(STAMP) ## the catalogs match the code, compile, and are complete

@@ -29,7 +29,6 @@ from participation.web.templating import render, url
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
 #: Languages staff write texts in on this form; the others are added on the same form.
 EDIT_LOCALES = ("de", "en", "tr", "ar", "ru", "uk", "pl", "de@easy")
-POLL_KINDS = ("none", "yesno", "yesnoundecided", "choices")
 #: The form's own hint to the browser; the server checks the same bounds in the service.
 RETENTION_BOUNDS = {
     "retention_min": service.RETENTION_MIN_DAYS,

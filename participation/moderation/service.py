@@ -308,29 +308,3 @@ def decisions_for(session: Session, contribution_id: int) -> list[ModerationDeci
             .order_by(col(ModerationDecision.id))
         ).all()
     )
-
-
-def status_counts(session: Session, consultation_id: int | None = None) -> dict[str, int]:
-    """Kept for callers that want the plain per-status counts of one consultation."""
-    from participation.moderation.queue import QueueFilter, counts
-
-    return counts(session, QueueFilter(consultation_id=consultation_id))
-
-
-def queue(
-    session: Session,
-    *,
-    status: Status = Status.pending,
-    consultation_id: int | None = None,
-    before_id: int | None = None,
-    limit: int = QUEUE_PAGE,
-) -> list:
-    """One page of the queue as read-only rows (ContributionRow)."""
-    from participation.moderation.queue import QueueFilter, page
-
-    return page(
-        session,
-        QueueFilter(status=status.value, consultation_id=consultation_id),
-        cursor=before_id,
-        limit=limit,
-    ).items

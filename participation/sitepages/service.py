@@ -202,10 +202,6 @@ def barrier_reports(session: Session, status: ReportStatus | None = None) -> lis
     return list(session.exec(query.order_by(col(BarrierReport.created_at).desc())).all())
 
 
-def count_new_reports(session: Session) -> int:
-    return len(barrier_reports(session, ReportStatus.new))
-
-
 def mark_answered(session: Session, report_id: int, staff_id: int | None) -> BarrierReport | None:
     """Answered: the contact address is no longer needed and goes (DSGVO Art. 5(1)(c))."""
     report = session.get(BarrierReport, report_id)
