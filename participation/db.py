@@ -29,7 +29,7 @@ def make_engine(database_url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_connection, _record):
             # WAL lets readers go on while one writer writes; foreign keys are off by default.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -39,7 +39,7 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # noqa: ANN001
+        def _sqlite_begin(conn):
             # A writing transaction takes the write lock at BEGIN, so two writers queue up
             # (busy_timeout) instead of one failing with "database is locked" half-way.
             # Readers stay deferred so they never wait for a writer (WAL).
@@ -48,7 +48,7 @@ def make_engine(database_url: str) -> Engine:
 
         # pysqlite's own transaction handling would issue BEGIN itself; hand it to us.
         @event.listens_for(engine, "connect")
-        def _sqlite_no_autobegin(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_no_autobegin(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
 
         return engine
@@ -96,7 +96,7 @@ class SqliteWriters:
             fcntl.flock(self.file.fileno(), fcntl.LOCK_UN)
         self.threads.release()
 
-    def _file(self):  # noqa: ANN202
+    def _file(self):
         # A process started by fork must not share its parent's open file: the lock
         # belongs to the open file, so the two would never wait for each other.
         if self.file is None or self.pid != os.getpid():
@@ -161,14 +161,14 @@ def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def dialect_insert(dialect: str):  # noqa: ANN201
+def dialect_insert(dialect: str):
     """The insert() with ON CONFLICT for this dialect (SQLite has it since 3.24, RETURNING
     since 3.35)."""
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
 @functools.cache
-def _insert_statement(dialect: str, model: type):  # noqa: ANN202
+def _insert_statement(dialect: str, model: type):
     # Built once: the values go in as parameters, so SQLAlchemy's compiled cache is hit
     # (building .values() per call cost three times the INSERT itself).
     table = model.__table__  # type: ignore[attr-defined]

@@ -90,7 +90,7 @@ def _local_input(moment: datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
-def _form_values(form) -> dict:  # noqa: ANN001
+def _form_values(form) -> dict:
     values: dict = {
         name: field(form, name, 20_000)
         for name in (

@@ -238,4 +238,4 @@ routes = [
     Route("/r/{reference}", status_page, name="contribution_status"),
 ]
 
-__all__ = ["routes", "format_reference"]
+__all__ = ["format_reference", "routes"]

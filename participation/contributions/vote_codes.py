@@ -109,7 +109,7 @@ def typed_code(raw: str) -> str:
     return "".join(digits)
 
 
-def _recent(session: Session, column, value: str, now: datetime) -> int:  # noqa: ANN001
+def _recent(session: Session, column, value: str, now: datetime) -> int:
     return session.exec(
         select(func.count())
         .select_from(VoteCode)
@@ -161,7 +161,7 @@ def request_code(
     return CodeSent(token, masked(e164), row.expires_at)
 
 
-def code_row(session: Session, secret_key: str, consultation: Consultation, token: str):  # noqa: ANN201
+def code_row(session: Session, secret_key: str, consultation: Consultation, token: str):
     """The code row a form's token names, or None."""
     if not token or len(token) > 100:
         return None

@@ -212,7 +212,7 @@ async def confirm(request: Request) -> Response:
             row = code_row(session, settings.secret_key, consultation, token)
             if row is None:
                 return "restart", None
-            name, message = refusal(refused)
+            _name, message = refusal(refused)
             can_retry = isinstance(refused, CodeRefused) and refused.code == "wrong"
             return "refused", {
                 "slug": slug,

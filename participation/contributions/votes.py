@@ -89,7 +89,7 @@ def checked_option(
     return option
 
 
-def check_open(consultation: Consultation, channel: Channel, received_at: datetime | None):  # noqa: ANN202
+def check_open(consultation: Consultation, channel: Channel, received_at: datetime | None):
     moment = received_at if channel in STAFF_CHANNELS and received_at else utcnow()
     phase = consultation.phase(moment)
     if phase is not Phase.open:
@@ -131,7 +131,7 @@ def submit_vote(
 
 
 @functools.cache
-def _vote_upsert(dialect: str):  # noqa: ANN202
+def _vote_upsert(dialect: str):
     # One statement for a first vote and a changed one: two answers at the same moment
     # meet at the unique key instead of failing there. The latest answer replaces the
     # whole vote, its door, its text and its attestation included: a later bare vote is

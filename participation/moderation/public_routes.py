@@ -22,7 +22,7 @@ from participation.web.forms import field, in_transaction, query_int
 from participation.web.templating import language_of, render, url
 
 
-def _visible(session: Session, slug: str):  # noqa: ANN202
+def _visible(session: Session, slug: str):
     consultation = consultations.get_by_slug(session, slug)
     if consultation is None or consultation.phase() is Phase.draft:
         return None

@@ -90,7 +90,7 @@ def _values(f: QueueFilter) -> dict[str, object]:
     }
 
 
-def _scope(query, shape: Shape):  # noqa: ANN001, ANN202
+def _scope(query, shape: Shape):
     """Everything but the status: the counts are shown for all statuses of this scope."""
     unassigned, consultation, channel, locale = shape
     if unassigned:
@@ -104,7 +104,7 @@ def _scope(query, shape: Shape):  # noqa: ANN001, ANN202
     return query
 
 
-def _open_flags():  # noqa: ANN202
+def _open_flags():
     return select(Flag.contribution_id).where(col(Flag.resolved_at).is_(None))
 
 
@@ -122,7 +122,7 @@ class QueuePage:
 
 
 @lru_cache(maxsize=128)
-def _page_statement(shape: Shape, status: str, after_cursor: bool, limit: int):  # noqa: ANN202
+def _page_statement(shape: Shape, status: str, after_cursor: bool, limit: int):
     table = Contribution.__table__  # type: ignore[attr-defined]
     query = _scope(select(table), shape)
     if status == "flagged":

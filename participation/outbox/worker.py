@@ -96,7 +96,7 @@ class SendResult:
         return status is not None and 400 <= status < 500 and status != 429
 
 
-class LookupFailed(Exception):  # noqa: N818 - reads as what happened
+class LookupFailed(Exception):
     """Twilio's message list could not be read; ``result`` is recorded like a failed send."""
 
     def __init__(self, result: SendResult) -> None:
@@ -116,7 +116,7 @@ class Sender(Protocol):
 class TwilioSender:
     """Sends through twilio.rest.Client; tests inject an HttpClient or a fake API base."""
 
-    def __init__(self, settings: Settings, http_client=None) -> None:  # noqa: ANN001
+    def __init__(self, settings: Settings, http_client=None) -> None:
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
@@ -169,7 +169,7 @@ class TwilioSender:
         ]
 
 
-def _found(message) -> SendResult:  # noqa: ANN001 - twilio's MessageInstance
+def _found(message) -> SendResult:
     return SendResult(
         ok=True,
         provider_sid=message.sid,

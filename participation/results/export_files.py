@@ -78,7 +78,7 @@ RETRY_AFTER_SECONDS = 10
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
-class BuildRunning(Exception):  # noqa: N818 - reads as what happened
+class BuildRunning(Exception):
     """Another request is building this file right now."""
 
 

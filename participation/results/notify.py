@@ -27,7 +27,7 @@ from participation.settings import LANGUAGES, Settings
 log = logging.getLogger(__name__)
 
 
-def _notify_model():  # noqa: ANN202
+def _notify_model():
     """The request table, if the SMS channel is installed; None otherwise."""
     try:
         from participation.channels.sms.models import SmsNotifyRequest

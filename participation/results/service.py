@@ -53,7 +53,7 @@ class ResultSummary:
     answered: int = 0
 
 
-def _published(consultation_id: int):  # noqa: ANN202
+def _published(consultation_id: int):
     return (Contribution.consultation_id == consultation_id) & (
         Contribution.status == Status.published
     )
@@ -203,7 +203,7 @@ def themes_for(session: Session, contribution_ids: Iterable[int]) -> dict[int, l
 
 
 @cache
-def _themes_statement():  # noqa: ANN202
+def _themes_statement():
     return select(ContributionTheme.contribution_id, ContributionTheme.theme_id).where(
         col(ContributionTheme.contribution_id).in_(bindparam("ids", expanding=True))
     )
@@ -270,7 +270,7 @@ class ContributionPage:
 
 
 @lru_cache(maxsize=32)
-def _page_statement(theme: bool, unanswered: bool, after: bool, limit: int):  # noqa: ANN202
+def _page_statement(theme: bool, unanswered: bool, after: bool, limit: int):
     """published_page's statement, built once per kind and size (building it costs more
     than SQLite takes to answer), reading plain rows: no ORM objects for a list."""
     table = Contribution.__table__  # type: ignore[attr-defined]

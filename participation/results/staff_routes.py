@@ -174,7 +174,7 @@ async def withdraw(request: Request) -> Response:
     return _back_to_results(request, consultation_id, saved="withdrawn")
 
 
-def _answers_context(session: Session, consultation: Consultation, params) -> dict:  # noqa: ANN001
+def _answers_context(session: Session, consultation: Consultation, params) -> dict:
     theme_id = int_or_none(params.get("theme"))
     unanswered = params.get("unanswered") == "1"
     after = int_or_none(params.get("after"))

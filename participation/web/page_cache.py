@@ -102,7 +102,7 @@ class _Page:
         if not gzip or self.size < GZIP_MINIMUM:
             rest = zip(keys, self.pieces[1:], strict=True)
             body = self.pieces[0] + b"".join(key + piece for key, piece in rest)
-            return headers + [(b"content-length", str(len(body)).encode())], body
+            return [*headers, (b"content-length", str(len(body)).encode())], body
         parts = [_GZIP_HEADER, self.deflated[0]]
         crc = zlib.crc32(self.pieces[0])
         for key, piece, deflated in zip(keys, self.pieces[1:], self.deflated[1:], strict=True):

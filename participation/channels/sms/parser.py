@@ -361,7 +361,7 @@ def _leading_command(
         code, after = folded[after], after + 1
     if intent is Intent.info and after < len(folded):
         # "INFO 4711 JA": yes, send me the results -> a notification request.
-        meaning, used, _ = _match(_VOTE_INDEX, folded, after, _LONGEST_VOTE)
+        meaning, _used, _ = _match(_VOTE_INDEX, folded, after, _LONGEST_VOTE)
         if meaning == "yes":
             return ParsedSms(Intent.notify, code=code, languages=langs)
     return ParsedSms(intent, code=code, languages=langs, text=_rest(text, after))

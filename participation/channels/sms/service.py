@@ -200,7 +200,7 @@ def _save_contact(session: Session, key: str, contact: Contact) -> None:
 
 
 @functools.cache
-def _contact_upsert(dialect: str):  # noqa: ANN202
+def _contact_upsert(dialect: str):
     table = SmsContact.__table__  # type: ignore[attr-defined]
     statement = dialect_insert(dialect)(table)
     in_window = table.c.window_started_at > bindparam("window_cutoff")
