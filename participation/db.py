@@ -119,7 +119,7 @@ def _writers(engine: Engine) -> SqliteWriters | None:
         return None
     database = engine.url.database
     in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
-    return sqlite_writers(None if in_memory else os.path.abspath(database))
+    return sqlite_writers(None if in_memory or database is None else os.path.abspath(database))
 
 
 @contextmanager

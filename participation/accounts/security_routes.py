@@ -172,7 +172,7 @@ async def logout_everywhere(request: Request) -> Response:
     user: StaffUser = request.scope["staff"]
 
     def end(session: Session) -> None:
-        service.end_sessions(session, user.id)  # type: ignore[arg-type]
+        service.end_sessions(session, user.id)
         audit(
             session,
             "staff.logout_everywhere",

@@ -31,7 +31,7 @@ LOCK = timedelta(minutes=15)
 class LoginThrottle(SQLModel, table=True):
     __tablename__ = "login_throttle"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     #: keyed_hash(SECRET_KEY, client address), never the address.
     key: str = Field(max_length=64, unique=True)
     window_started_at: datetime
@@ -113,5 +113,5 @@ def record_failure(
 def purge_expired(session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
     table = LoginThrottle.__table__  # type: ignore[attr-defined]
-    result = session.execute(delete(table).where(table.c.expires_at <= now))
+    result = session.exec(delete(table).where(table.c.expires_at <= now))
     return result.rowcount or 0

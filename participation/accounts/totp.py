@@ -31,7 +31,7 @@ class TotpUse(SQLModel, table=True):
     __tablename__ = "totp_use"
     __table_args__ = (UniqueConstraint("staff_id", "counter"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     staff_id: int = Field(foreign_key="staff_user.id", ondelete="CASCADE")
     counter: int
     used_at: datetime = Field(default_factory=utcnow, index=True)
@@ -111,7 +111,7 @@ def _use(session: Session, user: StaffUser, counter: int) -> bool:
     )
     savepoint = session.begin_nested()
     try:
-        session.add(TotpUse(staff_id=user.id, counter=counter, used_at=now))  # type: ignore[arg-type]
+        session.add(TotpUse(staff_id=user.id, counter=counter, used_at=now))
         session.flush()
     except IntegrityError:
         savepoint.rollback()

@@ -245,8 +245,8 @@ def pick_text(
 
 
 def text_for(session: Session, consultation: Consultation, locale: str) -> LocalisedText | None:
-    texts = texts_for(session, [consultation.id])  # type: ignore[list-item]
-    return pick_text(texts.get(consultation.id, []), locale, consultation.default_locale)  # type: ignore[arg-type]
+    texts = texts_for(session, [consultation.id])
+    return pick_text(texts.get(consultation.id, []), locale, consultation.default_locale)
 
 
 def public_consultations(session: Session) -> list[Consultation]:
@@ -308,7 +308,7 @@ def save_text(
         )
     ).first()
     if text is None:
-        text = ConsultationText(consultation_id=consultation.id, locale=locale, title="")  # type: ignore[arg-type]
+        text = ConsultationText(consultation_id=consultation.id, locale=locale, title="")
     for key, value in fields.items():
         setattr(text, key, value)
     session.add(text)
@@ -347,14 +347,14 @@ def set_poll(
     anything. Returns the wording changes, for the caller's audit log."""
     from participation.contributions.votes import has_votes
 
-    existing = poll_options(session, consultation.id)  # type: ignore[arg-type]
+    existing = poll_options(session, consultation.id)
     wanted = [(key, labels or STANDARD_OPTIONS.get(key, {})) for key, labels in options[:9]]
     if [(o.key, o.labels) for o in existing] == wanted:
         return []
     if consultation.results_published_at is not None:
         raise PollLocked("results_published")
     same_shape = [o.key for o in existing] == [key for key, _labels in wanted]
-    if has_votes(session, consultation.id):  # type: ignore[arg-type]
+    if has_votes(session, consultation.id):
         if not same_shape:
             raise PollLocked("has_votes")
         current = {label.casefold() for o in existing for label in o.labels.values()}
@@ -369,9 +369,9 @@ def set_poll(
         if position <= len(existing):
             option = existing[position - 1]
             if option.labels != labels and option.key == key:
-                changes.append(Relabelled(option.id, position, dict(option.labels), labels))  # type: ignore[arg-type]
+                changes.append(Relabelled(option.id, position, dict(option.labels), labels))
         else:
-            option = PollOption(consultation_id=consultation.id, position=position)  # type: ignore[arg-type]
+            option = PollOption(consultation_id=consultation.id, position=position)
         option.key = key
         option.labels = labels
         session.add(option)

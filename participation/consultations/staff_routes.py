@@ -42,12 +42,12 @@ async def staff_home(request: Request) -> Response:
 
     def load(session: Session) -> dict:
         consultations = service.all_consultations(session)
-        texts = service.texts_for(session, [c.id for c in consultations])  # type: ignore[misc]
+        texts = service.texts_for(session, [c.id for c in consultations])
         overview = waiting_overview(session)
         rows = [
             (
                 c,
-                service.pick_text(texts.get(c.id, []), "de"),  # type: ignore[arg-type]
+                service.pick_text(texts.get(c.id, []), "de"),
                 overview.get(c.id) or Waiting(c.id),
             )
             for c in consultations
@@ -121,10 +121,10 @@ def _values_from(session: Session, consultation: Consultation) -> dict:
         "retention_days": str(consultation.retention_days),
         "default_locale": consultation.default_locale,
     }
-    for text in service.texts_for(session, [consultation.id]).get(consultation.id, []):  # type: ignore[list-item,arg-type]
+    for text in service.texts_for(session, [consultation.id]).get(consultation.id, []):
         for part in ("title", "summary", "body_md", "phone_summary", "poll_question"):
             values[f"{part}:{text.locale}"] = getattr(text, part)
-    options = service.poll_options(session, consultation.id)  # type: ignore[arg-type]
+    options = service.poll_options(session, consultation.id)
     keys = [o.key for o in options]
     if not options:
         values["poll_kind"] = "none"
@@ -308,7 +308,7 @@ async def edit_form(request: Request) -> Response:
             "locales": EDIT_LOCALES,
             **RETENTION_BOUNDS,
             "saved": request.query_params.get("saved") == "1",
-            "has_votes": has_votes(session, consultation.id),  # type: ignore[arg-type]
+            "has_votes": has_votes(session, consultation.id),
         }
 
     context = await in_transaction(request, load)

@@ -31,7 +31,7 @@ class Contribution(SQLModel, table=True):
         Index("ix_contribution_status_id", "status", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     #: NULL for texts the SMS parser could not place: staff assign them by hand.
     consultation_id: int | None = Field(
         default=None, foreign_key="consultation.id", ondelete="CASCADE"
@@ -100,7 +100,7 @@ class PollVote(SQLModel, table=True):
     __tablename__ = "poll_vote"
     __table_args__ = (UniqueConstraint("consultation_id", "voter_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
     #: No cascade: an option with votes is never deleted (consultations/service.set_poll).
     option_id: int = Field(foreign_key="poll_option.id")
@@ -125,7 +125,7 @@ class UnverifiedVote(SQLModel, table=True):
 
     __tablename__ = "unverified_vote"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
     option_id: int = Field(foreign_key="poll_option.id")
     #: Keyed hash of the client address, for the rate limit only.
@@ -139,7 +139,7 @@ class VoteCode(SQLModel, table=True):
 
     __tablename__ = "vote_code"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
     option_id: int = Field(foreign_key="poll_option.id", ondelete="CASCADE")
     #: Keyed hash of the token in the browser's form.

@@ -148,12 +148,12 @@ async def submit(request: Request) -> Response:
         name, message = refusal_message(refused, settings.max_contribution_chars)
         error_fields = {name: message}
         status = 409 if isinstance(refused, errors.ConsultationNotOpen) else 422
-    context.update(form=values, errors=error_fields)  # type: ignore[union-attr]
+    context.update(form=values, errors=error_fields)
     return render(
         request,
         "consultations/page.html",
         context,
-        status_code=status,  # type: ignore[arg-type]
+        status_code=status,
         fragment="consultations/_form.html",
     )
 
@@ -204,7 +204,7 @@ async def status_page(request: Request) -> Response:
             "consultation": consultation,
             "text": text,
             "decisions": decisions_for(session, contribution.id),
-        }  # type: ignore[arg-type]
+        }
 
     # Read first; only a miss is written down (the writer's turn on SQLite is for misses).
     context = await in_transaction(request, load)

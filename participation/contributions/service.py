@@ -53,7 +53,7 @@ class Submitted:
     @classmethod
     def earlier(cls, session: Session, contribution: Contribution) -> Submitted:
         # .contribution then comes from the session's identity map, without a query.
-        return cls(contribution.id, contribution.reference, False, session)  # type: ignore[arg-type]
+        return cls(contribution.id, contribution.reference, False, session)
 
 
 def submit_contribution(

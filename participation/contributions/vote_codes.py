@@ -146,8 +146,8 @@ def request_code(
     token_key = _token_key(secret_key, token)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     row = VoteCode(
-        consultation_id=consultation.id,  # type: ignore[arg-type]
-        option_id=option.id,  # type: ignore[arg-type]
+        consultation_id=consultation.id,
+        option_id=option.id,
         token_key=token_key,
         number_key=number_key,
         client_key=client_key,

@@ -160,7 +160,7 @@ async def ask_for_code(request: Request) -> Response:
     if outcome == "missing":
         return error_response(request, 404)
     if outcome == "refused":
-        payload.update(form={}, errors={})  # type: ignore[union-attr]
+        payload.update(form={}, errors={})
         return render(request, "consultations/page.html", payload, status_code=422)  # type: ignore[arg-type]
     if outcome == "unconfirmed":
         return render(request, "votes/recorded.html", payload)  # type: ignore[arg-type]
@@ -224,7 +224,7 @@ async def confirm(request: Request) -> Response:
                 "errors": {"code": message},
                 "attempts_left": getattr(refused, "attempts_left", 0),
             }
-        context = _recorded(session, consultation, lang, recorded.option.id, False)  # type: ignore[arg-type]
+        context = _recorded(session, consultation, lang, recorded.option.id, False)
         context["replaced"] = recorded.replaced
         return "recorded", context
 

@@ -156,8 +156,8 @@ def submit_unverified_vote(
     if not consultation.allow_unverified_votes:
         raise UnverifiedVotesOff()
     vote = UnverifiedVote(
-        consultation_id=consultation.id,  # type: ignore[arg-type]
-        option_id=option.id,  # type: ignore[arg-type]
+        consultation_id=consultation.id,
+        option_id=option.id,
         client_key=client_key,
     )
     session.add(vote)
@@ -169,7 +169,7 @@ def has_votes(session: Session, consultation_id: int) -> bool:
     """Whether anybody answered the poll (verified or not): its options then stay."""
     for model in (PollVote, UnverifiedVote):
         found = session.exec(
-            select(model.id).where(model.consultation_id == consultation_id).limit(1)  # type: ignore[attr-defined]
+            select(model.id).where(model.consultation_id == consultation_id).limit(1)
         ).first()
         if found is not None:
             return True
@@ -193,9 +193,9 @@ def counted_votes(session: Session, consultation_id: int) -> dict[int, int]:
                 col(PollVote.contribution_id).not_in(not_a_person),
             ),
         )
-        .group_by(PollVote.option_id)
+        .group_by(col(PollVote.option_id))
     ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)
 
 
 def unverified_votes(session: Session, consultation_id: int) -> dict[int, int]:
@@ -203,6 +203,6 @@ def unverified_votes(session: Session, consultation_id: int) -> dict[int, int]:
     rows = session.exec(
         select(UnverifiedVote.option_id, func.count())
         .where(UnverifiedVote.consultation_id == consultation_id)
-        .group_by(UnverifiedVote.option_id)
+        .group_by(col(UnverifiedVote.option_id))
     ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)

@@ -59,11 +59,8 @@ def received_moment(day: date, now: datetime, tz: ZoneInfo) -> datetime:
 async def index(request: Request) -> Response:
     def load(session: Session) -> dict:
         every = [c for c in consultations.public_consultations(session) if c.phase() in ENTERABLE]
-        texts = consultations.texts_for(session, [c.id for c in every])  # type: ignore[misc]
-        rows = [
-            (c, consultations.pick_text(texts.get(c.id, []), "de"))  # type: ignore[arg-type]
-            for c in every
-        ]
+        texts = consultations.texts_for(session, [c.id for c in every])
+        rows = [(c, consultations.pick_text(texts.get(c.id, []), "de")) for c in every]
         return {"rows": rows}
 
     return render(request, "frontdesk/index.html", await in_transaction(request, load))
@@ -73,7 +70,7 @@ def _form_context(session: Session, consultation: Consultation, values: dict) ->
     return {
         "consultation": consultation,
         "text": consultations.text_for(session, consultation, "de"),
-        "options": consultations.poll_options(session, consultation.id),  # type: ignore[arg-type]
+        "options": consultations.poll_options(session, consultation.id),
         "values": values,
         "errors": {},
         "locale_choices": [(locale, LANGUAGE_NAMES[code]) for code, locale in LANGUAGES.items()],
@@ -213,7 +210,7 @@ async def enter(request: Request) -> Response:
                         consultation=consultation,
                         option_id=option_id,
                         channel=Channel(channel),
-                        voter=Voter.attested(staff.id, voter_key),  # type: ignore[arg-type]
+                        voter=Voter.attested(staff.id, voter_key),
                         contribution_id=submitted.id if submitted else None,
                         received_at=received_at,
                     )
@@ -293,7 +290,7 @@ async def receipt(request: Request) -> Response:
             option = next(
                 (
                     o
-                    for o in consultations.poll_options(session, consultation.id)  # type: ignore[union-attr,arg-type]
+                    for o in consultations.poll_options(session, consultation.id)  # type: ignore[union-attr]
                     if o.id == contribution.poll_option_id
                 ),
                 None,

@@ -38,7 +38,7 @@ async def moderation_log(request: Request) -> Response:
         consultation = _visible(session, slug)
         if consultation is None:
             return None
-        rows, next_before = public_log(session, consultation.id, before)  # type: ignore[arg-type]
+        rows, next_before = public_log(session, consultation.id, before)
         totals = dict(
             session.exec(
                 select(Contribution.status, func.count())

@@ -193,10 +193,7 @@ def attach_details(session: Session, result: QueuePage) -> None:
         }
     option_ids = sorted({c.poll_option_id for c in result.items if c.poll_option_id})
     if option_ids:
-        result.options = {
-            o.id: o  # type: ignore[misc]
-            for o in session.exec(options, params={"ids": option_ids})
-        }
+        result.options = {o.id: o for o in session.exec(options, params={"ids": option_ids})}
 
 
 @lru_cache(maxsize=32)
@@ -271,7 +268,7 @@ def waiting_overview(session: Session) -> dict[int | None, Waiting]:
     # the same statement would visit all 100,000 rows (52 ms against 9 ms measured).
     rows = session.exec(
         select(Contribution.consultation_id, Contribution.status, func.count()).group_by(
-            Contribution.consultation_id, Contribution.status
+            col(Contribution.consultation_id), col(Contribution.status)
         )
     ).all()
     for consultation_id, status, number in rows:
@@ -281,7 +278,7 @@ def waiting_overview(session: Session) -> dict[int | None, Waiting]:
     first_waiting = (
         select(func.min(Contribution.id))
         .where(Contribution.status == Status.pending)
-        .group_by(Contribution.consultation_id)
+        .group_by(col(Contribution.consultation_id))
     )
     for consultation_id, created_at in session.exec(
         select(Contribution.consultation_id, Contribution.created_at).where(
@@ -297,7 +294,7 @@ def waiting_overview(session: Session) -> dict[int | None, Waiting]:
         )
         .join(Contribution, and_(col(Contribution.id) == Flag.contribution_id))
         .where(col(Flag.resolved_at).is_(None), Contribution.status == Status.published)
-        .group_by(Contribution.consultation_id)
+        .group_by(col(Contribution.consultation_id))
     ).all()
     for consultation_id, number, oldest in flag_rows:
         line = result.setdefault(consultation_id, Waiting(consultation_id))

@@ -70,7 +70,7 @@ def _record(
 ) -> None:
     session.add(
         ModerationDecision(
-            contribution_id=contribution.id,  # type: ignore[arg-type]
+            contribution_id=contribution.id,
             consultation_id=contribution.consultation_id,
             staff_id=staff_id,
             decision=decision,

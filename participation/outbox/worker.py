@@ -300,7 +300,7 @@ def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -
 
 def _claim(session: Session, row: OutboundMessage, now: datetime) -> Claim:
     claim = Claim(
-        row.id,  # type: ignore[arg-type]
+        row.id,
         row.to_key,
         row.to_encrypted,
         row.body,

@@ -109,7 +109,7 @@ def result_version(session: Session, consultation_id: int) -> str:
         tuple(connection.execute(select(consultation).where(consultation.c.id == consultation_id)))
     )
     for model in (ConsultationText, PollOption, Theme):
-        table = model.__table__  # type: ignore[attr-defined]
+        table = model.__table__
         parts.append(
             tuple(
                 connection.execute(

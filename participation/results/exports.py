@@ -58,8 +58,8 @@ def export_rows(session: Session, consultation: Consultation) -> Iterator[dict]:
     """Published contributions, oldest first, in keyset batches; themes as a list."""
     from participation.consultations.service import poll_options
 
-    options = {o.id: o.key or str(o.position) for o in poll_options(session, consultation.id)}  # type: ignore[arg-type]
-    theme_names = {t.id: t.name for t in themes_of(session, consultation.id)}  # type: ignore[arg-type]
+    options = {o.id: o.key or str(o.position) for o in poll_options(session, consultation.id)}
+    theme_names = {t.id: t.name for t in themes_of(session, consultation.id)}
     columns = (
         Contribution.id,
         Contribution.reference,

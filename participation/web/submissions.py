@@ -35,7 +35,7 @@ _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 class FormSubmission(SQLModel, table=True):
     __tablename__ = "form_submission"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     #: keyed hash of (form's CSRF token, submission key): the key never stored itself.
     key_hash: str = Field(max_length=64, unique=True)
     #: keyed hash of what was sent, so only the very same post counts as a repeat.

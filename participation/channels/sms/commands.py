@@ -31,7 +31,7 @@ def stop(turn: Turn) -> str | None:
 
 def cancel_queued(session: Session, key: str, reason: str) -> int:
     """Queued messages to a number that opted out are never sent."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(OutboundMessage)
         .where(
             OutboundMessage.to_key == key,
