@@ -6,7 +6,6 @@ import argparse
 import getpass
 import os
 import sys
-import time
 
 from participation.settings import LANGUAGES, load_settings
 
@@ -159,16 +158,9 @@ def _reset_password(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    try:
-        from participation.outbox.worker import run_worker
-    except ImportError:  # the outbox sender is optional until Twilio is set up
-        run_worker = None
-    if run_worker is not None:
-        return run_worker(load_settings(), once=args.once)
-    print("Worker started; nothing to send.")
-    while not args.once:
-        time.sleep(5)
-    return 0
+    from participation.outbox.worker import run_worker
+
+    return run_worker(load_settings(), once=args.once)
 
 
 def _digest(_args: argparse.Namespace) -> int:

@@ -8,8 +8,9 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -145,6 +146,12 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
             writers.release()  # type: ignore[union-attr]
 
 
+def table_of(model: type) -> Table:
+    """A model's Core table, for statements that skip the ORM. The same object as
+    ``model.__table__``, which SQLModel sets but does not declare to the type checker."""
+    return cast(Table, inspect(model).local_table)
+
+
 def insert_or_skip(session: Session, model: type, values: dict) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING the new row's id; None when a unique
     constraint held another row.
@@ -171,5 +178,5 @@ def dialect_insert(dialect: str):
 def _insert_statement(dialect: str, model: type):
     # Built once: the values go in as parameters, so SQLAlchemy's compiled cache is hit
     # (building .values() per call cost three times the INSERT itself).
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     return dialect_insert(dialect)(table).on_conflict_do_nothing().returning(table.c.id)

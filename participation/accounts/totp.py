@@ -19,6 +19,7 @@ from sqlmodel import Field, Session, SQLModel
 from participation.accounts.models import StaffUser
 from participation.clock import utcnow
 from participation.crypto import decrypt, encrypt
+from participation.db import table_of
 
 #: One step either side: phones whose clock is half a minute off still work.
 VALID_WINDOW = 1
@@ -105,7 +106,7 @@ def verify(session: Session, secret_key: str, user: StaffUser, code: str) -> boo
 
 def _use(session: Session, user: StaffUser, counter: int) -> bool:
     now = utcnow()
-    table = TotpUse.__table__  # type: ignore[attr-defined]
+    table = table_of(TotpUse)
     session.execute(
         delete(table).where(table.c.used_at < now - timedelta(seconds=STEP_SECONDS * 4))
     )

@@ -38,10 +38,10 @@ def _published_counts(session: Session, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
     rows = session.execute(
-        select(Contribution.consultation_id, func.count())
+        select(col(Contribution.consultation_id), func.count())
         .where(col(Contribution.consultation_id).in_(ids))
-        .where(Contribution.status == Status.published)
-        .group_by(Contribution.consultation_id)
+        .where(col(Contribution.status) == Status.published)
+        .group_by(col(Contribution.consultation_id))
     ).all()
     return {row[0]: row[1] for row in rows}
 
@@ -121,7 +121,7 @@ def contributions_page(
         o.id: o.key or str(o.position) for o in consultations.poll_options(session, consultation.id)
     }
     rows = session.execute(
-        select(
+        select(  # type: ignore[call-overload,misc]  # SQLModel types select() for at most four columns
             Contribution.id,
             Contribution.reference,
             Contribution.channel,

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
@@ -20,6 +21,7 @@ from participation.consultations.models import (
     PollOption,
 )
 from participation.contributions.models import Contribution, Status
+from participation.db import table_of
 
 FALLBACK_LOCALE = "de"
 
@@ -141,12 +143,13 @@ def _statements() -> dict:
 
 @cache
 def _row_statements() -> dict:
-    consultation = Consultation.__table__  # type: ignore[attr-defined]
-    text = ConsultationText.__table__  # type: ignore[attr-defined]
-    option = PollOption.__table__  # type: ignore[attr-defined]
-    contribution = Contribution.__table__  # type: ignore[attr-defined]
+    consultation = table_of(Consultation)
+    text = table_of(ConsultationText)
+    option = table_of(PollOption)
+    contribution = table_of(Contribution)
+    # Core tables: SQLAlchemy's select() is typed for them and for any number of columns.
     return {
-        "by_slug": select(
+        "by_slug": core_select(
             consultation.c.id,
             consultation.c.slug,
             consultation.c.code,
@@ -158,15 +161,15 @@ def _row_statements() -> dict:
             consultation.c.updated_at,
             consultation.c.allow_unverified_votes,
         ).where(consultation.c.slug == bindparam("slug")),
-        "texts": select(text).where(text.c.consultation_id == bindparam("consultation_id")),
-        "options": select(option.c.id, option.c.position, option.c.labels)
+        "texts": core_select(text).where(text.c.consultation_id == bindparam("consultation_id")),
+        "options": core_select(option.c.id, option.c.position, option.c.labels)
         .where(option.c.consultation_id == bindparam("consultation_id"))
         .order_by(option.c.position),
-        "choices": select(consultation.c.id, consultation.c.slug, consultation.c.code).order_by(
-            consultation.c.id.desc()
-        ),
-        "titles": select(text.c.consultation_id, text.c.locale, text.c.title),
-        "published": select(func.count())
+        "choices": core_select(
+            consultation.c.id, consultation.c.slug, consultation.c.code
+        ).order_by(consultation.c.id.desc()),
+        "titles": core_select(text.c.consultation_id, text.c.locale, text.c.title),
+        "published": core_select(func.count())
         .select_from(contribution)
         .where(
             contribution.c.consultation_id == bindparam("consultation_id"),

@@ -189,6 +189,7 @@ def _save(session: Session, consultation: Consultation, values: dict, staff_id: 
         if parts["title"] or locale == "de":
             service.save_text(session, consultation, locale, **parts)
     kind = values["poll_kind"]
+    wanted: list[tuple[str, dict]]
     if kind == "yesno":
         wanted = [("yes", {}), ("no", {})]
     elif kind == "yesnoundecided":

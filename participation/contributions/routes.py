@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -135,7 +136,7 @@ async def submit(request: Request) -> Response:
             return response
         return RedirectResponse(target, status_code=303)
     if outcome == "csrf":
-        context = payload
+        context = cast(dict, payload)
         error_fields = {
             "body": _(
                 "For your safety this form had expired. Your text is "
@@ -144,7 +145,7 @@ async def submit(request: Request) -> Response:
         }
         status = 403
     else:
-        refused, context = payload  # type: ignore[misc]
+        refused, context = cast(tuple[errors.ContributionRefused, dict], payload)
         name, message = refusal_message(refused, settings.max_contribution_chars)
         error_fields = {name: message}
         status = 409 if isinstance(refused, errors.ConsultationNotOpen) else 422

@@ -7,6 +7,8 @@ the first form can also give the answer without a number, counted apart.
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -160,11 +162,11 @@ async def ask_for_code(request: Request) -> Response:
     if outcome == "missing":
         return error_response(request, 404)
     if outcome == "refused":
-        payload.update(form={}, errors={})
-        return render(request, "consultations/page.html", payload, status_code=422)  # type: ignore[arg-type]
+        cast(dict, payload).update(form={}, errors={})
+        return render(request, "consultations/page.html", cast(dict, payload), status_code=422)
     if outcome == "unconfirmed":
-        return render(request, "votes/recorded.html", payload)  # type: ignore[arg-type]
-    return render(request, "votes/code.html", payload)  # type: ignore[arg-type]
+        return render(request, "votes/recorded.html", cast(dict, payload))
+    return render(request, "votes/code.html", cast(dict, payload))
 
 
 def _label(session: Session, option_id: int | None, locale: str) -> str:
@@ -244,8 +246,8 @@ async def confirm(request: Request) -> Response:
             status_code=422,
         )
     if outcome == "refused":
-        return render(request, "votes/code.html", payload, status_code=422)  # type: ignore[arg-type]
-    return render(request, "votes/recorded.html", payload)  # type: ignore[arg-type]
+        return render(request, "votes/code.html", cast(dict, payload), status_code=422)
+    return render(request, "votes/recorded.html", cast(dict, payload))
 
 
 routes = [

@@ -40,7 +40,7 @@ from participation.contributions.models import (
     UnverifiedVote,
 )
 from participation.contributions.service import STAFF_CHANNELS
-from participation.db import dialect_insert, dialect_of
+from participation.db import dialect_insert, dialect_of, table_of
 
 #: Rejection reasons (moderation.models.RejectionReason values) that mean the text was
 #: not a real person's: a vote sent with it is not counted. Kept as strings here, as the
@@ -136,7 +136,7 @@ def _vote_upsert(dialect: str):
     # meet at the unique key instead of failing there. The latest answer replaces the
     # whole vote, its door, its text and its attestation included: a later bare vote is
     # not discounted for a text sent with an earlier one.
-    table = PollVote.__table__  # type: ignore[attr-defined]
+    table = table_of(PollVote)
     statement = dialect_insert(dialect)(table)
     return statement.on_conflict_do_update(
         index_elements=["consultation_id", "voter_key"],

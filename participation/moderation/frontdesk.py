@@ -11,6 +11,7 @@ or web vote from it replaces this one), else a voter of its own.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import segno
@@ -267,13 +268,13 @@ async def enter(request: Request) -> Response:
             url(request, "frontdesk_form", id=payload) + "?voted=1", status_code=303
         )
     if outcome == "stored":
-        reference, locale = payload  # type: ignore[misc]
+        reference, locale = cast(tuple[str, str], payload)
         # The receipt in the resident's language, so it can be handed over as printed.
         lang = next((code for code, value in LANGUAGES.items() if value == locale), "de")
         return RedirectResponse(
             url(request, "frontdesk_receipt", reference=reference, lang=lang), status_code=303
         )
-    return render(request, "frontdesk/form.html", payload, status_code=422)  # type: ignore[arg-type]
+    return render(request, "frontdesk/form.html", cast(dict, payload), status_code=422)
 
 
 @requires_role(*MODERATORS)

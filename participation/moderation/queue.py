@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, func
+from sqlalchemy import BindParameter, and_, bindparam, func
 from sqlmodel import Session, col, select
 
 from participation.accounts.models import StaffUser
@@ -23,6 +23,7 @@ from participation.contributions.models import (
     PublicContribution,
     Status,
 )
+from participation.db import table_of
 from participation.moderation.models import Flag
 from participation.moderation.service import QUEUE_PAGE
 from participation.settings import LANGUAGES
@@ -123,7 +124,7 @@ class QueuePage:
 
 @lru_cache(maxsize=128)
 def _page_statement(shape: Shape, status: str, after_cursor: bool, limit: int):
-    table = Contribution.__table__  # type: ignore[attr-defined]
+    table = table_of(Contribution)
     query = _scope(select(table), shape)
     if status == "flagged":
         query = query.where(
@@ -133,7 +134,7 @@ def _page_statement(shape: Shape, status: str, after_cursor: bool, limit: int):
         query = query.where(Contribution.status == Status(status))
     ascending = status in OLDEST_FIRST
     if after_cursor:
-        cursor = bindparam("cursor")
+        cursor: BindParameter[int] = bindparam("cursor")
         query = query.where(
             col(Contribution.id) > cursor if ascending else col(Contribution.id) < cursor
         )
@@ -167,7 +168,7 @@ def belongs(contribution: Contribution, f: QueueFilter) -> bool:
 
 @lru_cache(maxsize=1)
 def _detail_statements() -> tuple:
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     reports = (
         select(Flag.contribution_id, Flag.reason, Flag.note)
         .where(col(Flag.contribution_id).in_(ids), col(Flag.resolved_at).is_(None))
@@ -308,7 +309,7 @@ def _public_statements(size: int, paged: bool) -> tuple:
     """public_page's two statements, built once per page size (building a SQLModel
     select costs more than SQLite takes to answer it), as plain table reads: the public
     page only shows the rows, and ORM objects cost 10 us each to make."""
-    table = Contribution.__table__  # type: ignore[attr-defined]
+    table = table_of(Contribution)
     # Only what the list shows: each further date column is parsed from text in every row.
     columns = [table.c[name] for name in PublicContribution._fields]
     shown = select(*columns).where(
@@ -339,7 +340,7 @@ def public_page(
     shown, removed = _public_statements(size, bool(before))
     params = {"consultation_id": consultation_id, "before": before}
     connection = session.connection()
-    rows = connection.execute(shown, params).all()
+    rows = list(connection.execute(shown, params).all())
     more = len(rows) > size
     rows = rows[:size]
     low = rows[-1].id if more and rows else 0

@@ -206,7 +206,7 @@ async def _act(request: Request, action: str) -> Response:
             # The savepoint rolled the half-made decision back; show the item as it was.
             session.refresh(contribution)
             problem = refused.code
-        result = {"item": contribution, "problem": problem}
+        result: dict[str, object] = {"item": contribution, "problem": problem}
         if fragment:
             session.flush()
             result.update(_common(session, request, f))

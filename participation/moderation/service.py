@@ -281,7 +281,7 @@ def public_log(
     Each row: (id, created_at, decision, reason, public_note, reference).
     """
     query = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             ModerationDecision.id,
             ModerationDecision.created_at,
             ModerationDecision.decision,

@@ -247,9 +247,9 @@ def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -
             select(OutboundMessage)
             .where(
                 or_(
-                    OutboundMessage.status == OutboundStatus.queued,
+                    col(OutboundMessage.status) == OutboundStatus.queued,
                     and_(
-                        OutboundMessage.status == OutboundStatus.sending,
+                        col(OutboundMessage.status) == OutboundStatus.sending,
                         col(OutboundMessage.locked_until) < now,
                     ),
                 ),
@@ -392,14 +392,13 @@ def _held_elsewhere(engine: Engine, sids: list[str], message_id: int) -> set[str
     if not sids:
         return set()
     with Session(engine) as session:
-        return set(
-            session.exec(
-                select(OutboundMessage.provider_sid).where(
-                    col(OutboundMessage.provider_sid).in_(sids),
-                    OutboundMessage.id != message_id,
-                )
-            ).all()
-        )
+        held = session.exec(
+            select(col(OutboundMessage.provider_sid)).where(
+                col(OutboundMessage.provider_sid).in_(sids),
+                OutboundMessage.id != message_id,
+            )
+        ).all()
+        return {sid for sid in held if sid is not None}
 
 
 def find_earlier_send(engine: Engine, sender: Sender, claim: Claim, to: str) -> SendResult | None:

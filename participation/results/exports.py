@@ -78,7 +78,7 @@ def export_rows(session: Session, consultation: Consultation) -> Iterator[dict]:
     last_id = 0
     while True:
         rows = session.exec(
-            select(*columns)
+            select(*columns)  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             .where(
                 Contribution.consultation_id == consultation.id,
                 Contribution.status == Status.published,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from sqlalchemy import bindparam, case, delete, func, update
+from sqlalchemy import Row, bindparam, case, delete, func, update
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
@@ -24,6 +24,7 @@ from participation.contributions.models import (
 )
 from participation.contributions.text import normalise_line, normalise_text
 from participation.contributions.votes import counted_votes, unverified_votes
+from participation.db import table_of
 from participation.moderation.service import audit
 from participation.results.models import ContributionTheme, Theme
 from participation.settings import Settings
@@ -59,8 +60,8 @@ def _published(consultation_id: int):
     )
 
 
-def summarise(session: Session, consultation: Consultation) -> ResultSummary:
-    """Six statements whatever the size of the consultation."""
+def summarise(session: Session, consultation: Consultation | Row) -> ResultSummary:
+    """Six statements whatever the size of the consultation (a model or its plain row)."""
     summary = ResultSummary()
     options = consultations.poll_options(session, consultation.id)
     votes = counted_votes(session, consultation.id)
@@ -273,7 +274,7 @@ class ContributionPage:
 def _page_statement(theme: bool, unanswered: bool, after: bool, limit: int):
     """published_page's statement, built once per kind and size (building it costs more
     than SQLite takes to answer), reading plain rows: no ORM objects for a list."""
-    table = Contribution.__table__  # type: ignore[attr-defined]
+    table = table_of(Contribution)
     columns = [table.c[name] for name in PublicContribution._fields]
     query = select(*columns).where(_published(bindparam("consultation_id")))  # type: ignore[arg-type]
     if theme:

@@ -119,12 +119,12 @@ async def report_submit(request: Request) -> Response:
             submissions.record_receipt(session, claim, f"barrier-report:{report.id}")  # type: ignore[arg-type]
         return None
 
-    errors = await in_transaction(request, store, write=True)
-    if errors:
+    problems = await in_transaction(request, store, write=True)
+    if problems:
         return render(
             request,
             "sitepages/barrier_report.html",
-            {"form": values, "errors": errors},
+            {"form": values, "errors": problems},
             status_code=422,
         )
     return RedirectResponse(url(request, "barrier_report_sent"), status_code=303)

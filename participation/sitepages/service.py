@@ -184,7 +184,7 @@ def submit_barrier_report(
 def expire_report_contacts(session: Session, now: datetime | None = None) -> int:
     """Deletes contact addresses older than CONTACT_KEEP_DAYS; returns how many."""
     limit = (now or utcnow()) - timedelta(days=CONTACT_KEEP_DAYS)
-    result = session.execute(
+    result = session.exec(
         update(BarrierReport)
         .where(
             col(BarrierReport.created_at) < limit,

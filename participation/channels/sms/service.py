@@ -28,7 +28,7 @@ from participation.channels.sms.parser import (
 )
 from participation.channels.sms.turn import Contact, Turn
 from participation.clock import utcnow
-from participation.db import dialect_insert, dialect_of, insert_or_skip
+from participation.db import dialect_insert, dialect_of, insert_or_skip, table_of
 from participation.phones import masked, phone_key
 from participation.settings import Settings
 
@@ -201,7 +201,7 @@ def _save_contact(session: Session, key: str, contact: Contact) -> None:
 
 @functools.cache
 def _contact_upsert(dialect: str):
-    table = SmsContact.__table__  # type: ignore[attr-defined]
+    table = table_of(SmsContact)
     statement = dialect_insert(dialect)(table)
     in_window = table.c.window_started_at > bindparam("window_cutoff")
     return statement.on_conflict_do_update(

@@ -32,7 +32,8 @@ def _rows(session: Session) -> list[dict]:
     every = consultations.all_consultations(session)
     texts = consultations.texts_for(session, [c.id for c in every])
     audio = {
-        (a.consultation_id, a.locale): a
+        # Rows, which SQLModel types as plain tuples.
+        (a.consultation_id, a.locale): a  # type: ignore[attr-defined]
         for a in session.exec(
             select(
                 SummaryAudio.id,
