@@ -142,8 +142,8 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
                 session.rollback()
                 raise
     finally:
-        if queued:
-            writers.release()  # type: ignore[union-attr]
+        if queued and writers is not None:
+            writers.release()
 
 
 def table_of(model: type) -> Table:

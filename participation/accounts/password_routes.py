@@ -91,6 +91,7 @@ async def change(request: Request) -> Response:
                 object_type="staff_user",
                 object_id=user.id,
             )
+            # The account whose password changed a moment ago, in this same transaction.
             return None, fresh.session_version  # type: ignore[union-attr]
 
         outcome = await in_transaction(request, store, write=True)

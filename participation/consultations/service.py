@@ -192,6 +192,7 @@ def text_row_for(session: Session, consultation: Any, locale: str) -> LocalisedT
     rows = session.connection().execute(
         _row_statements()["texts"], {"consultation_id": consultation.id}
     )
+    # Rows with ConsultationText's columns stand in for the models: pick_text reads those.
     return pick_text(rows.all(), locale, consultation.default_locale)  # type: ignore[arg-type]
 
 

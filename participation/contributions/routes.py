@@ -106,7 +106,7 @@ async def submit(request: Request) -> Response:
             session.rollback()
             return "refused", (refused, consultation_context(session, consultation, lang))
         if claimed:
-            submissions.record_receipt(session, claim, submitted.reference)  # type: ignore[arg-type]
+            submissions.record_receipt(session, claim, submitted.reference)
         return "stored", submitted.reference
 
     try:
@@ -199,7 +199,8 @@ async def status_page(request: Request) -> Response:
             from participation.consultations.models import Consultation
 
             consultation = session.get(Consultation, contribution.consultation_id)
-            text = consultations.text_for(session, consultation, LANGUAGES[lang])  # type: ignore[arg-type]
+            if consultation is not None:
+                text = consultations.text_for(session, consultation, LANGUAGES[lang])
         return {
             "contribution": contribution,
             "consultation": consultation,

@@ -117,6 +117,7 @@ def submit_contribution(
     if stored is None:
         # A webhook delivered twice: the first delivery stored it (and, racing on
         # PostgreSQL, this insert waited for that one to commit).
+        # None comes back only when this external id was stored before, so it is found.
         return Submitted.earlier(session, _by_external_id(session, external_id))  # type: ignore[arg-type]
     contribution_id, reference = stored
     return Submitted(contribution_id, reference, True, session)

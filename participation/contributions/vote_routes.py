@@ -144,7 +144,9 @@ async def ask_for_code(request: Request) -> Response:
         except errors.ContributionRefused as refused:
             session.rollback()
             consultation = _open_poll(session, slug)
-            context = consultation_context(session, consultation, lang)  # type: ignore[arg-type]
+            if consultation is None:
+                return "missing", None
+            context = consultation_context(session, consultation, lang)
             name, message = refusal(refused)
             context.update(vote=values, vote_errors={name: message})
             return "refused", context

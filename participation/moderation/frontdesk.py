@@ -177,7 +177,7 @@ async def enter(request: Request) -> Response:
                     voter_key = phone_key(settings.secret_key, e164)
         elif not values["body"].strip():
             problems["body"] = _("Please type the text or choose an answer to the question.")
-        if not problems:
+        if not problems and day is not None:
             # The same form sent twice (a double click): the first one's receipt.
             earlier, claimed = submissions.earlier_receipt(session, claim)
             if earlier == VOTE_ONLY_RECEIPT:
@@ -189,7 +189,7 @@ async def enter(request: Request) -> Response:
                 if values["poll_option"] and option_id is None:
                     # Not a number we could ever have sent (a word, 20 digits).
                     raise errors.InvalidPollOption(values["poll_option"])
-                received_at = received_moment(day, now, tz)  # type: ignore[arg-type]
+                received_at = received_moment(day, now, tz)
                 submitted = None
                 if values["body"].strip():
                     submitted = submit_contribution(
@@ -230,14 +230,14 @@ async def enter(request: Request) -> Response:
                         consultation=consultation.id,
                         option=vote.option.id,
                         channel=channel,
-                        received=day.isoformat(),  # type: ignore[union-attr]
+                        received=day.isoformat(),
                         by_phone_number=voter_key is not None,
                         replaced=vote.replaced,
                     )
                 if submitted is None:
                     if claimed:
                         # A vote alone sent twice must not be a second attested voter.
-                        submissions.record_receipt(session, claim, VOTE_ONLY_RECEIPT)  # type: ignore[arg-type]
+                        submissions.record_receipt(session, claim, VOTE_ONLY_RECEIPT)
                     return "voted", consultation.id
                 audit(
                     session,
@@ -247,15 +247,17 @@ async def enter(request: Request) -> Response:
                     object_id=submitted.id,
                     reference=submitted.reference,
                     channel=channel,
-                    received=day.isoformat(),  # type: ignore[union-attr]
+                    received=day.isoformat(),
                     consultation=consultation.id,
                 )
                 if claimed:
                     receipt = f"{submitted.reference} {locale}"
-                    submissions.record_receipt(session, claim, receipt)  # type: ignore[arg-type]
+                    submissions.record_receipt(session, claim, receipt)
                 return "stored", (submitted.reference, locale)
         consultation = session.get(Consultation, consultation_id)
-        context = _form_context(session, consultation, values)  # type: ignore[arg-type]
+        if consultation is None:
+            return "missing", None
+        context = _form_context(session, consultation, values)
         context["errors"] = problems
         return "invalid", context
 
@@ -286,12 +288,14 @@ async def receipt(request: Request) -> Response:
         if contribution is None or contribution.consultation_id is None:
             return None
         consultation = session.get(Consultation, contribution.consultation_id)
+        if consultation is None:
+            return None
         option = None
         if contribution.poll_option_id:
             option = next(
                 (
                     o
-                    for o in consultations.poll_options(session, consultation.id)  # type: ignore[union-attr]
+                    for o in consultations.poll_options(session, consultation.id)
                     if o.id == contribution.poll_option_id
                 ),
                 None,
@@ -299,7 +303,7 @@ async def receipt(request: Request) -> Response:
         return {
             "contribution": contribution,
             "consultation": consultation,
-            "text": consultations.text_for(session, consultation, contribution.locale),  # type: ignore[arg-type]
+            "text": consultations.text_for(session, consultation, contribution.locale),
             "option": option,
         }
 

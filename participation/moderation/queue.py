@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import BindParameter, and_, bindparam, func
 from sqlmodel import Session, col, select
@@ -58,9 +59,9 @@ class QueueFilter:
             locale=locale if locale in LANGUAGES.values() else None,
         )
 
-    def params(self, **changes: object) -> dict[str, str]:
+    def params(self, **changes: Any) -> dict[str, str]:
         """The query string for this filter (with changes), for links and forms."""
-        chosen = replace(self, **changes)  # type: ignore[arg-type]
+        chosen = replace(self, **changes)
         values = {"status": chosen.status}
         if chosen.unassigned:
             values["consultation"] = UNASSIGNED

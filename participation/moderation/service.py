@@ -82,13 +82,13 @@ def _record(
 
 def resolve_flags(session: Session, contribution: Contribution, staff_id: int | None) -> int:
     """Closes every open report on the contribution; returns how many there were."""
-    result = session.execute(
+    result = session.exec(
         update(Flag)
         .where(col(Flag.contribution_id) == contribution.id, col(Flag.resolved_at).is_(None))
         .values(resolved_at=utcnow(), resolved_by_id=staff_id)
     )
     contribution.flag_count = 0
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return result.rowcount or 0
 
 
 def _keep_published_votes(session: Session, contribution: Contribution, counts_after: bool) -> None:

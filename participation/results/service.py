@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from sqlalchemy import Row, bindparam, case, delete, func, update
+from sqlalchemy import BindParameter, Row, bindparam, case, delete, func, update
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
@@ -54,7 +54,7 @@ class ResultSummary:
     answered: int = 0
 
 
-def _published(consultation_id: int):
+def _published(consultation_id: int | BindParameter[int]):
     return (Contribution.consultation_id == consultation_id) & (
         Contribution.status == Status.published
     )
@@ -276,7 +276,7 @@ def _page_statement(theme: bool, unanswered: bool, after: bool, limit: int):
     than SQLite takes to answer), reading plain rows: no ORM objects for a list."""
     table = table_of(Contribution)
     columns = [table.c[name] for name in PublicContribution._fields]
-    query = select(*columns).where(_published(bindparam("consultation_id")))  # type: ignore[arg-type]
+    query = select(*columns).where(_published(bindparam("consultation_id")))
     if theme:
         query = query.where(
             col(Contribution.id).in_(

@@ -243,6 +243,7 @@ async def answer(request: Request) -> Response:
         session.flush()
         return {
             "item": contribution,
+            # Assigned: answer_contribution() refuses a contribution without a consultation.
             "themes": service.themes_of(session, contribution.consultation_id),  # type: ignore[arg-type]
             "item_themes": service.themes_for(session, [contribution_id]).get(contribution_id, []),
             "just_saved": True,

@@ -116,7 +116,7 @@ async def report_submit(request: Request) -> Response:
             session.rollback()  # the claim too: the corrected form may use the key
             return invalid.errors
         if claimed:
-            submissions.record_receipt(session, claim, f"barrier-report:{report.id}")  # type: ignore[arg-type]
+            submissions.record_receipt(session, claim, f"barrier-report:{report.id}")
         return None
 
     problems = await in_transaction(request, store, write=True)

@@ -206,6 +206,7 @@ class PageCacheMiddleware:
             if sum(len(c) for c in chunks) > MAX_BODY:
                 # Too big to keep: sent plain, as it was built.
                 passing = True
+                # Set: ASGI sends http.response.start before any body.
                 await send(start)  # type: ignore[arg-type]
                 await send({**message, "body": b"".join(chunks)})
 

@@ -78,6 +78,7 @@ def _build_environment() -> Environment:
         # only DEBUG=1 (template work) needs edits picked up without a restart.
         auto_reload=os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"},
     )
+    # Added to the Environment by the jinja2.ext.i18n extension, so unknown to its type.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: catalogs.translations(catalogs.current_language.get()).gettext(message),
         lambda s, p, n: catalogs.translations(catalogs.current_language.get()).ngettext(s, p, n),
