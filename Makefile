@@ -31,6 +31,7 @@ browser-deps: ## axe-core for the accessibility scans (npm)
 test: $(STAMP) system-deps browser-deps ## set up and run the whole test suite
 	$(BIN)/ruff check participation tests
 	$(BIN)/ruff format --check participation tests
+	$(BIN)/mypy
 	$(MAKE) --no-print-directory translations-check
 	$(MAKE) --no-print-directory audit-if-reachable
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
@@ -49,16 +50,17 @@ audit-if-reachable: $(STAMP) ## the audit where a vulnerability service answers,
 		echo "!!! answered from here. Run 'make audit' where they do (see README, Operations)."; \
 	fi
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check, mypy on participation/
 	$(BIN)/ruff check participation tests
 	$(BIN)/ruff format --check participation tests
+	$(BIN)/mypy
 
 format: $(STAMP) ## format the code
 	$(BIN)/ruff format participation tests
 	$(BIN)/ruff check --fix participation tests
 
 translations-extract: $(STAMP) ## refresh locales/messages.pot and update every catalog
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -k lazy_gettext -o locales/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-pot-creation-date
 
 translations-check: $(STAMP) ## the catalogs match the code, compile, and are complete

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 T = TypeVar("T")
 
@@ -42,13 +42,13 @@ def large_figure(key: Hashable, compute: Callable[[], T], size: Callable[[T], in
     """
     entry = _fresh(key)
     if entry is not None:
-        return entry[1]  # type: ignore[return-value]
+        return cast(T, entry[1])
     with _guard:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:
         entry = _fresh(key)
         if entry is not None:
-            return entry[1]  # type: ignore[return-value]
+            return cast(T, entry[1])
         value = compute()
         if size(value) >= THRESHOLD:
             if len(_entries) >= _MAX_ENTRIES:

@@ -6,7 +6,6 @@ import argparse
 import getpass
 import os
 import sys
-import time
 
 from participation.settings import LANGUAGES, load_settings
 
@@ -112,8 +111,11 @@ def _reset_password(args: argparse.Namespace) -> int:
             return 1
         with session_scope(engine, write=True) as session:
             fresh = get_by_email(session, args.email)
+            if fresh is None:  # removed since the check above
+                print("No staff account has this e-mail address.", file=sys.stderr)
+                return 1
             try:
-                token = credentials.issue_reset_link(session, settings.secret_key, fresh)  # type: ignore[arg-type]
+                token = credentials.issue_reset_link(session, settings.secret_key, fresh)
             except AccountError:
                 print("This account is deactivated.", file=sys.stderr)
                 return 1
@@ -122,7 +124,7 @@ def _reset_password(args: argparse.Namespace) -> int:
                 "staff.reset_link",
                 staff_id=None,
                 object_type="staff_user",
-                object_id=fresh.id,  # type: ignore[union-attr]
+                object_id=fresh.id,
                 by="command line",
             )
         print(f"{settings.public_base_url}/{args.lang}/staff/password-reset/{token}")
@@ -159,16 +161,9 @@ def _reset_password(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    try:
-        from participation.outbox.worker import run_worker
-    except ImportError:  # the outbox sender is optional until Twilio is set up
-        run_worker = None
-    if run_worker is not None:
-        return run_worker(load_settings(), once=args.once)
-    print("Worker started; nothing to send.")
-    while not args.once:
-        time.sleep(5)
-    return 0
+    from participation.outbox.worker import run_worker
+
+    return run_worker(load_settings(), once=args.once)
 
 
 def _digest(_args: argparse.Namespace) -> int:

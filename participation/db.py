@@ -8,8 +8,9 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -29,7 +30,7 @@ def make_engine(database_url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_connection, _record):
             # WAL lets readers go on while one writer writes; foreign keys are off by default.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -39,7 +40,7 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # noqa: ANN001
+        def _sqlite_begin(conn):
             # A writing transaction takes the write lock at BEGIN, so two writers queue up
             # (busy_timeout) instead of one failing with "database is locked" half-way.
             # Readers stay deferred so they never wait for a writer (WAL).
@@ -48,7 +49,7 @@ def make_engine(database_url: str) -> Engine:
 
         # pysqlite's own transaction handling would issue BEGIN itself; hand it to us.
         @event.listens_for(engine, "connect")
-        def _sqlite_no_autobegin(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_no_autobegin(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
 
         return engine
@@ -96,7 +97,7 @@ class SqliteWriters:
             fcntl.flock(self.file.fileno(), fcntl.LOCK_UN)
         self.threads.release()
 
-    def _file(self):  # noqa: ANN202
+    def _file(self):
         # A process started by fork must not share its parent's open file: the lock
         # belongs to the open file, so the two would never wait for each other.
         if self.file is None or self.pid != os.getpid():
@@ -119,7 +120,7 @@ def _writers(engine: Engine) -> SqliteWriters | None:
         return None
     database = engine.url.database
     in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
-    return sqlite_writers(None if in_memory else os.path.abspath(database))
+    return sqlite_writers(None if in_memory or database is None else os.path.abspath(database))
 
 
 @contextmanager
@@ -141,8 +142,14 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
                 session.rollback()
                 raise
     finally:
-        if queued:
-            writers.release()  # type: ignore[union-attr]
+        if queued and writers is not None:
+            writers.release()
+
+
+def table_of(model: type) -> Table:
+    """A model's Core table, for statements that skip the ORM. The same object as
+    ``model.__table__``, which SQLModel sets but does not declare to the type checker."""
+    return cast(Table, inspect(model).local_table)
 
 
 def insert_or_skip(session: Session, model: type, values: dict) -> int | None:
@@ -161,15 +168,15 @@ def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def dialect_insert(dialect: str):  # noqa: ANN201
+def dialect_insert(dialect: str):
     """The insert() with ON CONFLICT for this dialect (SQLite has it since 3.24, RETURNING
     since 3.35)."""
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
 @functools.cache
-def _insert_statement(dialect: str, model: type):  # noqa: ANN202
+def _insert_statement(dialect: str, model: type):
     # Built once: the values go in as parameters, so SQLAlchemy's compiled cache is hit
     # (building .values() per call cost three times the INSERT itself).
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     return dialect_insert(dialect)(table).on_conflict_do_nothing().returning(table.c.id)

@@ -148,8 +148,8 @@ def seed_demo(session: Session) -> bool:
     )
     consultations.set_poll(session, market, [("yes", {}), ("no", {}), ("undecided", {})])
     consultations.set_poll(session, pool, [("yes", {}), ("no", {})])
-    market_options = consultations.poll_options(session, market.id)  # type: ignore[arg-type]
-    pool_options = consultations.poll_options(session, pool.id)  # type: ignore[arg-type]
+    market_options = consultations.poll_options(session, market.id)
+    pool_options = consultations.poll_options(session, pool.id)
 
     samples = [
         (

@@ -27,6 +27,7 @@ from participation import tables
 from participation.contributions.models import Contribution, PollVote
 from participation.contributions.reference import format_reference, parse_reference
 from participation.crypto import decrypt
+from participation.db import table_of
 from participation.moderation.models import ModerationDecision
 from participation.moderation.service import audit
 from participation.phones import normalise_number, phone_key
@@ -128,11 +129,11 @@ def find_subject_data(
     if reference:
         number = parse_reference(reference)
         if number:
-            table = Contribution.__table__  # type: ignore[attr-defined]
+            table = table_of(Contribution)
             rows = session.execute(select(table).where(table.c.reference == number)).all()
             add(table, rows)
             contribution_ids.update(r._mapping["id"] for r in rows)
-            votes = PollVote.__table__  # type: ignore[attr-defined]
+            votes = table_of(PollVote)
             # The vote sent with that text (contributions.votes), and one stored before
             # votes had voters of their own ("ref:" keys).
             linked = votes.c.contribution_id.in_([r._mapping["id"] for r in rows])
@@ -144,15 +145,15 @@ def find_subject_data(
             )
     if contribution_ids:
         # What moderators decided about those contributions is about the person too.
-        decisions = ModerationDecision.__table__  # type: ignore[attr-defined]
+        decisions = table_of(ModerationDecision)
         add(
             decisions,
             session.execute(
                 select(decisions).where(decisions.c.contribution_id.in_(sorted(contribution_ids)))
             ),
         )
-    for rows in found.values():
-        _dedupe(rows)
+    for exported in found.values():
+        _dedupe(exported)
     return found
 
 
@@ -184,7 +185,7 @@ def _delete_contributions(session: Session, ids: list[int], counts: dict[str, in
     """Deletes contributions and whatever hangs on them (found through the foreign keys)."""
     if not ids:
         return
-    target = Contribution.__table__.c.id  # type: ignore[attr-defined]
+    target = table_of(Contribution).c.id
     for table in reversed(_tables()):
         if table.name in (Contribution.__tablename__, "audit_event"):
             continue
@@ -195,10 +196,10 @@ def _delete_contributions(session: Session, ids: list[int], counts: dict[str, in
             if (fk.ondelete or "").upper() == "SET NULL":
                 session.execute(update(table).where(column.in_(ids)).values({column.name: None}))
                 continue
-            result = session.execute(delete(table).where(column.in_(ids)))
+            result = session.exec(delete(table).where(column.in_(ids)))
             if result.rowcount:
                 counts[table.name] = counts.get(table.name, 0) + result.rowcount
-    result = session.execute(delete(Contribution.__table__).where(target.in_(ids)))  # type: ignore[attr-defined]
+    result = session.exec(delete(table_of(Contribution)).where(target.in_(ids)))
     counts["contribution"] = counts.get("contribution", 0) + (result.rowcount or 0)
 
 
@@ -229,7 +230,7 @@ def _erase_by_column(
             update(table).where(condition, table.c.opted_out.is_(True)).values(forgotten)
         )
         condition = condition & table.c.opted_out.is_(False)
-    result = session.execute(delete(table).where(condition))
+    result = session.exec(delete(table).where(condition))
     if result.rowcount:
         counts[table.name] = counts.get(table.name, 0) + result.rowcount
 
@@ -267,7 +268,7 @@ def erase_phone_data(
     """
     counts: dict[str, int] = {}
     if phone_key:
-        contributions = Contribution.__table__  # type: ignore[attr-defined]
+        contributions = table_of(Contribution)
         # Contributions first: their votes and decisions go with them.
         _erase_by_column(session, contributions, contributions.c.author_key, phone_key, counts)
         for table, column in _columns(PHONE_KEY_COLUMNS):
@@ -294,7 +295,7 @@ def erase_email_data(
                 ]
                 _delete_contributions(session, ids, counts)
                 continue
-            result = session.execute(delete(table).where(func.lower(column) == wanted))
+            result = session.exec(delete(table).where(func.lower(column) == wanted))
             if result.rowcount:
                 counts[table.name] = counts.get(table.name, 0) + result.rowcount
     return _finish(session, counts, via=via, staff_id=staff_id, kind="email")
@@ -307,22 +308,20 @@ def erase_reference(
     counts: dict[str, int] = {}
     number = parse_reference(reference)
     if number:
-        votes = PollVote.__table__  # type: ignore[attr-defined]
-        contributions = Contribution.__table__  # type: ignore[attr-defined]
+        votes = table_of(PollVote)
+        contributions = table_of(Contribution)
         # The vote sent with the text goes with it (it would otherwise stay, unlinked).
         linked = votes.c.contribution_id.in_(
             select(contributions.c.id).where(contributions.c.reference == number)
         )
-        result = session.execute(
-            delete(votes).where(linked | (votes.c.voter_key == f"ref:{number}"))
-        )
+        result = session.exec(delete(votes).where(linked | (votes.c.voter_key == f"ref:{number}")))
         if result.rowcount:
             counts["poll_vote"] = result.rowcount
         ids = [
             r[0]
             for r in session.execute(
-                select(Contribution.__table__.c.id).where(  # type: ignore[attr-defined]
-                    Contribution.__table__.c.reference == number  # type: ignore[attr-defined]
+                select(table_of(Contribution).c.id).where(
+                    table_of(Contribution).c.reference == number
                 )
             ).all()
         ]

@@ -20,7 +20,7 @@ from participation.web.forms import field, in_transaction
 from participation.web.templating import render
 
 
-def _identifiers(form) -> dict[str, str]:  # noqa: ANN001
+def _identifiers(form) -> dict[str, str]:
     return {
         "reference": field(form, "reference", 40).strip(),
         "phone": field(form, "phone", 40).strip(),

@@ -40,6 +40,7 @@ from participation.clock import utcnow
 from participation.consultations.models import Consultation
 from participation.consultations.service import clamp_retention_days
 from participation.contributions.models import Contribution, PollVote, Status
+from participation.db import table_of
 from participation.moderation.service import audit
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.privacy import EMAIL_COLUMNS, PHONE_KEY_COLUMNS
@@ -124,7 +125,7 @@ def _count(counts: dict[str, int], name: str, result: Any) -> None:
 
 
 def _strip_contributions(session: Session, where: Any, counts: dict[str, int]) -> None:
-    table = Contribution.__table__  # type: ignore[attr-defined]
+    table = table_of(Contribution)
     for column, name in (
         (table.c.author_key, "phone_links"),
         (table.c.recording_url, "recordings"),
@@ -141,9 +142,9 @@ def _strip_contributions(session: Session, where: Any, counts: dict[str, int]) -
 
 def _expire_consultation(session: Session, consultation: Consultation) -> dict[str, int]:
     counts: dict[str, int] = {}
-    contributions = Contribution.__table__  # type: ignore[attr-defined]
+    contributions = table_of(Contribution)
     _strip_contributions(session, contributions.c.consultation_id == consultation.id, counts)
-    votes = PollVote.__table__  # type: ignore[attr-defined]
+    votes = table_of(PollVote)
     # The vote stays (it is part of the result); the phone key that made it one per
     # number is replaced by a meaningless unique value. "ref:" keys are not contact data.
     _count(
@@ -232,7 +233,7 @@ def apply_retention(
                 _expire_consultation(session, consultation),
             )
 
-    contributions = Contribution.__table__  # type: ignore[attr-defined]
+    contributions = table_of(Contribution)
     transcribed: dict[str, int] = {}
     _count(
         transcribed,
@@ -272,7 +273,7 @@ def apply_retention(
     record("retention.unassigned", "", "", unassigned)
 
     outbox: dict[str, int] = {}
-    messages = OutboundMessage.__table__  # type: ignore[attr-defined]
+    messages = table_of(OutboundMessage)
     _count(
         outbox,
         "outbound_messages",
@@ -289,11 +290,8 @@ def apply_retention(
     _expire_short_lived(session, now, short_lived)
     record("retention.short_lived", "", "", short_lived)
 
-    try:
-        from participation.accounts.throttle import purge_expired
-    except ImportError:  # pragma: no cover - throttling is part of the accounts module
-        purge_expired = None
-    if purge_expired is not None:
-        purge_expired(session, now)
+    from participation.accounts.throttle import purge_expired
+
+    purge_expired(session, now)
     session.flush()
     return totals

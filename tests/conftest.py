@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
 from participation import tables
 from participation.app import create_app
@@ -46,7 +46,7 @@ def _pg_available() -> bool:
         return False
 
 
-def pytest_terminal_summary(terminalreporter):  # noqa: ANN001, ANN201
+def pytest_terminal_summary(terminalreporter):
     from tests.browser.summary import browser_summary
     from tests.trust.fuzz_summary import fuzz_summary
 
@@ -149,19 +149,19 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine):  # noqa: ANN201
+def app(settings: Settings, engine: Engine):
     return create_app(settings, engine)
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+def client(app) -> Iterator[TestClient]:
     # The base URL is the public one, so Origin checks and Twilio signatures match.
     with TestClient(app, base_url=PUBLIC_BASE) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def session(engine: Engine):  # noqa: ANN201
+def session(engine: Engine):
     from sqlmodel import Session
 
     with Session(engine, expire_on_commit=False) as db:

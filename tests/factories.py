@@ -84,7 +84,7 @@ def make_contribution(
     channel: Channel = Channel.web,
     voter_key: str | None = None,
     **kwargs,
-) -> Contribution:  # noqa: ANN003
+) -> Contribution:
     """A text; with ``voter_key`` and ``poll_option_id`` also that voter's vote, sent
     with the text (two calls, as every door makes them)."""
     with session_scope(engine, write=True) as session:
@@ -108,7 +108,7 @@ def make_contribution(
         return submitted.contribution
 
 
-def make_staff(engine: Engine, role: Role = Role.admin, email: str | None = None):  # noqa: ANN201
+def make_staff(engine: Engine, role: Role = Role.admin, email: str | None = None):
     with session_scope(engine, write=True) as session:
         return create_staff(
             session, email or f"{role.value}{next(_numbers)}@example.org", STAFF_PASSWORD, role
@@ -126,7 +126,7 @@ def csrf_token(client: TestClient, path: str) -> str:
     return str(field["value"])
 
 
-def login(client: TestClient, engine: Engine, role: Role = Role.admin):  # noqa: ANN201
+def login(client: TestClient, engine: Engine, role: Role = Role.admin):
     user = make_staff(engine, role)
     token = csrf_token(client, "/de/staff/login")
     response = client.post(

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 def counting(engine: Engine) -> Iterator[list[str]]:
     statements: list[str] = []
 
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):  # noqa: ANN001
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
@@ -23,7 +23,7 @@ def counting(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def statements_for(client, engine: Engine, path: str) -> list[str]:  # noqa: ANN001
+def statements_for(client, engine: Engine, path: str) -> list[str]:
     client.get(path)  # the first request may fill per-process caches; count the second
     with counting(engine) as statements:
         response = client.get(path)

@@ -65,7 +65,7 @@ def test_at_most_regex_at_the_database_limit():
         assert not pattern.fullmatch(str(n))
 
 
-def _routes(routes, prefix=""):  # noqa: ANN001, ANN202
+def _routes(routes, prefix=""):
     for route in routes:
         if isinstance(route, Mount):
             yield from _routes(route.routes, prefix + route.path)

@@ -17,7 +17,7 @@ class Role(enum.StrEnum):
 class StaffUser(SQLModel, table=True):
     __tablename__ = "staff_user"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(default="", max_length=200)
     role: Role = Field(default=Role.moderator)

@@ -79,7 +79,7 @@ async def change(request: Request) -> Response:
                 user.id,
                 user.password_hash,
                 right,
-                new_hash,  # type: ignore[arg-type]
+                new_hash,
             )
             if done is not None:
                 return done, 0
@@ -91,6 +91,7 @@ async def change(request: Request) -> Response:
                 object_type="staff_user",
                 object_id=user.id,
             )
+            # The account whose password changed a moment ago, in this same transaction.
             return None, fresh.session_version  # type: ignore[union-attr]
 
         outcome = await in_transaction(request, store, write=True)
@@ -103,7 +104,7 @@ async def change(request: Request) -> Response:
             render(request, "accounts/password_change.html", {"errors": errors}, status_code=422)
         )
     # Every other session of the account ended with the new version; this one goes on.
-    begin_staff_session(request.session, user.id, version)  # type: ignore[arg-type]
+    begin_staff_session(request.session, user.id, version)
     return RedirectResponse(url(request, "account_security") + "?done=password", status_code=303)
 
 

@@ -60,6 +60,7 @@ def requires_role(*roles: Role) -> Callable[[Endpoint], Endpoint]:
                 mark_write(request)
             return response
 
+        # A mark on the function itself, read from the route's endpoint by the role tests.
         guarded.allowed_roles = allowed  # type: ignore[attr-defined]
         return guarded
 

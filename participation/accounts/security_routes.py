@@ -28,11 +28,11 @@ def _pending(request: Request) -> tuple[int, int] | None:
         store.get("pending_sv"),
         store.get("pending_at"),
     )
-    if not isinstance(staff_id, int) or not isinstance(since, int):
+    if not (isinstance(staff_id, int) and isinstance(version, int) and isinstance(since, int)):
         return None
     if utcnow().timestamp() - since > PENDING_SECONDS:
         return None
-    return staff_id, version  # type: ignore[return-value]
+    return staff_id, version
 
 
 async def login_code_form(request: Request) -> Response:
@@ -172,7 +172,7 @@ async def logout_everywhere(request: Request) -> Response:
     user: StaffUser = request.scope["staff"]
 
     def end(session: Session) -> None:
-        service.end_sessions(session, user.id)  # type: ignore[arg-type]
+        service.end_sessions(session, user.id)
         audit(
             session,
             "staff.logout_everywhere",

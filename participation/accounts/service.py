@@ -109,7 +109,7 @@ def _count_login(session: Session, candidate: _Candidate, right: bool) -> LoginR
         # With a second factor the count stays until the code is right too: otherwise
         # rounds of (right password, four wrong codes) could guess codes for ever.
         clear_failures(session, user)
-    return LoginResult(user.id, user.session_version, bool(user.totp_secret))  # type: ignore[arg-type]
+    return LoginResult(user.id, user.session_version, bool(user.totp_secret))
 
 
 def count_failure(session: Session, user: StaffUser) -> None:

@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from participation.clock import utcnow
 from participation.crypto import keyed_hash
-from participation.db import dialect_insert, dialect_of
+from participation.db import dialect_insert, dialect_of, table_of
 
 ADDRESS_MAX_FAILURES = 20
 WINDOW = timedelta(minutes=15)
@@ -31,7 +31,7 @@ LOCK = timedelta(minutes=15)
 class LoginThrottle(SQLModel, table=True):
     __tablename__ = "login_throttle"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     #: keyed_hash(SECRET_KEY, client address), never the address.
     key: str = Field(max_length=64, unique=True)
     window_started_at: datetime
@@ -87,7 +87,7 @@ def record_failure(
     """
     now = now or utcnow()
     purge_expired(session, now)
-    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    table = table_of(LoginThrottle)
     insert = dialect_insert(dialect_of(session))
     # Two processes may count the first failure of one address at once: the unique key
     # and ON CONFLICT make that one row, and FOR UPDATE serialises the counting.
@@ -112,6 +112,6 @@ def record_failure(
 
 def purge_expired(session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
-    table = LoginThrottle.__table__  # type: ignore[attr-defined]
-    result = session.execute(delete(table).where(table.c.expires_at <= now))
+    table = table_of(LoginThrottle)
+    result = session.exec(delete(table).where(table.c.expires_at <= now))
     return result.rowcount or 0

@@ -19,6 +19,7 @@ from sqlmodel import Field, Session, SQLModel
 from participation.accounts.models import StaffUser
 from participation.clock import utcnow
 from participation.crypto import decrypt, encrypt
+from participation.db import table_of
 
 #: One step either side: phones whose clock is half a minute off still work.
 VALID_WINDOW = 1
@@ -31,7 +32,7 @@ class TotpUse(SQLModel, table=True):
     __tablename__ = "totp_use"
     __table_args__ = (UniqueConstraint("staff_id", "counter"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     staff_id: int = Field(foreign_key="staff_user.id", ondelete="CASCADE")
     counter: int
     used_at: datetime = Field(default_factory=utcnow, index=True)
@@ -105,13 +106,13 @@ def verify(session: Session, secret_key: str, user: StaffUser, code: str) -> boo
 
 def _use(session: Session, user: StaffUser, counter: int) -> bool:
     now = utcnow()
-    table = TotpUse.__table__  # type: ignore[attr-defined]
+    table = table_of(TotpUse)
     session.execute(
         delete(table).where(table.c.used_at < now - timedelta(seconds=STEP_SECONDS * 4))
     )
     savepoint = session.begin_nested()
     try:
-        session.add(TotpUse(staff_id=user.id, counter=counter, used_at=now))  # type: ignore[arg-type]
+        session.add(TotpUse(staff_id=user.id, counter=counter, used_at=now))
         session.flush()
     except IntegrityError:
         savepoint.rollback()

@@ -40,10 +40,10 @@ def _published_counts(session: Session, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
     rows = session.execute(
-        select(Contribution.consultation_id, func.count())
+        select(col(Contribution.consultation_id), func.count())
         .where(col(Contribution.consultation_id).in_(ids))
-        .where(Contribution.status == Status.published)
-        .group_by(Contribution.consultation_id)
+        .where(col(Contribution.status) == Status.published)
+        .group_by(col(Contribution.consultation_id))
     ).all()
     return {row[0]: row[1] for row in rows}
 
@@ -71,12 +71,9 @@ def _summary(
 def list_consultations(session: Session, locale: str | None) -> list[dict[str, Any]]:
     found = [c for c in consultations.public_consultations(session) if visible(c)]
     ids = [c.id for c in found]
-    texts = consultations.texts_for(session, ids)  # type: ignore[arg-type]
-    counts = _published_counts(session, ids)  # type: ignore[arg-type]
-    return [
-        _summary(c, texts.get(c.id, []), locale, counts.get(c.id, 0))  # type: ignore[arg-type]
-        for c in found
-    ]
+    texts = consultations.texts_for(session, ids)
+    counts = _published_counts(session, ids)
+    return [_summary(c, texts.get(c.id, []), locale, counts.get(c.id, 0)) for c in found]
 
 
 def consultation_detail(session: Session, slug: str, locale: str | None) -> dict | None:
@@ -84,21 +81,21 @@ def consultation_detail(session: Session, slug: str, locale: str | None) -> dict
     if not visible(consultation):
         return None
     assert consultation is not None
-    texts = consultations.texts_for(session, [consultation.id]).get(consultation.id, [])  # type: ignore[list-item]
-    counts = _published_counts(session, [consultation.id])  # type: ignore[list-item]
-    detail = _summary(consultation, texts, locale, counts.get(consultation.id, 0))  # type: ignore[arg-type]
+    texts = consultations.texts_for(session, [consultation.id]).get(consultation.id, [])
+    counts = _published_counts(session, [consultation.id])
+    detail = _summary(consultation, texts, locale, counts.get(consultation.id, 0))
     picked = consultations.pick_text(
         texts, locale or consultation.default_locale, consultation.default_locale
     )
     label_locale = picked.locale if picked else consultation.default_locale
     detail["body_markdown"] = picked.text.body_md if picked else ""
     detail["poll_question"] = (picked.text.poll_question or None) if picked else None
-    options = consultations.poll_options(session, consultation.id)  # type: ignore[arg-type]
+    options = consultations.poll_options(session, consultation.id)
     # Vote counts are published with the results, not while people still vote.
     votes: dict[int, int] | None = None
     if consultation.phase() is Phase.results:
         summary = summarise(session, consultation)
-        votes = {option.id: count for option, count in summary.poll}  # type: ignore[misc]
+        votes = {option.id: count for option, count in summary.poll}
         detail["results_summary_markdown"] = picked.text.results_summary if picked else ""
     else:
         detail["results_summary_markdown"] = None
@@ -107,7 +104,7 @@ def consultation_detail(session: Session, slug: str, locale: str | None) -> dict
             "position": o.position,
             "key": o.key or None,
             "label": o.label(label_locale),
-            "votes": votes.get(o.id, 0) if votes is not None else None,  # type: ignore[arg-type]
+            "votes": votes.get(o.id, 0) if votes is not None else None,
         }
         for o in options
     ]
@@ -133,9 +130,9 @@ def contributions_page(
     assert consultation is not None
     options = {
         o.id: o.key or str(o.position) for o in consultations.poll_options(session, consultation.id)
-    }  # type: ignore[arg-type]
+    }
     rows = session.execute(
-        select(
+        select(  # type: ignore[call-overload,misc]  # SQLModel types select() for at most four columns
             Contribution.id,
             Contribution.reference,
             Contribution.channel,

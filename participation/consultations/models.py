@@ -19,7 +19,7 @@ class Phase(enum.StrEnum):
 
 
 class Consultation(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True, index=True)
     #: Short digits for SMS, phone and posters ("4711").
     code: str = Field(max_length=6, unique=True, index=True)
@@ -62,7 +62,7 @@ class ConsultationText(SQLModel, table=True):
     __tablename__ = "consultation_text"
     __table_args__ = (UniqueConstraint("consultation_id", "locale"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
     locale: str = Field(max_length=8)
     title: str = Field(max_length=200)
@@ -78,7 +78,7 @@ class PollOption(SQLModel, table=True):
     __tablename__ = "poll_option"
     __table_args__ = (UniqueConstraint("consultation_id", "position"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
     #: 1-9: the keypad digit and the SMS number for this option.
     position: int

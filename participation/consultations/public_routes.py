@@ -34,8 +34,8 @@ def consultation_context(
 
     locale = LANGUAGES[lang]
     text = service.text_row_for(session, consultation, locale)
-    contributions, next_before = published_page(session, consultation.id, before)  # type: ignore[arg-type]
-    options = service.option_rows(session, consultation.id)  # type: ignore[arg-type]
+    contributions, next_before = published_page(session, consultation.id, before)
+    options = service.option_rows(session, consultation.id)
     return {
         "consultation": consultation,
         "text": text,
@@ -44,7 +44,7 @@ def consultation_context(
         "option_labels": {o.id: label_of(o, locale) for o in options},
         "contributions": contributions,
         "next_before": next_before,
-        "published_count": service.count_published(session, consultation.id),  # type: ignore[arg-type]
+        "published_count": service.count_published(session, consultation.id),
         "locale": locale,
         # The vote form's values and problems (contributions/vote_routes.py).
         "vote": {},
@@ -59,11 +59,11 @@ async def home(request: Request) -> Response:
         from participation.settings import LANGUAGES
 
         consultations = service.public_consultations(session)
-        texts = service.texts_for(session, [c.id for c in consultations])  # type: ignore[misc]
+        texts = service.texts_for(session, [c.id for c in consultations])
         groups: dict[str, list] = {"open": [], "upcoming": [], "closed": [], "results": []}
         for c in consultations:
             phase = c.phase()
-            text = service.pick_text(texts.get(c.id, []), LANGUAGES[lang], c.default_locale)  # type: ignore[arg-type]
+            text = service.pick_text(texts.get(c.id, []), LANGUAGES[lang], c.default_locale)
             groups.setdefault(phase.value, []).append((c, text))
         return {"groups": groups}
 

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
@@ -20,6 +21,7 @@ from participation.consultations.models import (
     PollOption,
 )
 from participation.contributions.models import Contribution, Status
+from participation.db import table_of
 
 FALLBACK_LOCALE = "de"
 
@@ -141,12 +143,13 @@ def _statements() -> dict:
 
 @cache
 def _row_statements() -> dict:
-    consultation = Consultation.__table__  # type: ignore[attr-defined]
-    text = ConsultationText.__table__  # type: ignore[attr-defined]
-    option = PollOption.__table__  # type: ignore[attr-defined]
-    contribution = Contribution.__table__  # type: ignore[attr-defined]
+    consultation = table_of(Consultation)
+    text = table_of(ConsultationText)
+    option = table_of(PollOption)
+    contribution = table_of(Contribution)
+    # Core tables: SQLAlchemy's select() is typed for them and for any number of columns.
     return {
-        "by_slug": select(
+        "by_slug": core_select(
             consultation.c.id,
             consultation.c.slug,
             consultation.c.code,
@@ -158,15 +161,15 @@ def _row_statements() -> dict:
             consultation.c.updated_at,
             consultation.c.allow_unverified_votes,
         ).where(consultation.c.slug == bindparam("slug")),
-        "texts": select(text).where(text.c.consultation_id == bindparam("consultation_id")),
-        "options": select(option.c.id, option.c.position, option.c.labels)
+        "texts": core_select(text).where(text.c.consultation_id == bindparam("consultation_id")),
+        "options": core_select(option.c.id, option.c.position, option.c.labels)
         .where(option.c.consultation_id == bindparam("consultation_id"))
         .order_by(option.c.position),
-        "choices": select(consultation.c.id, consultation.c.slug, consultation.c.code).order_by(
-            consultation.c.id.desc()
-        ),
-        "titles": select(text.c.consultation_id, text.c.locale, text.c.title),
-        "published": select(func.count())
+        "choices": core_select(
+            consultation.c.id, consultation.c.slug, consultation.c.code
+        ).order_by(consultation.c.id.desc()),
+        "titles": core_select(text.c.consultation_id, text.c.locale, text.c.title),
+        "published": core_select(func.count())
         .select_from(contribution)
         .where(
             contribution.c.consultation_id == bindparam("consultation_id"),
@@ -189,6 +192,7 @@ def text_row_for(session: Session, consultation: Any, locale: str) -> LocalisedT
     rows = session.connection().execute(
         _row_statements()["texts"], {"consultation_id": consultation.id}
     )
+    # Rows with ConsultationText's columns stand in for the models: pick_text reads those.
     return pick_text(rows.all(), locale, consultation.default_locale)  # type: ignore[arg-type]
 
 
@@ -245,8 +249,8 @@ def pick_text(
 
 
 def text_for(session: Session, consultation: Consultation, locale: str) -> LocalisedText | None:
-    texts = texts_for(session, [consultation.id])  # type: ignore[list-item]
-    return pick_text(texts.get(consultation.id, []), locale, consultation.default_locale)  # type: ignore[arg-type]
+    texts = texts_for(session, [consultation.id])
+    return pick_text(texts.get(consultation.id, []), locale, consultation.default_locale)
 
 
 def public_consultations(session: Session) -> list[Consultation]:
@@ -308,7 +312,7 @@ def save_text(
         )
     ).first()
     if text is None:
-        text = ConsultationText(consultation_id=consultation.id, locale=locale, title="")  # type: ignore[arg-type]
+        text = ConsultationText(consultation_id=consultation.id, locale=locale, title="")
     for key, value in fields.items():
         setattr(text, key, value)
     session.add(text)
@@ -347,14 +351,14 @@ def set_poll(
     anything. Returns the wording changes, for the caller's audit log."""
     from participation.contributions.votes import has_votes
 
-    existing = poll_options(session, consultation.id)  # type: ignore[arg-type]
+    existing = poll_options(session, consultation.id)
     wanted = [(key, labels or STANDARD_OPTIONS.get(key, {})) for key, labels in options[:9]]
     if [(o.key, o.labels) for o in existing] == wanted:
         return []
     if consultation.results_published_at is not None:
         raise PollLocked("results_published")
     same_shape = [o.key for o in existing] == [key for key, _labels in wanted]
-    if has_votes(session, consultation.id):  # type: ignore[arg-type]
+    if has_votes(session, consultation.id):
         if not same_shape:
             raise PollLocked("has_votes")
         current = {label.casefold() for o in existing for label in o.labels.values()}
@@ -369,9 +373,9 @@ def set_poll(
         if position <= len(existing):
             option = existing[position - 1]
             if option.labels != labels and option.key == key:
-                changes.append(Relabelled(option.id, position, dict(option.labels), labels))  # type: ignore[arg-type]
+                changes.append(Relabelled(option.id, position, dict(option.labels), labels))
         else:
-            option = PollOption(consultation_id=consultation.id, position=position)  # type: ignore[arg-type]
+            option = PollOption(consultation_id=consultation.id, position=position)
         option.key = key
         option.labels = labels
         session.add(option)

@@ -29,7 +29,6 @@ from participation.web.templating import render, url
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
 #: Languages staff write texts in on this form; the others are added on the same form.
 EDIT_LOCALES = ("de", "en", "tr", "ar", "ru", "uk", "pl", "de@easy")
-POLL_KINDS = ("none", "yesno", "yesnoundecided", "choices")
 #: The form's own hint to the browser; the server checks the same bounds in the service.
 RETENTION_BOUNDS = {
     "retention_min": service.RETENTION_MIN_DAYS,
@@ -43,12 +42,12 @@ async def staff_home(request: Request) -> Response:
 
     def load(session: Session) -> dict:
         consultations = service.all_consultations(session)
-        texts = service.texts_for(session, [c.id for c in consultations])  # type: ignore[misc]
+        texts = service.texts_for(session, [c.id for c in consultations])
         overview = waiting_overview(session)
         rows = [
             (
                 c,
-                service.pick_text(texts.get(c.id, []), "de"),  # type: ignore[arg-type]
+                service.pick_text(texts.get(c.id, []), "de"),
                 overview.get(c.id) or Waiting(c.id),
             )
             for c in consultations
@@ -91,7 +90,7 @@ def _local_input(moment: datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
-def _form_values(form) -> dict:  # noqa: ANN001
+def _form_values(form) -> dict:
     values: dict = {
         name: field(form, name, 20_000)
         for name in (
@@ -122,10 +121,10 @@ def _values_from(session: Session, consultation: Consultation) -> dict:
         "retention_days": str(consultation.retention_days),
         "default_locale": consultation.default_locale,
     }
-    for text in service.texts_for(session, [consultation.id]).get(consultation.id, []):  # type: ignore[list-item,arg-type]
+    for text in service.texts_for(session, [consultation.id]).get(consultation.id, []):
         for part in ("title", "summary", "body_md", "phone_summary", "poll_question"):
             values[f"{part}:{text.locale}"] = getattr(text, part)
-    options = service.poll_options(session, consultation.id)  # type: ignore[arg-type]
+    options = service.poll_options(session, consultation.id)
     keys = [o.key for o in options]
     if not options:
         values["poll_kind"] = "none"
@@ -190,6 +189,7 @@ def _save(session: Session, consultation: Consultation, values: dict, staff_id: 
         if parts["title"] or locale == "de":
             service.save_text(session, consultation, locale, **parts)
     kind = values["poll_kind"]
+    wanted: list[tuple[str, dict]]
     if kind == "yesno":
         wanted = [("yes", {}), ("no", {})]
     elif kind == "yesnoundecided":
@@ -309,7 +309,7 @@ async def edit_form(request: Request) -> Response:
             "locales": EDIT_LOCALES,
             **RETENTION_BOUNDS,
             "saved": request.query_params.get("saved") == "1",
-            "has_votes": has_votes(session, consultation.id),  # type: ignore[arg-type]
+            "has_votes": has_votes(session, consultation.id),
         }
 
     context = await in_transaction(request, load)

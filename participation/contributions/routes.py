@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -105,7 +106,7 @@ async def submit(request: Request) -> Response:
             session.rollback()
             return "refused", (refused, consultation_context(session, consultation, lang))
         if claimed:
-            submissions.record_receipt(session, claim, submitted.reference)  # type: ignore[arg-type]
+            submissions.record_receipt(session, claim, submitted.reference)
         return "stored", submitted.reference
 
     try:
@@ -135,7 +136,7 @@ async def submit(request: Request) -> Response:
             return response
         return RedirectResponse(target, status_code=303)
     if outcome == "csrf":
-        context = payload
+        context = cast(dict, payload)
         error_fields = {
             "body": _(
                 "For your safety this form had expired. Your text is "
@@ -144,16 +145,16 @@ async def submit(request: Request) -> Response:
         }
         status = 403
     else:
-        refused, context = payload  # type: ignore[misc]
+        refused, context = cast(tuple[errors.ContributionRefused, dict], payload)
         name, message = refusal_message(refused, settings.max_contribution_chars)
         error_fields = {name: message}
         status = 409 if isinstance(refused, errors.ConsultationNotOpen) else 422
-    context.update(form=values, errors=error_fields)  # type: ignore[union-attr]
+    context.update(form=values, errors=error_fields)
     return render(
         request,
         "consultations/page.html",
         context,
-        status_code=status,  # type: ignore[arg-type]
+        status_code=status,
         fragment="consultations/_form.html",
     )
 
@@ -198,13 +199,14 @@ async def status_page(request: Request) -> Response:
             from participation.consultations.models import Consultation
 
             consultation = session.get(Consultation, contribution.consultation_id)
-            text = consultations.text_for(session, consultation, LANGUAGES[lang])  # type: ignore[arg-type]
+            if consultation is not None:
+                text = consultations.text_for(session, consultation, LANGUAGES[lang])
         return {
             "contribution": contribution,
             "consultation": consultation,
             "text": text,
             "decisions": decisions_for(session, contribution.id),
-        }  # type: ignore[arg-type]
+        }
 
     # Read first; only a miss is written down (the writer's turn on SQLite is for misses).
     context = await in_transaction(request, load)
@@ -238,4 +240,4 @@ routes = [
     Route("/r/{reference}", status_page, name="contribution_status"),
 ]
 
-__all__ = ["routes", "format_reference"]
+__all__ = ["format_reference", "routes"]

@@ -53,7 +53,7 @@ class Submitted:
     @classmethod
     def earlier(cls, session: Session, contribution: Contribution) -> Submitted:
         # .contribution then comes from the session's identity map, without a query.
-        return cls(contribution.id, contribution.reference, False, session)  # type: ignore[arg-type]
+        return cls(contribution.id, contribution.reference, False, session)
 
 
 def submit_contribution(
@@ -117,6 +117,7 @@ def submit_contribution(
     if stored is None:
         # A webhook delivered twice: the first delivery stored it (and, racing on
         # PostgreSQL, this insert waited for that one to commit).
+        # None comes back only when this external id was stored before, so it is found.
         return Submitted.earlier(session, _by_external_id(session, external_id))  # type: ignore[arg-type]
     contribution_id, reference = stored
     return Submitted(contribution_id, reference, True, session)

@@ -114,7 +114,7 @@ def typed_code(raw: str) -> str:
     return "".join(digits)
 
 
-def _recent(session: Session, column, value: str, now: datetime) -> int:  # noqa: ANN001
+def _recent(session: Session, column, value: str, now: datetime) -> int:
     return session.exec(
         select(func.count())
         .select_from(VoteCode)
@@ -153,8 +153,8 @@ def request_code(
     token_key = _token_key(secret_key, token)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     row = VoteCode(
-        consultation_id=consultation.id,  # type: ignore[arg-type]
-        option_id=option.id,  # type: ignore[arg-type]
+        consultation_id=consultation.id,
+        option_id=option.id,
         token_key=token_key,
         number_key=number_key,
         client_key=client_key,
@@ -168,7 +168,7 @@ def request_code(
     return CodeSent(token, masked(e164), row.expires_at)
 
 
-def code_row(session: Session, secret_key: str, consultation: Consultation, token: str):  # noqa: ANN201
+def code_row(session: Session, secret_key: str, consultation: Consultation, token: str):
     """The code row a form's token names, or None."""
     if not token or len(token) > 100:
         return None

@@ -7,6 +7,8 @@ the first form can also give the answer without a number, counted apart.
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -145,7 +147,9 @@ async def ask_for_code(request: Request) -> Response:
         except errors.ContributionRefused as refused:
             session.rollback()
             consultation = _open_poll(session, slug)
-            context = consultation_context(session, consultation, lang)  # type: ignore[arg-type]
+            if consultation is None:
+                return "missing", None
+            context = consultation_context(session, consultation, lang)
             name, message = refusal(refused)
             context.update(vote=values, vote_errors={name: message})
             return "refused", context
@@ -163,11 +167,11 @@ async def ask_for_code(request: Request) -> Response:
     if outcome == "missing":
         return error_response(request, 404)
     if outcome == "refused":
-        payload.update(form={}, errors={})  # type: ignore[union-attr]
-        return render(request, "consultations/page.html", payload, status_code=422)  # type: ignore[arg-type]
+        cast(dict, payload).update(form={}, errors={})
+        return render(request, "consultations/page.html", cast(dict, payload), status_code=422)
     if outcome == "unconfirmed":
-        return render(request, "votes/recorded.html", payload)  # type: ignore[arg-type]
-    return render(request, "votes/code.html", payload)  # type: ignore[arg-type]
+        return render(request, "votes/recorded.html", cast(dict, payload))
+    return render(request, "votes/code.html", cast(dict, payload))
 
 
 def _label(session: Session, option_id: int | None, locale: str) -> str:
@@ -215,7 +219,7 @@ async def confirm(request: Request) -> Response:
             row = code_row(session, settings.secret_key, consultation, token)
             if row is None:
                 return "restart", None
-            name, message = refusal(refused)
+            _name, message = refusal(refused)
             can_retry = isinstance(refused, CodeRefused) and refused.code == "wrong"
             return "refused", {
                 "slug": slug,
@@ -227,7 +231,7 @@ async def confirm(request: Request) -> Response:
                 "errors": {"code": message},
                 "attempts_left": getattr(refused, "attempts_left", 0),
             }
-        context = _recorded(session, consultation, lang, recorded.option.id, False)  # type: ignore[arg-type]
+        context = _recorded(session, consultation, lang, recorded.option.id, False)
         context["replaced"] = recorded.replaced
         return "recorded", context
 
@@ -247,8 +251,8 @@ async def confirm(request: Request) -> Response:
             status_code=422,
         )
     if outcome == "refused":
-        return render(request, "votes/code.html", payload, status_code=422)  # type: ignore[arg-type]
-    return render(request, "votes/recorded.html", payload)  # type: ignore[arg-type]
+        return render(request, "votes/code.html", cast(dict, payload), status_code=422)
+    return render(request, "votes/recorded.html", cast(dict, payload))
 
 
 routes = [

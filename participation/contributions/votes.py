@@ -40,7 +40,7 @@ from participation.contributions.models import (
     UnverifiedVote,
 )
 from participation.contributions.service import STAFF_CHANNELS
-from participation.db import dialect_insert, dialect_of
+from participation.db import dialect_insert, dialect_of, table_of
 
 #: Rejection reasons (moderation.models.RejectionReason values) that mean the text was
 #: not a real person's: a vote sent with it is not counted. Kept as strings here, as the
@@ -89,7 +89,7 @@ def checked_option(
     return option
 
 
-def check_open(consultation: Consultation, channel: Channel, received_at: datetime | None):  # noqa: ANN202
+def check_open(consultation: Consultation, channel: Channel, received_at: datetime | None):
     moment = received_at if channel in STAFF_CHANNELS and received_at else utcnow()
     phase = consultation.phase(moment)
     if phase is not Phase.open:
@@ -131,12 +131,12 @@ def submit_vote(
 
 
 @functools.cache
-def _vote_upsert(dialect: str):  # noqa: ANN202
+def _vote_upsert(dialect: str):
     # One statement for a first vote and a changed one: two answers at the same moment
     # meet at the unique key instead of failing there. The latest answer replaces the
     # whole vote, its door, its text and its attestation included: a later bare vote is
     # not discounted for a text sent with an earlier one.
-    table = PollVote.__table__  # type: ignore[attr-defined]
+    table = table_of(PollVote)
     statement = dialect_insert(dialect)(table)
     return statement.on_conflict_do_update(
         index_elements=["consultation_id", "voter_key"],
@@ -156,8 +156,8 @@ def submit_unverified_vote(
     if not consultation.allow_unverified_votes:
         raise UnverifiedVotesOff()
     vote = UnverifiedVote(
-        consultation_id=consultation.id,  # type: ignore[arg-type]
-        option_id=option.id,  # type: ignore[arg-type]
+        consultation_id=consultation.id,
+        option_id=option.id,
         client_key=client_key,
     )
     session.add(vote)
@@ -169,7 +169,7 @@ def has_votes(session: Session, consultation_id: int) -> bool:
     """Whether anybody answered the poll (verified or not): its options then stay."""
     for model in (PollVote, UnverifiedVote):
         found = session.exec(
-            select(model.id).where(model.consultation_id == consultation_id).limit(1)  # type: ignore[attr-defined]
+            select(model.id).where(model.consultation_id == consultation_id).limit(1)
         ).first()
         if found is not None:
             return True
@@ -193,9 +193,9 @@ def counted_votes(session: Session, consultation_id: int) -> dict[int, int]:
                 col(PollVote.contribution_id).not_in(not_a_person),
             ),
         )
-        .group_by(PollVote.option_id)
+        .group_by(col(PollVote.option_id))
     ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)
 
 
 def unverified_votes(session: Session, consultation_id: int) -> dict[int, int]:
@@ -203,6 +203,6 @@ def unverified_votes(session: Session, consultation_id: int) -> dict[int, int]:
     rows = session.exec(
         select(UnverifiedVote.option_id, func.count())
         .where(UnverifiedVote.consultation_id == consultation_id)
-        .group_by(UnverifiedVote.option_id)
+        .group_by(col(UnverifiedVote.option_id))
     ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)

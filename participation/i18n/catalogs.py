@@ -54,11 +54,6 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     return text % variables
 
 
-def lazy_gettext(message: str) -> str:
-    """Marks a string for extraction; translate it later with gettext(value)."""
-    return message
-
-
 def negotiate(accept_language: str | None) -> str:
     """Best of our languages for an Accept-Language header; German when nothing fits."""
     if not accept_language:

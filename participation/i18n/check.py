@@ -37,8 +37,6 @@ def main() -> int:
                 "--no-location",
                 "--sort-output",
                 "--omit-header",
-                "-k",
-                "lazy_gettext",
                 "-o",
                 str(fresh),
                 ".",

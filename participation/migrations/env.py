@@ -41,7 +41,7 @@ def run_migrations_online() -> None:
         engine.dispose()
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     # Batch mode lets ALTER TABLE work on SQLite, which cannot alter most columns in place.
     context.configure(
         connection=connection,

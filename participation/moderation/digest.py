@@ -43,9 +43,7 @@ class DigestLine:
     line: Waiting
 
 
-def _age(oldest: datetime | None, now: datetime) -> timedelta | None:
-    if oldest is None:
-        return None
+def _age(oldest: datetime, now: datetime) -> timedelta:
     if oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
     return now - oldest

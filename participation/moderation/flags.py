@@ -101,7 +101,7 @@ def report_contribution(
     if twice is not None:
         raise AlreadyReported()
     flag = Flag(
-        contribution_id=contribution.id,  # type: ignore[arg-type]
+        contribution_id=contribution.id,
         reason=reason.value,
         note=normalise_line(note)[:MAX_NOTE] or None,
         reporter_key=key,

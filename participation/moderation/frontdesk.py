@@ -11,6 +11,7 @@ or web vote from it replaces this one), else a voter of its own.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import segno
@@ -59,11 +60,8 @@ def received_moment(day: date, now: datetime, tz: ZoneInfo) -> datetime:
 async def index(request: Request) -> Response:
     def load(session: Session) -> dict:
         every = [c for c in consultations.public_consultations(session) if c.phase() in ENTERABLE]
-        texts = consultations.texts_for(session, [c.id for c in every])  # type: ignore[misc]
-        rows = [
-            (c, consultations.pick_text(texts.get(c.id, []), "de"))  # type: ignore[arg-type]
-            for c in every
-        ]
+        texts = consultations.texts_for(session, [c.id for c in every])
+        rows = [(c, consultations.pick_text(texts.get(c.id, []), "de")) for c in every]
         return {"rows": rows}
 
     return render(request, "frontdesk/index.html", await in_transaction(request, load))
@@ -73,7 +71,7 @@ def _form_context(session: Session, consultation: Consultation, values: dict) ->
     return {
         "consultation": consultation,
         "text": consultations.text_for(session, consultation, "de"),
-        "options": consultations.poll_options(session, consultation.id),  # type: ignore[arg-type]
+        "options": consultations.poll_options(session, consultation.id),
         "values": values,
         "errors": {},
         "locale_choices": [(locale, LANGUAGE_NAMES[code]) for code, locale in LANGUAGES.items()],
@@ -179,7 +177,7 @@ async def enter(request: Request) -> Response:
                     voter_key = phone_key(settings.secret_key, e164)
         elif not values["body"].strip():
             problems["body"] = _("Please type the text or choose an answer to the question.")
-        if not problems:
+        if not problems and day is not None:
             # The same form sent twice (a double click): the first one's receipt.
             earlier, claimed = submissions.earlier_receipt(session, claim)
             if earlier == VOTE_ONLY_RECEIPT:
@@ -191,7 +189,7 @@ async def enter(request: Request) -> Response:
                 if values["poll_option"] and option_id is None:
                     # Not a number we could ever have sent (a word, 20 digits).
                     raise errors.InvalidPollOption(values["poll_option"])
-                received_at = received_moment(day, now, tz)  # type: ignore[arg-type]
+                received_at = received_moment(day, now, tz)
                 submitted = None
                 if values["body"].strip():
                     submitted = submit_contribution(
@@ -213,7 +211,7 @@ async def enter(request: Request) -> Response:
                         consultation=consultation,
                         option_id=option_id,
                         channel=Channel(channel),
-                        voter=Voter.attested(staff.id, voter_key),  # type: ignore[arg-type]
+                        voter=Voter.attested(staff.id, voter_key),
                         contribution_id=submitted.id if submitted else None,
                         received_at=received_at,
                     )
@@ -232,14 +230,14 @@ async def enter(request: Request) -> Response:
                         consultation=consultation.id,
                         option=vote.option.id,
                         channel=channel,
-                        received=day.isoformat(),  # type: ignore[union-attr]
+                        received=day.isoformat(),
                         by_phone_number=voter_key is not None,
                         replaced=vote.replaced,
                     )
                 if submitted is None:
                     if claimed:
                         # A vote alone sent twice must not be a second attested voter.
-                        submissions.record_receipt(session, claim, VOTE_ONLY_RECEIPT)  # type: ignore[arg-type]
+                        submissions.record_receipt(session, claim, VOTE_ONLY_RECEIPT)
                     return "voted", consultation.id
                 audit(
                     session,
@@ -249,15 +247,17 @@ async def enter(request: Request) -> Response:
                     object_id=submitted.id,
                     reference=submitted.reference,
                     channel=channel,
-                    received=day.isoformat(),  # type: ignore[union-attr]
+                    received=day.isoformat(),
                     consultation=consultation.id,
                 )
                 if claimed:
                     receipt = f"{submitted.reference} {locale}"
-                    submissions.record_receipt(session, claim, receipt)  # type: ignore[arg-type]
+                    submissions.record_receipt(session, claim, receipt)
                 return "stored", (submitted.reference, locale)
         consultation = session.get(Consultation, consultation_id)
-        context = _form_context(session, consultation, values)  # type: ignore[arg-type]
+        if consultation is None:
+            return "missing", None
+        context = _form_context(session, consultation, values)
         context["errors"] = problems
         return "invalid", context
 
@@ -270,13 +270,13 @@ async def enter(request: Request) -> Response:
             url(request, "frontdesk_form", id=payload) + "?voted=1", status_code=303
         )
     if outcome == "stored":
-        reference, locale = payload  # type: ignore[misc]
+        reference, locale = cast(tuple[str, str], payload)
         # The receipt in the resident's language, so it can be handed over as printed.
         lang = next((code for code, value in LANGUAGES.items() if value == locale), "de")
         return RedirectResponse(
             url(request, "frontdesk_receipt", reference=reference, lang=lang), status_code=303
         )
-    return render(request, "frontdesk/form.html", payload, status_code=422)  # type: ignore[arg-type]
+    return render(request, "frontdesk/form.html", cast(dict, payload), status_code=422)
 
 
 @requires_role(*MODERATORS)
@@ -288,12 +288,14 @@ async def receipt(request: Request) -> Response:
         if contribution is None or contribution.consultation_id is None:
             return None
         consultation = session.get(Consultation, contribution.consultation_id)
+        if consultation is None:
+            return None
         option = None
         if contribution.poll_option_id:
             option = next(
                 (
                     o
-                    for o in consultations.poll_options(session, consultation.id)  # type: ignore[union-attr,arg-type]
+                    for o in consultations.poll_options(session, consultation.id)
                     if o.id == contribution.poll_option_id
                 ),
                 None,
@@ -301,7 +303,7 @@ async def receipt(request: Request) -> Response:
         return {
             "contribution": contribution,
             "consultation": consultation,
-            "text": consultations.text_for(session, consultation, contribution.locale),  # type: ignore[arg-type]
+            "text": consultations.text_for(session, consultation, contribution.locale),
             "option": option,
         }
 

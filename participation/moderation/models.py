@@ -41,7 +41,7 @@ class ModerationDecision(SQLModel, table=True):
         Index("ix_moderation_decision_consultation", "consultation_id", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     contribution_id: int = Field(foreign_key="contribution.id", index=True, ondelete="CASCADE")
     #: Copied from the contribution at decision time, so the log needs no join to filter.
     consultation_id: int | None = Field(
@@ -59,7 +59,7 @@ class AuditEvent(SQLModel, table=True):
 
     __tablename__ = "audit_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     staff_id: int | None = Field(default=None, foreign_key="staff_user.id")
     action: str = Field(max_length=60)
@@ -81,7 +81,7 @@ class Flag(SQLModel, table=True):
         Index("ix_contribution_flag_open", "resolved_at", "contribution_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     contribution_id: int = Field(foreign_key="contribution.id", index=True, ondelete="CASCADE")
     reason: str = Field(max_length=40)
     note: str | None = Field(default=None, max_length=300)

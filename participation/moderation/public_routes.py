@@ -22,7 +22,7 @@ from participation.web.forms import field, in_transaction, query_int
 from participation.web.templating import language_of, render, url
 
 
-def _visible(session: Session, slug: str):  # noqa: ANN202
+def _visible(session: Session, slug: str):
     consultation = consultations.get_by_slug(session, slug)
     if consultation is None or consultation.phase() is Phase.draft:
         return None
@@ -38,7 +38,7 @@ async def moderation_log(request: Request) -> Response:
         consultation = _visible(session, slug)
         if consultation is None:
             return None
-        rows, next_before = public_log(session, consultation.id, before)  # type: ignore[arg-type]
+        rows, next_before = public_log(session, consultation.id, before)
         totals = dict(
             session.exec(
                 select(Contribution.status, func.count())

@@ -40,7 +40,7 @@ from participation.web.paths import same_origin_path
 from participation.web.staff_page_cache import kept_briefly
 from participation.web.templating import is_fragment_request, render, url
 
-__all__ = ["routes", "reason_labels"]
+__all__ = ["reason_labels", "routes"]
 ACTIONS = ("approve", "reject", "keep", "redact", "assign")
 
 
@@ -54,7 +54,7 @@ def _reason(value: str) -> RejectionReason:
     return RejectionReason(value) if value in RejectionReason.__members__ else RejectionReason.other
 
 
-def message_for(params) -> str:  # noqa: ANN001
+def message_for(params) -> str:
     """The confirmation shown (and announced) after a decision."""
     done = params.get("done", "")
     if done == "error":
@@ -100,7 +100,7 @@ def _common(session: Session, request: Request, f: QueueFilter) -> dict:
     }
 
 
-def _item_key(result: QueuePage):  # noqa: ANN202
+def _item_key(result: QueuePage):
     """What a queue item shows beyond its own row and the page's settings: the key under
     which its HTML is kept (templates/moderation/_region.html, web/fragments.py). The
     consultation titles are in the key as the page's ``choices``."""
@@ -206,7 +206,7 @@ async def _act(request: Request, action: str) -> Response:
             # The savepoint rolled the half-made decision back; show the item as it was.
             session.refresh(contribution)
             problem = refused.code
-        result = {"item": contribution, "problem": problem}
+        result: dict[str, object] = {"item": contribution, "problem": problem}
         if fragment:
             session.flush()
             result.update(_common(session, request, f))
@@ -241,7 +241,7 @@ async def _act(request: Request, action: str) -> Response:
     return RedirectResponse(_with(back, done=action, ref=result["item"].reference), status_code=303)
 
 
-def _endpoint(action: str):  # noqa: ANN202
+def _endpoint(action: str):
     async def endpoint(request: Request) -> Response:
         return await _act(request, action)
 

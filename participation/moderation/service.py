@@ -70,7 +70,7 @@ def _record(
 ) -> None:
     session.add(
         ModerationDecision(
-            contribution_id=contribution.id,  # type: ignore[arg-type]
+            contribution_id=contribution.id,
             consultation_id=contribution.consultation_id,
             staff_id=staff_id,
             decision=decision,
@@ -82,13 +82,13 @@ def _record(
 
 def resolve_flags(session: Session, contribution: Contribution, staff_id: int | None) -> int:
     """Closes every open report on the contribution; returns how many there were."""
-    result = session.execute(
+    result = session.exec(
         update(Flag)
         .where(col(Flag.contribution_id) == contribution.id, col(Flag.resolved_at).is_(None))
         .values(resolved_at=utcnow(), resolved_by_id=staff_id)
     )
     contribution.flag_count = 0
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return result.rowcount or 0
 
 
 def _keep_published_votes(session: Session, contribution: Contribution, counts_after: bool) -> None:
@@ -281,7 +281,7 @@ def public_log(
     Each row: (id, created_at, decision, reason, public_note, reference).
     """
     query = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             ModerationDecision.id,
             ModerationDecision.created_at,
             ModerationDecision.decision,
@@ -308,29 +308,3 @@ def decisions_for(session: Session, contribution_id: int) -> list[ModerationDeci
             .order_by(col(ModerationDecision.id))
         ).all()
     )
-
-
-def status_counts(session: Session, consultation_id: int | None = None) -> dict[str, int]:
-    """Kept for callers that want the plain per-status counts of one consultation."""
-    from participation.moderation.queue import QueueFilter, counts
-
-    return counts(session, QueueFilter(consultation_id=consultation_id))
-
-
-def queue(
-    session: Session,
-    *,
-    status: Status = Status.pending,
-    consultation_id: int | None = None,
-    before_id: int | None = None,
-    limit: int = QUEUE_PAGE,
-) -> list:
-    """One page of the queue as read-only rows (ContributionRow)."""
-    from participation.moderation.queue import QueueFilter, page
-
-    return page(
-        session,
-        QueueFilter(status=status.value, consultation_id=consultation_id),
-        cursor=before_id,
-        limit=limit,
-    ).items

@@ -27,7 +27,7 @@ class OutboundMessage(SQLModel, table=True):
         Index("ix_outbound_to_sent", "to_key", "sent_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     channel: str = Field(default="sms", max_length=10)
     #: Encrypted recipient (Fernet with a key derived from SECRET_KEY).
     to_encrypted: str = Field(max_length=500)

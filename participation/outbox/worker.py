@@ -96,7 +96,7 @@ class SendResult:
         return status is not None and 400 <= status < 500 and status != 429
 
 
-class LookupFailed(Exception):  # noqa: N818 - reads as what happened
+class LookupFailed(Exception):
     """Twilio's message list could not be read; ``result`` is recorded like a failed send."""
 
     def __init__(self, result: SendResult) -> None:
@@ -116,7 +116,7 @@ class Sender(Protocol):
 class TwilioSender:
     """Sends through twilio.rest.Client; tests inject an HttpClient or a fake API base."""
 
-    def __init__(self, settings: Settings, http_client=None) -> None:  # noqa: ANN001
+    def __init__(self, settings: Settings, http_client=None) -> None:
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
@@ -169,7 +169,7 @@ class TwilioSender:
         ]
 
 
-def _found(message) -> SendResult:  # noqa: ANN001 - twilio's MessageInstance
+def _found(message) -> SendResult:
     return SendResult(
         ok=True,
         provider_sid=message.sid,
@@ -247,9 +247,9 @@ def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -
             select(OutboundMessage)
             .where(
                 or_(
-                    OutboundMessage.status == OutboundStatus.queued,
+                    col(OutboundMessage.status) == OutboundStatus.queued,
                     and_(
-                        OutboundMessage.status == OutboundStatus.sending,
+                        col(OutboundMessage.status) == OutboundStatus.sending,
                         col(OutboundMessage.locked_until) < now,
                     ),
                 ),
@@ -300,7 +300,7 @@ def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -
 
 def _claim(session: Session, row: OutboundMessage, now: datetime) -> Claim:
     claim = Claim(
-        row.id,  # type: ignore[arg-type]
+        row.id,
         row.to_key,
         row.to_encrypted,
         row.body,
@@ -392,14 +392,13 @@ def _held_elsewhere(engine: Engine, sids: list[str], message_id: int) -> set[str
     if not sids:
         return set()
     with Session(engine) as session:
-        return set(
-            session.exec(
-                select(OutboundMessage.provider_sid).where(
-                    col(OutboundMessage.provider_sid).in_(sids),
-                    OutboundMessage.id != message_id,
-                )
-            ).all()
-        )
+        held = session.exec(
+            select(col(OutboundMessage.provider_sid)).where(
+                col(OutboundMessage.provider_sid).in_(sids),
+                OutboundMessage.id != message_id,
+            )
+        ).all()
+        return {sid for sid in held if sid is not None}
 
 
 def find_earlier_send(engine: Engine, sender: Sender, claim: Claim, to: str) -> SendResult | None:

@@ -47,6 +47,6 @@ def add_demo_result(
             session,
             contribution,
             answer=answer,
-            theme_ids=[themes[n].id for n in numbers],  # type: ignore[misc]
+            theme_ids=[themes[n].id for n in numbers],
             staff_id=staff_id,
         )

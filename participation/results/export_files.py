@@ -62,7 +62,7 @@ from participation.consultations.models import (
     PollOption,
 )
 from participation.contributions.models import Contribution, PollVote, Status
-from participation.db import session_scope
+from participation.db import session_scope, table_of
 from participation.moderation.models import ModerationDecision
 from participation.results.models import Theme
 from participation.settings import Settings
@@ -78,7 +78,7 @@ RETRY_AFTER_SECONDS = 10
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
-class BuildRunning(Exception):  # noqa: N818 - reads as what happened
+class BuildRunning(Exception):
     """Another request is building this file right now."""
 
 
@@ -104,12 +104,12 @@ def result_version(session: Session, consultation_id: int) -> str:
     """The version of a consultation's published result (see the module's docstring)."""
     connection = session.connection()
     parts: list[object] = [code_revision()]
-    consultation = Consultation.__table__  # type: ignore[attr-defined]
+    consultation = table_of(Consultation)
     parts.append(
         tuple(connection.execute(select(consultation).where(consultation.c.id == consultation_id)))
     )
     for model in (ConsultationText, PollOption, Theme):
-        table = model.__table__  # type: ignore[attr-defined]
+        table = table_of(model)
         parts.append(
             tuple(
                 connection.execute(
@@ -119,7 +119,7 @@ def result_version(session: Session, consultation_id: int) -> str:
                 )
             )
         )
-    contribution = Contribution.__table__  # type: ignore[attr-defined]
+    contribution = table_of(Contribution)
     parts.append(
         tuple(
             connection.execute(
@@ -130,7 +130,7 @@ def result_version(session: Session, consultation_id: int) -> str:
             ).one()
         )
     )
-    vote = PollVote.__table__  # type: ignore[attr-defined]
+    vote = table_of(PollVote)
     parts.append(
         tuple(
             connection.execute(
@@ -140,7 +140,7 @@ def result_version(session: Session, consultation_id: int) -> str:
             ).one()
         )
     )
-    decision = ModerationDecision.__table__  # type: ignore[attr-defined]
+    decision = table_of(ModerationDecision)
     parts.append(
         connection.execute(
             select(func.max(decision.c.id)).where(decision.c.consultation_id == consultation_id)

@@ -58,8 +58,8 @@ def export_rows(session: Session, consultation: Consultation) -> Iterator[dict]:
     """Published contributions, oldest first, in keyset batches; themes as a list."""
     from participation.consultations.service import poll_options
 
-    options = {o.id: o.key or str(o.position) for o in poll_options(session, consultation.id)}  # type: ignore[arg-type]
-    theme_names = {t.id: t.name for t in themes_of(session, consultation.id)}  # type: ignore[arg-type]
+    options = {o.id: o.key or str(o.position) for o in poll_options(session, consultation.id)}
+    theme_names = {t.id: t.name for t in themes_of(session, consultation.id)}
     columns = (
         Contribution.id,
         Contribution.reference,
@@ -78,7 +78,7 @@ def export_rows(session: Session, consultation: Consultation) -> Iterator[dict]:
     last_id = 0
     while True:
         rows = session.exec(
-            select(*columns)
+            select(*columns)  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             .where(
                 Contribution.consultation_id == consultation.id,
                 Contribution.status == Status.published,

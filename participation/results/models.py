@@ -13,7 +13,7 @@ from participation.clock import utcnow
 class Theme(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("consultation_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=120)
     #: The council's answer to everything said under this theme (Abwägung).

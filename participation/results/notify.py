@@ -21,13 +21,14 @@ from sqlmodel import Session, col, select
 
 from participation.consultations.models import Consultation, Phase
 from participation.crypto import decrypt
+from participation.db import table_of
 from participation.i18n import catalogs
 from participation.settings import LANGUAGES, Settings
 
 log = logging.getLogger(__name__)
 
 
-def _notify_model():  # noqa: ANN202
+def _notify_model():
     """The request table, if the SMS channel is installed; None otherwise."""
     try:
         from participation.channels.sms.models import SmsNotifyRequest
@@ -81,7 +82,7 @@ def notify_result_subscribers(
         # Exactly the rows read above: one committed meanwhile is left for the worker's
         # housekeeping. One executemany by key, not the ORM's delete, because a row that a
         # second worker's pass deleted first is simply gone (the ORM would warn about it).
-        table = model.__table__
+        table = table_of(model)
         session.execute(
             table.delete().where(table.c.id == bindparam("request_id")),
             [{"request_id": request.id} for request in requests],

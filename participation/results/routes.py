@@ -65,7 +65,7 @@ def results_context(
         lambda summary: summary.published,
     )
     options = {o.id: o.label(locale) for o, _n in summary.poll}
-    listing = service.published_page(session, consultation.id, after)  # type: ignore[arg-type]
+    listing = service.published_page(session, consultation.id, after)
     theme_names = {t.id: t.name for t, _n in summary.by_theme}
     return {
         "consultation": consultation,
@@ -122,8 +122,8 @@ def _produce(kind: str) -> Callable[[Session, Consultation], Iterator]:
             return
         summaries = {
             t.locale: t.results_summary
-            for t in consultations.texts_for(session, [consultation.id]).get(  # type: ignore[list-item]
-                consultation.id,  # type: ignore[arg-type]
+            for t in consultations.texts_for(session, [consultation.id]).get(
+                consultation.id,
                 [],
             )
             if t.results_summary
@@ -262,10 +262,10 @@ async def report(request: Request) -> Response:
                     session,
                     consultation.id,
                     after,
-                    limit=500,  # type: ignore[arg-type]
+                    limit=500,
                 )
                 for item in listing.items:
-                    yield item, listing.themes.get(item.id, [])  # type: ignore[arg-type]
+                    yield item, listing.themes.get(item.id, [])
                 if listing.next_cursor is None:
                     return
                 after = listing.next_cursor

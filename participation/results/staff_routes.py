@@ -46,7 +46,7 @@ async def results_staff(request: Request) -> Response:
         consultation = session.get(Consultation, consultation_id)
         if consultation is None:
             return None
-        texts = consultations.texts_for(session, [consultation.id]).get(consultation.id, [])  # type: ignore[list-item,arg-type]
+        texts = consultations.texts_for(session, [consultation.id]).get(consultation.id, [])
         german = next((t for t in texts if t.locale == "de"), None)
         return {
             "consultation": consultation,
@@ -174,11 +174,11 @@ async def withdraw(request: Request) -> Response:
     return _back_to_results(request, consultation_id, saved="withdrawn")
 
 
-def _answers_context(session: Session, consultation: Consultation, params) -> dict:  # noqa: ANN001
+def _answers_context(session: Session, consultation: Consultation, params) -> dict:
     theme_id = int_or_none(params.get("theme"))
     unanswered = params.get("unanswered") == "1"
     after = int_or_none(params.get("after"))
-    themes = service.themes_of(session, consultation.id)  # type: ignore[arg-type]
+    themes = service.themes_of(session, consultation.id)
     if theme_id not in {t.id for t in themes}:
         theme_id = None
     listing = service.published_page(
@@ -186,7 +186,7 @@ def _answers_context(session: Session, consultation: Consultation, params) -> di
         consultation.id,
         after,
         theme_id=theme_id,
-        unanswered=unanswered,  # type: ignore[arg-type]
+        unanswered=unanswered,
     )
     query = {"theme": str(theme_id) if theme_id else "", "unanswered": "1" if unanswered else ""}
     query = {k: v for k, v in query.items() if v}
@@ -243,6 +243,7 @@ async def answer(request: Request) -> Response:
         session.flush()
         return {
             "item": contribution,
+            # Assigned: answer_contribution() refuses a contribution without a consultation.
             "themes": service.themes_of(session, contribution.consultation_id),  # type: ignore[arg-type]
             "item_themes": service.themes_for(session, [contribution_id]).get(contribution_id, []),
             "just_saved": True,

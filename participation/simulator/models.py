@@ -15,7 +15,7 @@ class SimulatedSms(SQLModel, table=True):
 
     __tablename__ = "simulator_sms"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     #: Keyed hash of the simulated phone number, as for real senders.
     phone_key: str = Field(max_length=64, index=True)
     #: "in": typed by the person; "reply": the webhook's immediate answer.

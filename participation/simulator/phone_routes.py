@@ -130,7 +130,7 @@ async def _follow_redirects(request: Request, call_sid: str, number: str) -> Non
         await post_webhook(request, call_sid, number, answer.redirect, {})
 
 
-def _form_state(request: Request, form: Mapping) -> tuple[str, str, str]:  # noqa: ANN001
+def _form_state(request: Request, form: Mapping) -> tuple[str, str, str]:
     """(CallSid, number, typed keys) of a simulated call this login started; a CallSid
     of any other call (a resident's real one, another login's) counts as none."""
     digits = "".join(c for c in field(form, "digits", 40) if c in KEYS)
@@ -336,7 +336,7 @@ async def record(request: Request) -> Response:
 
 
 async def _end_call(request: Request, call_sid: str, number: str) -> None:
-    def started(session: Session):  # noqa: ANN202
+    def started(session: Session):
         call = voice.get_call(session, call_sid)
         return call.started_at if call else None
 

@@ -47,7 +47,7 @@ def mp4_duration(path: Path) -> float | None:
         return None
 
 
-def _find_mvhd(handle, end: int, start: int = 0) -> float | None:  # noqa: ANN001
+def _find_mvhd(handle, end: int, start: int = 0) -> float | None:
     position = start
     while position + 8 <= end:
         handle.seek(position)

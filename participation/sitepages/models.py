@@ -18,7 +18,7 @@ class SitePage(SQLModel, table=True):
     __tablename__ = "site_page"
     __table_args__ = (UniqueConstraint("slug", "locale"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     slug: str = Field(max_length=40, index=True)
     locale: str = Field(max_length=8)
     title: str = Field(max_length=200)
@@ -40,7 +40,7 @@ class BarrierReport(SQLModel, table=True):
 
     __tablename__ = "barrier_report"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     #: The page the person came from (our own path only).
     page: str = Field(default="", max_length=500)

@@ -116,15 +116,15 @@ async def report_submit(request: Request) -> Response:
             session.rollback()  # the claim too: the corrected form may use the key
             return invalid.errors
         if claimed:
-            submissions.record_receipt(session, claim, f"barrier-report:{report.id}")  # type: ignore[arg-type]
+            submissions.record_receipt(session, claim, f"barrier-report:{report.id}")
         return None
 
-    errors = await in_transaction(request, store, write=True)
-    if errors:
+    problems = await in_transaction(request, store, write=True)
+    if problems:
         return render(
             request,
             "sitepages/barrier_report.html",
-            {"form": values, "errors": errors},
+            {"form": values, "errors": problems},
             status_code=422,
         )
     return RedirectResponse(url(request, "barrier_report_sent"), status_code=303)

@@ -184,7 +184,7 @@ def submit_barrier_report(
 def expire_report_contacts(session: Session, now: datetime | None = None) -> int:
     """Deletes contact addresses older than CONTACT_KEEP_DAYS; returns how many."""
     limit = (now or utcnow()) - timedelta(days=CONTACT_KEEP_DAYS)
-    result = session.execute(
+    result = session.exec(
         update(BarrierReport)
         .where(
             col(BarrierReport.created_at) < limit,
@@ -200,10 +200,6 @@ def barrier_reports(session: Session, status: ReportStatus | None = None) -> lis
     if status is not None:
         query = query.where(BarrierReport.status == status)
     return list(session.exec(query.order_by(col(BarrierReport.created_at).desc())).all())
-
-
-def count_new_reports(session: Session) -> int:
-    return len(barrier_reports(session, ReportStatus.new))
 
 
 def mark_answered(session: Session, report_id: int, staff_id: int | None) -> BarrierReport | None:

@@ -58,6 +58,7 @@ def keeps_text_on_expired_token(endpoint: F) -> F:
     endpoint shows the form again with the text and a new token, storing nothing. A
     request from another site is refused before it gets there (web/middleware.py).
     """
+    # A mark on the function itself: the check below reads it from the route's endpoint.
     endpoint.keeps_text_on_expired_token = True  # type: ignore[attr-defined]
     return endpoint
 

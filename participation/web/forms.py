@@ -53,7 +53,7 @@ async def in_transaction(
     return await to_thread.run_sync(run, limiter=_limiter(engine, write))
 
 
-def field(form, name: str, limit: int = 100_000) -> str:  # noqa: ANN001
+def field(form, name: str, limit: int = 100_000) -> str:
     """A text field as sent, without control characters (NUL above all: see text.py)."""
     value = form.get(name)
     if value is None or not isinstance(value, str):

@@ -25,7 +25,7 @@ MAX_FRAGMENTS = 2048
 class FragmentCacheExtension(Extension):
     tags = {"cache"}  # noqa: RUF012 - Jinja's own declaration
 
-    def __init__(self, environment) -> None:  # noqa: ANN001
+    def __init__(self, environment) -> None:
         super().__init__(environment)
         self.fragments: dict[Hashable, str] = {}
 

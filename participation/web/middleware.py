@@ -137,7 +137,7 @@ class FormGuardMiddleware:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             try:
                 form = await request.form()
-            except Exception:  # noqa: BLE001 - a malformed body is refused below, never a 500
+            except Exception:
                 form = None
                 ok = False
             if form is not None:

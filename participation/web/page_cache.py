@@ -102,7 +102,7 @@ class _Page:
         if not gzip or self.size < GZIP_MINIMUM:
             rest = zip(keys, self.pieces[1:], strict=True)
             body = self.pieces[0] + b"".join(key + piece for key, piece in rest)
-            return headers + [(b"content-length", str(len(body)).encode())], body
+            return [*headers, (b"content-length", str(len(body)).encode())], body
         parts = [_GZIP_HEADER, self.deflated[0]]
         crc = zlib.crc32(self.pieces[0])
         for key, piece, deflated in zip(keys, self.pieces[1:], self.deflated[1:], strict=True):
@@ -206,6 +206,7 @@ class PageCacheMiddleware:
             if sum(len(c) for c in chunks) > MAX_BODY:
                 # Too big to keep: sent plain, as it was built.
                 passing = True
+                # Set: ASGI sends http.response.start before any body.
                 await send(start)  # type: ignore[arg-type]
                 await send({**message, "body": b"".join(chunks)})
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from participation.clock import utcnow
 from participation.crypto import keyed_hash
@@ -35,7 +35,7 @@ _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 class FormSubmission(SQLModel, table=True):
     __tablename__ = "form_submission"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     #: keyed hash of (form's CSRF token, submission key): the key never stored itself.
     key_hash: str = Field(max_length=64, unique=True)
     #: keyed hash of what was sent, so only the very same post counts as a repeat.
@@ -77,9 +77,7 @@ def earlier_receipt(session: Session, claim: Claim | None) -> tuple[str | None, 
     """
     if claim is None:
         return None, False
-    session.execute(
-        delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEEP)  # type: ignore[arg-type]
-    )
+    session.execute(delete(FormSubmission).where(col(FormSubmission.created_at) < utcnow() - KEEP))
     values = {
         "key_hash": claim.key_hash,
         "content_hash": claim.content_hash,
@@ -96,9 +94,11 @@ def earlier_receipt(session: Session, claim: Claim | None) -> tuple[str | None, 
     return None, False
 
 
-def record_receipt(session: Session, claim: Claim, receipt: str) -> None:
+def record_receipt(session: Session, claim: Claim | None, receipt: str) -> None:
+    if claim is None:  # a post without a key keeps no receipt (claim_for)
+        return
     session.execute(
         update(FormSubmission)
-        .where(FormSubmission.key_hash == claim.key_hash)  # type: ignore[arg-type]
+        .where(col(FormSubmission.key_hash) == claim.key_hash)
         .values(receipt=receipt)
     )

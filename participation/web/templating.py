@@ -78,6 +78,7 @@ def _build_environment() -> Environment:
         # only DEBUG=1 (template work) needs edits picked up without a restart.
         auto_reload=os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"},
     )
+    # Added to the Environment by the jinja2.ext.i18n extension, so unknown to its type.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: catalogs.translations(catalogs.current_language.get()).gettext(message),
         lambda s, p, n: catalogs.translations(catalogs.current_language.get()).ngettext(s, p, n),
@@ -89,7 +90,7 @@ def _build_environment() -> Environment:
     translated: dict[tuple[str, str, bool], str] = {}
 
     @pass_context
-    def translate(context, message, **variables):  # noqa: ANN001, ANN202
+    def translate(context, message, **variables):
         # What jinja2.ext's newstyle _() does, in one call instead of four (alias, resolve,
         # wrapper, lambda): a page has ~90 of them, and this made rendering ~20% cheaper.
         autoescape = context.eval_ctx.autoescape
@@ -107,7 +108,7 @@ def _build_environment() -> Environment:
         return text
 
     @pass_context  # not folded at compile time, as a filter without context could be
-    def gettext_literal(context, message):  # noqa: ANN001, ANN202
+    def gettext_literal(context, message):
         text = translated.get(
             (catalogs.current_language.get(), message, context.eval_ctx.autoescape)
         )
@@ -152,7 +153,7 @@ def _url_pattern(router: Any, name: str, keys: tuple[str, ...]) -> tuple[str, ..
     values = {str(_PLACEHOLDER_BASE + n): key for n, key in enumerate(keys)}
     try:
         path = str(router.url_path_for(name, **{key: value for value, key in values.items()}))
-    except Exception:  # noqa: BLE001 - Starlette raises its NoMatchFound again below
+    except Exception:
         return None
     parts = re.split("(" + "|".join(values) + ")", path)
     if sorted(parts[1::2]) != sorted(values):

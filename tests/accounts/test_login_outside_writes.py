@@ -33,21 +33,21 @@ COMMENTS = 8
 class _Recorder:
     """Stands in for argon2's PasswordHasher: notes the lock state at each verify()."""
 
-    def __init__(self, real, writer_depth, write_transactions) -> None:  # noqa: ANN001
+    def __init__(self, real, writer_depth, write_transactions) -> None:
         self.real = real
         self.writer_depth = writer_depth
         self.write_transactions = write_transactions
         self.verifies: list[tuple[bool, bool]] = []
         self.guard = threading.Lock()
 
-    def verify(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def verify(self, *args, **kwargs):
         me = threading.get_ident()
         seen = (self.writer_depth.get(me, 0) > 0, self.write_transactions.get(me, 0) > 0)
         with self.guard:
             self.verifies.append(seen)
         return self.real.verify(*args, **kwargs)
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self.real, name)
 
 
@@ -76,12 +76,12 @@ def test_no_password_is_verified_while_a_write_is_held(app, engine, monkeypatch)
         monkeypatch.setattr(writers, "acquire", counted_acquire)
         monkeypatch.setattr(writers, "release", counted_release)
 
-    def began(conn) -> None:  # noqa: ANN001
+    def began(conn) -> None:
         if conn.get_execution_options().get("sqlite_write"):
             me = threading.get_ident()
             write_transactions[me] = write_transactions.get(me, 0) + 1
 
-    def ended(conn) -> None:  # noqa: ANN001
+    def ended(conn) -> None:
         me = threading.get_ident()
         if write_transactions.get(me):
             write_transactions[me] -= 1

@@ -26,7 +26,7 @@ NEW_PASSWORD = "ein ganz neues Passwort 2026"
 LINK = re.compile(r"/(\w+)/staff/password-reset/([A-Za-z0-9_-]+)")
 
 
-def _device(app) -> TestClient:  # noqa: ANN001
+def _device(app) -> TestClient:
     return TestClient(app, base_url=PUBLIC_BASE)
 
 
@@ -39,7 +39,7 @@ def _log_in(client: TestClient, email: str, password: str) -> int:
     ).status_code
 
 
-def _change(client: TestClient, current: str, new: str, confirm: str | None = None):  # noqa: ANN202
+def _change(client: TestClient, current: str, new: str, confirm: str | None = None):
     token = csrf_token(client, "/en/staff/account/password")
     return client.post(
         "/en/staff/account/password",
@@ -53,17 +53,17 @@ def _change(client: TestClient, current: str, new: str, confirm: str | None = No
     )
 
 
-def _user(engine, user_id: int) -> StaffUser:  # noqa: ANN001
+def _user(engine, user_id: int) -> StaffUser:
     with session_scope(engine) as session:
         return session.get(StaffUser, user_id)
 
 
-def _actions(engine) -> list[str]:  # noqa: ANN001
+def _actions(engine) -> list[str]:
     with session_scope(engine) as session:
         return [e.action for e in session.exec(select(AuditEvent)).all()]
 
 
-def _errors(response) -> str:  # noqa: ANN001
+def _errors(response) -> str:
     return soup(response.text).find(class_="error-summary").get_text(" ", strip=True)
 
 
@@ -150,7 +150,7 @@ def test_changing_the_password_needs_a_login_and_a_csrf_token(client, engine):
 # Reset links issued by an admin
 
 
-def _issue(admin: TestClient, user_id: int):  # noqa: ANN202
+def _issue(admin: TestClient, user_id: int):
     token = csrf_token(admin, "/en/staff/accounts")
     return admin.post(
         f"/en/staff/accounts/{user_id}/reset-link",
@@ -159,13 +159,13 @@ def _issue(admin: TestClient, user_id: int):  # noqa: ANN202
     )
 
 
-def _link_from(response) -> str:  # noqa: ANN001
+def _link_from(response) -> str:
     field = soup(response.text).find("input", id="reset-link")
     assert field is not None, response.text
     return field["value"]
 
 
-def _use(client: TestClient, link: str, new: str = NEW_PASSWORD, confirm: str | None = None):  # noqa: ANN202
+def _use(client: TestClient, link: str, new: str = NEW_PASSWORD, confirm: str | None = None):
     path = link.removeprefix(PUBLIC_BASE)
     page = client.get(path)
     if page.status_code != 200:
@@ -358,7 +358,7 @@ def test_the_password_pages_in_every_language(app, engine, lang):
 
 
 @pytest.fixture
-def cli_env(settings, monkeypatch):  # noqa: ANN001, ANN201
+def cli_env(settings, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SECRET_KEY", settings.secret_key)
     monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE)

@@ -25,7 +25,7 @@ EXAMPLES = 60
 
 
 @pytest.fixture(scope="module")
-def api_app(tmp_path_factory):  # noqa: ANN201
+def api_app(tmp_path_factory):
     from participation import tables
     from participation.db import make_engine
 
@@ -64,7 +64,7 @@ SETTINGS = Settings(secret_key=TEST_SECRET, public_base_url=PUBLIC_BASE)
 schema = schemathesis.openapi.from_dict(document(SETTINGS))
 
 
-def test_the_served_document_is_the_one_tested(api_app):  # noqa: ANN001
+def test_the_served_document_is_the_one_tested(api_app):
     from starlette.testclient import TestClient
 
     with TestClient(api_app, base_url=PUBLIC_BASE) as client:
@@ -77,5 +77,5 @@ def test_the_served_document_is_the_one_tested(api_app):  # noqa: ANN001
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_api_matches_its_openapi_document(case, api_app):  # noqa: ANN001
+def test_api_matches_its_openapi_document(case, api_app):
     case.call_and_validate(app=api_app)

@@ -139,7 +139,7 @@ def add_council_rows(engine: Engine, consultation_id: int, rng: random.Random) -
 def counting(engine: Engine):
     seen = [0]
 
-    def record(*_args) -> None:  # noqa: ANN002
+    def record(*_args) -> None:
         seen[0] += 1
 
     event.listen(engine, "before_cursor_execute", record)

@@ -143,7 +143,7 @@ def run_wrk(
     connections: int = 32,
     duration: float = 15,
     headers: dict[str, str] | None = None,
-    server_cpu=None,  # noqa: ANN001 - callable returning the server's CPU seconds
+    server_cpu=None,
 ) -> LoadResult:
     with tempfile.TemporaryDirectory(prefix="wrk-") as scratch:
         script_path = Path(scratch) / "script.lua"

@@ -197,7 +197,7 @@ class Suite:
         *,
         connections: int | None = None,
         headers: dict[str, str] | None = None,
-        **options,  # noqa: ANN003
+        **options,
     ) -> load.LoadResult | None:
         if not self.wanted(name):
             return None
@@ -259,7 +259,7 @@ class Suite:
             duration=self.args.hello_seconds,
         ).rps
 
-    def check(self, path: str, expected: int = 200, **kwargs) -> httpx.Response:  # noqa: ANN003
+    def check(self, path: str, expected: int = 200, **kwargs) -> httpx.Response:
         answer = httpx.get(self.server.base + path, timeout=60, **kwargs)
         if answer.status_code != expected:
             raise RuntimeError(f"{path} answered {answer.status_code}, expected {expected}")
@@ -542,7 +542,7 @@ class Suite:
             found.append(built)
         return found
 
-    def _count(self, condition) -> int:  # noqa: ANN001
+    def _count(self, condition) -> int:
         with self.engine.connect() as db:
             return db.execute(
                 select(func.count()).select_from(Contribution).where(condition)
@@ -582,7 +582,7 @@ class Suite:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def run_cycle(url: str, engine: Engine, facts: Seeded, workers: int, args) -> dict:  # noqa: ANN001
+def run_cycle(url: str, engine: Engine, facts: Seeded, workers: int, args) -> dict:
     print(f"\n== {workers} worker(s), {args.connections} connections, {args.duration:g} s per run")
     # As behind the README's nginx: the wrong-login run gives each guess its own address.
     proxy = {"TRUSTED_PROXIES": "127.0.0.1"}

@@ -77,7 +77,7 @@ def signed_sms(base: str, bodies: list[tuple[str, str]], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def wait_for_outbox(engine, deadline: float) -> None:  # noqa: ANN001
+def wait_for_outbox(engine, deadline: float) -> None:
     while time.monotonic() < deadline:
         waiting = count(
             engine,
@@ -90,7 +90,7 @@ def wait_for_outbox(engine, deadline: float) -> None:  # noqa: ANN001
         time.sleep(0.5)
 
 
-def count(engine, query) -> int:  # noqa: ANN001
+def count(engine, query) -> int:
     with engine.connect() as db:
         return db.execute(query).scalar_one()
 
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
 
             results: dict[str, load.LoadResult] = {}
 
-            def drive(name: str, **options) -> None:  # noqa: ANN003
+            def drive(name: str, **options) -> None:
                 results[name] = load.run_wrk(
                     options.pop("url"),
                     name=name,

@@ -28,7 +28,7 @@ from participation.demo import MARKET
 from participation.moderation.models import Decision, ModerationDecision
 
 STAFF_EMAIL = "bench-moderator@musterstadt.example"
-STAFF_PASSWORD = "bench-passwort-2026-lang"  # noqa: S105 - a benchmark database only
+STAFF_PASSWORD = "bench-passwort-2026-lang"
 
 CHANNELS = [
     (Channel.web, 60),
@@ -218,7 +218,7 @@ def seed(
     return result
 
 
-def _contributions(db, rng, cid, size, option_ids, references, staff_id, now) -> None:  # noqa: ANN001
+def _contributions(db, rng, cid, size, option_ids, references, staff_id, now) -> None:
     channels = _weighted(rng, CHANNELS, size)
     locales = _weighted(rng, LOCALES, size)
     statuses = _weighted(

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH_TWILIO_TOKEN = "bench-twilio-auth-token-0123456789"  # noqa: S105 - never a real one
+BENCH_TWILIO_TOKEN = "bench-twilio-auth-token-0123456789"
 BENCH_TWILIO_SID = "AC" + "b" * 32
 
 

@@ -73,7 +73,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     _require_tools()
     from playwright.sync_api import sync_playwright
 
@@ -100,7 +100,7 @@ class Guard:
         self.csp: list[str] = []
         self.errors: list[str] = []
 
-    def on_request(self, request) -> None:  # noqa: ANN001
+    def on_request(self, request) -> None:
         url = request.url
         if url.startswith(("data:", "blob:", "about:")):
             return
@@ -108,12 +108,12 @@ class Guard:
         if f"{parts.scheme}://{parts.netloc}" != self.origin:
             self.foreign.append(url)
 
-    def on_console(self, message) -> None:  # noqa: ANN001
+    def on_console(self, message) -> None:
         text = message.text
         if "CSP-VIOLATION" in text or "Content Security Policy" in text:
             self.csp.append(text)
 
-    def on_page_error(self, error) -> None:  # noqa: ANN001
+    def on_page_error(self, error) -> None:
         self.errors.append(str(error))
 
     def problems(self) -> list[str]:
@@ -125,7 +125,7 @@ class Guard:
 
 
 @pytest.fixture(scope="session")
-def staff_state(browser, live_server: LiveServer) -> dict:  # noqa: ANN001
+def staff_state(browser, live_server: LiveServer) -> dict:
     """A logged-in admin's cookies, made once through the real login form."""
     from participation.demo import DEMO_ADMIN
 
@@ -142,7 +142,7 @@ def staff_state(browser, live_server: LiveServer) -> dict:  # noqa: ANN001
 
 
 @pytest.fixture
-def open_page(browser, live_server: LiveServer, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
+def open_page(browser, live_server: LiveServer, request: pytest.FixtureRequest):
     """open_page(js=True, own_scripts=True, staff=False, width=1280, ...) -> a new Page."""
     contexts = []
     guards: list[Guard] = []
@@ -154,8 +154,8 @@ def open_page(browser, live_server: LiveServer, request: pytest.FixtureRequest):
         staff: bool = False,
         width: int = 1280,
         height: int = 900,
-        **options,  # noqa: ANN003
-    ):  # noqa: ANN202
+        **options,
+    ):
         if staff:
             options["storage_state"] = request.getfixturevalue("staff_state")
         context = browser.new_context(
@@ -189,7 +189,7 @@ def open_page(browser, live_server: LiveServer, request: pytest.FixtureRequest):
 def axe(axe_source: str, request: pytest.FixtureRequest) -> Callable:
     """axe(page, label) -> runs axe-core on the page as it is now; fails on any violation."""
 
-    def scan(page, label: str) -> None:  # noqa: ANN001
+    def scan(page, label: str) -> None:
         if not page.evaluate("typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)
         violations = page.evaluate(

@@ -8,7 +8,7 @@ user_properties (recorded by the ``axe`` fixture).
 from __future__ import annotations
 
 
-def browser_summary(terminalreporter) -> None:  # noqa: ANN001
+def browser_summary(terminalreporter) -> None:
     scans = 0
     combos: set[str] = set()
     seconds = 0.0

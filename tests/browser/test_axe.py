@@ -122,7 +122,7 @@ def test_every_page_of_the_app_is_scanned() -> None:
 
 
 @pytest.fixture(scope="module")
-def references(live_server) -> dict[str, str]:  # noqa: ANN001
+def references(live_server) -> dict[str, str]:
     return {
         "published": reference_with(live_server.engine, Status.published),
         "rejected": reference_with(live_server.engine, Status.rejected),
@@ -202,7 +202,7 @@ def test_error_states(open_page, axe, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_after_htmx_interactions(open_page, axe, live_server, lang: str) -> None:  # noqa: ANN001
+def test_after_htmx_interactions(open_page, axe, live_server, lang: str) -> None:
     page = open_page()
     page.goto(f"/{lang}/c/radweg-bahnhof")
     before = page.locator(".contribution").count()
@@ -227,7 +227,7 @@ def test_after_htmx_interactions(open_page, axe, live_server, lang: str) -> None
 
 
 @pytest.fixture(scope="module")
-def second_factor_user(live_server) -> tuple[str, str]:  # noqa: ANN001
+def second_factor_user(live_server) -> tuple[str, str]:
     """A moderator whose login asks for a one-time code (TOTP)."""
     from participation.accounts.models import Role
     from participation.accounts.service import create_staff
@@ -261,7 +261,7 @@ def test_second_factor_page(open_page, axe, second_factor_user, lang: str) -> No
 
 
 @pytest.fixture(scope="module")
-def reset_account(live_server) -> int:  # noqa: ANN001
+def reset_account(live_server) -> int:
     """An editor who forgot the password; each language's scan issues its own link."""
     from participation.accounts.models import Role
     from participation.accounts.service import create_staff

@@ -38,7 +38,7 @@ def test_comment_receipt_and_lookup(open_page, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["de", "ar", "ls"])
-def test_vote_with_a_code_by_sms_without_javascript(open_page, live_server, lang: str) -> None:  # noqa: ANN001
+def test_vote_with_a_code_by_sms_without_javascript(open_page, live_server, lang: str) -> None:
     """Number -> code by SMS -> code -> vote recorded, in plain forms."""
     number = {"de": "+4915111100001", "ar": "+4915111100002", "ls": "+4915111100003"}[lang]
     page = open_page(js=False)
@@ -86,7 +86,7 @@ def test_empty_comment_shows_error_summary_without_javascript(open_page) -> None
     assert page.locator("#field-pseudonym").input_value() == "Kein Text"
 
 
-def test_staff_login_and_approve_without_javascript(open_page, live_server) -> None:  # noqa: ANN001
+def test_staff_login_and_approve_without_javascript(open_page, live_server) -> None:
     item = new_pending(live_server.engine, "Ohne JavaScript freigeben, bitte.")
     page = open_page(js=False)
     page.goto("/de/staff/moderation")
@@ -103,7 +103,7 @@ def test_staff_login_and_approve_without_javascript(open_page, live_server) -> N
     assert page.locator("dd.status-published").count() == 1
 
 
-def test_barrier_report_reaches_staff_without_javascript(open_page, live_server) -> None:  # noqa: ANN001
+def test_barrier_report_reaches_staff_without_javascript(open_page, live_server) -> None:
     page = open_page(js=False)
     page.goto("/en/c/marktplatz")
     page.click("footer a[href*='/barrier-report']")

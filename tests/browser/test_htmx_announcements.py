@@ -10,7 +10,7 @@ ACTIVE = (
 )
 
 
-def focused_matches(page, selector: str) -> bool:  # noqa: ANN001
+def focused_matches(page, selector: str) -> bool:
     return page.evaluate(
         "(s) => !!document.activeElement && document.activeElement.matches(s)", selector
     )
@@ -30,7 +30,7 @@ def test_form_error_moves_focus_to_the_summary(open_page) -> None:
     assert page.locator(summary_link).count() == 1, "each error links to its field"
 
 
-def test_approve_is_announced_and_focus_is_kept(open_page, live_server) -> None:  # noqa: ANN001
+def test_approve_is_announced_and_focus_is_kept(open_page, live_server) -> None:
     item = new_pending(live_server.engine, "Bitte mit htmx freigeben.")
     page = open_page(staff=True)
     page.goto("/de/staff/moderation?status=pending")

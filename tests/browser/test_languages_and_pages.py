@@ -126,7 +126,7 @@ def test_accessibility_statement_is_complete(open_page, lang: str) -> None:
         assert page.locator(".notice").get_attribute("lang") == "ar"
 
 
-def test_privacy_statement_names_the_officer_from_the_settings(open_page, live_server) -> None:  # noqa: ANN001
+def test_privacy_statement_names_the_officer_from_the_settings(open_page, live_server) -> None:
     page = open_page(js=False)
     page.goto("/de/p/privacy")
     text = page.locator(".prose").inner_text()
@@ -144,7 +144,7 @@ def test_barrier_report_link_on_every_page(open_page) -> None:
         assert link.get_attribute("href").endswith(path.replace("/", "%2F").replace("%2F", "/"))
 
 
-def test_poster_prints_on_one_a4_page_with_a_working_qr_code(open_page, live_server) -> None:  # noqa: ANN001
+def test_poster_prints_on_one_a4_page_with_a_working_qr_code(open_page, live_server) -> None:
     page = open_page()
     page.goto("/ar/c/marktplatz/poster")
     public_url = f"{live_server.base_url}/ar/c/marktplatz"
@@ -174,7 +174,7 @@ def test_poster_prints_on_one_a4_page_with_a_working_qr_code(open_page, live_ser
     assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, (width, height)
 
 
-def test_guard_catches_foreign_requests_and_csp_violations(browser, live_server) -> None:  # noqa: ANN001
+def test_guard_catches_foreign_requests_and_csp_violations(browser, live_server) -> None:
     """The watch on every page can fail: it sees a foreign request and a CSP violation."""
     from tests.browser.conftest import CSP_LISTENER
 

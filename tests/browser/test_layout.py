@@ -123,12 +123,12 @@ FOCUS_STATE = """() => {
 
 
 @pytest.fixture(scope="module")
-def published(live_server) -> str:  # noqa: ANN001
+def published(live_server) -> str:
     return reference_with(live_server.engine, Status.published)
 
 
 @pytest.fixture(scope="module")
-def references(live_server, published: str) -> dict:  # noqa: ANN001
+def references(live_server, published: str) -> dict:
     return {"published": published, "rejected": reference_with(live_server.engine, Status.rejected)}
 
 
@@ -136,7 +136,7 @@ def _paths(lang: str, published: str, staff: bool = False) -> list[str]:
     return [p.format(lang=lang, published=published) for p in (STAFF_PAGES if staff else PAGES)]
 
 
-def _no_horizontal_scroll(page, width: int) -> None:  # noqa: ANN001
+def _no_horizontal_scroll(page, width: int) -> None:
     scroll = page.evaluate("() => document.documentElement.scrollWidth")
     assert scroll <= width, f"{page.url}: {scroll}px wide at {width}px"
 

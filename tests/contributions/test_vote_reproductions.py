@@ -19,12 +19,12 @@ from tests.channels.voice.phone import to_consultation
 from tests.factories import csrf_token, login, make_consultation, soup
 
 
-def _count(engine, model) -> int:  # noqa: ANN001
+def _count(engine, model) -> int:
     with session_scope(engine) as session:
         return session.exec(select(func.count()).select_from(model)).one()
 
 
-def _total_votes(engine, consultation) -> int:  # noqa: ANN001
+def _total_votes(engine, consultation) -> int:
     with session_scope(engine) as session:
         return summarise(session, consultation).total_votes
 
@@ -90,7 +90,7 @@ def test_a_vote_whose_text_moderation_rejects_as_spam_is_not_counted(client, eng
     assert {o.key: n for o, n in summary.poll} == {"yes": 0, "no": 1}
 
 
-def _edit(client, consultation, **changes):  # noqa: ANN001, ANN003, ANN202
+def _edit(client, consultation, **changes):
     path = f"/de/staff/consultations/{consultation.id}"
     html = soup(client.get(path).text)
     data = {"csrf_token": csrf_token(client, path)}
@@ -139,6 +139,6 @@ def test_relabelling_an_option_after_publication_is_refused(client, engine):
     assert response.status_code == 422
     with session_scope(engine) as session:
         summary = summarise(session, consultation)
-    assert [(o.label("de"), n) for o, n in summary.poll][0][1] == 1
+    assert next((o.label("de"), n) for o, n in summary.poll)[1] == 1
     assert summary.poll[0][0].label("de") in ("Ja", "Yes")
     assert _count(engine, AuditEvent) == before

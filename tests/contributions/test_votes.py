@@ -37,32 +37,32 @@ ALICE = "+4915111111111"
 BOB = "+4916022222222"
 
 
-def _all(engine, model):  # noqa: ANN001, ANN202
+def _all(engine, model):
     with session_scope(engine) as session:
         return list(session.exec(select(model)).all())
 
 
-def _summary(engine, consultation):  # noqa: ANN001, ANN202
+def _summary(engine, consultation):
     with session_scope(engine) as session:
         return summarise(session, consultation)
 
 
-def _counted(engine, consultation) -> dict[str, int]:  # noqa: ANN001
+def _counted(engine, consultation) -> dict[str, int]:
     return {o.key or o.label("de"): n for o, n in _summary(engine, consultation).poll}
 
 
-def _vote_form(client, consultation, lang="de"):  # noqa: ANN001, ANN202
+def _vote_form(client, consultation, lang="de"):
     html = soup(client.get(f"/{lang}/c/{consultation.slug}").text)
     form = html.find("form", id="vote-form")
     assert form is not None, "no vote form on the consultation page"
     return html, form
 
 
-def _option_id(form, label: str) -> str:  # noqa: ANN001
+def _option_id(form, label: str) -> str:
     return form.find("label", string=label)["for"].removeprefix("option-")
 
 
-def ask_for_code(client, consultation, label: str, number: str, lang="de", **extra):  # noqa: ANN001, ANN003, ANN201
+def ask_for_code(client, consultation, label: str, number: str, lang="de", **extra):
     _html, form = _vote_form(client, consultation, lang)
     data = {
         "csrf_token": form.find("input", attrs={"name": "csrf_token"})["value"],
@@ -74,7 +74,7 @@ def ask_for_code(client, consultation, label: str, number: str, lang="de", **ext
     return client.post(form["action"], data=data, follow_redirects=False)
 
 
-def last_code(engine, number: str) -> str:  # noqa: ANN001
+def last_code(engine, number: str) -> str:
     """The code as the resident reads it in the SMS the outbox holds for their number."""
     messages = [
         m for m in _all(engine, OutboundMessage) if decrypt(TEST_SECRET, m.to_encrypted) == number
@@ -85,13 +85,13 @@ def last_code(engine, number: str) -> str:  # noqa: ANN001
     return found.group(1)
 
 
-def enter_code(client, response, code: str):  # noqa: ANN001, ANN201
+def enter_code(client, response, code: str):
     form = soup(response.text).find("form", action=lambda a: a and a.endswith("/vote/confirm"))
     assert form is not None, response.text
     return client.post(form["action"], data=form_data(form, code=code), follow_redirects=False)
 
 
-def web_vote(client, engine, consultation, label, number, lang="de"):  # noqa: ANN001, ANN201
+def web_vote(client, engine, consultation, label, number, lang="de"):
     asked = ask_for_code(client, consultation, label, number, lang)
     assert asked.status_code == 200, asked.text
     return enter_code(client, asked, last_code(engine, number))
@@ -293,7 +293,7 @@ def test_a_vote_whose_text_is_rejected_for_another_reason_still_counts(client, e
 # --- the front desk: a resident whom staff attest --------------------------------------------
 
 
-def _desk_form(client, consultation):  # noqa: ANN001, ANN202
+def _desk_form(client, consultation):
     return page(client, f"/de/staff/front-desk/{consultation.id}").find(
         "form", action=lambda a: a and "front-desk" in a
     )

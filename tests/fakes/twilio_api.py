@@ -236,7 +236,7 @@ def _date_bound(value: str) -> date | datetime:
 
 def _handler(api: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # noqa: ANN002 - keep test output quiet
+        def log_message(self, *args) -> None:
             pass
 
         def _auth(self) -> tuple[str, str] | None:
@@ -254,7 +254,7 @@ def _handler(api: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode()
             form = {name: values[-1] for name, values in parse_qs(raw).items()}
@@ -265,7 +265,7 @@ def _handler(api: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
                 return
             self._reply(*api._answer(SentRequest("POST", self.path, form, self._auth())))
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = {name: values[-1] for name, values in parse_qs(url.query).items()}
             if api.delay:

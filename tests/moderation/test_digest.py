@@ -28,7 +28,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((list(envelope.rcpt_tos), parsed))
         return "250 OK"
@@ -41,7 +41,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def smtp():  # noqa: ANN201
+def smtp():
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
@@ -113,7 +113,7 @@ def test_no_digest_when_nothing_waits_or_no_smtp(engine, settings, smtp):
 
 
 def test_unreachable_smtp_is_retried_on_the_next_pass(engine, settings, smtp):
-    inbox, port = smtp
+    _inbox, port = smtp
     make_staff(engine, Role.admin)
     make_contribution(engine, make_consultation(engine))
     broken = settings.with_(smtp_host="127.0.0.1", smtp_port=_free_port())

@@ -15,5 +15,5 @@ def twilio_api() -> Iterator[FakeTwilioApi]:
 
 
 @pytest.fixture
-def worker_settings(settings, twilio_api):  # noqa: ANN001, ANN201
+def worker_settings(settings, twilio_api):
     return settings.with_(twilio_api_base=twilio_api.base_url)

@@ -15,7 +15,7 @@ ALICE = "+4915111111111"
 BOB = "+4916022222222"
 
 
-def client_for(api) -> Client:  # noqa: ANN001
+def client_for(api) -> Client:
     client = Client(ACCOUNT, TEST_TWILIO_TOKEN)
     client.api.base_url = api.base_url
     return client

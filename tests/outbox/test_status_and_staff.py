@@ -16,7 +16,7 @@ from tests.factories import csrf_token, login, soup
 ALICE = "+4915111111111"
 
 
-def queued(engine, status: OutboundStatus = OutboundStatus.sending, **fields) -> int:  # noqa: ANN001, ANN003
+def queued(engine, status: OutboundStatus = OutboundStatus.sending, **fields) -> int:
     with session_scope(engine, write=True) as session:
         message = enqueue_sms(session, TEST_SECRET, ALICE, "Das Ergebnis ist da.")
         message.status = status
@@ -27,7 +27,7 @@ def queued(engine, status: OutboundStatus = OutboundStatus.sending, **fields) ->
         return message.id
 
 
-def callback(client, message_id: int, status: str, token: str = TEST_TWILIO_TOKEN, **extra):  # noqa: ANN001, ANN003, ANN201
+def callback(client, message_id: int, status: str, token: str = TEST_TWILIO_TOKEN, **extra):
     path = f"/twilio/status/{message_id}"
     params = {
         "MessageSid": "SM" + "7" * 32,
@@ -40,7 +40,7 @@ def callback(client, message_id: int, status: str, token: str = TEST_TWILIO_TOKE
     return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
 
-def status_of(engine, message_id: int) -> OutboundMessage:  # noqa: ANN001
+def status_of(engine, message_id: int) -> OutboundMessage:
     with Session(engine) as session:
         return session.get(OutboundMessage, message_id)
 

@@ -29,12 +29,12 @@ ALICE = "+4915111111111"
 BOB = "+4916022222222"
 
 
-def queue(engine, number: str = ALICE, body: str = "Das Ergebnis ist da.", key=None):  # noqa: ANN001, ANN201
+def queue(engine, number: str = ALICE, body: str = "Das Ergebnis ist da.", key=None):
     with session_scope(engine, write=True) as session:
         return enqueue_sms(session, TEST_SECRET, number, body, idempotency_key=key)
 
 
-def messages(engine) -> list[OutboundMessage]:  # noqa: ANN001
+def messages(engine) -> list[OutboundMessage]:
     with Session(engine) as session:
         return list(session.exec(select(OutboundMessage).order_by(col(OutboundMessage.id))).all())
 
@@ -63,7 +63,7 @@ def test_an_injected_http_client_sees_the_same_request(engine, settings):
             super().__init__(logger=None, is_async=False)
             self.calls = []
 
-        def request(self, method, uri, params=None, data=None, headers=None, auth=None, **kw):  # noqa: ANN001, ANN003, ANN201
+        def request(self, method, uri, params=None, data=None, headers=None, auth=None, **kw):
             self.calls.append((method, uri, data, auth))
             return TwilioResponse(201, json.dumps({"sid": "SM" + "9" * 32, "status": "queued"}))
 
@@ -204,7 +204,7 @@ def test_an_expired_lease_is_claimed_again(engine, worker_settings, twilio_api):
     assert messages(engine)[0].status is OutboundStatus.sent
 
 
-def die_after_twilio_took_it(engine, worker_settings) -> str:  # noqa: ANN001
+def die_after_twilio_took_it(engine, worker_settings) -> str:
     """A worker claims the message, Twilio accepts it, and the worker dies before it can
     record the SID. Then the lease runs out. Returns the SID Twilio gave."""
     [claim] = worker.claim_due(engine)
@@ -372,7 +372,7 @@ def test_two_workers_never_send_a_message_twice(engine, worker_settings, twilio_
             sender = TwilioSender(worker_settings)
             while batch := send_due(engine, worker_settings, sender, limit=5):
                 tried[number] = tried.get(number, 0) + batch
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]

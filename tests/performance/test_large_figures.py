@@ -11,13 +11,13 @@ from participation import cache
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():  # noqa: ANN201
+def empty_cache():
     cache.forget()
     yield
     cache.forget()
 
 
-def counter(values: list[int]):  # noqa: ANN201
+def counter(values: list[int]):
     calls = []
 
     def compute() -> int:
@@ -46,7 +46,7 @@ def test_a_large_figure_is_kept_until_it_is_ttl_old(monkeypatch):
 
 
 def test_a_figure_that_shrank_below_the_threshold_is_not_kept(monkeypatch):
-    compute, calls = counter([2_000, 10, 11])
+    compute, _calls = counter([2_000, 10, 11])
     cache.large_figure("k", compute, int)
     later = time.monotonic() + cache.TTL_SECONDS + 1
     monkeypatch.setattr(cache.time, "monotonic", lambda: later)

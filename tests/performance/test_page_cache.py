@@ -24,7 +24,7 @@ from tests.factories import login, make_consultation, make_contribution
 
 
 @pytest.fixture
-def now(monkeypatch):  # noqa: ANN201
+def now(monkeypatch):
     """The cache's clock, moved by hand."""
     moment = [1000.0]
     monkeypatch.setattr(page_cache, "clock", lambda: moment[0])
@@ -32,7 +32,7 @@ def now(monkeypatch):  # noqa: ANN201
 
 
 @pytest.fixture
-def cached_client(settings, engine, now):  # noqa: ANN001, ANN201
+def cached_client(settings, engine, now):
     app = create_app(settings.with_(page_cache_seconds=2.0), engine)
     with TestClient(app, base_url=PUBLIC_BASE) as client:
         yield client
@@ -47,13 +47,13 @@ def without_form_keys(html: str) -> str:
     return re.sub(r'(name="submission_key" value=")[^"]+', r"\1", html)
 
 
-def publish(engine, consultation, body: str) -> None:  # noqa: ANN001
+def publish(engine, consultation, body: str) -> None:
     contribution = make_contribution(engine, consultation, body=body)
     with session_scope(engine, write=True) as session:
         moderation.approve(session, session.merge(contribution), None)
 
 
-def test_a_visitor_sees_a_kept_page_until_it_is_two_seconds_old(cached_client, engine, now):  # noqa: ANN001
+def test_a_visitor_sees_a_kept_page_until_it_is_two_seconds_old(cached_client, engine, now):
     consultation = make_consultation(engine)
     path = f"/de/c/{consultation.slug}"
     assert "Erster Beitrag" not in cached_client.get(path).text
@@ -64,7 +64,7 @@ def test_a_visitor_sees_a_kept_page_until_it_is_two_seconds_old(cached_client, e
     assert "Erster Beitrag" in cached_client.get(path).text
 
 
-def test_staff_and_anyone_with_a_cookie_always_get_the_current_page(cached_client, engine, now):  # noqa: ANN001
+def test_staff_and_anyone_with_a_cookie_always_get_the_current_page(cached_client, engine, now):
     consultation = make_consultation(engine)
     path = f"/de/c/{consultation.slug}"
     cached_client.get(path)
@@ -76,7 +76,7 @@ def test_staff_and_anyone_with_a_cookie_always_get_the_current_page(cached_clien
     assert "Neuer Beitrag" in cached_client.get(path).text
 
 
-def test_other_pages_and_methods_are_never_kept(cached_client, engine, now):  # noqa: ANN001
+def test_other_pages_and_methods_are_never_kept(cached_client, engine, now):
     consultation = make_consultation(engine)
     missing = cached_client.get("/de/c/gibt-es-nicht")
     assert missing.status_code == 404
@@ -90,7 +90,7 @@ def test_other_pages_and_methods_are_never_kept(cached_client, engine, now):  # 
     assert "Sofort sichtbar" in cached_client.get(path).text
 
 
-def test_compressed_and_plain_copies_come_from_one_kept_page(cached_client, engine, now):  # noqa: ANN001
+def test_compressed_and_plain_copies_come_from_one_kept_page(cached_client, engine, now):
     consultation = make_consultation(engine)
     path = f"/de/c/{consultation.slug}"
     seen: dict[str, set[str]] = {"gzip": set(), "identity": set()}
@@ -111,7 +111,7 @@ def test_compressed_and_plain_copies_come_from_one_kept_page(cached_client, engi
     assert "default-src 'self'" in answer.headers["content-security-policy"]
 
 
-def test_an_htmx_fragment_and_the_full_page_are_kept_apart(cached_client, engine, now):  # noqa: ANN001
+def test_an_htmx_fragment_and_the_full_page_are_kept_apart(cached_client, engine, now):
     consultation = make_consultation(engine)
     path = f"/de/c/{consultation.slug}"
     full = cached_client.get(path)
@@ -122,7 +122,7 @@ def test_an_htmx_fragment_and_the_full_page_are_kept_apart(cached_client, engine
     assert fragment.headers.get("vary") == full.headers.get("vary")
 
 
-def test_the_comment_form_of_a_kept_page_still_works(cached_client, engine, now):  # noqa: ANN001
+def test_the_comment_form_of_a_kept_page_still_works(cached_client, engine, now):
     from tests.factories import csrf_token, reference_from
 
     consultation = make_consultation(engine)
@@ -138,7 +138,7 @@ def test_the_comment_form_of_a_kept_page_still_works(cached_client, engine, now)
     assert reference_from(sent.headers["location"])
 
 
-def test_without_the_setting_nothing_is_kept(client, engine):  # noqa: ANN001
+def test_without_the_setting_nothing_is_kept(client, engine):
     consultation = make_consultation(engine)
     path = f"/de/c/{consultation.slug}"
     client.get(path)

@@ -85,7 +85,7 @@ def grow(engine: Engine, open_one: Consultation, results_one: Consultation) -> N
 
 
 @pytest.fixture
-def world(engine: Engine):  # noqa: ANN201
+def world(engine: Engine):
     """An open consultation and one with published results, 5 contributions per status each."""
     open_one = make_consultation(engine, phase="open", poll=["yes", "no", "undecided"])
     results_one = make_consultation(engine, phase="open", poll=["yes", "no", "undecided"])
@@ -107,7 +107,7 @@ def paths(open_one: Consultation, results_one: Consultation) -> dict[str, str]:
     }
 
 
-def test_public_pages_send_as_many_statements_for_50_contributions_as_for_5(client, engine, world):  # noqa: ANN001
+def test_public_pages_send_as_many_statements_for_50_contributions_as_for_5(client, engine, world):
     open_one, results_one = world
     pages = paths(open_one, results_one)
     small = {name: statements_for(client, engine, path) for name, path in pages.items()}
@@ -120,7 +120,7 @@ def test_public_pages_send_as_many_statements_for_50_contributions_as_for_5(clie
         )
 
 
-def test_older_comments_page_sends_as_many_statements_as_the_first(client, engine, world):  # noqa: ANN001
+def test_older_comments_page_sends_as_many_statements_as_the_first(client, engine, world):
     open_one, results_one = world
     grow(engine, open_one, results_one)
     first = client.get(f"/de/c/{open_one.slug}")
@@ -133,7 +133,7 @@ def test_older_comments_page_sends_as_many_statements_as_the_first(client, engin
 
 def test_moderation_queue_sends_as_many_statements_for_50_contributions_as_for_5(
     client, engine, world
-):  # noqa: ANN001
+):
     open_one, results_one = world
     login(client, engine, Role.moderator)
     views = {
@@ -153,7 +153,7 @@ def test_moderation_queue_sends_as_many_statements_for_50_contributions_as_for_5
         )
 
 
-def test_the_counter_sees_every_statement(client, engine, world):  # noqa: ANN001
+def test_the_counter_sees_every_statement(client, engine, world):
     """Guards the guard: a page that reads the database is seen doing so."""
     open_one, _results_one = world
     statements = statements_for(client, engine, f"/de/c/{open_one.slug}")

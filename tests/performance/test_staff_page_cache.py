@@ -23,28 +23,28 @@ from tests.moderation.helpers import form_data, item_form, page, queue_ids
 
 
 @pytest.fixture
-def now(monkeypatch):  # noqa: ANN201
+def now(monkeypatch):
     moment = [1_000_000.0]
     monkeypatch.setattr(staff_page_cache, "clock", lambda: moment[0])
     return moment
 
 
 @pytest.fixture
-def cached_app(settings, engine, now):  # noqa: ANN001, ANN201
+def cached_app(settings, engine, now):
     return create_app(settings.with_(staff_page_cache_seconds=1.0), engine)
 
 
 @pytest.fixture
-def cached_client(cached_app):  # noqa: ANN001, ANN201
+def cached_client(cached_app):
     with TestClient(cached_app, base_url=PUBLIC_BASE) as client:
         yield client
 
 
-def queue_path(consultation) -> str:  # noqa: ANN001
+def queue_path(consultation) -> str:
     return f"/de/staff/moderation?consultation={consultation.id}"
 
 
-def test_new_contributions_show_within_a_second(cached_client, engine, now):  # noqa: ANN001
+def test_new_contributions_show_within_a_second(cached_client, engine, now):
     consultation = make_consultation(engine)
     login(cached_client, engine, Role.moderator)
     path = queue_path(consultation)
@@ -56,7 +56,7 @@ def test_new_contributions_show_within_a_second(cached_client, engine, now):  # 
     assert queue_ids(page(cached_client, path)) == [arrived.id]
 
 
-def test_the_moderators_own_decision_shows_at_once(cached_client, engine, now):  # noqa: ANN001
+def test_the_moderators_own_decision_shows_at_once(cached_client, engine, now):
     consultation = make_consultation(engine)
     first = make_contribution(engine, consultation, "Erster")
     second = make_contribution(engine, consultation, "Zweiter")
@@ -73,7 +73,7 @@ def test_the_moderators_own_decision_shows_at_once(cached_client, engine, now): 
     assert queue_ids(page(cached_client, path)) == [second.id]
 
 
-def test_each_login_gets_its_own_page_and_its_forms_work(cached_app, engine, now):  # noqa: ANN001
+def test_each_login_gets_its_own_page_and_its_forms_work(cached_app, engine, now):
     consultation = make_consultation(engine)
     contribution = make_contribution(engine, consultation, "Bitte prüfen")
     path = queue_path(consultation)
@@ -103,7 +103,7 @@ def test_each_login_gets_its_own_page_and_its_forms_work(cached_app, engine, now
             assert stranger.get(path).status_code == 403
 
 
-def test_a_session_ended_elsewhere_is_refused_once_the_second_is_over(cached_client, engine, now):  # noqa: ANN001
+def test_a_session_ended_elsewhere_is_refused_once_the_second_is_over(cached_client, engine, now):
     consultation = make_consultation(engine)
     user = login(cached_client, engine, Role.moderator)
     path = queue_path(consultation)
@@ -116,7 +116,7 @@ def test_a_session_ended_elsewhere_is_refused_once_the_second_is_over(cached_cli
     assert "/staff/login" in answer.headers["location"]
 
 
-def test_compressed_and_plain_answers_are_kept_apart_and_whole(cached_client, engine, now):  # noqa: ANN001
+def test_compressed_and_plain_answers_are_kept_apart_and_whole(cached_client, engine, now):
     consultation = make_consultation(engine)
     for n in range(5):
         make_contribution(engine, consultation, f"Beitrag Nummer {n}")
@@ -141,7 +141,7 @@ def test_compressed_and_plain_answers_are_kept_apart_and_whole(cached_client, en
     assert "Beitrag Nummer 4" in first.text
 
 
-def test_a_hard_reload_builds_the_page_anew(cached_client, engine, now):  # noqa: ANN001
+def test_a_hard_reload_builds_the_page_anew(cached_client, engine, now):
     consultation = make_consultation(engine)
     login(cached_client, engine, Role.moderator)
     path = queue_path(consultation)
@@ -152,7 +152,7 @@ def test_a_hard_reload_builds_the_page_anew(cached_client, engine, now):  # noqa
     assert f'id="item-{arrived.id}"' in fresh.text
 
 
-def test_without_the_setting_nothing_is_kept(client, engine):  # noqa: ANN001
+def test_without_the_setting_nothing_is_kept(client, engine):
     consultation = make_consultation(engine)
     login(client, engine, Role.moderator)
     path = queue_path(consultation)

@@ -34,16 +34,16 @@ LATE = "Ein Brief: mehr Brunnen"
 
 
 @pytest.fixture
-def data_dir(tmp_path) -> Path:  # noqa: ANN001
+def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
 
 
 @pytest.fixture
-def app(settings, engine, data_dir):  # noqa: ANN001, ANN201
+def app(settings, engine, data_dir):
     return create_app(settings.with_(data_dir=str(data_dir)), engine)
 
 
-def _published_result(engine, texts=("Mehr Schatten", "Mehr Bänke")):  # noqa: ANN001, ANN202
+def _published_result(engine, texts=("Mehr Schatten", "Mehr Bänke")):
     """A published result, and one letter still waiting in the queue (LATE)."""
     consultation = make_consultation(engine, poll=["yes", "no"])
     made = [make_contribution(engine, consultation, text) for text in texts]
@@ -55,19 +55,19 @@ def _published_result(engine, texts=("Mehr Schatten", "Mehr Bänke")):  # noqa: 
     return consultation, made
 
 
-def _files(data_dir: Path, consultation, kind: str) -> list[Path]:  # noqa: ANN001
+def _files(data_dir: Path, consultation, kind: str) -> list[Path]:
     folder = data_dir / "exports" / str(consultation.id)
     return sorted(folder.glob(f"*.{kind}")) if folder.is_dir() else []
 
 
-def _built(data_dir: Path, consultation, kind: str) -> tuple[int, int]:  # noqa: ANN001
+def _built(data_dir: Path, consultation, kind: str) -> tuple[int, int]:
     """(inode, mtime in ns) of the one built file: a new build gives a new inode."""
     [path] = _files(data_dir, consultation, kind)
     stat = path.stat()
     return stat.st_ino, stat.st_mtime_ns
 
 
-def _change(engine, made) -> Contribution:  # noqa: ANN001
+def _change(engine, made) -> Contribution:
     """A moderation decision that changes the published content: the late letter."""
     with session_scope(engine, write=True) as session:
         return approve(session, session.get(Contribution, made[-1].id), None)
@@ -236,7 +236,7 @@ def test_a_failed_build_leaves_no_file(engine, data_dir):
     consultation, _made = _published_result(engine)
     store = ExportStore(data_dir / "exports")
 
-    def breaks_halfway(_session, _consultation):  # noqa: ANN001, ANN202
+    def breaks_halfway(_session, _consultation):
         yield "reference,text\n"
         yield "1,erste Zeile\n"
         raise OSError("disk full")

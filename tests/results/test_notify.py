@@ -20,7 +20,7 @@ from tests.factories import make_consultation
 from tests.fakes.twilio_api import running_fake_twilio
 
 
-def _request(engine, consultation, number: str, language: str = "de") -> None:  # noqa: ANN001
+def _request(engine, consultation, number: str, language: str = "de") -> None:
     """A request as the SMS conversation stores it."""
     with session_scope(engine, write=True) as session:
         session.add(
@@ -33,12 +33,12 @@ def _request(engine, consultation, number: str, language: str = "de") -> None:  
         )
 
 
-def _outbox(engine) -> list[OutboundMessage]:  # noqa: ANN001
+def _outbox(engine) -> list[OutboundMessage]:
     with Session(engine) as session:
         return list(session.exec(select(OutboundMessage).order_by(col(OutboundMessage.id))).all())
 
 
-def _requests(engine) -> list[SmsNotifyRequest]:  # noqa: ANN001
+def _requests(engine) -> list[SmsNotifyRequest]:
     with Session(engine) as session:
         return list(session.exec(select(SmsNotifyRequest)).all())
 

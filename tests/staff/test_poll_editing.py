@@ -20,7 +20,7 @@ from tests.channels.sms.conftest import send_sms
 from tests.factories import csrf_token, login, make_consultation, soup
 
 
-def _edit(client, consultation, **changes):  # noqa: ANN001, ANN003, ANN202
+def _edit(client, consultation, **changes):
     """Posts the staff edit form as it is, with ``changes``."""
     path = f"/de/staff/consultations/{consultation.id}"
     html = soup(client.get(path).text)
@@ -40,7 +40,7 @@ def _edit(client, consultation, **changes):  # noqa: ANN001, ANN003, ANN202
     return client.post(path, data=data, follow_redirects=False)
 
 
-def _options(engine, consultation) -> list[tuple[int, dict]]:  # noqa: ANN001
+def _options(engine, consultation) -> list[tuple[int, dict]]:
     with session_scope(engine) as session:
         rows = session.exec(
             select(PollOption)
@@ -50,12 +50,12 @@ def _options(engine, consultation) -> list[tuple[int, dict]]:  # noqa: ANN001
         return [(o.id, dict(o.labels)) for o in rows]
 
 
-def _events(engine, action: str) -> list[AuditEvent]:  # noqa: ANN001
+def _events(engine, action: str) -> list[AuditEvent]:
     with session_scope(engine) as session:
         return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
 
 
-def _own_answers_with_a_vote(client, engine, code):  # noqa: ANN001, ANN202
+def _own_answers_with_a_vote(client, engine, code):
     consultation = make_consultation(engine, code=code)
     login(client, engine, Role.editor)
     three = "Variante A\nVariante B\nVariante C"

@@ -90,7 +90,7 @@ def set_results(engine: Engine, consultation: Consultation, published: bool) -> 
 
 
 @pytest.fixture
-def world(engine: Engine):  # noqa: ANN201
+def world(engine: Engine):
     staff = make_staff(engine, Role.moderator)
     open_one = make_consultation(engine, poll=["yes", "no", "undecided"])
     result_one = make_consultation(engine, poll=["yes", "no"])
@@ -114,7 +114,7 @@ def world(engine: Engine):  # noqa: ANN201
     return open_one, result_one, grow
 
 
-def _compare(client, engine, pages: dict[str, str], grow) -> None:  # noqa: ANN001
+def _compare(client, engine, pages: dict[str, str], grow) -> None:
     small = {name: statements_for(client, engine, path) for name, path in pages.items()}
     grow()
     large = {name: statements_for(client, engine, path) for name, path in pages.items()}
@@ -127,7 +127,7 @@ def _compare(client, engine, pages: dict[str, str], grow) -> None:  # noqa: ANN0
         assert any("contribution" in s.lower() for s in large[name]), name
 
 
-def test_staff_pages_do_not_grow_with_the_data(client, engine, world):  # noqa: ANN001
+def test_staff_pages_do_not_grow_with_the_data(client, engine, world):
     open_one, result_one, grow = world
     login(client, engine, Role.admin)
     pages = {
@@ -145,7 +145,7 @@ def test_staff_pages_do_not_grow_with_the_data(client, engine, world):  # noqa: 
     _compare(client, engine, pages, grow)
 
 
-def test_public_result_pages_do_not_grow_with_the_data(client, engine, world):  # noqa: ANN001
+def test_public_result_pages_do_not_grow_with_the_data(client, engine, world):
     open_one, result_one, grow = world
     pages = {
         "results page": f"/de/c/{result_one.slug}/results",
@@ -156,7 +156,7 @@ def test_public_result_pages_do_not_grow_with_the_data(client, engine, world):  
     _compare(client, engine, pages, grow)
 
 
-def test_the_report_reads_in_batches_not_per_contribution(client, engine, world):  # noqa: ANN001
+def test_the_report_reads_in_batches_not_per_contribution(client, engine, world):
     _open_one, result_one, grow = world
     path = f"/de/c/{result_one.slug}/results/report"
     small = statements_for(client, engine, path)
@@ -166,7 +166,7 @@ def test_the_report_reads_in_batches_not_per_contribution(client, engine, world)
     assert statements_for(client, engine, path)  # and it does read
 
 
-def test_a_second_results_page_costs_the_same_as_the_first(client, engine, world):  # noqa: ANN001
+def test_a_second_results_page_costs_the_same_as_the_first(client, engine, world):
     _open_one, result_one, grow = world
     grow(130)
     first = client.get(f"/de/c/{result_one.slug}/results").text
@@ -177,15 +177,15 @@ def test_a_second_results_page_costs_the_same_as_the_first(client, engine, world
     assert len(second) == len(top)
 
 
-def test_pages_are_read_by_key_never_by_offset(client, engine, world):  # noqa: ANN001
-    open_one, result_one, grow = world
+def test_pages_are_read_by_key_never_by_offset(client, engine, world):
+    _open_one, result_one, grow = world
     grow(130)
     login(client, engine, Role.moderator)
     first = client.get("/de/staff/moderation?status=published").text
     after = first.split("after=", 1)[1].split('"', 1)[0]
     seen: list[tuple[str, object]] = []
 
-    def record(_conn, _cursor, statement, parameters, _context, _executemany):  # noqa: ANN001
+    def record(_conn, _cursor, statement, parameters, _context, _executemany):
         seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", record)

@@ -96,7 +96,7 @@ def _walk(routes: list, prefix: str = "") -> Iterator[tuple[str, Route]]:
             yield prefix + route.path, route
 
 
-def staff_routes(app) -> list[StaffRoute]:  # noqa: ANN001
+def staff_routes(app) -> list[StaffRoute]:
     found = []
     for template, route in _walk(app.routes):
         if getattr(route.endpoint, "allowed_roles", None) is None:
@@ -109,11 +109,11 @@ def staff_routes(app) -> list[StaffRoute]:  # noqa: ANN001
 class World:
     """Fresh objects for each request, so one POST never spoils the next."""
 
-    def __init__(self, engine) -> None:  # noqa: ANN001
+    def __init__(self, engine) -> None:
         self.engine = engine
         self.consultation = make_consultation(engine, poll=["yes", "no"])
 
-    def contribution(self, **kwargs) -> Contribution:  # noqa: ANN003
+    def contribution(self, **kwargs) -> Contribution:
         return make_contribution(self.engine, self.consultation, "Ein Beitrag", **kwargs)
 
     def published(self) -> Contribution:

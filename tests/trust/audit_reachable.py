@@ -31,7 +31,7 @@ def _osv() -> bool:
 
 def _pypi() -> bool:
     url = f"https://pypi.org/pypi/{PROBE[0]}/{PROBE[1]}/json"
-    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
         return bool(json.load(response).get("vulnerabilities"))
 
 

@@ -7,7 +7,7 @@ Called from tests/conftest.py; the figures travel in the test reports' user_prop
 from __future__ import annotations
 
 
-def fuzz_summary(terminalreporter) -> None:  # noqa: ANN001
+def fuzz_summary(terminalreporter) -> None:
     per_backend: dict[str, int] = {}
     for reports in terminalreporter.stats.values():
         for report in reports:

@@ -75,5 +75,5 @@ def walk(routes: list, prefix: str = "") -> Iterator[FoundRoute]:
             yield FoundRoute(template=plain, route=route, raw_template=raw)
 
 
-def all_routes(app) -> list[FoundRoute]:  # noqa: ANN001
+def all_routes(app) -> list[FoundRoute]:
     return list(walk(app.routes))

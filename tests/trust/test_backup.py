@@ -45,7 +45,7 @@ def _references(engine) -> set[str]:
 class Writer(threading.Thread):
     """Keeps submitting contributions, as visitors do while the backup runs."""
 
-    def __init__(self, engine, consultation) -> None:  # noqa: ANN001
+    def __init__(self, engine, consultation) -> None:
         super().__init__(daemon=True)
         self.engine, self.consultation = engine, consultation
         self.stop = threading.Event()

@@ -53,7 +53,7 @@ EVIL = "https://evil.example"
 ROUTES_THAT_KEEP_TEXT = {"/{lang}/c/{slug}/contribute", "/{lang}/barrier-report"}
 
 
-def snapshot(engine) -> dict[str, list]:  # noqa: ANN001
+def snapshot(engine) -> dict[str, list]:
     """Every row of every table: a request that got through would change one."""
     with session_scope(engine) as session:
         return {
@@ -147,7 +147,7 @@ def bypasses(valid: str, foreign: str) -> dict[str, dict]:
 
 
 @pytest.fixture
-def world(engine):  # noqa: ANN001, ANN201
+def world(engine):
     """Something behind every route id, so a request that got through would change it."""
     consultation = make_consultation(engine, poll=["ja", "nein"])
     contribution = make_contribution(engine, consultation)
@@ -159,7 +159,7 @@ def _path(found: FoundRoute, world: dict) -> str:
     return found.path(slug=world["slug"], id=world["id"])
 
 
-def _unsafe(app) -> list[tuple[FoundRoute, str]]:  # noqa: ANN001
+def _unsafe(app) -> list[tuple[FoundRoute, str]]:
     return [
         (found, method)
         for found in all_routes(app)
@@ -168,7 +168,7 @@ def _unsafe(app) -> list[tuple[FoundRoute, str]]:  # noqa: ANN001
     ]
 
 
-def _walk(app, engine, client: TestClient, valid: str, foreign: str, world: dict) -> list[str]:  # noqa: ANN001
+def _walk(app, engine, client: TestClient, valid: str, foreign: str, world: dict) -> list[str]:
     wrong = []
     routes = _unsafe(app)
     assert len(routes) >= 40, "the walk found too few unsafe routes"
@@ -218,7 +218,7 @@ def _session_of(client: TestClient) -> dict:
     return json.loads(base64.b64decode(data))
 
 
-def test_every_way_around_csrf_is_refused_for_anonymous_visitors(app, engine, world):  # noqa: ANN001
+def test_every_way_around_csrf_is_refused_for_anonymous_visitors(app, engine, world):
     with TestClient(app, base_url=PUBLIC_BASE) as client:
         valid = csrf_token(client, f"/de/c/{world['slug']}")
         with TestClient(app, base_url=PUBLIC_BASE) as admin:
@@ -230,7 +230,7 @@ def test_every_way_around_csrf_is_refused_for_anonymous_visitors(app, engine, wo
     assert snapshot(engine) == before
 
 
-def test_every_way_around_csrf_is_refused_for_a_logged_in_admin(app, engine, world):  # noqa: ANN001
+def test_every_way_around_csrf_is_refused_for_a_logged_in_admin(app, engine, world):
     with TestClient(app, base_url=PUBLIC_BASE) as client:
         foreign_client = TestClient(app, base_url=PUBLIC_BASE)
         login(foreign_client, engine, Role.admin)
@@ -246,7 +246,7 @@ def test_every_way_around_csrf_is_refused_for_a_logged_in_admin(app, engine, wor
     assert snapshot(engine) == before
 
 
-def test_a_cross_site_post_with_the_soft_flag_cannot_create_an_admin(app, engine):  # noqa: ANN001
+def test_a_cross_site_post_with_the_soft_flag_cannot_create_an_admin(app, engine):
     with TestClient(app, base_url=PUBLIC_BASE) as client:
         login(client, engine, Role.admin)
         response = client.post(
@@ -267,7 +267,7 @@ def test_a_cross_site_post_with_the_soft_flag_cannot_create_an_admin(app, engine
     assert "eindringling@evil.example" not in emails
 
 
-def test_login_csrf_with_the_soft_flag_does_not_log_the_victim_in(app, engine):  # noqa: ANN001
+def test_login_csrf_with_the_soft_flag_does_not_log_the_victim_in(app, engine):
     attacker = make_staff(engine, Role.moderator)
     with TestClient(app, base_url=PUBLIC_BASE) as victim:
         response = victim.post(
@@ -280,7 +280,7 @@ def test_login_csrf_with_the_soft_flag_does_not_log_the_victim_in(app, engine): 
         assert victim.get("/de/staff/", follow_redirects=False).status_code == 303
 
 
-def test_a_cross_site_barrier_report_is_refused_without_showing_its_text(app, engine, client):  # noqa: ANN001
+def test_a_cross_site_barrier_report_is_refused_without_showing_its_text(app, engine, client):
     token = csrf_token(client, "/de/barrier-report")
     response = client.post(
         "/de/barrier-report",
@@ -295,7 +295,7 @@ def test_a_cross_site_barrier_report_is_refused_without_showing_its_text(app, en
 
 def test_an_expired_comment_form_comes_back_with_its_text_and_a_token_that_works(
     app, engine, client
-):  # noqa: ANN001
+):
     consultation = make_consultation(engine)
     before = snapshot(engine)
     refused = client.post(
@@ -329,7 +329,7 @@ def test_no_template_carries_a_field_that_switches_a_check_off():
     assert found == []
 
 
-def test_twilio_webhooks_refuse_unsigned_requests_whatever_fields_they_carry(app, engine, client):  # noqa: ANN001
+def test_twilio_webhooks_refuse_unsigned_requests_whatever_fields_they_carry(app, engine, client):
     valid = csrf_token(client, "/de/staff/login")
     before = snapshot(engine)
     twilio = [found for found in all_routes(app) if found.is_twilio]

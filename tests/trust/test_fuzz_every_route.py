@@ -212,7 +212,7 @@ def explore(strategy: st.SearchStrategy, check: Callable[[object], None], exampl
     run()
 
 
-def _no_server_error(response, what: str) -> None:  # noqa: ANN001
+def _no_server_error(response, what: str) -> None:
     assert response.status_code < 500, f"{what} -> {response.status_code}\n{response.text[:500]}"
 
 
@@ -276,7 +276,7 @@ def _drive_web(
 ) -> None:
     for found in routes:
 
-        def check(example, found=found) -> None:  # noqa: ANN001
+        def check(example, found=found) -> None:
             method, values, query, form = example
             url = _url(found, values, query)
             if method == "GET":
@@ -307,7 +307,7 @@ BODIES = st.one_of(
 )
 
 
-def _signed(client: TestClient, path: str, params: dict[str, str], query: dict | None = None):  # noqa: ANN202
+def _signed(client: TestClient, path: str, params: dict[str, str], query: dict | None = None):
     url = path + ("?" + urlencode(query) if query else "")
     signature = RequestValidator(TEST_TWILIO_TOKEN).compute_signature(PUBLIC_BASE + url, params)
     return client.post(url, data=params, headers={"X-Twilio-Signature": signature})
@@ -387,7 +387,7 @@ OTHER_TWILIO_PARAMS = st.tuples(
 def _drive_twilio(
     client: TestClient, routes: list[FoundRoute], tally: Tally, answered_steps: set[str]
 ) -> None:
-    def sms(example) -> None:  # noqa: ANN001
+    def sms(example) -> None:
         required, optional, twice = example
         params = {k: str(v) for k, v in {**required, **optional}.items()}
         for _ in range(2 if twice else 1):  # Twilio retries: the same MessageSid again
@@ -395,7 +395,7 @@ def _drive_twilio(
             tally.count("sms", response.status_code)
             _no_server_error(response, f"SMS {params!r}")
 
-    def voice(example) -> None:  # noqa: ANN001
+    def voice(example) -> None:
         step, query, params = example
         path = "/twilio/voice/" + quote(step, safe="")
         response = _signed(client, path, params, query)
@@ -409,7 +409,7 @@ def _drive_twilio(
     others = [f for f in routes if f.template not in ("/twilio/sms", "/twilio/voice/{step}")]
     for found in others:
 
-        def other(example, found=found) -> None:  # noqa: ANN001
+        def other(example, found=found) -> None:
             number, params = example
             path = found.path(id=number, message_id=number)
             if "POST" in found.methods:
@@ -476,7 +476,7 @@ def test_no_generated_request_gets_a_server_error(app, engine, client, backend, 
     record_property("fuzz_requests", {backend: tally.requests})
     kinds = sorted({kind for kind, _ in tally.statuses})
     summary = {k: sum(n for (kk, _), n in tally.statuses.items() if kk == k) for k in kinds}
-    print(f"\nfuzz on {backend}: {tally.requests} requests {summary}")  # noqa: T201
+    print(f"\nfuzz on {backend}: {tally.requests} requests {summary}")
     # Too few would mean a strategy filtered everything away.
     assert tally.requests >= len(web) * PER_ROUTE + SMS_EXAMPLES + VOICE_EXAMPLES
     # The generated requests reached the handlers: valid signatures and CSRF tokens

@@ -33,7 +33,7 @@ def _values(engine) -> dict[str, str]:
     }
 
 
-def _check_headers(response, label: str, problems: list[str]) -> None:  # noqa: ANN001
+def _check_headers(response, label: str, problems: list[str]) -> None:
     headers = {name.lower() for name in response.headers}
     missing = REQUIRED - headers
     if missing:
@@ -49,7 +49,7 @@ def _check_headers(response, label: str, problems: list[str]) -> None:  # noqa: 
         problems.append(f"{label}: nosniff missing")
 
 
-def _check_page_satisfies_csp(response, label: str, problems: list[str]) -> None:  # noqa: ANN001
+def _check_page_satisfies_csp(response, label: str, problems: list[str]) -> None:
     if not response.headers.get("content-type", "").startswith("text/html"):
         return
     page = soup(response.text)

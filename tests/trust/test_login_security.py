@@ -18,7 +18,7 @@ from tests.conftest import PUBLIC_BASE, TEST_SECRET
 from tests.factories import STAFF_PASSWORD, csrf_token, login, make_staff, soup
 
 
-def _attempt(client, email: str, password: str):  # noqa: ANN202
+def _attempt(client, email: str, password: str):
     token = csrf_token(client, "/en/staff/login")
     return client.post(
         "/en/staff/login",

@@ -33,7 +33,7 @@ PROCESSES = 4
 WEB, SMS, VOICE, FRONT_DESK = 150 * SCALE, 60 * SCALE, 40 * SCALE, 50 * SCALE
 
 
-def _jobs(consultation, moderator) -> list[dict]:  # noqa: ANN001
+def _jobs(consultation, moderator) -> list[dict]:
     today = utcnow().date().isoformat()
     jobs: list[dict] = []
     for n in range(WEB):

@@ -34,7 +34,7 @@ def _closed_port() -> int:
         return probe.getsockname()[1]  # closed again when the block ends: nothing listens
 
 
-def _post_comment(client: TestClient, slug: str, **headers: str):  # noqa: ANN202
+def _post_comment(client: TestClient, slug: str, **headers: str):
     token = new_token(TEST_SECRET, {})
     data = {"csrf_token": token, "body": TEXT, "pseudonym": "Anna"}
     return client.post(
@@ -42,7 +42,7 @@ def _post_comment(client: TestClient, slug: str, **headers: str):  # noqa: ANN20
     )
 
 
-def _assert_try_again(response) -> None:  # noqa: ANN001
+def _assert_try_again(response) -> None:
     assert response.status_code == 503
     assert response.headers["retry-after"] == "30"
     page = soup(response.text)

@@ -28,7 +28,7 @@ KEY = phone_key(TEST_SECRET, NUMBER)
 OTHER = phone_key(TEST_SECRET, "+4916099999999")
 
 
-def _person(engine):  # noqa: ANN001, ANN202
+def _person(engine):
     consultation = make_consultation(engine, poll=["yes", "no"])
     with session_scope(engine) as session:
         yes = poll_options(session, consultation.id)[0]
@@ -56,13 +56,13 @@ def _person(engine):  # noqa: ANN001, ANN202
     return consultation, mine, theirs
 
 
-def _post(client, path: str, **data: str):  # noqa: ANN001, ANN202
+def _post(client, path: str, **data: str):
     token = csrf_token(client, "/en/staff/privacy")
     return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
 
 
 def test_find_export_and_erase_by_phone_number(client, engine):
-    consultation, mine, theirs = _person(engine)
+    _consultation, mine, theirs = _person(engine)
     login(client, engine, Role.admin)
 
     # Typed the way people say it; matched through the keyed hash.

@@ -33,7 +33,7 @@ NUMBER = "+4915112345678"
 KEY = phone_key(TEST_SECRET, NUMBER)
 
 
-def _scene(engine, settings):  # noqa: ANN001, ANN202
+def _scene(engine, settings):
     """An open consultation with contact data in every place it can be."""
     consultation = make_consultation(engine, poll=["yes", "no"])
     with session_scope(engine) as session:
@@ -103,7 +103,7 @@ def _scene(engine, settings):  # noqa: ANN001, ANN202
     return consultation, sms, voice, web, extra
 
 
-def _run_worker(settings, engine) -> None:  # noqa: ANN001
+def _run_worker(settings, engine) -> None:
     worker = pytest.importorskip("participation.outbox.worker")
     worker.run_worker(settings, once=True, engine=engine, sender=worker.SimulatorSender())
 

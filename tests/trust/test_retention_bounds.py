@@ -107,7 +107,7 @@ def test_the_form_refuses_a_bad_retention_in_english(client, engine):
         assert session.exec(select(Consultation)).all() == []
 
 
-def _store_retention(engine, consultation, days: int, closed_days_ago: int | None = None) -> None:  # noqa: ANN001
+def _store_retention(engine, consultation, days: int, closed_days_ago: int | None = None) -> None:
     """What an older version let editors save: written straight to the database."""
     with session_scope(engine, write=True) as session:
         row = session.get(Consultation, consultation.id)
@@ -168,7 +168,7 @@ def test_a_failing_housekeeping_job_is_logged_and_the_next_one_runs(
     """A job that raises (here one added for the test, in front of the real ones): the
     error is logged with the job's name, the real jobs still run, the outbox still sends."""
 
-    def broken(_engine, _settings):  # noqa: ANN001, ANN202
+    def broken(_engine, _settings):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(

@@ -38,7 +38,7 @@ from tests.trust.live import app_environment, free_port
 NGINX = ("127.0.0.1", 41000)
 
 
-def _through(app, forwarded_for: str | None, peer=NGINX) -> TestClient:  # noqa: ANN001
+def _through(app, forwarded_for: str | None, peer=NGINX) -> TestClient:
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     return TestClient(app, base_url=PUBLIC_BASE, client=peer, headers=headers)
 
@@ -52,7 +52,7 @@ def _attempt(client: TestClient, email: str, password: str) -> int:
     ).status_code
 
 
-def _keys(engine) -> set[str]:  # noqa: ANN001
+def _keys(engine) -> set[str]:
     with session_scope(engine) as session:
         return {row.key for row in session.exec(select(throttle.LoginThrottle)).all()}
 
@@ -62,7 +62,7 @@ def _key(host: str) -> str:
 
 
 @pytest.fixture
-def proxied_app(settings, engine):  # noqa: ANN001, ANN201
+def proxied_app(settings, engine):
     return create_app(settings.with_(trusted_proxies=("127.0.0.1", "10.0.0.0/8")), engine)
 
 
@@ -107,7 +107,7 @@ def test_the_report_limit_counts_the_forwarded_client(proxied_app, engine, monke
     seen = []
     original = flags.report_contribution
 
-    def spy(session, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def spy(session, **kwargs):
         seen.append(kwargs["client_address"])
         return original(session, **kwargs)
 

@@ -81,7 +81,7 @@ def _numbers() -> list[str]:
     return [f"+4915120000{n:03d}" for n in range(MESSAGES)]
 
 
-def _queue(engine) -> None:  # noqa: ANN001
+def _queue(engine) -> None:
     with session_scope(engine, write=True) as session:
         for n, number in enumerate(_numbers()):
             enqueue_sms(session, TEST_SECRET, number, f"Ergebnis {n}", idempotency_key=f"k{n}")
@@ -112,14 +112,14 @@ def _kill_worker_mid_send(database_url: str, api: HoldingTwilioApi) -> None:
         api.release.set()
 
 
-def _restart_after_the_lease(engine, settings, api: HoldingTwilioApi) -> None:  # noqa: ANN001
+def _restart_after_the_lease(engine, settings, api: HoldingTwilioApi) -> None:
     # The dead worker's claims are leased; a new worker takes them once the lease ends.
     set_now(utcnow() + worker.LEASE + timedelta(seconds=1))
     worker_settings = settings.with_(twilio_api_base=api.base_url)
     worker.run_worker(worker_settings, once=True, engine=engine)
 
 
-def _outcome(engine, api: HoldingTwilioApi) -> tuple[Counter, list[OutboundMessage]]:  # noqa: ANN001
+def _outcome(engine, api: HoldingTwilioApi) -> tuple[Counter, list[OutboundMessage]]:
     with session_scope(engine) as session:
         rows = list(session.exec(select(OutboundMessage)).all())
     return Counter(r.form["To"] for r in api.accepted), rows

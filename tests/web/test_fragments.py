@@ -27,7 +27,7 @@ TEMPLATE = (
 
 
 class Item:
-    def __init__(self, id: int, name: str) -> None:  # noqa: A002
+    def __init__(self, id: int, name: str) -> None:
         self.id, self.name = id, name
 
 

@@ -22,7 +22,7 @@ from tests.factories import csrf_token, make_consultation, soup
 HUGE = "99999999999999999999"
 
 
-def _stored(engine) -> list[Contribution]:  # noqa: ANN001
+def _stored(engine) -> list[Contribution]:
     with session_scope(engine) as session:
         return list(session.exec(select(Contribution)).all())
 

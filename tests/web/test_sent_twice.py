@@ -20,7 +20,7 @@ from tests.conftest import PUBLIC_BASE, TEST_SECRET
 from tests.factories import make_consultation, reference_from, soup
 
 
-def _rows(engine, model) -> list:  # noqa: ANN001
+def _rows(engine, model) -> list:
     with session_scope(engine) as session:
         return list(session.exec(select(model)).all())
 
@@ -40,7 +40,7 @@ def _comment_form(client: TestClient, slug: str) -> dict[str, str]:
     return _form(client, f"/de/c/{slug}", "contribution-form")
 
 
-def _send(client: TestClient, slug: str, fields: dict, **kwargs) -> object:  # noqa: ANN003
+def _send(client: TestClient, slug: str, fields: dict, **kwargs) -> object:
     return client.post(f"/de/c/{slug}/contribute", data=fields, follow_redirects=False, **kwargs)
 
 

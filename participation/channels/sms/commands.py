@@ -13,6 +13,7 @@ from participation.channels.sms.parser import Intent, ParsedSms
 from participation.channels.sms.turn import Turn
 from participation.clock import utcnow
 from participation.contributions.models import Contribution, PollVote
+from participation.db import table_of
 from participation.outbox.models import OutboundMessage, OutboundStatus
 
 
@@ -31,10 +32,10 @@ def stop(turn: Turn) -> str | None:
 
 def cancel_queued(session: Session, key: str, reason: str) -> int:
     """Queued messages to a number that opted out are never sent."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(OutboundMessage)
         .where(
-            OutboundMessage.to_key == key,
+            col(OutboundMessage.to_key) == key,
             col(OutboundMessage.status).in_([OutboundStatus.queued]),
         )
         .values(status=OutboundStatus.failed, error_code=reason, updated_at=utcnow())
@@ -98,9 +99,9 @@ def _erase(turn: Turn) -> str | None:
         return None
     return replies.deleted(
         language,
-        texts=counts.get(Contribution.__tablename__, 0),
-        votes=counts.get(PollVote.__tablename__, 0),
-        requests=counts.get(SmsNotifyRequest.__tablename__, 0),
+        texts=counts.get(table_of(Contribution).name, 0),
+        votes=counts.get(table_of(PollVote).name, 0),
+        requests=counts.get(table_of(SmsNotifyRequest).name, 0),
         kept=0,
     )
 

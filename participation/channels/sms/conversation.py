@@ -37,12 +37,12 @@ def _open_choices(turn: Turn, *, with_poll: bool = False) -> list[tuple[str, str
     found = consultations.open_consultations(turn.session, turn.now)
     if with_poll:
         found = [c for c in found if _options(turn, c)]
-    texts = consultations.texts_for(turn.session, [c.id for c in found])  # type: ignore[misc]
+    texts = consultations.texts_for(turn.session, [c.id for c in found])
     locale = LANGUAGES.get(turn.lang(), "de")
     choices = []
     for consultation in found:
         picked = consultations.pick_text(
-            texts.get(consultation.id, []),  # type: ignore[arg-type]
+            texts.get(consultation.id, []),
             locale,
             consultation.default_locale,
         )
@@ -94,7 +94,7 @@ def example_code(turn: Turn) -> str | None:
 
 
 def _options(turn: Turn, consultation: Consultation) -> list[PollOption]:
-    return consultations.poll_options(turn.session, consultation.id)  # type: ignore[arg-type]
+    return consultations.poll_options(turn.session, consultation.id)
 
 
 def _not_open(turn: Turn, consultation: Consultation) -> str:
@@ -333,7 +333,7 @@ def notify(turn: Turn) -> str:
         )
     ).first()
     request = existing or SmsNotifyRequest(
-        consultation_id=consultation.id,  # type: ignore[arg-type]
+        consultation_id=consultation.id,
         phone_key=turn.key,
         number_encrypted=encrypt(turn.settings.secret_key, turn.number),
     )

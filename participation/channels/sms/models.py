@@ -31,7 +31,7 @@ class InboundSms(SQLModel, table=True):
         Index("ix_sms_inbound_from_created", "from_key", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     message_sid: str = Field(max_length=64)
     #: Keyed hash of the sender; NULL once erased (LÖSCHEN) or past the log's retention.
     from_key: str | None = Field(default=None, max_length=64)
@@ -60,7 +60,7 @@ class SmsContact(SQLModel, table=True):
 
     __tablename__ = "sms_contact"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     phone_key: str = Field(max_length=64, unique=True)
     #: The SMS language the person last wrote in (de, en, tr, ar, ru, uk, pl).
     language: str | None = Field(default=None, max_length=8)
@@ -85,7 +85,7 @@ class SmsNotifyRequest(SQLModel, table=True):
     __tablename__ = "sms_notify_request"
     __table_args__ = (UniqueConstraint("consultation_id", "phone_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
     phone_key: str = Field(max_length=64, index=True)
     #: Fernet token of the E.164 number (participation.crypto.encrypt).

@@ -11,7 +11,9 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from participation.channels.sms.language import detect_languages
 from participation.contributions.reference import parse_reference
@@ -177,11 +179,15 @@ def _fold_token(token: str) -> str:
     return fold(_EDGE.sub("", token))
 
 
+#: What a phrase means: an Intent for commands, "yes"/"no"/... for poll answers.
+Meaning = TypeVar("Meaning")
+
+
 def _index(
-    table: dict,
-) -> dict[tuple[str, ...], tuple[object, tuple[str, ...]]]:
+    table: dict[Meaning, dict[str, tuple[str, ...]]],
+) -> dict[tuple[str, ...], tuple[Meaning, tuple[str, ...]]]:
     """Folded phrase (as words) -> (meaning, languages that use it)."""
-    found: dict[tuple[str, ...], tuple[object, list[str]]] = {}
+    found: dict[tuple[str, ...], tuple[Meaning, list[str]]] = {}
     for meaning, by_language in table.items():
         for language, aliases in by_language.items():
             for alias in aliases:
@@ -251,7 +257,12 @@ def _is_code(folded: str) -> bool:
     return bool(_CODE.match(folded))
 
 
-def _match(index: dict, folded: list[str], start: int, longest: int) -> tuple[object, int, tuple]:
+def _match(
+    index: Mapping[tuple[str, ...], tuple[Meaning, tuple[str, ...]]],
+    folded: list[str],
+    start: int,
+    longest: int,
+) -> tuple[Meaning | None, int, tuple[str, ...]]:
     """Longest phrase of ``index`` at ``start``: (meaning, words used, languages)."""
     for length in range(min(longest, len(folded) - start), 0, -1):
         words = tuple(folded[start : start + length])
@@ -277,7 +288,7 @@ def parse_sms(body: str | None) -> ParsedSms:
         meaning, _used, languages = _match(_COMMAND_INDEX, words, 0, 1)
         if meaning in WHOLE_MESSAGE_COMMANDS:
             twilio = single in (TWILIO_OPT_OUT if meaning is Intent.stop else TWILIO_OPT_IN)
-            return ParsedSms(meaning, languages=languages, twilio_keyword=twilio)  # type: ignore[arg-type]
+            return ParsedSms(meaning, languages=languages, twilio_keyword=twilio)
 
     # LÖSCHEN JA: the erasure word and a yes, in any of the languages, and nothing else.
     if len(words) == 2:
@@ -299,14 +310,14 @@ def parse_sms(body: str | None) -> ParsedSms:
 
     # HILFE / INFO / STATUS / ERGEBNIS, before or after the code.
     if position < len(folded):
-        meaning, used, languages = _match(_COMMAND_INDEX, folded, position, 1)
-        if meaning in LEADING_COMMANDS:
-            return _leading_command(meaning, text, tokens, folded, position + used, code, languages)  # type: ignore[arg-type]
+        command, used, languages = _match(_COMMAND_INDEX, folded, position, 1)
+        if command in LEADING_COMMANDS:
+            return _leading_command(command, text, tokens, folded, position + used, code, languages)
 
     # A poll answer: "4711 JA", "JA 4711", "4711 nein, weil ...", "4711 2".
     if position < len(folded):
-        meaning, used, languages = _match(_VOTE_INDEX, folded, position, _LONGEST_VOTE)
-        if meaning is not None:
+        answer, used, languages = _match(_VOTE_INDEX, folded, position, _LONGEST_VOTE)
+        if answer is not None:
             after = position + used
             if code is None and after < len(folded) and _is_code(folded[after]):
                 code, after = folded[after], after + 1
@@ -320,7 +331,7 @@ def parse_sms(body: str | None) -> ParsedSms:
                 return ParsedSms(
                     Intent.vote,
                     code=code,
-                    vote=str(meaning),
+                    vote=str(answer),
                     text=comment,
                     languages=_merge(languages, script_languages),
                     twilio_keyword=single in TWILIO_OPT_IN,
@@ -361,7 +372,7 @@ def _leading_command(
         code, after = folded[after], after + 1
     if intent is Intent.info and after < len(folded):
         # "INFO 4711 JA": yes, send me the results -> a notification request.
-        meaning, used, _ = _match(_VOTE_INDEX, folded, after, _LONGEST_VOTE)
+        meaning, _used, _ = _match(_VOTE_INDEX, folded, after, _LONGEST_VOTE)
         if meaning == "yes":
             return ParsedSms(Intent.notify, code=code, languages=langs)
     return ParsedSms(intent, code=code, languages=langs, text=_rest(text, after))

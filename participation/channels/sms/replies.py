@@ -127,7 +127,7 @@ def _summary_variants(summary: str) -> Iterator[str]:
     yield ""
 
 
-def _date(moment) -> str:  # noqa: ANN001
+def _date(moment) -> str:
     return local_date(moment, "medium") if moment else ""
 
 
@@ -217,7 +217,7 @@ def not_open(
     code: str,
     phase: str,
     opens_at=None,
-    choices: list[tuple[str, str]],  # noqa: ANN001
+    choices: list[tuple[str, str]],
 ) -> str:
     with in_language(language):
         date = _date(opens_at)
@@ -245,7 +245,7 @@ def info(
     title: str,
     summary: str,
     phase: str,
-    closes_at=None,  # noqa: ANN001
+    closes_at=None,
 ) -> str:
     with in_language(language):
         date = _date(closes_at)

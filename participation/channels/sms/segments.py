@@ -72,10 +72,6 @@ def segments(text: str) -> int:
     return count_segments(text).segments
 
 
-def fits(text: str, limit: int = MAX_REPLY_SEGMENTS) -> bool:
-    return segments(text) <= limit
-
-
 #: Look-alikes that keep a Latin-script text in GSM-7 (half the price of UCS-2).
 _GSM_FRIENDLY = str.maketrans(
     {

@@ -28,7 +28,7 @@ from participation.channels.sms.parser import (
 )
 from participation.channels.sms.turn import Contact, Turn
 from participation.clock import utcnow
-from participation.db import dialect_insert, dialect_of, insert_or_skip
+from participation.db import dialect_insert, dialect_of, insert_or_skip, table_of
 from participation.phones import masked, phone_key
 from participation.settings import Settings
 
@@ -200,8 +200,8 @@ def _save_contact(session: Session, key: str, contact: Contact) -> None:
 
 
 @functools.cache
-def _contact_upsert(dialect: str):  # noqa: ANN202
-    table = SmsContact.__table__  # type: ignore[attr-defined]
+def _contact_upsert(dialect: str):
+    table = table_of(SmsContact)
     statement = dialect_insert(dialect)(table)
     in_window = table.c.window_started_at > bindparam("window_cutoff")
     return statement.on_conflict_do_update(

@@ -31,7 +31,7 @@ class VoiceCall(SQLModel, table=True):
         {"info": {"forget_hours": STEP_CACHE_HOURS, "forget_columns": CALL_CONTACT_COLUMNS}},
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     call_sid: str = Field(max_length=64, unique=True)
     #: Keyed hash of the calling number (votes, call-backs); never the number itself.
     caller_key: str | None = Field(default=None, max_length=64)
@@ -73,7 +73,7 @@ class VoiceStep(SQLModel, table=True):
         {"info": {"keep_hours": STEP_CACHE_HOURS}},
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     call_sid: str = Field(max_length=64)
     step: str = Field(max_length=60)
     #: The TwiML; where it reads a typed phone number back, ENCRYPTED + its Fernet token.
@@ -101,7 +101,7 @@ class CallbackRequest(SQLModel, table=True):
     __tablename__ = "callback_request"
     __table_args__ = (Index("ix_callback_status_id", "status", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     call_sid: str = Field(max_length=64, unique=True)
     #: Fernet-encrypted E.164 number; set to NULL when the request is done.
     number_encrypted: str | None = Field(default=None, max_length=500)
@@ -126,7 +126,7 @@ class VoiceCallEvent(SQLModel, table=True):
 
     __tablename__ = "voice_call_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     call_sid: str = Field(max_length=64, index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     step: str = Field(max_length=40)
@@ -139,7 +139,7 @@ class SimulatedRecording(SQLModel, table=True):
 
     __tablename__ = "simulated_recording"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     sid: str = Field(max_length=40, unique=True)
     stand_in_text: str = Field(default="", max_length=5000)
     content_type: str | None = Field(default=None, max_length=80)
@@ -152,7 +152,7 @@ class SimulatedCallInput(SQLModel, table=True):
 
     __tablename__ = "simulated_call_input"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     call_sid: str = Field(max_length=64, index=True)
     #: The VoiceStep (answer) the input replied to.
     answer_id: int | None = None
@@ -170,7 +170,7 @@ class SummaryAudio(SQLModel, table=True):
     __tablename__ = "voice_summary_audio"
     __table_args__ = (UniqueConstraint("consultation_id", "locale"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
     locale: str = Field(max_length=8)
     content_type: str = Field(max_length=80)

@@ -149,7 +149,7 @@ def say_summary(turn: Turn, parent: Gather, consultation: Consultation) -> None:
         babel_name = "de" if text.locale == "de@easy" else text.locale
         name = Locale.parse(babel_name).get_display_name(babel_locale(turn.language))
         say_template(parent, "summary_fallback", turn.language, language_name=name)
-    audio_id = summary_audio_id(turn.session, consultation.id, text.locale)  # type: ignore[arg-type]
+    audio_id = summary_audio_id(turn.session, consultation.id, text.locale)
     if audio_id is not None:
         # A recorded reading by a person replaces the synthetic voice.
         parent.play(f"{turn.settings.public_base_url}/twilio/voice/summary-audio/{audio_id}")
@@ -163,7 +163,7 @@ def prompt_actions(
     menu = turn.gather(response, "action", single=True, c=consultation.id)
     if summary:
         say_summary(turn, menu, consultation)
-    has_poll = bool(consultations.poll_options(turn.session, consultation.id))  # type: ignore[arg-type]
+    has_poll = bool(consultations.poll_options(turn.session, consultation.id))
     say_template(menu, "action_menu", turn.language, has_poll=has_poll)
 
 
@@ -194,7 +194,7 @@ def prompt_vote(turn: Turn, response: VoiceResponse, consultation: Consultation)
     text = consultations.text_for(turn.session, consultation, turn.locale)
     if text and text.text.poll_question:
         say(menu, text.text.poll_question, voice_language(turn.language, text.locale))
-    for option in consultations.poll_options(turn.session, consultation.id):  # type: ignore[arg-type]
+    for option in consultations.poll_options(turn.session, consultation.id):
         label = option.label(turn.locale)
         say_template(menu, "vote_option", turn.language, label=label, digit=option.position)
     say_template(menu, "back", turn.language)

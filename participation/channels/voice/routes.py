@@ -52,7 +52,7 @@ async def voice_step(request: Request) -> Response:
     settings = request.app.state.settings
     query = {key: without_controls(value) for key, value in request.query_params.items()}
 
-    def run(session):  # noqa: ANN001, ANN202
+    def run(session):
         return steps.answer(session, settings, step, query, params)
 
     try:
@@ -93,7 +93,7 @@ async def summary_audio(request: Request) -> Response:
     """A recorded summary for <Play>: public like the summary text it reads out."""
     audio_id = request.path_params["id"]
 
-    def load(session):  # noqa: ANN001, ANN202
+    def load(session):
         audio = session.get(SummaryAudio, audio_id)
         if audio is None:
             return None

@@ -127,9 +127,9 @@ def purge_call_data(session: Session, now: datetime | None = None) -> int:
     the service report. Runs at every new call; participation.retention does the same in
     the worker, for when no call comes."""
     cutoff = (now or utcnow()) - STEP_CACHE_TIME
-    result = session.exec(delete(VoiceStep).where(col(VoiceStep.created_at) < cutoff))  # type: ignore[call-overload]
+    result = session.exec(delete(VoiceStep).where(col(VoiceStep.created_at) < cutoff))
     session.exec(
-        update(VoiceCall)  # type: ignore[call-overload]
+        update(VoiceCall)
         .where(
             col(VoiceCall.started_at) < cutoff,
             or_(col(VoiceCall.caller_key).is_not(None), col(VoiceCall.pending_number).is_not(None)),

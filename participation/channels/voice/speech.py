@@ -15,8 +15,7 @@ from functools import cache
 
 import phonenumbers
 from jinja2 import Environment
-from twilio.twiml import TwiML
-from twilio.twiml.voice_response import Say
+from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
 from participation.i18n import catalogs
 from participation.settings import LANGUAGES
@@ -87,7 +86,7 @@ def spoken(name: str, language: str, **context: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def say(parent: TwiML, text: str, language: str) -> Say:
+def say(parent: VoiceResponse | Gather, text: str, language: str) -> Say:
     """A <Say> in the language's voice; slower speech through SSML where the voice asks."""
     voice = voice_for(language)
     element = parent.say(voice=voice.name, language=voice.language)
@@ -98,7 +97,9 @@ def say(parent: TwiML, text: str, language: str) -> Say:
     return element
 
 
-def say_template(parent: TwiML, name: str, language: str, **context: object) -> str:
+def say_template(
+    parent: VoiceResponse | Gather, name: str, language: str, **context: object
+) -> str:
     text = spoken(name, language, **context)
     if text:
         say(parent, text, language)

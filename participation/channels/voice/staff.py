@@ -65,7 +65,7 @@ def complete_callback(
     request.number_encrypted = None
     request.number_key = None
     session.add(request)
-    session.exec(delete(VoiceStep).where(col(VoiceStep.call_sid) == request.call_sid))  # type: ignore[call-overload]
+    session.exec(delete(VoiceStep).where(col(VoiceStep.call_sid) == request.call_sid))
     audit(
         session,
         "callback_done",
@@ -103,7 +103,7 @@ def save_transcript(
     session.add(contribution)
     session.add(
         ModerationDecision(
-            contribution_id=contribution.id,  # type: ignore[arg-type]
+            contribution_id=contribution.id,
             consultation_id=contribution.consultation_id,
             staff_id=staff_id,
             decision=Decision.transcribe,

@@ -184,7 +184,7 @@ def _recording_context(session: Session, contribution_id: int) -> dict | None:
         "simulated": simulated,
         "has_audio": bool(contribution.recording_url)
         and (simulated is None or bool(simulated.audio)),
-        "titles": _titles(session, ids),  # type: ignore[arg-type]
+        "titles": _titles(session, ids),
     }
 
 
@@ -264,7 +264,7 @@ async def callbacks(request: Request) -> Response:
         return {
             "open_tasks": open_tasks,
             "done": done,
-            "titles": _titles(session, ids),  # type: ignore[arg-type]
+            "titles": _titles(session, ids),
             "staff_names": names,
         }
 

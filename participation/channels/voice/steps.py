@@ -172,7 +172,7 @@ def on_action(turn: Turn) -> VoiceResponse:
     if choice == "1":
         prompt_record(turn, response, consultation.id)
     elif choice == "2":
-        if not consultations.poll_options(turn.session, consultation.id):  # type: ignore[arg-type]
+        if not consultations.poll_options(turn.session, consultation.id):
             message = spoken("no_poll", turn.language)
             return retry(turn, "no_poll", again, message)
         prompt_vote(turn, response, consultation)
@@ -235,7 +235,7 @@ def on_vote(turn: Turn) -> VoiceResponse:
     digits = turn.digits
     if digits == "0":
         return back_to_actions(turn)
-    options = {o.position: o for o in consultations.poll_options(turn.session, consultation.id)}  # type: ignore[arg-type]
+    options = {o.position: o for o in consultations.poll_options(turn.session, consultation.id)}
     option = options.get(menu_choice(digits, max(options, default=0)) or 0)
     if option is None:
         return failure(turn, again)

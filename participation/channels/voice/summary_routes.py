@@ -30,9 +30,10 @@ CODE_OF_LOCALE = {locale: code for code, locale in LANGUAGES.items()}
 
 def _rows(session: Session) -> list[dict]:
     every = consultations.all_consultations(session)
-    texts = consultations.texts_for(session, [c.id for c in every])  # type: ignore[misc]
+    texts = consultations.texts_for(session, [c.id for c in every])
     audio = {
-        (a.consultation_id, a.locale): a
+        # Rows, which SQLModel types as plain tuples.
+        (a.consultation_id, a.locale): a  # type: ignore[attr-defined]
         for a in session.exec(
             select(
                 SummaryAudio.id,
@@ -45,7 +46,7 @@ def _rows(session: Session) -> list[dict]:
     rows = []
     for consultation in every:
         own: list[ConsultationText] = sorted(
-            texts.get(consultation.id, []),  # type: ignore[arg-type]
+            texts.get(consultation.id, []),
             key=lambda t: (
                 list(LANGUAGES.values()).index(t.locale) if t.locale in LANGUAGES.values() else 99
             ),

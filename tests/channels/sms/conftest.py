@@ -57,7 +57,7 @@ def parse_twiml(xml: str) -> list[str]:
 
 
 def send_sms(
-    client,  # noqa: ANN001
+    client,
     body: str,
     number: str = ALICE,
     *,
@@ -79,10 +79,10 @@ def send_sms(
 
 
 @pytest.fixture
-def sms(client):  # noqa: ANN001, ANN201
+def sms(client):
     """sms("4711 JA", number=BOB) -> Reply, through the signed webhook."""
 
-    def send(body: str, number: str = ALICE, **kwargs) -> Reply:  # noqa: ANN003
+    def send(body: str, number: str = ALICE, **kwargs) -> Reply:
         return send_sms(client, body, number, **kwargs)
 
     return send

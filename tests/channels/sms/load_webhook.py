@@ -72,7 +72,7 @@ def main() -> int:
             TWILIO_AUTH_TOKEN=TOKEN,
             PARTICIPATION_QUIET="1",
         )
-        server = subprocess.Popen(  # noqa: S603 - our own command
+        server = subprocess.Popen(
             [
                 sys.executable,
                 "-m",

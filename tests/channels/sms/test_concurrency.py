@@ -16,12 +16,12 @@ from tests.factories import make_consultation
 THREADS = 8
 
 
-def count(engine, model) -> int:  # noqa: ANN001
+def count(engine, model) -> int:
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(model)).one()
 
 
-def race(target, n: int = THREADS) -> list:  # noqa: ANN001
+def race(target, n: int = THREADS) -> list:
     barrier = threading.Barrier(n)
     results: list = [None] * n
     errors: list = []
@@ -30,7 +30,7 @@ def race(target, n: int = THREADS) -> list:  # noqa: ANN001
         try:
             barrier.wait()
             results[index] = target(index)
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]

@@ -27,12 +27,12 @@ from tests.factories import make_consultation
 ALICE_KEY = phone_key(TEST_SECRET, ALICE)
 
 
-def rows(engine, model, *where):  # noqa: ANN001, ANN201
+def rows(engine, model, *where):
     with Session(engine) as session:
         return list(session.exec(select(model).where(*where).order_by(col(model.id))).all())
 
 
-def contact(engine, number: str = ALICE) -> SmsContact | None:  # noqa: ANN001
+def contact(engine, number: str = ALICE) -> SmsContact | None:
     found = rows(engine, SmsContact, SmsContact.phone_key == phone_key(TEST_SECRET, number))
     return found[0] if found else None
 
@@ -156,7 +156,7 @@ def test_vote_yes_then_no_replaces_it(sms, engine):
     assert len(rows(engine, PollVote)) == 2
 
 
-def _options(engine, consultation):  # noqa: ANN001, ANN202
+def _options(engine, consultation):
     from participation.consultations.service import poll_options
 
     with Session(engine) as session:
@@ -363,7 +363,7 @@ def test_yes_after_stop_opts_back_in_like_twilio(sms, engine):
     assert rows(engine, PollVote) == []
 
 
-def erase(sms, number: str = ALICE):  # noqa: ANN001, ANN201
+def erase(sms, number: str = ALICE):
     """LÖSCHEN, then the confirmation it asks for."""
     asked = sms("LÖSCHEN", number=number)
     assert "LÖSCHEN JA" in asked.text

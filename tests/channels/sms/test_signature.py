@@ -18,7 +18,7 @@ from tests.factories import make_consultation
 URL = PUBLIC_BASE + WEBHOOK
 
 
-def stored(engine) -> tuple[int, int, int]:  # noqa: ANN001
+def stored(engine) -> tuple[int, int, int]:
     with Session(engine) as session:
         return tuple(  # type: ignore[return-value]
             session.exec(select(func.count()).select_from(model)).one()

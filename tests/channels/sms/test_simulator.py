@@ -25,7 +25,7 @@ PAGE = "/de/simulator/sms"
 
 
 @pytest.fixture
-def local_client(settings, engine):  # noqa: ANN001, ANN201
+def local_client(settings, engine):
     """No Twilio credentials: the simulator signs with the token derived from SECRET_KEY.
     A member of staff is logged in: nobody else may use the simulator."""
     local = settings.with_(twilio_account_sid="", twilio_auth_token="", twilio_phone_number="")
@@ -34,7 +34,7 @@ def local_client(settings, engine):  # noqa: ANN001, ANN201
         yield client
 
 
-def send(client, body: str, number: str = NUMBER, **extra):  # noqa: ANN001, ANN003, ANN201
+def send(client, body: str, number: str = NUMBER, **extra):
     token = csrf_token(client, PAGE)
     return client.post(
         PAGE,

@@ -15,7 +15,7 @@ SATURDAY_MORNING = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def office_hours():  # noqa: ANN201
+def office_hours():
     set_now(WEDNESDAY_MORNING)
     yield WEDNESDAY_MORNING
     set_now(None)

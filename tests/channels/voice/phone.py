@@ -184,7 +184,7 @@ class Call:
 
 
 def print_transcript(call: Call) -> None:
-    print(call.transcript())  # noqa: T201 - the point of this helper
+    print(call.transcript())
 
 
 #: What each language must sound like (from the Twilio voice list, not from the app's table).
@@ -213,7 +213,7 @@ ALL_LANGUAGES = tuple(LANGUAGE_KEYS)
 LOCALES = {"ls": "de@easy"}
 
 
-def fetch(engine, statement):  # noqa: ANN001, ANN201
+def fetch(engine, statement):
     """Rows as the database holds them now (a fresh session, nothing cached)."""
     from sqlmodel import Session
 
@@ -221,7 +221,7 @@ def fetch(engine, statement):  # noqa: ANN001, ANN201
         return list(session.exec(statement).all())
 
 
-def open_line(client: TestClient, language: str = "de", **call_options) -> Call:  # noqa: ANN003
+def open_line(client: TestClient, language: str = "de", **call_options) -> Call:
     """Dials and chooses a language; the caller then hears the consultation menu."""
     call = Call(client, **call_options)
     call.dial()
@@ -229,7 +229,7 @@ def open_line(client: TestClient, language: str = "de", **call_options) -> Call:
     return call
 
 
-def to_consultation(client: TestClient, language: str = "de", choice: str = "1", **options) -> Call:  # noqa: ANN003
+def to_consultation(client: TestClient, language: str = "de", choice: str = "1", **options) -> Call:
     """Dials, chooses a language and a consultation: the caller hears its main menu."""
     call = open_line(client, language, **options)
     call.press(choice)

@@ -32,7 +32,7 @@ MENUS = {
 }
 
 
-def reach(client, menu: str, language: str = "de") -> Call:  # noqa: ANN001
+def reach(client, menu: str, language: str = "de") -> Call:
     path, _bad = MENUS[menu]
     if path is None:
         call = Call(client)

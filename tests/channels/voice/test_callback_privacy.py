@@ -29,7 +29,7 @@ ENCRYPTED = "fernet:"
 IN_CLEAR = re.compile(r"\D{0,4}".join("15198765432"))
 
 
-def cells_in_clear(engine) -> list[str]:  # noqa: ANN001
+def cells_in_clear(engine) -> list[str]:
     """Every value of every column of every table, as text, that shows the number."""
     found = []
     with session_scope(engine) as session:
@@ -43,7 +43,7 @@ def cells_in_clear(engine) -> list[str]:  # noqa: ANN001
     return found
 
 
-def copies(engine) -> list[VoiceStep]:  # noqa: ANN001
+def copies(engine) -> list[VoiceStep]:
     """Cached answers that speak the typed number back, in clear or encrypted."""
     found = []
     for step in fetch(engine, select(VoiceStep)):
@@ -55,7 +55,7 @@ def copies(engine) -> list[VoiceStep]:  # noqa: ANN001
     return found
 
 
-def type_callback_number(client, engine, *, confirm: bool = True):  # noqa: ANN001, ANN201
+def type_callback_number(client, engine, *, confirm: bool = True):
     make_consultation(engine)
     call = to_consultation(client, from_number="+4915112345678")
     call.press("3")

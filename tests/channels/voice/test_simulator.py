@@ -27,12 +27,12 @@ def de(message: str, **values: object) -> str:
 
 
 @pytest.fixture
-def settings(settings):  # noqa: ANN001, ANN201
+def settings(settings):
     return settings.with_(demo_mode=True)
 
 
 @pytest.fixture(autouse=True)
-def staff(client, engine):  # noqa: ANN001, ANN201
+def staff(client, engine):
     """Only staff may use the simulator."""
     return login(client, engine, Role.editor)
 
@@ -50,16 +50,16 @@ def wav_bytes(seconds: float = 4.0) -> bytes:
 class Browser:
     """Submits the simulator's forms as a browser without JavaScript would."""
 
-    def __init__(self, client) -> None:  # noqa: ANN001
+    def __init__(self, client) -> None:
         self.client = client
         self.page = client.get(PAGE)
         assert self.page.status_code == 200
 
     @property
-    def html(self):  # noqa: ANN201
+    def html(self):
         return soup(self.page.text)
 
-    def submit(self, form, button=None, files=None, **values):  # noqa: ANN001, ANN003, ANN201
+    def submit(self, form, button=None, files=None, **values):
         data = {
             i["name"]: i.get("value", "")
             for i in form.find_all("input")
@@ -78,7 +78,7 @@ class Browser:
         now = self.html.find(id="now-heading").find_parent("section")
         return " ".join(li.bdi.get_text(" ", strip=True) for li in now.find_all("li") if li.bdi)
 
-    def press(self, key: str):  # noqa: ANN201
+    def press(self, key: str):
         form = self.html.find("form", action="/de/simulator/phone/key")
         assert form is not None, "no keypad shown"
         button = form.find("button", attrs={"name": "key", "value": key})

@@ -41,7 +41,7 @@ class FakeTwilio:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 auth = self.headers.get("Authorization", "")
                 fake.requests.append((self.path, auth))
                 expected = (
@@ -58,7 +58,7 @@ class FakeTwilio:
                 self.end_headers()
                 self.wfile.write(fake.wav)
 
-            def log_message(self, *args) -> None:  # noqa: ANN002
+            def log_message(self, *args) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -75,18 +75,18 @@ class FakeTwilio:
 
 
 @pytest.fixture
-def fake_twilio():  # noqa: ANN201
+def fake_twilio():
     fake = FakeTwilio()
     yield fake
     fake.close()
 
 
 @pytest.fixture
-def settings(settings, fake_twilio):  # noqa: ANN001, ANN201
+def settings(settings, fake_twilio):
     return settings.with_(twilio_api_base=fake_twilio.base)
 
 
-def recorded_call(client, fake_twilio, seconds: int = 17) -> Contribution:  # noqa: ANN001
+def recorded_call(client, fake_twilio, seconds: int = 17) -> Contribution:
     call = to_consultation(client, from_number=CALLER)
     call.press("1")
     sid = "RE" + "a" * 32
@@ -94,7 +94,7 @@ def recorded_call(client, fake_twilio, seconds: int = 17) -> Contribution:  # no
     return call
 
 
-def voice_contribution(engine) -> Contribution:  # noqa: ANN001
+def voice_contribution(engine) -> Contribution:
     (contribution,) = fetch(engine, select(Contribution).where(Contribution.channel == "voice"))
     return contribution
 

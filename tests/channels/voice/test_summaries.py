@@ -28,7 +28,7 @@ def wav() -> bytes:
     return buffer.getvalue()
 
 
-def upload(client, consultation_id: int, code: str, data: bytes, kind: str = "audio/wav"):  # noqa: ANN001, ANN201
+def upload(client, consultation_id: int, code: str, data: bytes, kind: str = "audio/wav"):
     html = soup(client.get(PAGE).text)
     action = f"/de/staff/calls/summaries/{consultation_id}/{code}/upload"
     form = html.find("form", action=action)

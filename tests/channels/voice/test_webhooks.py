@@ -107,7 +107,7 @@ def test_a_recording_is_stored_once_whichever_request_comes_first(client, engine
     assert " ".join(stored.reference[:4]) in call.text()
     # Twilio retries both: still one contribution, the same answer.
     call.log.append(record_answer)
-    again_callback, again_action = call.record(
+    _again_callback, again_action = call.record(
         31,
         recording_sid=callback.params["RecordingSid"],
         recording_url=callback.params["RecordingUrl"],
