@@ -29,14 +29,14 @@ Staff pages (staff_pages.py, ``@kept_briefly`` on the moderation queue)
 
 Template fragments (fragments.py, ``{% cache key %}…{% endcache %}``)
     Holds: the HTML of one listed comment (consultations/_contributions.html,
-    results/_contributions.html) or one queue item (moderation/_item.html).
+    results/_contributions.html) or one queue item (moderation/_region.html).
     Key: (template name, template version, the key's values). Name and version are
     added by themselves; the version hashes the template's source and every template
     the fragment includes, so an edited template never meets its old fragments. The
     values must hold everything the fragment reads that can differ (a row compares by
-    value); write the ``{% cache %}`` in the template that shows the fragment, and for
-    anything richer than a row make the key in one Python function beside the context
-    (``item_key`` in moderation/routes.py). ``{% cache none %}`` keeps nothing.
+    value); anything richer than a row is best made into one key by one function beside
+    the context it reads (``item_key`` in moderation/routes.py for a queue item, whose
+    fragment in moderation/_region.html includes moderation/_item.html).
     Invalidated by: a changed value or template is a new key; the oldest go first.
     Lifetime: the process, at most 2,048 fragments; off where templates reload (DEBUG).
     Figure: ~20 us of Jinja per listed comment, 20-25 a page; a queue item costs

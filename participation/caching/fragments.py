@@ -11,8 +11,8 @@ dropped first. Switched off where templates are reloaded on change (DEBUG).
 
 The name and version go into the key by themselves: the version is a hash of the
 template's source and of every template the fragment includes, so a changed template
-never meets what its old text made. Keep the ``{% cache %}`` in the template that shows
-the fragment, so its key sits beside what it reads.
+never meets what its old text made. A key richer than a row or two is best made by one
+function beside the context it reads (``item_key`` in moderation/routes.py).
 """
 
 from __future__ import annotations
@@ -69,10 +69,7 @@ class FragmentCacheExtension(Extension):
         add(name, body)
         return digest.hexdigest()[:16]
 
-    def _fragment(self, key: tuple, caller: Callable[[], str]) -> str:
-        if key[2:] == (None,):
-            # ``{% cache none %}``: this time nothing is kept (a fragment shown alone).
-            return caller()
+    def _fragment(self, key: Hashable, caller: Callable[[], str]) -> str:
         html = self.fragments.get(key)
         if html is not None:
             return html

@@ -102,7 +102,7 @@ def _common(session: Session, request: Request, f: QueueFilter) -> dict:
 
 def _item_key(result: QueuePage, context: dict, lang: str):  # noqa: ANN202
     """Everything a queue item shows beyond what its template's language fixes: the key
-    under which its HTML is kept (templates/moderation/_item.html,
+    under which its HTML is kept (templates/moderation/_region.html,
     participation/caching/fragments.py), made here in one place beside the context it
     reads. The consultation titles are in it as the page's ``choices``; the SMS sender,
     which the template looks up itself, is passed in by the template."""

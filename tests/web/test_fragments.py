@@ -90,20 +90,6 @@ def test_a_changed_template_or_one_it_includes_never_meets_its_old_fragments():
     assert env.get_template("list.html").render(items=[Item(1, "eins")]) == "<i>eins</i>."
 
 
-def test_a_key_of_none_keeps_nothing():
-    env = Environment(
-        loader=DictLoader({"one.html": "{% cache none %}{{ name }}{% endcache %}"}),
-        autoescape=True,
-        auto_reload=False,
-        extensions=[FragmentCacheExtension],
-    )
-    template = env.get_template("one.html")
-    assert template.render(name="eins") == "eins"
-    assert template.render(name="zwei") == "zwei"
-    (extension,) = env.extensions.values()
-    assert extension.fragments == {}
-
-
 def _published(engine, consultation, body, **kwargs) -> Contribution:
     contribution = make_contribution(engine, consultation, body, **kwargs)
     with session_scope(engine, write=True) as session:
