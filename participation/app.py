@@ -16,6 +16,7 @@ from participation.accounts.password_routes import routes as account_password_ro
 from participation.accounts.routes import routes as account_routes
 from participation.accounts.security_routes import routes as account_security_routes
 from participation.api.routes import routes as api_routes
+from participation.caching.pages import PageCacheMiddleware
 from participation.channels.sms.routes import routes as sms_webhook_routes
 from participation.channels.voice.routes import routes as voice_webhook_routes
 from participation.channels.voice.staff_routes import routes as voice_staff_routes
@@ -43,7 +44,6 @@ from participation.web.middleware import (
     LanguageMiddleware,
     SecurityHeadersMiddleware,
 )
-from participation.web.page_cache import PageCacheMiddleware
 from participation.web.proxy import TrustedProxyMiddleware
 from participation.web.static import serve_static
 

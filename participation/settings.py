@@ -82,11 +82,11 @@ class Settings:
     max_contribution_chars: int = 5000
     max_request_bytes: int = 256 * 1024
     sms_per_hour: int = 20
-    #: Seconds a public page is kept for visitors without a cookie (web/page_cache.py).
+    #: Seconds a public page is kept for visitors without a cookie (caching/pages.py).
     #: load_settings() makes it 2 for servers; Settings built in code (tests) keep it off.
     page_cache_seconds: float = 0.0
     #: Seconds a busy staff page (the moderation queue) is kept per login, never past
-    #: that login's own last change (web/staff_page_cache.py). 1 in servers, off in code.
+    #: that login's own last change (caching/staff_pages.py). 1 in servers, off in code.
     staff_page_cache_seconds: float = 0.0
     #: Where the server keeps files it builds (the result downloads, under exports/);
     #: shared by its processes and kept across restarts. Empty: a temporary directory

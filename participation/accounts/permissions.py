@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from participation.accounts.models import Role, StaffUser
+from participation.caching.staff_pages import mark_write
 from participation.web.errors import error_response
-from participation.web.staff_page_cache import mark_write
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -56,7 +56,7 @@ def requires_role(*roles: Role) -> Callable[[Endpoint], Endpoint]:
             request.scope["staff"] = user
             response = await endpoint(request)
             if request.method not in ("GET", "HEAD"):
-                # Their next pages show what they just did (web/staff_page_cache.py).
+                # Their next pages show what they just did (caching/staff_pages.py).
                 mark_write(request)
             return response
 

@@ -384,8 +384,8 @@ def set_poll(
 
 
 def count_published(session: Session, consultation_id: int) -> int:
-    """Exact below participation.cache.THRESHOLD; a large count may be 30 s old."""
-    from participation.cache import large_figure
+    """Exact below participation.caching.figures.THRESHOLD; a large count may be 30 s old."""
+    from participation.caching.figures import large_figure
 
     def count() -> int:
         statement = _row_statements()["published"]

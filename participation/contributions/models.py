@@ -98,7 +98,7 @@ class ContributionRow(NamedTuple):
 
 #: What the public lists of a consultation and of its result show of a contribution.
 #: Fewer columns than ContributionRow: each date column is parsed from text in every row,
-#: and a listed comment is kept under its values (web/fragments.py).
+#: and a listed comment is kept under its values (caching/fragments.py).
 PublicContribution = namedtuple(
     "PublicContribution",
     [

@@ -228,7 +228,7 @@ def counts(session: Session, f: QueueFilter) -> dict[str, int]:
     only); the published count, the big one (80,000 in a large consultation, 10 ms and
     more on SQLite), may be up to 30 s old once it is in the thousands.
     """
-    from participation.cache import large_figure
+    from participation.caching.figures import large_figure
 
     waiting_and_rejected, published, flagged = _count_statements(_shape(f))
     values = _values(f)

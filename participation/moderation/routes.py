@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from participation.accounts.models import Role
 from participation.accounts.permissions import MODERATORS, requires_role
+from participation.caching.staff_pages import kept_briefly
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.labels import channel_labels
@@ -37,8 +38,7 @@ from participation.moderation.queue import (
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none, query_int
 from participation.web.paths import same_origin_path
-from participation.web.staff_page_cache import kept_briefly
-from participation.web.templating import is_fragment_request, render, url
+from participation.web.templating import is_fragment_request, language_of, render, url
 
 __all__ = ["reason_labels", "routes"]
 ACTIONS = ("approve", "reject", "keep", "redact", "assign")
@@ -78,7 +78,7 @@ def message_for(params) -> str:
 
 
 def _common(session: Session, request: Request, f: QueueFilter) -> dict:
-    # Tuples, so that templates can keep the options made of them (web/fragments.py).
+    # Tuples, so that templates can keep the options made of them (caching/fragments.py).
     choices = tuple(consultations.titled_choices(session, "de"))
     reasons = reason_labels()
     staff = request.scope.get("staff")
@@ -100,18 +100,30 @@ def _common(session: Session, request: Request, f: QueueFilter) -> dict:
     }
 
 
-def _item_key(result: QueuePage):
-    """What a queue item shows beyond its own row and the page's settings: the key under
-    which its HTML is kept (templates/moderation/_region.html, web/fragments.py). The
-    consultation titles are in the key as the page's ``choices``."""
+def _item_key(result: QueuePage, context: dict, lang: str):
+    """Everything a queue item shows beyond what its template's language fixes: the key
+    under which its HTML is kept (templates/moderation/_region.html,
+    participation/caching/fragments.py), made here in one place beside the context it
+    reads. The consultation titles are in it as the page's ``choices``; the SMS sender,
+    which the template looks up itself, is passed in by the template."""
+    shared = (
+        lang,
+        context["is_admin"],
+        context["back"],
+        context["choices"],
+        context.get("problem"),
+        context.get("message") if context.get("problem") else "",
+    )
 
-    def key(item: ContributionRow) -> tuple:
+    def key(item: ContributionRow, sms_sender: str) -> tuple:
         option = result.options.get(item.poll_option_id) if item.poll_option_id else None
         return (
+            *shared,
             item,
             result.staff_names.get(item.entered_by_id) if item.entered_by_id else None,
             option.label("de") if option else None,
             tuple(result.reports.get(item.id, ())),
+            sms_sender,
         )
 
     return key
@@ -124,11 +136,11 @@ def queue_context(
     context = _common(session, request, f)
     context.update(
         page=result,
-        item_key=_item_key(result),
         items=result.items,
         next_url=_queue_url(request, f, after=result.next_cursor) if result.next_cursor else None,
         message=message,
     )
+    context["item_key"] = _item_key(result, context, language_of(request))
     return context
 
 

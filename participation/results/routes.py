@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from participation.cache import large_figure
+from participation.caching.figures import large_figure
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase, phase_of
 from participation.i18n.catalogs import gettext as _
@@ -58,7 +58,7 @@ def results_context(
     """The page's data; ``consultation`` a model or the plain row of _published_row()."""
     locale = LANGUAGES[lang]
     # Six GROUP BYs over every published contribution: kept for 30 s once there are
-    # thousands (participation/cache.py), so a linked result survives its visitors.
+    # thousands (participation/caching/figures.py), so a linked result survives its visitors.
     summary = large_figure(
         ("results summary", session.get_bind(), consultation.id, consultation.updated_at),
         lambda: service.summarise(session, consultation),

@@ -2,7 +2,7 @@
 
 A double click with JavaScript off, or a reload after sending, posts the same form
 again. Each rendered form carries a random ``submission_key`` (a kept page gets a new
-one for every visitor, web/page_cache.py). The endpoint claims the key before it
+one for every visitor, caching/pages.py). The endpoint claims the key before it
 stores anything; the same key with the same content a second time finds the claim and
 answers with the first one's receipt instead of a second row.
 

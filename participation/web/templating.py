@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from participation.caching.fragments import FragmentCacheExtension
 from participation.contributions.labels import channel_label
 from participation.contributions.reference import format_reference
 from participation.i18n import catalogs
@@ -28,7 +29,6 @@ from participation.settings import (
     RTL_LANGUAGES,
 )
 from participation.web import csrf, submissions
-from participation.web.fragments import FragmentCacheExtension
 from participation.web.paths import is_same_origin_path
 from participation.web.static import static_url
 

@@ -163,10 +163,10 @@ def reset_peak() -> None:
 
 
 def _forget_cached_figures() -> None:
-    """Large counts may be kept for a few seconds per process (participation/cache.py);
+    """Large counts may be kept for a few seconds per process (participation/caching/figures.py);
     the "recounted" rows clear them first, to show what a request costs without them."""
     try:
-        from participation.cache import forget
+        from participation.caching.figures import forget
     except ImportError:
         return
     forget()

@@ -273,7 +273,7 @@ class Suite:
         self.measure("consultation list", "/de/")
         self.check(f"/de/c/{facts.open_slug}")
         self.measure(f"consultation page (open, {facts.open_size:,})", f"/de/c/{facts.open_slug}")
-        # A visitor with any cookie skips the page cache (web/page_cache.py): the page
+        # A visitor with any cookie skips the page cache (caching/pages.py): the page
         # is built on every request, as it is for staff and with PAGE_CACHE_SECONDS=0.
         self.measure(
             "consultation page, built every time",
@@ -290,7 +290,7 @@ class Suite:
         queue = f"/de/staff/moderation?consultation={facts.big_id}"
         self.check(queue, headers={"Cookie": cookie})
         # As served: 32 requests of one login share a page kept for a second
-        # (web/staff_page_cache.py). A hard reload (Cache-Control: no-cache) builds it.
+        # (caching/staff_pages.py). A hard reload (Cache-Control: no-cache) builds it.
         self.measure("moderation queue (100k)", queue, headers={"Cookie": cookie})
         self.measure(
             "moderation queue (100k), built every time",

@@ -1,4 +1,4 @@
-"""participation.cache: small figures are always exact, large ones at most TTL old."""
+"""participation.caching.figures: small figures are always exact, large ones at most TTL old."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from participation import cache
+from participation.caching import figures as cache
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""web/page_cache.py: anonymous visitors get a public page kept for a moment, nobody else.
+"""caching/pages.py: anonymous visitors get a public page kept for a moment, nobody else.
 
 Each test changes the data behind a page between two requests and reads which version
 comes back, over real HTTP with a real database.
@@ -16,9 +16,9 @@ from starlette.testclient import TestClient
 
 from participation.accounts.models import Role
 from participation.app import create_app
+from participation.caching import pages as page_cache
 from participation.db import session_scope
 from participation.moderation import service as moderation
-from participation.web import page_cache
 from tests.conftest import PUBLIC_BASE
 from tests.factories import login, make_consultation, make_contribution
 

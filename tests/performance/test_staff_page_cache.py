@@ -1,4 +1,4 @@
-"""web/staff_page_cache.py: the moderation queue kept for a second per login, never past
+"""caching/staff_pages.py: the moderation queue kept for a second per login, never past
 that login's own decision and never for anyone else.
 
 Each test changes the data behind the queue between two requests and reads which version
@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 from participation.accounts.models import Role
 from participation.accounts.service import end_sessions
 from participation.app import create_app
+from participation.caching import staff_pages as staff_page_cache
 from participation.db import session_scope
-from participation.web import staff_page_cache
 from tests.conftest import PUBLIC_BASE
 from tests.factories import login, make_consultation, make_contribution
 from tests.moderation.helpers import form_data, item_form, page, queue_ids

@@ -1,4 +1,4 @@
-"""Kept template fragments (web/fragments.py) never show a stale page: what a listed
+"""Kept template fragments (caching/fragments.py) never show a stale page: what a listed
 comment or an option list shows changes with the data the moment the data changes."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from datetime import timedelta
 from jinja2 import DictLoader, Environment
 
 from participation.accounts.models import Role
+from participation.caching import fragments
+from participation.caching.fragments import FragmentCacheExtension
 from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
@@ -17,8 +19,6 @@ from participation.moderation.flags import ReportReason, report_contribution
 from participation.moderation.models import RejectionReason
 from participation.moderation.service import approve, redact, reject
 from participation.results import service as results
-from participation.web import fragments
-from participation.web.fragments import FragmentCacheExtension
 from tests.factories import login, make_consultation, make_contribution, soup
 
 TEMPLATE = (
@@ -65,6 +65,29 @@ def test_at_most_max_fragments_are_kept(monkeypatch):
     assert len(extension.fragments) == 3
     # The newest stay.
     assert template.render(items=[Item(9, "x")]) == "<b>9</b>"
+
+
+def test_a_changed_template_or_one_it_includes_never_meets_its_old_fragments():
+    # The template's own name and version are in every key: whoever edits the item's
+    # template (or one it includes) needs to know no key to have it made anew.
+    sources = {
+        "list.html": "{% for item in items %}{% cache item.id %}"
+        '{% include "item.html" %}{% endcache %}{% endfor %}',
+        "item.html": "<b>{{ item.name }}</b>",
+    }
+    env = Environment(
+        loader=DictLoader(sources),
+        autoescape=True,
+        auto_reload=False,
+        extensions=[FragmentCacheExtension],
+    )
+    assert env.get_template("list.html").render(items=[Item(1, "eins")]) == "<b>eins</b>"
+    sources["item.html"] = "<i>{{ item.name }}</i>"
+    env.cache.clear()  # what a restart or a reload does: the templates compiled anew
+    assert env.get_template("list.html").render(items=[Item(1, "eins")]) == "<i>eins</i>"
+    sources["list.html"] = sources["list.html"].replace("{% endfor %}", "{% endfor %}.")
+    env.cache.clear()
+    assert env.get_template("list.html").render(items=[Item(1, "eins")]) == "<i>eins</i>."
 
 
 def _published(engine, consultation, body, **kwargs) -> Contribution:

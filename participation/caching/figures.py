@@ -1,4 +1,4 @@
-"""Large counts, kept for a short while in each process.
+"""Figures kept for a short while in each process: large counts, result versions.
 
 Counting 80,000 published contributions takes the database 4-30 ms a GROUP BY; the
 results page needs several and the consultation page one. Such a figure is kept here
@@ -6,6 +6,9 @@ for TTL_SECONDS, but only when it is large: small figures (every ordinary consul
 every test) are counted afresh on each request, and a large one is at most TTL_SECONDS
 old, a difference nobody can read in "80,001 comments". Each process keeps its own:
 nothing is shared between processes or needed from one request to the next.
+
+kept_for() is the same without the threshold, for a figure that costs as much whatever
+its size (the version of a published result, results/export_files.py).
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ _guard = threading.Lock()
 
 
 def _fresh(key: Hashable) -> tuple[float, object] | None:
+    # An entry is (until, value).
     entry = _entries.get(key)
-    if entry is not None and time.monotonic() - entry[0] < TTL_SECONDS:
+    if entry is not None and time.monotonic() < entry[0]:
         return entry
     return None
 
@@ -40,6 +44,17 @@ def large_figure(key: Hashable, compute: Callable[[], T], size: Callable[[T], in
     Requests that want the same figure at the same time wait for one computation
     instead of all running it (32 GROUP BYs over 100,000 rows at once would stall).
     """
+    return _kept(key, compute, lambda value: TTL_SECONDS if size(value) >= THRESHOLD else 0)
+
+
+def kept_for(key: Hashable, seconds: float, compute: Callable[[], T]) -> T:
+    """compute(), or its result of the last ``seconds``; always afresh when 0 or less."""
+    if seconds <= 0:
+        return compute()
+    return _kept(key, compute, lambda _value: seconds)
+
+
+def _kept(key: Hashable, compute: Callable[[], T], lifetime: Callable[[T], float]) -> T:
     entry = _fresh(key)
     if entry is not None:
         return cast(T, entry[1])
@@ -50,10 +65,11 @@ def large_figure(key: Hashable, compute: Callable[[], T], size: Callable[[T], in
         if entry is not None:
             return cast(T, entry[1])
         value = compute()
-        if size(value) >= THRESHOLD:
+        seconds = lifetime(value)
+        if seconds > 0:
             if len(_entries) >= _MAX_ENTRIES:
                 _entries.clear()
-            _entries[key] = (time.monotonic(), value)
+            _entries[key] = (time.monotonic() + seconds, value)
         else:
             _entries.pop(key, None)
         return value
