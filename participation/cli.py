@@ -160,7 +160,7 @@ def _reset_password(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     try:
-        from participation.outbox.worker import run_worker
+        from participation.housekeeping import run_worker
     except ImportError:  # the outbox sender is optional until Twilio is set up
         run_worker = None
     if run_worker is not None:

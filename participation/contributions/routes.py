@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.consultations import service as consultations
-from participation.consultations.models import Phase
+from participation.consultations.models import Consultation, Phase
 from participation.consultations.public_routes import consultation_context
 from participation.contributions import errors, lookups
 from participation.contributions.models import Channel
@@ -195,8 +195,6 @@ async def status_page(request: Request) -> Response:
         consultation = None
         text = None
         if contribution.consultation_id:
-            from participation.consultations.models import Consultation
-
             consultation = session.get(Consultation, contribution.consultation_id)
             text = consultations.text_for(session, consultation, LANGUAGES[lang])  # type: ignore[arg-type]
         return {

@@ -34,9 +34,9 @@ from participation.moderation.queue import (
     counts,
     page,
 )
+from participation.paths import same_origin_path
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none, query_int
-from participation.web.paths import same_origin_path
 from participation.web.staff_page_cache import kept_briefly
 from participation.web.templating import is_fragment_request, render, url
 

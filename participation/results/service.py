@@ -26,6 +26,7 @@ from participation.contributions.text import normalise_line, normalise_text
 from participation.contributions.votes import counted_votes, unverified_votes
 from participation.moderation.service import audit
 from participation.results.models import ContributionTheme, Theme
+from participation.results.notify import notify_result_subscribers
 from participation.settings import Settings
 
 MAX_THEME_NAME = 120
@@ -324,8 +325,6 @@ def publish_results(
 ) -> int:
     """Closes the consultation if still open, publishes its result and queues the result
     notifications in the same transaction; returns how many notifications were queued."""
-    from participation.results.notify import notify_result_subscribers
-
     now = utcnow()
     if consultation.closes_at is None or consultation.closes_at > now:
         consultation.closes_at = now
