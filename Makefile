@@ -31,6 +31,7 @@ browser-deps: ## axe-core for the accessibility scans (npm)
 test: $(STAMP) system-deps browser-deps ## set up and run the whole test suite
 	$(BIN)/ruff check participation tests
 	$(BIN)/ruff format --check participation tests
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory translations-check
 	$(MAKE) --no-print-directory audit-if-reachable
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
@@ -49,9 +50,10 @@ audit-if-reachable: $(STAMP) ## the audit where a vulnerability service answers,
 		echo "!!! answered from here. Run 'make audit' where they do (see README, Operations)."; \
 	fi
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check; the import contract (floors point down)
 	$(BIN)/ruff check participation tests
 	$(BIN)/ruff format --check participation tests
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## format the code
 	$(BIN)/ruff format participation tests
