@@ -3,6 +3,7 @@ and every module stands on a floor (a module no floor names would go unchecked).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -74,3 +75,27 @@ KNOWN_DOMAIN_LOOPS = [["consultations", "contributions"]]
 def test_no_new_loop_between_areas_of_the_domain() -> None:
     graph = grimp.build_graph(PACKAGE, cache_dir=None)
     assert loops(area_graph(graph, in_domain)) == KNOWN_DOMAIN_LOOPS
+
+
+def test_importing_a_door_registers_nothing_in_the_templates() -> None:
+    """The queue's sms_sender (it reads the database while a page renders) is registered
+    by app.py, not as a side effect of importing the SMS webhook's routes."""
+    script = (
+        "from participation.web.templating import templates\n"
+        "import participation.channels.sms.routes\n"
+        "assert 'sms_sender' not in templates.env.globals, 'registered on import'\n"
+        "from participation.app import create_app\n"
+        "from participation.settings import load_settings\n"
+        "create_app(load_settings(), engine=object())\n"
+        "assert 'sms_sender' in templates.env.globals\n"
+        "assert 'reference' in templates.env.filters\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PYPROJECT.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(PYPROJECT.parent)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
