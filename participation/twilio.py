@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 from twilio.request_validator import (
@@ -85,7 +86,7 @@ def is_signed_by_twilio(settings: Settings, request: Request, params: Mapping) -
     return validator.validate(request_url(settings, request), params, signature, algorithm)
 
 
-def rest_client(settings: Settings, http_client=None, *, timeout: float):  # noqa: ANN001, ANN201
+def rest_client(settings: Settings, http_client: Any = None, *, timeout: float) -> Any:
     """Twilio's REST client for the account in the settings; tests inject an HttpClient
     or point TWILIO_API_BASE at a fake API."""
     # Loaded here: the webhooks need only the validator, the sender the whole client.

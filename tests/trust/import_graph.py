@@ -11,6 +11,7 @@ this script gives the figures behind it.
 import ast
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import grimp
@@ -55,7 +56,9 @@ def area(module: str) -> str:
     return parts[1] if len(parts) > 1 else parts[0]
 
 
-def area_graph(graph, only=lambda module: True) -> dict[str, set[str]]:  # noqa: ANN001
+def area_graph(
+    graph: grimp.ImportGraph, only: Callable[[str], bool] = lambda module: True
+) -> dict[str, set[str]]:
     edges: dict[str, set[str]] = defaultdict(set)
     for module in graph.modules:
         if not only(module):
