@@ -32,6 +32,7 @@ test: $(STAMP) system-deps browser-deps ## set up and run the whole test suite
 	$(BIN)/ruff check participation tests
 	$(BIN)/ruff format --check participation tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory translations-check
 	$(MAKE) --no-print-directory audit-if-reachable
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
@@ -50,10 +51,11 @@ audit-if-reachable: $(STAMP) ## the audit where a vulnerability service answers,
 		echo "!!! answered from here. Run 'make audit' where they do (see README, Operations)."; \
 	fi
 
-lint: $(STAMP) ## ruff lint and format check, mypy on participation/
+lint: $(STAMP) ## ruff lint and format check, mypy on participation/, the import contract (floors point down)
 	$(BIN)/ruff check participation tests
 	$(BIN)/ruff format --check participation tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## format the code
 	$(BIN)/ruff format participation tests

@@ -18,17 +18,22 @@ from participation.accounts.security_routes import routes as account_security_ro
 from participation.api.routes import routes as api_routes
 from participation.caching.pages import PageCacheMiddleware
 from participation.channels.sms.routes import routes as sms_webhook_routes
+from participation.channels.sms.staff_display import sms_sender
 from participation.channels.voice.routes import routes as voice_webhook_routes
 from participation.channels.voice.staff_routes import routes as voice_staff_routes
 from participation.consultations.public_routes import routes as consultation_routes
 from participation.consultations.staff_routes import routes as consultation_staff_routes
+from participation.contributions.labels import channel_label
+from participation.contributions.reference import format_reference
 from participation.contributions.routes import routes as contribution_routes
 from participation.contributions.vote_routes import routes as vote_routes
 from participation.db import make_engine
+from participation.housekeeping import housekeeping
 from participation.moderation.routes import routes as moderation_routes
 from participation.outbox.routes import routes as outbox_staff_routes
 from participation.outbox.routes import webhook_routes as outbox_webhook_routes
 from participation.privacy_routes import routes as privacy_routes
+from participation.rendering import environment
 from participation.results.routes import MEDIA as DOWNLOAD_MEDIA
 from participation.results.routes import routes as result_routes
 from participation.settings import LANGUAGES, Settings, load_settings
@@ -60,6 +65,15 @@ class LanguageConvertor(Convertor[str]):
 
 register_url_convertor("lang", LanguageConvertor())
 
+
+def register_template_helpers() -> None:
+    """The domain's words in templates: the rendering floor below knows no domain."""
+    environment.filters["reference"] = format_reference
+    environment.globals["channel_name"] = channel_label
+    # The moderation queue shows each SMS sender's last three digits.
+    environment.globals["sms_sender"] = sms_sender
+
+
 #: Pages in the reader's language, under /de/, /ar/, ...
 localized_routes = [
     *consultation_routes,
@@ -86,6 +100,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
     https = settings.public_base_url.startswith("https://")
+    register_template_helpers()
     app = Starlette(
         debug=settings.debug,
         routes=[
@@ -129,4 +144,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    # The phone simulator runs the schedule on demand (demo and staff training).
+    app.state.housekeeping = housekeeping
     return app

@@ -161,7 +161,7 @@ def _reset_password(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from participation.outbox.worker import run_worker
+    from participation.housekeeping import run_worker
 
     return run_worker(load_settings(), once=args.once)
 

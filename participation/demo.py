@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from participation.accounts.models import Role
 from participation.accounts.service import create_staff, get_by_email
+from participation.channels.sms.demo import seed_sms_examples
 from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
@@ -16,6 +17,7 @@ from participation.contributions.service import submit_contribution
 from participation.contributions.votes import Voter, submit_vote
 from participation.moderation import service as moderation
 from participation.moderation.models import RejectionReason
+from participation.results.demo import add_demo_result
 
 DEMO_ADMIN = ("admin@musterstadt.example", "demo-passwort-2026")
 DEMO_MODERATOR = ("moderation@musterstadt.example", "demo-passwort-2026")
@@ -242,8 +244,6 @@ def seed_demo(session: Session) -> bool:
                 contribution_id=submitted.id,
                 received_at=now if staff else None,
             )
-    from participation.channels.sms.demo import seed_sms_examples
-
     seed_sms_examples(session)
     for contribution in created[:2] + created[3:5] + created[6:]:
         moderation.approve(session, contribution, admin.id)
@@ -255,8 +255,6 @@ def seed_demo(session: Session) -> bool:
         locale="de",
     )
     moderation.reject(session, spam.contribution, admin.id, RejectionReason.advertising)
-    from participation.results.demo import add_demo_result
-
     add_demo_result(session, pool, created[8:12], admin.id)
     pool.closes_at = now - timedelta(days=5)
     pool.results_published_at = now - timedelta(days=1)

@@ -21,9 +21,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Table, delete, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
-from participation import tables
 from participation.contributions.models import Contribution, PollVote
 from participation.contributions.reference import format_reference, parse_reference
 from participation.crypto import decrypt
@@ -56,7 +55,9 @@ NOT_ERASED_HERE = frozenset({"staff_user", "audit_event"})
 
 
 def _tables() -> list[Table]:
-    return list(tables.metadata.sorted_tables)
+    # Every table, the doors' included: the assembly imports participation.tables before
+    # any request or job runs (app.py, the housekeeping schedule), and this floor may not.
+    return list(SQLModel.metadata.sorted_tables)
 
 
 def _columns(names: frozenset[str]) -> Iterable[tuple[Table, Column]]:

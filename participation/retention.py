@@ -33,9 +33,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, String, Table, cast, delete, literal, or_, select, update
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
-from participation import tables
+from participation.accounts.throttle import purge_expired
 from participation.clock import utcnow
 from participation.consultations.models import Consultation
 from participation.consultations.service import clamp_retention_days
@@ -81,11 +81,12 @@ def retention_ends(consultation: Consultation) -> datetime | None:
 def _contact_tables() -> list[tuple[Table, list[Column]]]:
     """Other tables holding contact data: phone keys, e-mail addresses, encrypted numbers.
 
-    Found through the metadata, so tables added by other modules are covered as soon as
+    Found through the metadata (complete once the assembly imported participation.tables),
+    so tables added by other modules are covered as soon as
     they name their columns like the rest of the schema.
     """
     found = []
-    for table in tables.metadata.sorted_tables:
+    for table in SQLModel.metadata.sorted_tables:
         if table.name in _HANDLED:
             continue
         contact = [
@@ -172,7 +173,7 @@ def _age_column(table: Table) -> Column | None:
 
 def _expire_short_lived(session: Session, now: datetime, counts: dict[str, int]) -> None:
     """Tables that declare in their ``info`` how long their rows or columns may live."""
-    for table in tables.metadata.sorted_tables:
+    for table in SQLModel.metadata.sorted_tables:
         age = _age_column(table)
         if age is None:
             continue
@@ -289,8 +290,6 @@ def apply_retention(
     short_lived: dict[str, int] = {}
     _expire_short_lived(session, now, short_lived)
     record("retention.short_lived", "", "", short_lived)
-
-    from participation.accounts.throttle import purge_expired
 
     purge_expired(session, now)
     session.flush()

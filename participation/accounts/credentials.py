@@ -23,9 +23,11 @@ from email.utils import formatdate, make_msgid
 from sqlmodel import Session, select
 
 from participation.accounts.models import StaffUser
+from participation.accounts.passwords import password_problem
 from participation.accounts.service import AccountError, clear_failures, count_failure, is_locked
 from participation.clock import utcnow
 from participation.crypto import keyed_hash
+from participation.i18n.catalogs import gettext as _
 from participation.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,6 @@ MAX_TOKEN_CHARS = 64
 
 
 def new_password_problem(password: str, confirmation: str) -> str | None:
-    from participation.accounts.passwords import password_problem
-
     problem = password_problem(password)
     if problem:
         return problem
@@ -129,8 +129,6 @@ def change_own_password(
 def send_reset_link(settings: Settings, email: str, link: str) -> bool:
     """E-mails the link to the account's own address; False when it could not be sent
     (the admin then sees the link to pass on)."""
-    from participation.i18n.catalogs import gettext as _
-
     message = EmailMessage()
     message["Subject"] = _("New password for %(council)s") % {"council": settings.council_name}
     message["From"] = settings.smtp_from

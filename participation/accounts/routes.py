@@ -12,9 +12,9 @@ from starlette.routing import Route
 from participation.accounts import service, throttle
 from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
+from participation.paths import same_origin_path
 from participation.web.csrf import start_session_binding
 from participation.web.forms import field, in_transaction
-from participation.web.paths import same_origin_path
 from participation.web.templating import render, url
 
 

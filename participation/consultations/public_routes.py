@@ -10,6 +10,8 @@ from starlette.routing import Route
 
 from participation.consultations import service
 from participation.consultations.models import Consultation, Phase, label_of, phase_of
+from participation.moderation.queue import public_page
+from participation.settings import LANGUAGES
 from participation.web.errors import error_response
 from participation.web.forms import in_transaction, query_int
 from participation.web.templating import language_of, render
@@ -21,8 +23,6 @@ def published_page(
     session: Session, consultation_id: int, before: int | None
 ) -> tuple[list, int | None]:
     """Newest first, keyset pagination; removed-after-publication ones in their place."""
-    from participation.moderation.queue import public_page
-
     return public_page(session, consultation_id, before, PAGE_SIZE)
 
 
@@ -30,8 +30,6 @@ def consultation_context(
     session: Session, consultation: Consultation | Row, lang: str, before: int | None = None
 ) -> dict:
     """The page's data; ``consultation`` a model or the plain row of row_by_slug()."""
-    from participation.settings import LANGUAGES
-
     locale = LANGUAGES[lang]
     text = service.text_row_for(session, consultation, locale)
     contributions, next_before = published_page(session, consultation.id, before)
@@ -56,8 +54,6 @@ async def home(request: Request) -> Response:
     lang = language_of(request)
 
     def load(session: Session) -> dict:
-        from participation.settings import LANGUAGES
-
         consultations = service.public_consultations(session)
         texts = service.texts_for(session, [c.id for c in consultations])
         groups: dict[str, list] = {"open": [], "upcoming": [], "closed": [], "results": []}

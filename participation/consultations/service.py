@@ -21,6 +21,7 @@ from participation.consultations.models import (
     PollOption,
 )
 from participation.contributions.models import Contribution, Status
+from participation.contributions.votes import has_votes
 from participation.db import table_of
 
 FALLBACK_LOCALE = "de"
@@ -349,8 +350,6 @@ def set_poll(
     be fixed, in place, so each option keeps its id and its votes; once the result is
     published, nothing changes until it is withdrawn. Raises PollLocked before changing
     anything. Returns the wording changes, for the caller's audit log."""
-    from participation.contributions.votes import has_votes
-
     existing = poll_options(session, consultation.id)
     wanted = [(key, labels or STANDARD_OPTIONS.get(key, {})) for key, labels in options[:9]]
     if [(o.key, o.labels) for o in existing] == wanted:

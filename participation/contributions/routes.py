@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.consultations import service as consultations
-from participation.consultations.models import Phase
+from participation.consultations.models import Consultation, Phase
 from participation.consultations.public_routes import consultation_context
 from participation.contributions import errors, lookups
 from participation.contributions.models import Channel
@@ -196,8 +196,6 @@ async def status_page(request: Request) -> Response:
         consultation = None
         text = None
         if contribution.consultation_id:
-            from participation.consultations.models import Consultation
-
             consultation = session.get(Consultation, contribution.consultation_id)
             if consultation is not None:
                 text = consultations.text_for(session, consultation, LANGUAGES[lang])

@@ -27,6 +27,7 @@ from participation.i18n import catalogs
 from participation.moderation.models import AuditEvent, Flag
 from participation.moderation.queue import Waiting, waiting_overview
 from participation.moderation.service import audit
+from participation.rendering import environment
 from participation.settings import DEFAULT_LANGUAGE, Settings
 
 log = logging.getLogger(__name__)
@@ -96,8 +97,6 @@ def render_digest(settings: Settings, lines: list[DigestLine], now: datetime) ->
     """(subject, plain-text body) in the council's language."""
     from babel.dates import format_timedelta
 
-    from participation.web.templating import templates
-
     token = catalogs.current_language.set(DEFAULT_LANGUAGE)
     try:
         locale = catalogs.babel_locale(DEFAULT_LANGUAGE)
@@ -107,7 +106,7 @@ def render_digest(settings: Settings, lines: list[DigestLine], now: datetime) ->
             "%(num)s contributions wait for moderation",
             total,
         )
-        body = templates.env.get_template("moderation/digest.txt").render(
+        body = environment.get_template("moderation/digest.txt").render(
             lines=lines,
             total=total,
             settings=settings,

@@ -35,9 +35,9 @@ from participation.moderation.queue import (
     counts,
     page,
 )
+from participation.paths import same_origin_path
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none, query_int
-from participation.web.paths import same_origin_path
 from participation.web.templating import is_fragment_request, language_of, render, url
 
 __all__ = ["reason_labels", "routes"]

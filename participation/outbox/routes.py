@@ -8,10 +8,10 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.accounts.permissions import MODERATORS, requires_role
-from participation.channels.sms.webhook_auth import is_signed_by_twilio, webhook_params
 from participation.moderation.service import audit
 from participation.outbox import service
 from participation.outbox.models import OutboundMessage
+from participation.twilio import is_signed_by_twilio, webhook_params
 from participation.web.errors import error_response
 from participation.web.forms import in_transaction
 from participation.web.templating import render, url

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.crypto import encrypt
+from participation.outbox.consent import mark_opted_out
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.phones import masked, phone_key
 
@@ -124,21 +125,6 @@ def apply_twilio_callback(
         mark_opted_out(session, message.to_key)
     session.flush()
     return message
-
-
-def mark_opted_out(session: Session, to_key: str) -> None:
-    """Twilio says the person replied STOP: remember it, and send them nothing more."""
-    from participation.channels.sms.commands import cancel_queued
-    from participation.channels.sms.models import SmsContact
-
-    contact = session.exec(select(SmsContact).where(SmsContact.phone_key == to_key)).first()
-    if contact is None:
-        contact = SmsContact(phone_key=to_key)
-    if not contact.opted_out:
-        contact.opted_out = True
-        contact.opted_out_at = utcnow()
-        session.add(contact)
-    cancel_queued(session, to_key, "opted_out")
 
 
 def problem_messages(session: Session, limit: int = 200) -> list[OutboundMessage]:

@@ -1,4 +1,4 @@
-"""`participation worker`: sends the outbox through Twilio and runs the SMS retention.
+"""The outbox sender: sends queued messages through Twilio (`participation worker`).
 
 Claiming uses the database as the queue: on PostgreSQL ``SELECT ... FOR UPDATE SKIP
 LOCKED`` lets several workers take disjoint batches without waiting on each other; on
@@ -42,15 +42,16 @@ from sqlmodel import Session, col, select
 from participation.clock import utcnow
 from participation.crypto import decrypt
 from participation.db import make_engine, session_scope
+from participation.outbox.consent import is_opted_out, mark_opted_out, opted_out_keys
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.outbox.service import (
     OPTED_OUT,
     PERMANENT_ERRORS,
     TWILIO_STATUS,
     apply_status,
-    mark_opted_out,
 )
 from participation.settings import Settings
+from participation.twilio import rest_client
 
 log = logging.getLogger(__name__)
 
@@ -117,16 +118,7 @@ class TwilioSender:
     """Sends through twilio.rest.Client; tests inject an HttpClient or a fake API base."""
 
     def __init__(self, settings: Settings, http_client=None) -> None:
-        from twilio.http.http_client import TwilioHttpClient
-        from twilio.rest import Client
-
-        self.client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            http_client=http_client or TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS),
-        )
-        if settings.twilio_api_base:
-            self.client.api.base_url = settings.twilio_api_base.rstrip("/")
+        self.client = rest_client(settings, http_client, timeout=SEND_TIMEOUT_SECONDS)
         self.from_number = settings.twilio_phone_number
         self.callback_base = settings.public_base_url.rstrip("/")
 
@@ -238,8 +230,6 @@ class Claim:
 
 def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -> list[Claim]:
     """Takes up to ``limit`` due messages for this worker (see the module docstring)."""
-    from participation.channels.sms.models import SmsContact
-
     now = now or utcnow()
     claims: list[Claim] = []
     with session_scope(engine, write=True) as session:
@@ -262,14 +252,7 @@ def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -
         if not rows:
             return []
         keys = {row.to_key for row in rows}
-        opted_out = set(
-            session.exec(
-                select(SmsContact.phone_key).where(
-                    col(SmsContact.phone_key).in_(keys),
-                    SmsContact.opted_out == True,  # noqa: E712
-                )
-            ).all()
-        )
+        opted_out = opted_out_keys(session, keys)
         sent_recently = dict(
             session.exec(
                 select(OutboundMessage.to_key, func.count())
@@ -320,17 +303,8 @@ def _claim(session: Session, row: OutboundMessage, now: datetime) -> Claim:
 
 
 def _opted_out(engine: Engine, to_key: str) -> bool:
-    from participation.channels.sms.models import SmsContact
-
     with Session(engine) as session:
-        return bool(
-            session.exec(
-                select(SmsContact.id).where(
-                    SmsContact.phone_key == to_key,
-                    SmsContact.opted_out == True,  # noqa: E712
-                )
-            ).first()
-        )
+        return is_opted_out(session, to_key)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -443,75 +417,6 @@ def send_due(engine: Engine, settings: Settings, sender: Sender, limit: int = BA
     return len(claims)
 
 
-def _retention(engine: Engine, settings: Settings) -> dict[str, int]:
-    from participation.retention import apply_retention
-
-    with session_scope(engine, write=True) as session:
-        return apply_retention(session, settings)
-
-
-def _forget_reporters(engine: Engine, settings: Settings) -> dict[str, int]:
-    from participation.moderation.flags import forget_reporters
-
-    with session_scope(engine, write=True) as session:
-        forget_reporters(session)
-    return {}
-
-
-def _result_notifications(engine: Engine, settings: Settings) -> dict[str, int]:
-    from participation.results.notify import notify_waiting_subscribers
-
-    with session_scope(engine, write=True) as session:
-        notified = notify_waiting_subscribers(session, settings)
-    return {"result_notifications": notified} if notified else {}
-
-
-def _staff_digest(engine: Engine, settings: Settings) -> dict[str, int]:
-    from participation.moderation.digest import send_staff_digest
-
-    try:
-        return {"digest_emails": send_staff_digest(settings, engine)}
-    except OSError:
-        # SMTP down: the digest tries again on the next pass; sending SMS must go on.
-        log.warning("staff digest not sent: SMTP unreachable", exc_info=True)
-        return {}
-
-
-def _prune_exports(engine: Engine, settings: Settings) -> dict[str, int]:
-    from participation.results.export_files import prune_exports
-
-    return prune_exports(engine, settings)
-
-
-#: Run in this order once every HOUSEKEEPING_EVERY, each in its own transaction. The
-#: retention comes before the result notifications: a request whose consultation's
-#: period ran out is gone, not sent.
-HOUSEKEEPING_JOBS: tuple[tuple[str, Callable[[Engine, Settings], dict[str, int]]], ...] = (
-    ("retention", _retention),
-    ("forget_reporters", _forget_reporters),
-    ("result_notifications", _result_notifications),
-    ("staff_digest", _staff_digest),
-    ("prune_exports", _prune_exports),
-)
-
-
-def housekeeping(engine: Engine, settings: Settings) -> dict[str, int]:
-    """Once every HOUSEKEEPING_EVERY: the deletion concept (participation.retention),
-    reporters' address hashes older than a day, result SMS for requests stored after the
-    publication, and the staff's daily digest e-mail.
-
-    A job that fails (a bad row, a full disk, a bug) is logged with its name and rolled
-    back alone; the others still run, and so does the sending: one broken consultation
-    once stopped the outbox for everybody, on every start."""
-    done: dict[str, int] = {}
-    for name, job in HOUSEKEEPING_JOBS:
-        try:
-            done.update(job(engine, settings))
-        except Exception:
-            log.exception("housekeeping job %s failed; the others go on", name)
-    return done
-
-
 def run_worker(
     settings: Settings,
     once: bool = False,
@@ -520,8 +425,11 @@ def run_worker(
     sender: Sender | None = None,
     stop: threading.Event | None = None,
     idle_seconds: float = 2.0,
+    housekeeping: Callable[[Engine, Settings], object] | None = None,
 ) -> int:
-    """Sends until stopped (SIGTERM/SIGINT); ``once``: everything due now, then return."""
+    """Sends until stopped (SIGTERM/SIGINT); ``once``: everything due now, then return.
+    ``housekeeping`` runs once every HOUSEKEEPING_EVERY (participation.housekeeping
+    passes its schedule: the outbox knows nothing of the other areas' jobs)."""
     engine = engine or make_engine(settings.database_url)
     sender = sender or make_sender(settings)
     stop = stop or threading.Event()
@@ -532,7 +440,7 @@ def run_worker(
         log.warning("Twilio is not configured: messages are only shown in the simulator.")
     next_housekeeping = utcnow()
     while not stop.is_set():
-        if utcnow() >= next_housekeeping:
+        if housekeeping is not None and utcnow() >= next_housekeeping:
             # housekeeping() logs its own failures; sending goes on whatever happens there.
             housekeeping(engine, settings)
             next_housekeeping = utcnow() + HOUSEKEEPING_EVERY

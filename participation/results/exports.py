@@ -20,6 +20,7 @@ import xlsxwriter
 from sqlmodel import Session, col, select
 
 from participation.consultations.models import Consultation
+from participation.consultations.service import poll_options
 from participation.contributions.models import Contribution, Status
 from participation.contributions.reference import format_reference
 from participation.results.rules import counting_rules
@@ -56,8 +57,6 @@ def _iso(moment: datetime | None) -> str:
 
 def export_rows(session: Session, consultation: Consultation) -> Iterator[dict]:
     """Published contributions, oldest first, in keyset batches; themes as a list."""
-    from participation.consultations.service import poll_options
-
     options = {o.id: o.key or str(o.position) for o in poll_options(session, consultation.id)}
     theme_names = {t.id: t.name for t in themes_of(session, consultation.id)}
     columns = (

@@ -1,4 +1,5 @@
-"""Themes (tags) per consultation and the council's weighing (Abwägung) per theme."""
+"""Themes (tags) per consultation, the council's weighing (Abwägung) per theme, and the
+requests to be told the result by SMS."""
 
 from __future__ import annotations
 
@@ -35,3 +36,19 @@ class ContributionTheme(SQLModel, table=True):
         foreign_key="contribution.id", primary_key=True, ondelete="CASCADE"
     )
     theme_id: int = Field(foreign_key="theme.id", primary_key=True, ondelete="CASCADE")
+
+
+class SmsNotifyRequest(SQLModel, table=True):
+    """ "Text me the results" by SMS: the only place a plain number is kept, encrypted.
+    The SMS door stores the request; publishing the result turns it into an SMS."""
+
+    __tablename__ = "sms_notify_request"
+    __table_args__ = (UniqueConstraint("consultation_id", "phone_key"),)
+
+    id: int = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
+    phone_key: str = Field(max_length=64, index=True)
+    #: Fernet token of the E.164 number (participation.crypto.encrypt).
+    number_encrypted: str = Field(max_length=500)
+    language: str = Field(default="de", max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)

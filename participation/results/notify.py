@@ -1,6 +1,6 @@
 """Telling residents who asked ("text me the results") that the result is published.
 
-The SMS channel keeps those requests in channels/sms/models.SmsNotifyRequest: the number
+The SMS door stores those requests in results.models.SmsNotifyRequest: the number
 encrypted, with the person's SMS language. On publication each request becomes one
 outbox message in the same transaction (sent later by the worker), and the request with
 its number is deleted: it was kept only for this message.
@@ -23,29 +23,21 @@ from participation.consultations.models import Consultation, Phase
 from participation.crypto import decrypt
 from participation.db import table_of
 from participation.i18n import catalogs
+from participation.outbox.service import enqueue_sms
+from participation.rendering import environment
+from participation.results.models import SmsNotifyRequest
 from participation.settings import LANGUAGES, Settings
 
 log = logging.getLogger(__name__)
 
 
-def _notify_model():
-    """The request table, if the SMS channel is installed; None otherwise."""
-    try:
-        from participation.channels.sms.models import SmsNotifyRequest
-    except ImportError:
-        return None
-    return SmsNotifyRequest
-
-
 def result_sms_text(settings: Settings, consultation: Consultation, language: str) -> str:
-    from participation.web.templating import templates
-
     lang = language if language in LANGUAGES else "de"
     token = catalogs.current_language.set(lang)
     try:
         link = f"{settings.public_base_url}/{lang}/c/{consultation.slug}/results"
         return (
-            templates.env.get_template("results/sms_published.txt")
+            environment.get_template("results/sms_published.txt")
             .render(consultation=consultation, link=link, settings=settings)
             .strip()
         )
@@ -57,11 +49,7 @@ def notify_result_subscribers(
     session: Session, settings: Settings, consultation: Consultation
 ) -> int:
     """Queues one SMS per notification request of the consultation; returns how many."""
-    model = _notify_model()
-    if model is None:
-        return 0
-    from participation.outbox.service import enqueue_sms
-
+    model = SmsNotifyRequest
     requests = session.exec(select(model).where(model.consultation_id == consultation.id)).all()
     queued = 0
     for request in requests:
@@ -74,7 +62,7 @@ def notify_result_subscribers(
                 session,
                 settings.secret_key,
                 number,
-                result_sms_text(settings, consultation, getattr(request, "language", "de")),
+                result_sms_text(settings, consultation, request.language),
                 idempotency_key=f"results:{consultation.id}:{request.phone_key}",
             )
             queued += 1
@@ -95,9 +83,7 @@ def notify_result_subscribers(
 def notify_waiting_subscribers(session: Session, settings: Settings) -> int:
     """Queues the result SMS for requests left in the table of consultations whose result
     is already published; returns how many were queued."""
-    model = _notify_model()
-    if model is None:
-        return 0
+    model = SmsNotifyRequest
     waiting = session.exec(
         select(Consultation).where(
             col(Consultation.results_published_at).is_not(None),

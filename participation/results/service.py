@@ -27,6 +27,7 @@ from participation.contributions.votes import counted_votes, unverified_votes
 from participation.db import table_of
 from participation.moderation.service import audit
 from participation.results.models import ContributionTheme, Theme
+from participation.results.notify import notify_result_subscribers
 from participation.settings import Settings
 
 MAX_THEME_NAME = 120
@@ -325,8 +326,6 @@ def publish_results(
 ) -> int:
     """Closes the consultation if still open, publishes its result and queues the result
     notifications in the same transaction; returns how many notifications were queued."""
-    from participation.results.notify import notify_result_subscribers
-
     now = utcnow()
     if consultation.closes_at is None or consultation.closes_at > now:
         consultation.closes_at = now

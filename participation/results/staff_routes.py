@@ -14,11 +14,11 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Contribution, Status
 from participation.i18n.catalogs import gettext as _
+from participation.paths import same_origin_path
 from participation.results import service
 from participation.results.models import Theme
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
-from participation.web.paths import same_origin_path
 from participation.web.templating import is_fragment_request, render, url
 
 

@@ -24,7 +24,7 @@ def stream_template(
 
     def generate() -> Iterator[str]:
         with session_scope(engine) as session:
-            context = templating._context(request, build(session))
+            context = templating.page_context(request, build(session))
             pending: list[str] = []
             size = 0
             for piece in templating.templates.env.get_template(name).generate(context):

@@ -23,7 +23,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from participation.channels.sms.webhook_auth import canonical_url, sign
 from participation.channels.voice import service as voice
 from participation.channels.voice.models import SimulatedCallInput, SimulatedRecording
 from participation.channels.voice.staff_routes import SIMULATED_PREFIX
@@ -34,6 +33,7 @@ from participation.phones import is_fictional_number, normalise_number
 from participation.settings import Settings
 from participation.simulator.access import own_call, remember_call, simulator_page
 from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
+from participation.twilio import canonical_url, sign
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
 

@@ -21,14 +21,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from participation.channels.sms.webhook_auth import canonical_url, sign
 from participation.i18n.catalogs import gettext as _
 from participation.outbox.models import OutboundMessage
+from participation.outbox.worker import SimulatorSender, send_due
 from participation.phones import is_fictional_number, normalise_number, phone_key
 from participation.settings import Settings
 from participation.simulator.access import simulator_page
 from participation.simulator.models import SimulatedSms
 from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
+from participation.twilio import canonical_url, sign
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
 from participation.web.templating import is_fragment_request, render, url
@@ -199,9 +200,9 @@ async def run_outbox(request: Request) -> Response:
         return error_response(request, 404)
     form = await request.form()
     number = _number_from(request, field(form, "number", 40)) or ""
-    from participation.outbox.worker import SimulatorSender, housekeeping, send_due
-
     engine = request.app.state.engine
+    # The schedule is the assembly's (participation.housekeeping), handed over by app.py.
+    housekeeping = request.app.state.housekeeping
 
     def work() -> None:
         housekeeping(engine, settings)

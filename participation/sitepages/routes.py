@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from participation.accounts.permissions import ADMINS, ANY_STAFF, requires_role
 from participation.i18n.catalogs import gettext as _
+from participation.paths import same_origin_path
 from participation.settings import LANGUAGES
 from participation.sitepages import service
 from participation.sitepages.media import sign_video
@@ -17,7 +18,6 @@ from participation.web import submissions
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
-from participation.web.paths import same_origin_path
 from participation.web.templating import language_of, render, url
 
 

@@ -10,11 +10,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
+from participation.paths import same_origin_path
 from participation.settings import LANGUAGES, Settings
 from participation.sitepages.defaults import DEFAULT_PAGES, DEFAULTS_REVIEWED
 from participation.sitepages.models import BarrierReport, ReportStatus, SitePage
 from participation.text import normalise_line, normalise_text
-from participation.web.paths import same_origin_path
 
 #: In the order of the footer and the staff list.
 PAGE_SLUGS = ("accessibility", "easy-read", "sign-language", "privacy", "imprint")

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from participation.i18n.catalogs import gettext as _
+from participation.web.templating import render
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,6 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
     if request.url.path.startswith(("/api/", "/healthz")) or wants_json:
         return JSONResponse({"error": title, "detail": detail or text}, status_code=status)
     try:
-        from participation.web.templating import render
-
         return render(
             request,
             "errors/error.html",

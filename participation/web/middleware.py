@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from participation.i18n import catalogs
 from participation.settings import LANGUAGES, Settings
 from participation.web import csrf
+from participation.web.errors import error_response
 
 #: Twilio's webhooks are checked by signature instead of a CSRF token. The public API is
 #: read-only and cookie-free: an unsafe method there gets 405 from routing (a write route
@@ -162,8 +163,6 @@ class FormGuardMiddleware:
         return urlsplit(origin).netloc in ours
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
-        from participation.web.errors import error_response
-
         response = error_response(Request(scope, receive), status)
         await response(scope, receive, send)
 

@@ -30,13 +30,14 @@ import httpx
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from participation.channels.sms.models import InboundSms, SmsNotifyRequest
+from participation.channels.sms.models import InboundSms
 from participation.consultations.models import Consultation
 from participation.contributions.models import Contribution
 from participation.db import session_scope
+from participation.housekeeping import housekeeping
 from participation.outbox.models import OutboundMessage
 from participation.outbox.service import enqueue_sms
-from participation.outbox.worker import housekeeping
+from participation.results.models import SmsNotifyRequest
 from participation.results.service import publish_results
 from participation.settings import load_settings
 from tests.benchmarks import load

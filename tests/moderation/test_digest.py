@@ -136,7 +136,7 @@ def test_digest_command(engine, settings, smtp, monkeypatch, capsys):
 
 
 def test_the_worker_pass_sends_the_digest(engine, settings, smtp):
-    from participation.outbox.worker import housekeeping
+    from participation.housekeeping import housekeeping
 
     inbox, port = smtp
     settings = settings.with_(smtp_host="127.0.0.1", smtp_port=port)

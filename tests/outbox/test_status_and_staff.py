@@ -5,8 +5,8 @@ from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
 from participation.accounts.models import Role
-from participation.channels.sms.models import SmsContact
 from participation.db import session_scope
+from participation.outbox.consent import SmsContact
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.outbox.service import enqueue_sms
 from participation.phones import phone_key

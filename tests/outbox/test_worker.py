@@ -9,17 +9,17 @@ from sqlmodel import Session, col, select
 from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
 
-from participation.channels.sms.models import SmsContact
 from participation.clock import set_now, utcnow
 from participation.db import session_scope
+from participation.housekeeping import run_worker
 from participation.outbox import worker
+from participation.outbox.consent import SmsContact
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.outbox.service import enqueue_sms
 from participation.outbox.worker import (
     MAX_ATTEMPTS,
     PER_NUMBER_PER_HOUR,
     TwilioSender,
-    run_worker,
     send_due,
 )
 from participation.phones import phone_key
@@ -392,8 +392,8 @@ def test_two_workers_never_send_a_message_twice(engine, worker_settings, twilio_
 def test_results_requested_by_sms_arrive_by_sms(client, engine, worker_settings, twilio_api):
     """4711 INFO JA -> results published (same transaction queues the SMS) -> the worker
     sends it, and the plain number is gone from the request table."""
-    from participation.channels.sms.models import SmsNotifyRequest
     from participation.consultations.models import Consultation
+    from participation.results.models import SmsNotifyRequest
     from participation.results.service import publish_results
     from tests.channels.sms.conftest import send_sms
     from tests.factories import make_consultation

@@ -250,7 +250,7 @@ def test_a_failed_build_leaves_no_file(engine, data_dir):
 def test_the_worker_removes_files_of_old_versions_and_withdrawn_results(
     client, settings, engine, data_dir
 ):
-    from participation.outbox.worker import housekeeping
+    from participation.housekeeping import housekeeping
 
     consultation, made = _published_result(engine)
     other, _ = _published_result(engine, ("Anderswo",))

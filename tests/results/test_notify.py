@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, col, select
 
-from participation.channels.sms.models import SmsNotifyRequest
 from participation.consultations.models import Consultation
 from participation.crypto import decrypt, encrypt
 from participation.db import session_scope
+from participation.housekeeping import housekeeping, run_worker
 from participation.outbox.models import OutboundMessage
-from participation.outbox.worker import housekeeping, run_worker
 from participation.phones import phone_key
+from participation.results.models import SmsNotifyRequest
 from participation.results.service import publish_results
 from tests.channels.sms.conftest import ALICE, BOB, send_sms
 from tests.conftest import TEST_SECRET

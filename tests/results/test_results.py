@@ -300,7 +300,7 @@ def test_results_are_not_public_before_publication(client, engine, prepared):
 
 def test_result_notification_sms_goes_through_the_outbox(client, engine, settings, prepared):
     consultation, _made = prepared
-    sms_models = pytest.importorskip("participation.channels.sms.models")
+    sms_models = pytest.importorskip("participation.results.models")
     from participation.crypto import decrypt, encrypt
     from participation.outbox.models import OutboundMessage
     from participation.phones import phone_key

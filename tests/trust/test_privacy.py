@@ -196,7 +196,7 @@ def test_sms_loeschen_uses_the_same_erase(client, engine):
 
 
 def test_staff_erasure_keeps_a_stop_objection(engine, settings):
-    from participation.channels.sms.models import SmsContact
+    from participation.outbox.consent import SmsContact
 
     _person(engine)
     with session_scope(engine, write=True) as session:

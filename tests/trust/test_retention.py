@@ -73,7 +73,7 @@ def _scene(engine, settings):
         approve(session, row, None)
         enqueue_sms(session, TEST_SECRET, NUMBER, "Danke!")
     extra = {}
-    sms_models = pytest.importorskip("participation.channels.sms.models")
+    sms_models = pytest.importorskip("participation.results.models")
     voice_models = pytest.importorskip("participation.channels.voice.models")
     with session_scope(engine, write=True) as session:
         session.add(
@@ -105,7 +105,8 @@ def _scene(engine, settings):
 
 def _run_worker(settings, engine) -> None:
     worker = pytest.importorskip("participation.outbox.worker")
-    worker.run_worker(settings, once=True, engine=engine, sender=worker.SimulatorSender())
+    housekeeping = pytest.importorskip("participation.housekeeping")
+    housekeeping.run_worker(settings, once=True, engine=engine, sender=worker.SimulatorSender())
 
 
 def test_contact_data_goes_when_the_retention_period_ends(engine, settings):
@@ -125,8 +126,8 @@ def test_contact_data_goes_when_the_retention_period_ends(engine, settings):
 
     set_now(ends + timedelta(minutes=1))
     _run_worker(settings, engine)
-    from participation.channels.sms.models import SmsNotifyRequest
     from participation.channels.voice.models import CallbackRequest
+    from participation.results.models import SmsNotifyRequest
 
     with session_scope(engine) as session:
         rows = {c.id: c for c in session.exec(select(Contribution)).all()}
@@ -206,7 +207,7 @@ def test_sent_messages_lose_their_recipient_after_a_while(engine, settings):
 
 
 def test_a_stop_outlives_the_state_of_numbers_gone_quiet(engine, settings):
-    sms_models = pytest.importorskip("participation.channels.sms.models")
+    sms_models = pytest.importorskip("participation.outbox.consent")
     stopped = phone_key(TEST_SECRET, "+4915100000001")
     quiet = phone_key(TEST_SECRET, "+4915100000002")
     with session_scope(engine, write=True) as session:

@@ -15,13 +15,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from participation import housekeeping
 from participation.accounts.models import Role
 from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel, Contribution
 from participation.db import session_scope
-from participation.outbox import worker
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.outbox.service import enqueue_sms
 from participation.phones import phone_key
@@ -130,7 +130,7 @@ def test_bad_values_already_stored_neither_crash_the_worker_nor_erase_a_running_
         enqueue_sms(session, TEST_SECRET, NUMBER, "Das Ergebnis ist da.")
 
     with running_fake_twilio() as api:
-        assert worker.run_worker(settings.with_(twilio_api_base=api.base_url), once=True) == 0
+        assert housekeeping.run_worker(settings.with_(twilio_api_base=api.base_url), once=True) == 0
         [sent] = api.accepted
     assert sent.form["Body"] == "Das Ergebnis ist da."
     with session_scope(engine) as session:
@@ -172,7 +172,7 @@ def test_a_failing_housekeeping_job_is_logged_and_the_next_one_runs(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(
-        worker, "HOUSEKEEPING_JOBS", (("broken_job", broken), *worker.HOUSEKEEPING_JOBS)
+        housekeeping, "HOUSEKEEPING_JOBS", (("broken_job", broken), *housekeeping.HOUSEKEEPING_JOBS)
     )
     consultation = make_consultation(engine)
     gone = make_contribution(engine, consultation, "Per SMS", Channel.sms, author_key=KEY)
@@ -181,10 +181,10 @@ def test_a_failing_housekeeping_job_is_logged_and_the_next_one_runs(
         enqueue_sms(session, TEST_SECRET, NUMBER, "Das Ergebnis ist da.")
 
     with (
-        caplog.at_level(logging.ERROR, logger="participation.outbox.worker"),
+        caplog.at_level(logging.ERROR, logger="participation.housekeeping"),
         running_fake_twilio() as api,
     ):
-        assert worker.run_worker(settings.with_(twilio_api_base=api.base_url), once=True) == 0
+        assert housekeeping.run_worker(settings.with_(twilio_api_base=api.base_url), once=True) == 0
         assert len(api.accepted) == 1
     [record] = [r for r in caplog.records if "broken_job" in r.getMessage()]
     assert record.levelno == logging.ERROR and record.exc_info is not None

@@ -19,6 +19,7 @@ from http.server import ThreadingHTTPServer
 
 from sqlmodel import select
 
+from participation import housekeeping
 from participation.clock import set_now, utcnow
 from participation.db import session_scope
 from participation.outbox import worker
@@ -116,7 +117,7 @@ def _restart_after_the_lease(engine, settings, api: HoldingTwilioApi) -> None:
     # The dead worker's claims are leased; a new worker takes them once the lease ends.
     set_now(utcnow() + worker.LEASE + timedelta(seconds=1))
     worker_settings = settings.with_(twilio_api_base=api.base_url)
-    worker.run_worker(worker_settings, once=True, engine=engine)
+    housekeeping.run_worker(worker_settings, once=True, engine=engine)
 
 
 def _outcome(engine, api: HoldingTwilioApi) -> tuple[Counter, list[OutboundMessage]]:

@@ -17,8 +17,8 @@ from sqlmodel import select
 
 from participation.accounts.models import Role
 from participation.db import session_scope
+from participation.paths import is_same_origin_path, same_origin_path
 from participation.sitepages.models import BarrierReport
-from participation.web.paths import is_same_origin_path, same_origin_path
 from tests.conftest import PUBLIC_BASE
 from tests.factories import STAFF_PASSWORD, csrf_token, login, make_staff, soup
 

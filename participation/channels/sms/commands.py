@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
-from sqlmodel import Session, col
-
 from participation.channels.sms import replies
-from participation.channels.sms.models import SmsNotifyRequest
 from participation.channels.sms.parser import Intent, ParsedSms
 from participation.channels.sms.turn import Turn
-from participation.clock import utcnow
 from participation.contributions.models import Contribution, PollVote
 from participation.db import table_of
-from participation.outbox.models import OutboundMessage, OutboundStatus
+from participation.outbox.consent import cancel_queued
+from participation.privacy import erase_phone_data
+from participation.results.models import SmsNotifyRequest
 
 
 def stop(turn: Turn) -> str | None:
@@ -28,19 +25,6 @@ def stop(turn: Turn) -> str | None:
     if turn.parsed.twilio_keyword or already:
         return None
     return replies.stopped(turn.lang())
-
-
-def cancel_queued(session: Session, key: str, reason: str) -> int:
-    """Queued messages to a number that opted out are never sent."""
-    result = session.exec(
-        update(OutboundMessage)
-        .where(
-            col(OutboundMessage.to_key) == key,
-            col(OutboundMessage.status).in_([OutboundStatus.queued]),
-        )
-        .values(status=OutboundStatus.failed, error_code=reason, updated_at=utcnow())
-    )
-    return result.rowcount or 0
 
 
 # -- erasure (LÖSCHEN, then LÖSCHEN JA) ----------------------------------------------------
@@ -86,8 +70,6 @@ def delete(turn: Turn) -> str | None:
 def _erase(turn: Turn) -> str | None:
     """The project's one erasure path (participation.privacy), which finds every table
     holding this number's key; the reply says what went (GDPR Art. 17)."""
-    from participation.privacy import erase_phone_data
-
     language = turn.lang()
     opted_out = turn.contact.opted_out
     # This message's own log row is written afterwards, unlinked, so a retried delivery

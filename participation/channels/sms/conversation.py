@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from participation.channels.sms import replies
-from participation.channels.sms.models import InboundSms, SmsNotifyRequest
+from participation.channels.sms.models import InboundSms
 from participation.channels.sms.parser import ParsedSms
 from participation.channels.sms.turn import Turn
 from participation.consultations import service as consultations
@@ -24,6 +24,7 @@ from participation.contributions.service import (
 from participation.contributions.text import normalise_text
 from participation.contributions.votes import Voter, submit_vote
 from participation.crypto import encrypt
+from participation.results.models import SmsNotifyRequest
 from participation.settings import LANGUAGES, Settings
 
 #: How long "the consultation this number was last asked about" answers a bare "JA".

@@ -1,9 +1,8 @@
-"""What the SMS channel stores: a log of inbound messages, one row of conversation state
-per phone hash, and the few plain numbers of people who asked for the results.
+"""What the SMS channel stores: a log of inbound messages, one row per MessageSid.
 
-No table here holds a plain phone number except SmsNotifyRequest, and that one only
-encrypted, and only until the results are sent, the consultation's retention ends, or
-the person texts LÖSCHEN.
+The row per phone hash (language, opt-out, hourly count) is the outbox's consent table
+(participation.outbox.consent); the requests for the results by SMS are the results'
+(participation.results.models). No table here holds a plain phone number.
 """
 
 from __future__ import annotations
@@ -51,44 +50,4 @@ class InboundSms(SQLModel, table=True):
     #: The reply given; NULL when the number got none (opted out, rate limited).
     reply: str | None = None
     #: Named like every table's age column, so participation.retention finds it.
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class SmsContact(SQLModel, table=True):
-    """Conversation state per phone hash: language, opt-out and the hourly count. (Which
-    consultation a bare "JA" answers is read from the inbound log.)"""
-
-    __tablename__ = "sms_contact"
-
-    id: int = Field(default=None, primary_key=True)
-    phone_key: str = Field(max_length=64, unique=True)
-    #: The SMS language the person last wrote in (de, en, tr, ar, ru, uk, pl).
-    language: str | None = Field(default=None, max_length=8)
-    opted_out: bool = Field(default=False)
-    opted_out_at: datetime | None = None
-    #: When the "please slow down" reply went out, so it goes out once per hour at most.
-    rate_notice_at: datetime | None = None
-    #: When the number sent LÖSCHEN and was asked to confirm with LÖSCHEN JA.
-    erase_requested_at: datetime | None = None
-    #: The per-number hourly limit, counted here rather than over the inbound log: when
-    #: this number's current hour began, and how many messages it has sent in it.
-    window_started_at: datetime | None = None
-    window_count: int = Field(default=0)
-    #: Last message from this number: retention forgets the state of numbers gone quiet
-    #: (there is deliberately no created_at, which retention would take as the age).
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class SmsNotifyRequest(SQLModel, table=True):
-    """ "Text me the results": the only place a plain number is kept, encrypted."""
-
-    __tablename__ = "sms_notify_request"
-    __table_args__ = (UniqueConstraint("consultation_id", "phone_key"),)
-
-    id: int = Field(default=None, primary_key=True)
-    consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
-    phone_key: str = Field(max_length=64, index=True)
-    #: Fernet token of the E.164 number (participation.crypto.encrypt).
-    number_encrypted: str = Field(max_length=500)
-    language: str = Field(default="de", max_length=8)
     created_at: datetime = Field(default_factory=utcnow)

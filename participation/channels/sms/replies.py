@@ -22,7 +22,8 @@ from participation.channels.sms.parser import Intent
 from participation.channels.sms.segments import MAX_REPLY_SEGMENTS, gsm_friendly, segments
 from participation.contributions.reference import format_reference
 from participation.i18n import catalogs
-from participation.i18n.formatting import local_date
+from participation.i18n.formatting import local_date, local_number
+from participation.rendering import environment
 from participation.settings import LANGUAGES
 
 EXAMPLE_CODE = "4711"
@@ -70,11 +71,9 @@ def _clean(text: str) -> str:
 
 @cache
 def _environment() -> Environment:
-    from participation.web.templating import templates
-
     # The page environment trims the newline after a block tag, which would glue two
     # sentences together ("Ja.Your"); SMS texts keep them and _clean() folds them.
-    return templates.env.overlay(trim_blocks=False, lstrip_blocks=False)
+    return environment.overlay(trim_blocks=False, lstrip_blocks=False)
 
 
 def render(name: str, language: str, **context: Any) -> str:
@@ -336,8 +335,6 @@ def shared_sender(language: str) -> str:
 
 
 def too_long(language: str, *, length: int, limit: int) -> str:
-    from participation.i18n.formatting import local_number
-
     with in_language(language):
         length_text, limit_text = local_number(length), local_number(limit)
     return render("too_long", language, length=length_text, limit=limit_text)

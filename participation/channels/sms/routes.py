@@ -10,16 +10,13 @@ from starlette.routing import Route
 from twilio.twiml.messaging_response import MessagingResponse
 
 from participation.channels.sms.service import handle_sms
-from participation.channels.sms.staff_display import register_template_helpers
-from participation.channels.sms.webhook_auth import is_signed_by_twilio, webhook_params
 from participation.numbers import bounded_int
 from participation.phones import is_personal_number, normalise_number
+from participation.twilio import is_signed_by_twilio, webhook_params
 from participation.web.forms import in_transaction
 
 log = logging.getLogger(__name__)
 TWIML = "application/xml"
-# The moderation queue shows each SMS sender's last three digits.
-register_template_helpers()
 
 
 def twiml(reply: str | None) -> Response:

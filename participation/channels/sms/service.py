@@ -18,7 +18,7 @@ from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from participation.channels.sms import commands, conversation, replies
-from participation.channels.sms.models import InboundSms, SmsContact
+from participation.channels.sms.models import InboundSms
 from participation.channels.sms.parser import (
     SMS_LANGUAGES,
     Intent,
@@ -29,6 +29,7 @@ from participation.channels.sms.parser import (
 from participation.channels.sms.turn import Contact, Turn
 from participation.clock import utcnow
 from participation.db import dialect_insert, dialect_of, insert_or_skip, table_of
+from participation.outbox.consent import SmsContact
 from participation.phones import masked, phone_key
 from participation.settings import Settings
 

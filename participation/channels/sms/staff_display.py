@@ -1,8 +1,8 @@
 """What staff see of an SMS sender in the moderation queue: the last three digits.
 
-The queue's templates call ``sms_sender(item)``. The first call on a page loads the
-masked numbers of every SMS item on it in one statement (never one per item) and keeps
-them for the rest of the request.
+The queue's templates call ``sms_sender(item)`` (app.py registers it). The first call on
+a page loads the masked numbers of every SMS item on it in one statement (never one per
+item) and keeps them for the rest of the request.
 """
 
 from __future__ import annotations
@@ -28,9 +28,3 @@ def sms_sender(context: Context, item: object) -> str:
             found = masked_senders(session, sorted(wanted))
         cache.update({wanted_id: found.get(wanted_id, "") for wanted_id in wanted})
     return cache[item_id]
-
-
-def register_template_helpers() -> None:
-    from participation.web.templating import templates
-
-    templates.env.globals.setdefault("sms_sender", sms_sender)

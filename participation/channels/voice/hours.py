@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_time, get_day_names
 
+from participation.channels.voice.speech import spoken
 from participation.clock import utcnow
 from participation.i18n.catalogs import babel_locale
 
@@ -81,8 +82,6 @@ def line_is_open(spec: str, timezone: str, now: datetime | None = None) -> bool:
 
 def spoken_hours(spec: str, language: str) -> str:
     """'Monday to Friday, 08:00 to 18:00' in the caller's language (empty when always open)."""
-    from participation.channels.voice.speech import spoken
-
     periods = parse_hours(spec)
     if periods is None:
         return ""

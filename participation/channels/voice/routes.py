@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from participation.channels.sms.webhook_auth import is_signed_by_twilio, webhook_params
 from participation.channels.voice import callbacks, service, steps
 from participation.channels.voice.models import SummaryAudio
 from participation.consultations.models import Consultation, Phase
 from participation.text import without_controls
+from participation.twilio import is_signed_by_twilio, webhook_params
 from participation.web.forms import in_transaction
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from jinja2 import Environment
 from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
 from participation.i18n import catalogs
+from participation.rendering import environment
 from participation.settings import LANGUAGES
 
 
@@ -72,11 +73,9 @@ _SPACES = re.compile(r"\s+")
 
 @cache
 def _environment() -> Environment:
-    from participation.web.templating import templates
-
     # The page environment with its gettext, but keeping the line breaks after block tags:
     # they separate sentences once the text is joined onto one line.
-    return templates.env.overlay(trim_blocks=False, lstrip_blocks=False)
+    return environment.overlay(trim_blocks=False, lstrip_blocks=False)
 
 
 def spoken(name: str, language: str, **context: object) -> str:

@@ -31,10 +31,10 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel, Contribution
 from participation.i18n.catalogs import gettext as _
+from participation.paths import same_origin_path
 from participation.settings import Settings
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
-from participation.web.paths import same_origin_path
 from participation.web.templating import is_fragment_request, render, url
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,11 @@ import threading
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from participation.channels.sms.models import InboundSms, SmsContact
+from participation.channels.sms.models import InboundSms
 from participation.channels.sms.service import handle_sms
 from participation.contributions.models import Contribution, PollVote
 from participation.db import session_scope
+from participation.outbox.consent import SmsContact
 from tests.channels.sms.conftest import ALICE, send_sms
 from tests.factories import make_consultation
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from participation.channels.sms.models import InboundSms, SmsContact, SmsNotifyRequest
+from participation.channels.sms.models import InboundSms
 from participation.clock import set_now, utcnow
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel, Contribution, PollVote, Status
@@ -17,9 +17,11 @@ from participation.crypto import decrypt
 from participation.db import session_scope
 from participation.moderation import service as moderation
 from participation.moderation.models import RejectionReason
+from participation.outbox.consent import SmsContact
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.outbox.service import enqueue_sms
 from participation.phones import phone_key
+from participation.results.models import SmsNotifyRequest
 from tests.channels.sms.conftest import ALICE, BOB
 from tests.conftest import TEST_SECRET
 from tests.factories import make_consultation

@@ -8,9 +8,10 @@ from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from participation.app import create_app
-from participation.channels.sms.models import InboundSms, SmsContact
-from participation.channels.sms.webhook_auth import webhook_token
+from participation.channels.sms.models import InboundSms
 from participation.contributions.models import Contribution
+from participation.outbox.consent import SmsContact
+from participation.twilio import webhook_token
 from tests.channels.sms.conftest import ALICE, WEBHOOK, parse_twiml, signature, twilio_params
 from tests.conftest import PUBLIC_BASE
 from tests.factories import make_consultation

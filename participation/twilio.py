@@ -1,4 +1,9 @@
-"""Twilio webhook signatures, checked against the canonical public URL.
+"""What the doors and the outbox share of Twilio: webhook signatures and the REST client.
+
+Ground floor, so that the SMS door, the voice door, the outbox's status callbacks and its
+sender all use one module without importing each other.
+
+Webhook signatures are checked against the canonical public URL.
 
 Twilio signs the exact URL it called. Behind a proxy the app sees another scheme, host
 and port, so the URL is always rebuilt from PUBLIC_BASE_URL plus the request's own path
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 from twilio.request_validator import (
@@ -78,3 +84,20 @@ def is_signed_by_twilio(settings: Settings, request: Request, params: Mapping) -
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     validator = RequestValidator(webhook_token(settings))
     return validator.validate(request_url(settings, request), params, signature, algorithm)
+
+
+def rest_client(settings: Settings, http_client: Any = None, *, timeout: float) -> Any:
+    """Twilio's REST client for the account in the settings; tests inject an HttpClient
+    or point TWILIO_API_BASE at a fake API."""
+    # Loaded here: the webhooks need only the validator, the sender the whole client.
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    client = Client(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        http_client=http_client or TwilioHttpClient(timeout=timeout),
+    )
+    if settings.twilio_api_base:
+        client.api.base_url = settings.twilio_api_base.rstrip("/")
+    return client
