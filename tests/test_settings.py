@@ -158,3 +158,32 @@ def test_the_installations_own_media_come_from_the_media_dir_setting(tmp_path):
     shipped = create_app(Settings(secret_key="k", media_dir=str(tmp_path / "none")))
     with TestClient(shipped) as client:
         assert "Hallo" not in client.get("/media/sign-language.vtt").text
+
+
+def test_staff_see_and_type_dates_in_the_configured_timezone(settings, engine):
+    from sqlmodel import Session
+    from starlette.testclient import TestClient
+
+    from participation.app import create_app
+    from participation.clock import set_now
+    from participation.consultations.models import Consultation
+    from tests.conftest import PUBLIC_BASE
+    from tests.factories import login, make_consultation, soup
+
+    consultation = make_consultation(engine)
+    with Session(engine) as session:
+        row = session.get(Consultation, consultation.id)
+        row.closes_at = datetime(2027, 3, 1, 23, 30, tzinfo=UTC)
+        session.add(row)
+        session.commit()
+    set_now(datetime(2027, 2, 1, 20, 0, tzinfo=UTC))  # already 2 February in Tokyo
+    app = create_app(settings.with_(timezone="Asia/Tokyo"), engine)
+    try:
+        with TestClient(app, base_url=PUBLIC_BASE) as client:
+            login(client, engine)
+            edit = soup(client.get(f"/de/staff/consultations/{consultation.id}").text)
+            assert edit.find("input", {"name": "closes_at"})["value"] == "2027-03-02T08:30"
+            desk = soup(client.get(f"/de/staff/front-desk/{consultation.id}").text)
+            assert desk.find("input", {"name": "received"})["value"] == "2027-02-02"
+    finally:
+        create_app(settings, engine)
