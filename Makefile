@@ -68,13 +68,8 @@ translations-extract: $(STAMP) ## refresh locales/messages.pot and update every 
 translations-check: $(STAMP) ## the catalogs match the code, compile, and are complete
 	$(BIN)/python -m participation.i18n.check
 
-migration: $(STAMP) ## new Alembic revision from the models: make migration m="what changed"
+migration: $(STAMP) ## every schema change: a new Alembic revision from the models, m="what changed" (0001 is frozen)
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
-
-migration-reset: $(STAMP) ## before the first release: rebuild the one initial migration from the models
-	rm -f participation/migrations/versions/0001_initial_schema.py /tmp/participation-migration.db
-	DATABASE_URL=sqlite:////tmp/participation-migration.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001
-	rm -f /tmp/participation-migration.db
 
 migrate: $(STAMP) ## apply migrations to DATABASE_URL
 	$(BIN)/participation migrate
@@ -82,4 +77,4 @@ migrate: $(STAMP) ## apply migrations to DATABASE_URL
 bench: $(STAMP) system-deps ## the benchmark: prints the table, writes bench-results/*.json
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 
-.PHONY: audit audit-if-reachable help install demo system-deps browser-deps test lint format translations-extract translations-check migration migration-reset migrate bench
+.PHONY: audit audit-if-reachable help install demo system-deps browser-deps test lint format translations-extract translations-check migration migrate bench

@@ -29,6 +29,7 @@ from participation.contributions.routes import routes as contribution_routes
 from participation.contributions.vote_routes import routes as vote_routes
 from participation.db import make_engine
 from participation.housekeeping import housekeeping
+from participation.i18n.formatting import use_timezone
 from participation.moderation.routes import routes as moderation_routes
 from participation.outbox.routes import routes as outbox_staff_routes
 from participation.outbox.routes import webhook_routes as outbox_webhook_routes
@@ -51,6 +52,7 @@ from participation.web.middleware import (
 )
 from participation.web.proxy import TrustedProxyMiddleware
 from participation.web.static import serve_static
+from participation.web.templating import templates
 
 
 class LanguageConvertor(Convertor[str]):
@@ -146,4 +148,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     # The phone simulator runs the schedule on demand (demo and staff training).
     app.state.housekeeping = housekeeping
+    # Both are process-wide, as the template environment is: one council per process.
+    use_timezone(settings.timezone)
+    templates.env.auto_reload = settings.debug
     return app

@@ -1,4 +1,4 @@
-"""The benchmark's entry point: the production app, plus a plain-text hello with BENCH_HELLO=1.
+"""The benchmark's entry point: the production app, plus a plain-text hello.
 
 `uvicorn participation.bench:app` serves exactly what `participation.asgi:app` serves, with
 the same middleware, so the hello measured beside the real pages shows what this server
@@ -7,8 +7,6 @@ Production never imports this module.
 """
 
 from __future__ import annotations
-
-import os
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -21,5 +19,4 @@ async def hello(_request: Request) -> PlainTextResponse:
     return PlainTextResponse("Hello, world!")
 
 
-if os.environ.get("BENCH_HELLO") == "1":
-    app.router.routes.insert(0, Route("/bench/hello", hello))
+app.router.routes.insert(0, Route("/bench/hello", hello))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from participation.settings import LANGUAGES, load_settings
@@ -16,7 +15,7 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn.run(
         "participation.asgi:app",
         host=args.host,
-        port=args.port,
+        port=args.port if args.port is not None else load_settings().port,
         workers=args.workers,
         proxy_headers=False,
         log_level="info",
@@ -243,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--port", type=int, help="default: PORT, else 8000")
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(

@@ -6,7 +6,6 @@ fragment cache (participation.web.templating); app.py registers the domain's fil
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -59,8 +58,9 @@ def build_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         # Checking every template file's mtime on each render costs a stat() per include;
-        # only DEBUG=1 (template work) needs edits picked up without a restart.
-        auto_reload=os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"},
+        # only DEBUG=1 (template work) needs edits picked up without a restart: create_app
+        # turns it on from the settings.
+        auto_reload=False,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: catalogs.translations(catalogs.current_language.get()).gettext(message),

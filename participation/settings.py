@@ -6,6 +6,8 @@ import ipaddress
 import os
 import secrets
 import sys
+import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -38,8 +40,8 @@ RTL_LANGUAGES = frozenset({"ar"})
 DEFAULT_LANGUAGE = "de"
 
 
-def _bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = env.get(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -51,6 +53,7 @@ class Settings:
     secret_key: str = ""
     secret_key_generated: bool = False
     public_base_url: str = "http://127.0.0.1:8000"
+    #: Also makes the templates reload when their files change (app.py).
     debug: bool = False
     demo_mode: bool = False
 
@@ -72,6 +75,7 @@ class Settings:
         "Datenschutzbeauftragte der Gemeinde Musterstadt, Marktplatz 1, 31134 Musterstadt, "
         "datenschutz@musterstadt.example"
     )
+    #: The council's local time: dates on pages, the staff's date fields, phone hours.
     timezone: str = "Europe/Berlin"
     default_region: str = "DE"
 
@@ -95,6 +99,10 @@ class Settings:
     #: Addresses or networks of reverse proxies whose X-Forwarded-For is believed
     #: (web/proxy.py). Empty: nobody's, the direct peer is the client.
     trusted_proxies: tuple[str, ...] = ()
+    #: Where the installation's sign-language video lies (sitepages/media.py).
+    media_dir: str = "media"
+    #: The port `participation serve` listens on unless --port says otherwise.
+    port: int = 8000
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -105,7 +113,7 @@ class Settings:
         return replace(self, **changes)
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     secret = env.get("SECRET_KEY", "")
     generated = False
@@ -129,8 +137,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secret_key=secret,
         secret_key_generated=generated,
         public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
-        debug=_bool("DEBUG"),
-        demo_mode=_bool("DEMO_MODE"),
+        debug=_bool(env, "DEBUG"),
+        demo_mode=_bool(env, "DEMO_MODE"),
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
         twilio_phone_number=env.get("TWILIO_PHONE_NUMBER", ""),
@@ -147,7 +155,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         data_protection_officer=env.get(
             "DATA_PROTECTION_OFFICER", Settings.data_protection_officer
         ),
-        timezone=env.get("TIMEZONE", Settings.timezone),
+        timezone=_timezone(env.get("TIMEZONE", "")),
         default_region=env.get("DEFAULT_REGION", Settings.default_region),
         smtp_host=env.get("SMTP_HOST", ""),
         smtp_port=int(env.get("SMTP_PORT", "25")),
@@ -156,7 +164,21 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         staff_page_cache_seconds=float(env.get("STAFF_PAGE_CACHE_SECONDS", "1")),
         data_dir=env.get("DATA_DIR", ""),
         trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
+        media_dir=env.get("MEDIA_DIR", "") or Settings.media_dir,
+        port=int(env.get("PORT", "") or Settings.port),
     )
+
+
+def _timezone(value: str) -> str:
+    name = value.strip() or Settings.timezone
+    # A typo stops the start with its name, instead of every date being wrong or failing.
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"TIMEZONE: {name!r} is not a time zone name (for example Europe/Berlin)"
+        ) from None
+    return name
 
 
 def _trusted_proxies(value: str) -> tuple[str, ...]:

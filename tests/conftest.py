@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from starlette.testclient import TestClient
 
 from participation import tables
@@ -104,11 +104,29 @@ def _empty(engine: Engine) -> None:
     names = [t.name for t in reversed(tables.metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{n}"' for n in names)
-            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            _empty_postgresql(connection, names)
         else:
             for name in names:
                 connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+def _empty_postgresql(connection: Connection, names: list[str]) -> None:
+    # TRUNCATE of every table made new files for each table and index, ~0.5 s before every
+    # PostgreSQL test; a test writes to a few tables, which DELETE empties in milliseconds.
+    probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names)
+    filled = set(connection.execute(text(probe)).scalars())
+    for name in names:  # children before parents, as the foreign keys want
+        if name in filled:
+            connection.execute(text(f'DELETE FROM "{name}"'))
+    # Ids start at 1 again in every test, as TRUNCATE ... RESTART IDENTITY had them.
+    used = connection.execute(
+        text(
+            "SELECT sequencename FROM pg_sequences "
+            "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        )
+    ).scalars()
+    for sequence in list(used):
+        connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

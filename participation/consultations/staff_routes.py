@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from sqlmodel import Session
@@ -18,6 +17,7 @@ from participation.consultations.models import Consultation
 from participation.contributions.votes import has_votes
 from participation.i18n.catalogs import babel_locale, current_language
 from participation.i18n.catalogs import gettext as _
+from participation.i18n.formatting import local_zone
 from participation.moderation.queue import Waiting, waiting_overview
 from participation.moderation.service import audit
 from participation.numbers import digits_only
@@ -26,7 +26,6 @@ from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
 
-LOCAL_TZ = ZoneInfo("Europe/Berlin")
 #: Languages staff write texts in on this form; the others are added on the same form.
 EDIT_LOCALES = ("de", "en", "tr", "ar", "ru", "uk", "pl", "de@easy")
 #: The form's own hint to the browser; the server checks the same bounds in the service.
@@ -78,7 +77,7 @@ def _parse_datetime(value: str) -> datetime | None:
     except ValueError:
         return None
     if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_TZ)
+        moment = moment.replace(tzinfo=local_zone())
     return moment.astimezone(UTC) if moment else None
 
 
@@ -87,7 +86,7 @@ def _local_input(moment: datetime | None) -> str:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None).isoformat(timespec="minutes")
+    return moment.astimezone(local_zone()).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
 def _form_values(form) -> dict:

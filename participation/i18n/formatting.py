@@ -10,8 +10,21 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from participation.i18n.catalogs import babel_locale, current_language
+from participation.settings import Settings
 
-_TZ = ZoneInfo("Europe/Berlin")
+#: The council's time zone; create_app sets it from the TIMEZONE setting (one council per
+#: process), the default until then.
+_TZ = ZoneInfo(Settings.timezone)
+
+
+def use_timezone(name: str) -> None:
+    global _TZ
+    _TZ = ZoneInfo(name)
+
+
+def local_zone() -> ZoneInfo:
+    """The council's time zone, for what staff type in and see as local dates."""
+    return _TZ
 
 
 # Babel takes 20-50 µs a value and a page lists the same dates and counts on every
@@ -19,8 +32,9 @@ _TZ = ZoneInfo("Europe/Berlin")
 
 
 @lru_cache(maxsize=4096)
-def _format_datetime(aware: datetime, fmt: str, language: str) -> str:
-    return format_datetime(aware, fmt, locale=babel_locale(language), tzinfo=_TZ)
+def _format_datetime(aware: datetime, fmt: str, language: str, zone: ZoneInfo) -> str:
+    # The zone is part of the key: aware datetimes of one instant compare equal in any zone.
+    return format_datetime(aware, fmt, locale=babel_locale(language), tzinfo=zone)
 
 
 @lru_cache(maxsize=4096)
@@ -42,7 +56,7 @@ def local_datetime(moment: datetime | None, fmt: str = "medium") -> str:
     if moment is None:
         return ""
     aware = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(_TZ)
-    return _format_datetime(aware, fmt, current_language.get())
+    return _format_datetime(aware, fmt, current_language.get(), _TZ)
 
 
 def local_date(moment: datetime | None, fmt: str = "long") -> str:

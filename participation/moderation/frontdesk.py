@@ -30,6 +30,7 @@ from participation.contributions.models import Channel
 from participation.contributions.service import find_by_reference, submit_contribution
 from participation.contributions.votes import Voter, submit_vote
 from participation.i18n.catalogs import gettext as _
+from participation.i18n.formatting import local_zone
 from participation.moderation.service import audit
 from participation.phones import normalise_number, phone_key
 from participation.settings import LANGUAGE_NAMES, LANGUAGES
@@ -75,7 +76,7 @@ def _form_context(session: Session, consultation: Consultation, values: dict) ->
         "values": values,
         "errors": {},
         "locale_choices": [(locale, LANGUAGE_NAMES[code]) for code, locale in LANGUAGES.items()],
-        "today": utcnow().astimezone(ZoneInfo("Europe/Berlin")).date().isoformat(),
+        "today": utcnow().astimezone(local_zone()).date().isoformat(),
     }
 
 

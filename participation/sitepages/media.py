@@ -6,12 +6,11 @@ the MP4 header (the ``mvhd`` box), which needs no video library.
 
 An installation puts its video at ``media/sign-language.mp4`` (and optional German
 subtitles at ``media/sign-language.vtt``) in the directory the server runs in, or in
-``$MEDIA_DIR``. MP4 with H.264 plays in every current browser.
+the directory the ``MEDIA_DIR`` setting names. MP4 with H.264 plays in every current browser.
 """
 
 from __future__ import annotations
 
-import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +22,9 @@ SHIPPED = Path(__file__).resolve().parent / "media"
 NAMES = {"mp4": "video/mp4", "vtt": "text/vtt; charset=utf-8", "jpg": "image/jpeg"}
 
 
-def media_dir() -> Path:
-    return Path(os.environ.get("MEDIA_DIR", "media"))
-
-
-def media_file(ext: str) -> tuple[Path, bool] | None:
+def media_file(ext: str, media_dir: str) -> tuple[Path, bool] | None:
     """(path, is_placeholder) of sign-language.<ext>; the installation's file wins."""
-    own = media_dir() / f"sign-language.{ext}"
+    own = Path(media_dir) / f"sign-language.{ext}"
     if own.is_file():
         return own, False
     shipped = SHIPPED / f"sign-language.{ext}"
@@ -86,14 +81,14 @@ class SignVideo:
     poster_src: str | None
 
 
-def sign_video() -> SignVideo | None:
-    found = media_file("mp4")
+def sign_video(media_dir: str) -> SignVideo | None:
+    found = media_file("mp4", media_dir)
     if found is None:
         return None
     path, placeholder = found
     stamp = int(path.stat().st_mtime)
-    captions = media_file("vtt")
-    poster = media_file("jpg")
+    captions = media_file("vtt", media_dir)
+    poster = media_file("jpg", media_dir)
     return SignVideo(
         # The file's time in the query: a replaced video is never served from a stale cache.
         src=f"/media/sign-language.mp4?v={stamp}",
@@ -107,7 +102,8 @@ def sign_video() -> SignVideo | None:
 
 async def serve_media(request: Request) -> Response:
     ext = request.path_params["ext"]
-    found = media_file(ext) if ext in NAMES else None
+    media_dir = request.app.state.settings.media_dir
+    found = media_file(ext, media_dir) if ext in NAMES else None
     if found is None:
         return PlainTextResponse("Not found", status_code=404)
     return FileResponse(

@@ -44,7 +44,10 @@ async def site_page(request: Request) -> Response:
     return render(
         request,
         "sitepages/page.html",
-        {"page": page, "video": sign_video() if slug == "sign-language" else None},
+        {
+            "page": page,
+            "video": sign_video(settings.media_dir) if slug == "sign-language" else None,
+        },
     )
 
 

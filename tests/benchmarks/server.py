@@ -77,7 +77,6 @@ class Server:
             TWILIO_AUTH_TOKEN=BENCH_TWILIO_TOKEN,
             TWILIO_PHONE_NUMBER="+4915100000000",
             PARTICIPATION_QUIET="1",
-            BENCH_HELLO="1",
         )
         # As the README's systemd unit sets it: two malloc arenas instead of one per
         # thread keep a worker's memory ~20 MB lower after bursts of big pages.

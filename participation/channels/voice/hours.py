@@ -74,7 +74,7 @@ def line_is_open(spec: str, timezone: str, now: datetime | None = None) -> bool:
     periods = parse_hours(spec)
     if periods is None:
         return True
-    moment = (now or utcnow()).astimezone(ZoneInfo(timezone or "Europe/Berlin"))
+    moment = (now or utcnow()).astimezone(ZoneInfo(timezone))
     if moment.tzinfo is None:  # pragma: no cover - utcnow() is always aware
         moment = moment.replace(tzinfo=UTC)
     return any(p.covers(moment.weekday(), moment.time()) for p in periods)

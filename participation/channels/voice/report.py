@@ -48,7 +48,7 @@ def service_report(
 ) -> ServiceReport:
     """Calls per day and how they ended, in the council's time zone (newest day first)."""
     now = now or utcnow()
-    zone = ZoneInfo(timezone or "Europe/Berlin")
+    zone = ZoneInfo(timezone)
     today = now.astimezone(zone).date()
     first = today - timedelta(days=days - 1)
     since = datetime.combine(first, datetime.min.time(), zone)
