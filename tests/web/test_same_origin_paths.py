@@ -1,4 +1,4 @@
-"""web/paths.py: a path a client hands us (next, back, page, from) never leads off-site.
+"""participation/paths.py: a path a client hands us (next, back, page, from) never leads off-site.
 
 "Off-site" is judged as a browser judges it: tabs and newlines dropped, a backslash
 read as a slash, then resolved against our address, after each round of decoding a
