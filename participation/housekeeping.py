@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from participation import tables  # noqa: F401 - retention and erasure see every table
+from participation.contributions.vote_codes import forget_old_codes
 from participation.db import session_scope
 from participation.moderation.digest import send_staff_digest
 from participation.moderation.flags import forget_reporters
@@ -23,6 +24,7 @@ from participation.results.export_files import prune_exports
 from participation.results.notify import notify_waiting_subscribers
 from participation.retention import apply_retention
 from participation.settings import Settings
+from participation.web.submissions import forget_old_claims
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,14 @@ def _staff_digest(engine: Engine, settings: Settings) -> dict[str, int]:
         return {}
 
 
+def _forget_codes_and_claims(engine: Engine, settings: Settings) -> dict[str, int]:
+    # Both are otherwise deleted only when somebody asks for a code or sends a form.
+    with session_scope(engine, write=True) as session:
+        codes = forget_old_codes(session)
+        claims = forget_old_claims(session)
+    return {key: n for key, n in (("vote_codes", codes), ("form_claims", claims)) if n}
+
+
 def _prune_exports(engine: Engine, settings: Settings) -> dict[str, int]:
     return prune_exports(engine, settings)
 
@@ -66,6 +76,7 @@ HOUSEKEEPING_JOBS: tuple[tuple[str, Callable[[Engine, Settings], dict[str, int]]
     ("result_notifications", _result_notifications),
     ("staff_digest", _staff_digest),
     ("prune_exports", _prune_exports),
+    ("forget_codes_and_claims", _forget_codes_and_claims),
 )
 
 

@@ -53,6 +53,14 @@ UNVERIFIED_PER_CLIENT = 10
 KEEP_CODES = timedelta(days=1)
 
 
+def forget_old_codes(session: Session, now: datetime | None = None) -> int:
+    """Deletes used and expired codes older than KEEP_CODES (a new code request does it
+    too, and the worker's housekeeping where nobody asks for one)."""
+    moment = now or utcnow()
+    result = session.exec(delete(VoteCode).where(col(VoteCode.created_at) < moment - KEEP_CODES))
+    return result.rowcount or 0
+
+
 class CodeRefused(ContributionRefused):
     """``code``: "invalid_number", "number_limit", "client_limit", "unknown", "used",
     "expired", "attempts", "wrong" (then ``attempts_left``)."""
@@ -144,7 +152,7 @@ def request_code(
     if e164 is None:
         raise CodeRefused("invalid_number")
     number_key = phone_key(secret_key, e164)
-    session.execute(delete(VoteCode).where(col(VoteCode.created_at) < now - KEEP_CODES))
+    forget_old_codes(session, now)
     if _recent(session, VoteCode.client_key, client_key, now) >= CODES_PER_CLIENT:
         raise CodeRefused("client_limit")
     if _recent(session, VoteCode.number_key, number_key, now) >= CODES_PER_NUMBER:

@@ -68,6 +68,15 @@ def claim_for(
     )
 
 
+def forget_old_claims(session: Session) -> int:
+    """Deletes claims older than KEEP: a new claim does it, and the worker's housekeeping
+    where nobody sends a form (a claim holds a reference number)."""
+    result = session.exec(
+        delete(FormSubmission).where(col(FormSubmission.created_at) < utcnow() - KEEP)
+    )
+    return result.rowcount or 0
+
+
 def earlier_receipt(session: Session, claim: Claim | None) -> tuple[str | None, bool]:
     """(the first post's receipt, whether this post now holds the claim).
 
@@ -77,7 +86,7 @@ def earlier_receipt(session: Session, claim: Claim | None) -> tuple[str | None, 
     """
     if claim is None:
         return None, False
-    session.execute(delete(FormSubmission).where(col(FormSubmission.created_at) < utcnow() - KEEP))
+    forget_old_claims(session)
     values = {
         "key_hash": claim.key_hash,
         "content_hash": claim.content_hash,

@@ -6,6 +6,7 @@ that receipt, and a different text from the same form is stored, never lost."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -196,7 +197,6 @@ def test_a_claim_racing_another_waits_for_it_and_finds_its_receipt(engine):
 
 
 def test_claims_are_kept_a_day(engine):
-    from datetime import timedelta
 
     from participation.clock import set_now, utcnow
 
@@ -211,3 +211,31 @@ def test_claims_are_kept_a_day(engine):
     with session_scope(engine) as session:
         left = session.exec(select(submissions.FormSubmission)).all()
     assert [row.key_hash for row in left] == [other.key_hash]
+
+
+def test_the_worker_forgets_old_claims_and_vote_codes_where_nobody_sends_anything(
+    client, engine, settings
+):
+    # A claim holds a reference number, a code the number's hash: a day, not for ever.
+    from participation.clock import set_now, utcnow
+    from participation.contributions.models import VoteCode
+    from participation.housekeeping import housekeeping
+    from participation.web.submissions import FormSubmission
+    from tests.contributions.test_votes import ask_for_code
+
+    consultation = make_consultation(engine, poll=["yes", "no"])
+    fields = {**_comment_form(client, consultation.slug), "body": "Mehr Bäume am Markt"}
+    assert _send(client, consultation.slug, fields).status_code == 303
+    assert ask_for_code(client, consultation, "Ja", "0151 11111111").status_code == 200
+    assert len(_rows(engine, FormSubmission)) == len(_rows(engine, VoteCode)) == 1
+    start = utcnow()
+    try:
+        set_now(start + timedelta(hours=23))
+        housekeeping(engine, settings)
+        assert len(_rows(engine, FormSubmission)) == len(_rows(engine, VoteCode)) == 1
+        set_now(start + timedelta(days=1, minutes=1))
+        done = housekeeping(engine, settings)
+    finally:
+        set_now(None)
+    assert _rows(engine, FormSubmission) == [] and _rows(engine, VoteCode) == []
+    assert done["form_claims"] == done["vote_codes"] == 1
