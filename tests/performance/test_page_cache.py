@@ -10,7 +10,7 @@ import gzip
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
@@ -153,6 +153,10 @@ KEPT_KEY = b"A" * 22
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.binary(max_size=2000), min_size=1, max_size=4), st.booleans())
 def test_a_kept_copy_is_the_page_with_fresh_keys_and_valid_gzip(pieces, long):
+    # Around the fields, anything but the field's own name: text people write reaches a
+    # page escaped, so it never holds name="submission_key" (Hypothesis found that
+    # otherwise the pieces themselves make fields this oracle cannot count).
+    assume(not any(b"submission_key" in piece for piece in pieces))
     body = (b"x" * 5000 if long else b"") + (FIELD % KEPT_KEY).join(pieces)
     page = page_cache._Page.of(0.0, {"type": "http.response.start", "headers": []}, body)
     for gzip_asked in (False, True):
