@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from participation.consultations import service
 from participation.consultations.models import Consultation, Phase, label_of, phase_of
+from participation.consultations.posters import public_routes as poster_routes
 from participation.web.errors import error_response
 from participation.web.forms import in_transaction, query_int
 from participation.web.templating import language_of, render
@@ -93,7 +94,8 @@ async def consultation_page(request: Request) -> Response:
     )
 
 
-routes = [
+public_routes = [
     Route("/", home, name="home"),
     Route("/c/{slug}", consultation_page, name="consultation"),
+    *poster_routes,
 ]
