@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 from participation import tables  # noqa: F401 - every table known before first use
 from participation.accounts.admin_routes import staff_routes as account_admin_routes
 from participation.accounts.password_routes import staff_routes as account_password_routes
+from participation.accounts.permissions import can
 from participation.accounts.routes import staff_routes as login_routes
 from participation.accounts.security_routes import staff_routes as account_security_routes
 from participation.api.routes import routes as api_routes
@@ -48,6 +49,7 @@ from participation.web.middleware import (
 from participation.web.page_cache import PageCacheMiddleware
 from participation.web.proxy import TrustedProxyMiddleware
 from participation.web.static import serve_static
+from participation.web.templating import templates
 
 
 class LanguageConvertor(Convertor[str]):
@@ -61,6 +63,8 @@ class LanguageConvertor(Convertor[str]):
 
 
 register_url_convertor("lang", LanguageConvertor())
+# Role checks in templates ask the route's own guard (accounts/permissions.py).
+templates.env.globals["can"] = can
 
 #: The council's side, under /de/staff/, /ar/staff/, ...: each area's own staff routes,
 #: written relative to /staff. An area whose index page has no trailing slash
