@@ -11,38 +11,41 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 
 from participation import tables  # noqa: F401 - every table known before first use
-from participation.accounts.admin_routes import routes as account_admin_routes
-from participation.accounts.password_routes import routes as account_password_routes
-from participation.accounts.routes import routes as account_routes
-from participation.accounts.security_routes import routes as account_security_routes
+from participation.accounts.admin_routes import staff_routes as account_admin_routes
+from participation.accounts.password_routes import staff_routes as account_password_routes
+from participation.accounts.permissions import can
+from participation.accounts.routes import staff_routes as login_routes
+from participation.accounts.security_routes import staff_routes as account_security_routes
 from participation.api.routes import routes as api_routes
 from participation.caching.pages import PageCacheMiddleware
 from participation.channels.sms.routes import routes as sms_webhook_routes
 from participation.channels.sms.staff_display import sms_sender
 from participation.channels.voice.routes import routes as voice_webhook_routes
-from participation.channels.voice.staff_routes import routes as voice_staff_routes
-from participation.consultations.public_routes import routes as consultation_routes
-from participation.consultations.staff_routes import routes as consultation_staff_routes
+from participation.channels.voice.staff_routes import staff_routes as calls_staff_routes
+from participation.consultations.public_routes import public_routes as consultation_routes
+from participation.consultations.staff_routes import staff_routes as consultation_staff_routes
 from participation.contributions.labels import channel_label
 from participation.contributions.reference import format_reference
-from participation.contributions.routes import routes as contribution_routes
-from participation.contributions.vote_routes import routes as vote_routes
+from participation.contributions.routes import public_routes as contribution_routes
 from participation.db import make_engine
+from participation.frontdesk.routes import staff_routes as frontdesk_routes
 from participation.housekeeping import housekeeping
 from participation.i18n.formatting import use_timezone
-from participation.moderation.routes import routes as moderation_routes
-from participation.outbox.routes import routes as outbox_staff_routes
+from participation.moderation.public_routes import public_routes as moderation_public_routes
+from participation.moderation.routes import staff_routes as moderation_staff_routes
+from participation.outbox.routes import staff_routes as outbox_staff_routes
 from participation.outbox.routes import webhook_routes as outbox_webhook_routes
-from participation.privacy_routes import routes as privacy_routes
+from participation.privacy_routes import staff_routes as privacy_routes
 from participation.rendering import environment
 from participation.results.routes import MEDIA as DOWNLOAD_MEDIA
-from participation.results.routes import routes as result_routes
+from participation.results.routes import public_routes as result_routes
+from participation.results.staff_routes import staff_routes as result_staff_routes
 from participation.settings import LANGUAGES, Settings, load_settings
-from participation.simulator.phone_routes import routes as phone_simulator_routes
-from participation.simulator.routes import routes as simulator_routes
+from participation.simulator.routes import public_routes as simulator_routes
 from participation.sitepages.media import serve_media
-from participation.sitepages.posters import routes as poster_routes
-from participation.sitepages.routes import routes as sitepage_routes
+from participation.sitepages.routes import public_routes as sitepage_routes
+from participation.sitepages.routes import staff_routes as sitepage_staff_routes
+from participation.staff.home import staff_routes as staff_home_routes
 from participation.web.errors import EXCEPTION_HANDLERS
 from participation.web.health import healthz, root
 from participation.web.middleware import (
@@ -74,27 +77,41 @@ def register_template_helpers() -> None:
     environment.globals["channel_name"] = channel_label
     # The moderation queue shows each SMS sender's last three digits.
     environment.globals["sms_sender"] = sms_sender
+    # Role checks in templates ask the route's own guard (accounts/permissions.py).
+    environment.globals["can"] = can
 
+
+#: The council's side, under /de/staff/, /ar/staff/, ...: each area's own staff routes,
+#: written relative to /staff. An area whose index page has no trailing slash
+#: (/staff/moderation) keeps it beside its Mount, as Starlette mounts only match below
+#: their path.
+staff_routes = [
+    *staff_home_routes,
+    *login_routes,
+    *account_admin_routes,
+    # Before the consultations' own routes: /staff/consultations/{id}/results, ... are the
+    # results area's, the bare /staff/consultations/{id} is the consultation form.
+    *result_staff_routes,
+    *consultation_staff_routes,
+    *moderation_staff_routes,
+    *frontdesk_routes,
+    *sitepage_staff_routes,
+    *account_security_routes,
+    *account_password_routes,
+    *privacy_routes,
+    *calls_staff_routes,
+    *outbox_staff_routes,
+]
 
 #: Pages in the reader's language, under /de/, /ar/, ...
 localized_routes = [
     *consultation_routes,
     *contribution_routes,
-    *vote_routes,
     *result_routes,
-    *account_routes,
-    *account_admin_routes,
-    *consultation_staff_routes,
-    *moderation_routes,
+    *moderation_public_routes,
     *sitepage_routes,
-    *poster_routes,
-    *account_security_routes,
-    *account_password_routes,
-    *privacy_routes,
-    *voice_staff_routes,
-    *outbox_staff_routes,
     *simulator_routes,
-    *phone_simulator_routes,
+    Mount("/staff", routes=staff_routes),
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from participation import privacy
 from participation.accounts.permissions import ADMINS, requires_role
@@ -116,9 +116,15 @@ async def erase(request: Request) -> Response:
     return render(request, "privacy/erased.html", {"counts": counts})
 
 
-routes = [
-    Route("/staff/privacy", request_form, methods=["GET"], name="privacy_requests"),
-    Route("/staff/privacy", find, methods=["POST"], name="privacy_find"),
-    Route("/staff/privacy/export", export, methods=["POST"], name="privacy_export"),
-    Route("/staff/privacy/erase", erase, methods=["POST"], name="privacy_erase"),
+#: Under /staff (app.py); the form has no trailing slash, so it stands beside the Mount.
+staff_routes = [
+    Route("/privacy", request_form, methods=["GET"], name="privacy_requests"),
+    Route("/privacy", find, methods=["POST"], name="privacy_find"),
+    Mount(
+        "/privacy",
+        routes=[
+            Route("/export", export, methods=["POST"], name="privacy_export"),
+            Route("/erase", erase, methods=["POST"], name="privacy_erase"),
+        ],
+    ),
 ]

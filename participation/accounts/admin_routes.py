@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from participation.accounts.credentials import issue_reset_link, send_reset_link
 from participation.accounts.models import Role, StaffUser
@@ -224,31 +224,22 @@ async def reset_link(request: Request) -> Response:
     return response
 
 
-routes = [
-    Route("/staff/accounts", accounts, methods=["GET"], name="staff_accounts"),
-    Route("/staff/accounts", create, methods=["POST"], name="staff_account_create"),
-    Route(
-        "/staff/accounts/{id:int}/deactivate",
-        deactivate,
-        methods=["POST"],
-        name="staff_account_deactivate",
-    ),
-    Route(
-        "/staff/accounts/{id:int}/activate",
-        activate,
-        methods=["POST"],
-        name="staff_account_activate",
-    ),
-    Route(
-        "/staff/accounts/{id:int}/reset-link",
-        reset_link,
-        methods=["POST"],
-        name="staff_account_reset_link",
-    ),
-    Route(
-        "/staff/accounts/{id:int}/logout-everywhere",
-        logout_everywhere,
-        methods=["POST"],
-        name="staff_account_logout",
+#: Under /staff (app.py); the list has no trailing slash, so it stands beside the Mount.
+staff_routes = [
+    Route("/accounts", accounts, methods=["GET"], name="staff_accounts"),
+    Route("/accounts", create, methods=["POST"], name="staff_account_create"),
+    Mount(
+        "/accounts/{id:int}",
+        routes=[
+            Route("/deactivate", deactivate, methods=["POST"], name="staff_account_deactivate"),
+            Route("/activate", activate, methods=["POST"], name="staff_account_activate"),
+            Route("/reset-link", reset_link, methods=["POST"], name="staff_account_reset_link"),
+            Route(
+                "/logout-everywhere",
+                logout_everywhere,
+                methods=["POST"],
+                name="staff_account_logout",
+            ),
+        ],
     ),
 ]

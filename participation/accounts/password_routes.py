@@ -183,9 +183,10 @@ def _invalid_link(request: Request) -> Response:
     )
 
 
-routes = [
-    Route("/staff/account/password", change_form, methods=["GET"], name="account_password"),
-    Route("/staff/account/password", change, methods=["POST"], name="account_password_post"),
-    Route("/staff/password-reset/{token}", reset_form, methods=["GET"], name="password_reset"),
-    Route("/staff/password-reset/{token}", reset, methods=["POST"], name="password_reset_post"),
+#: Under /staff (app.py).
+staff_routes = [
+    Route("/account/password", change_form, methods=["GET"], name="account_password"),
+    Route("/account/password", change, methods=["POST"], name="account_password_post"),
+    Route("/password-reset/{token}", reset_form, methods=["GET"], name="password_reset"),
+    Route("/password-reset/{token}", reset, methods=["POST"], name="password_reset_post"),
 ]

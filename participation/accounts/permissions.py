@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 
 from participation.accounts.models import Role, StaffUser
 from participation.caching.staff_pages import mark_write
@@ -65,3 +70,37 @@ def requires_role(*roles: Role) -> Callable[[Endpoint], Endpoint]:
         return guarded
 
     return decorate
+
+
+#: app -> {route name: the roles its endpoint admits, None for a page without a role}.
+_roles_by_route: WeakKeyDictionary[Any, dict[str, frozenset[Role] | None]] = WeakKeyDictionary()
+
+
+def _collect(routes: Iterable[BaseRoute], found: dict[str, frozenset[Role] | None]) -> None:
+    for route in routes:
+        if isinstance(route, Mount):
+            _collect(route.routes, found)
+        elif isinstance(route, Route):
+            found[route.name] = getattr(route.endpoint, "allowed_roles", None)
+
+
+def may_use(app: Any, staff: StaffUser | None, route_name: str) -> bool:
+    """Whether ``staff`` may open the route: what requires_role() on its endpoint decides,
+    read from that endpoint, so a link and the page it leads to never disagree."""
+    table = _roles_by_route.get(app)
+    if table is None:
+        table = {}
+        _collect(app.routes, table)
+        _roles_by_route[app] = table
+    if route_name not in table:
+        raise KeyError(f"no route named {route_name!r}")
+    allowed = table[route_name]
+    if allowed is None:
+        return True
+    return staff is not None and staff.role in allowed
+
+
+@pass_context
+def can(context: Context, staff: StaffUser | None, route_name: str) -> bool:
+    """Templates: ``{% if can(staff, "frontdesk") %}<a href="{{ url('frontdesk') }}">``."""
+    return may_use(context["request"].app, staff, route_name)

@@ -100,8 +100,9 @@ async def logout(request: Request) -> Response:
     return RedirectResponse(url(request, "home"), status_code=303)
 
 
-routes = [
-    Route("/staff/login", login_form, methods=["GET"], name="login"),
-    Route("/staff/login", login, methods=["POST"], name="login_post"),
-    Route("/staff/logout", logout, methods=["POST"], name="logout"),
+#: Under /staff (app.py), as are the other staff routes of accounts.
+staff_routes = [
+    Route("/login", login_form, methods=["GET"], name="login"),
+    Route("/login", login, methods=["POST"], name="login_post"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
 ]

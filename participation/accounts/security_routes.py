@@ -186,14 +186,15 @@ async def logout_everywhere(request: Request) -> Response:
     return RedirectResponse(url(request, "login"), status_code=303)
 
 
-routes = [
-    Route("/staff/login/code", login_code_form, methods=["GET"], name="login_totp"),
-    Route("/staff/login/code", login_code, methods=["POST"], name="login_totp_post"),
-    Route("/staff/account/security", security_page, methods=["GET"], name="account_security"),
-    Route("/staff/account/totp/enable", enable_code, methods=["POST"], name="totp_enable"),
-    Route("/staff/account/totp/disable", disable_code, methods=["POST"], name="totp_disable"),
+#: Under /staff (app.py).
+staff_routes = [
+    Route("/login/code", login_code_form, methods=["GET"], name="login_totp"),
+    Route("/login/code", login_code, methods=["POST"], name="login_totp_post"),
+    Route("/account/security", security_page, methods=["GET"], name="account_security"),
+    Route("/account/totp/enable", enable_code, methods=["POST"], name="totp_enable"),
+    Route("/account/totp/disable", disable_code, methods=["POST"], name="totp_disable"),
     Route(
-        "/staff/account/logout-everywhere",
+        "/account/logout-everywhere",
         logout_everywhere,
         methods=["POST"],
         name="logout_everywhere",

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from participation.consultations import service
 from participation.consultations.models import Consultation, Phase, label_of, phase_of
+from participation.consultations.posters import public_routes as poster_routes
 from participation.moderation.queue import public_page
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
@@ -89,7 +90,8 @@ async def consultation_page(request: Request) -> Response:
     )
 
 
-routes = [
+public_routes = [
     Route("/", home, name="home"),
     Route("/c/{slug}", consultation_page, name="consultation"),
+    *poster_routes,
 ]

@@ -1,27 +1,23 @@
-"""Staff pages for consultations: overview, create and edit, publish results."""
+"""Staff pages for consultations: create and edit."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from babel.dates import format_timedelta
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from participation.accounts.permissions import ANY_STAFF, EDITORS, MODERATORS, requires_role
+from participation.accounts.permissions import EDITORS, requires_role
 from participation.clock import utcnow
 from participation.consultations import service
 from participation.consultations.models import Consultation
 from participation.contributions.votes import has_votes
-from participation.i18n.catalogs import babel_locale, current_language
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_zone
-from participation.moderation.queue import Waiting, waiting_overview
 from participation.moderation.service import audit
 from participation.numbers import digits_only
-from participation.results import service as results
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
@@ -33,41 +29,6 @@ RETENTION_BOUNDS = {
     "retention_min": service.RETENTION_MIN_DAYS,
     "retention_max": service.RETENTION_MAX_DAYS,
 }
-
-
-@requires_role(*ANY_STAFF)
-async def staff_home(request: Request) -> Response:
-    """What waits, per consultation, and since when: a fixed number of statements."""
-
-    def load(session: Session) -> dict:
-        consultations = service.all_consultations(session)
-        texts = service.texts_for(session, [c.id for c in consultations])
-        overview = waiting_overview(session)
-        rows = [
-            (
-                c,
-                service.pick_text(texts.get(c.id, []), "de"),
-                overview.get(c.id) or Waiting(c.id),
-            )
-            for c in consultations
-        ]
-        totals = Waiting(None)
-        for line in overview.values():
-            totals.pending += line.pending
-            totals.published += line.published
-            totals.rejected += line.rejected
-            totals.flagged += line.flagged
-        now = utcnow()
-        return {
-            "rows": rows,
-            "totals": totals,
-            "unassigned": overview.get(None) or Waiting(None),
-            "since": lambda moment: format_timedelta(
-                now - moment, locale=babel_locale(current_language.get())
-            ),
-        }
-
-    return render(request, "staff/home.html", await in_transaction(request, load))
 
 
 def _parse_datetime(value: str) -> datetime | None:
@@ -370,43 +331,11 @@ async def update(request: Request) -> Response:
     )
 
 
-@requires_role(*MODERATORS)
-async def publish_results(request: Request) -> Response:
-    consultation_id = request.path_params["id"]
-    staff = request.scope["staff"]
-    settings = request.app.state.settings
-    form = await request.form()
-    summary = field(form, "results_summary", 20_000)
-
-    def publish(session: Session) -> Consultation | None:
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is None:
-            return None
-        if summary.strip():
-            service.save_text(session, consultation, "de", results_summary=summary.strip())
-        results.publish_results(session, consultation, staff.id, settings)
-        return consultation
-
-    consultation = await in_transaction(request, publish, write=True)
-    if consultation is None:
-        return error_response(request, 404)
-    return RedirectResponse(url(request, "results", slug=consultation.slug), status_code=303)
-
-
-routes = [
-    Route("/staff/", staff_home, name="staff_home"),
-    Route("/staff/consultations/new", new_form, methods=["GET"], name="staff_consultation_new"),
-    Route("/staff/consultations/new", create, methods=["POST"], name="staff_consultation_create"),
-    Route(
-        "/staff/consultations/{id:int}", edit_form, methods=["GET"], name="staff_consultation_edit"
-    ),
-    Route(
-        "/staff/consultations/{id:int}", update, methods=["POST"], name="staff_consultation_update"
-    ),
-    Route(
-        "/staff/consultations/{id:int}/publish-results",
-        publish_results,
-        methods=["POST"],
-        name="staff_publish_results",
-    ),
+#: Under /staff (app.py). A consultation's results pages are the results area's, under
+#: /staff/consultations/{id}/... (results/staff_routes.py).
+staff_routes = [
+    Route("/consultations/new", new_form, methods=["GET"], name="staff_consultation_new"),
+    Route("/consultations/new", create, methods=["POST"], name="staff_consultation_create"),
+    Route("/consultations/{id:int}", edit_form, methods=["GET"], name="staff_consultation_edit"),
+    Route("/consultations/{id:int}", update, methods=["POST"], name="staff_consultation_update"),
 ]

@@ -19,6 +19,7 @@ from participation.contributions import errors, lookups
 from participation.contributions.models import Channel
 from participation.contributions.reference import format_reference, parse_reference
 from participation.contributions.service import find_by_reference, submit_contribution
+from participation.contributions.vote_routes import routes as vote_routes
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
 from participation.moderation.service import decisions_for
@@ -232,10 +233,11 @@ async def lookup(request: Request) -> Response:
     return render(request, "contributions/lookup.html", {"query": ""})
 
 
-routes = [
+public_routes = [
     Route("/c/{slug}/contribute", submit, methods=["POST"], name="contribute"),
     Route("/r", lookup, name="lookup"),
     Route("/r/{reference}", status_page, name="contribution_status"),
+    *vote_routes,
 ]
 
-__all__ = ["format_reference", "routes"]
+__all__ = ["format_reference", "public_routes"]

@@ -174,7 +174,7 @@ async def report_thanks(request: Request) -> Response:
     return render(request, "moderation/report_thanks.html", context)
 
 
-routes = [
+public_routes = [
     Route("/c/{slug}/moderation", moderation_log, name="moderation_log"),
     Route("/c/{slug}/report/{reference}", report_form, methods=["GET"], name="report_form"),
     Route("/c/{slug}/report/{reference}", report, methods=["POST"], name="report_contribution"),

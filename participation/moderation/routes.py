@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from participation.accounts.models import Role
 from participation.accounts.permissions import MODERATORS, requires_role
@@ -19,14 +19,12 @@ from participation.contributions.labels import channel_labels
 from participation.contributions.models import Contribution, ContributionRow
 from participation.i18n.catalogs import gettext as _
 from participation.moderation import service
-from participation.moderation.frontdesk import routes as frontdesk_routes
 from participation.moderation.labels import (
     problem_text,
     reason_labels,
     report_labels,
 )
 from participation.moderation.models import RejectionReason
-from participation.moderation.public_routes import routes as public_routes
 from participation.moderation.queue import (
     QueueFilter,
     QueuePage,
@@ -40,7 +38,7 @@ from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none, query_int
 from participation.web.templating import is_fragment_request, language_of, render, url
 
-__all__ = ["reason_labels", "routes"]
+__all__ = ["reason_labels", "staff_routes"]
 ACTIONS = ("approve", "reject", "keep", "redact", "assign")
 
 
@@ -289,18 +287,22 @@ async def bulk(request: Request) -> Response:
     return RedirectResponse(_with(back, **result), status_code=303)
 
 
-routes = [
-    Route("/staff/moderation", queue, name="moderation_queue"),
-    Route("/staff/moderation/bulk", bulk, methods=["POST"], name="moderation_bulk"),
-    *[
-        Route(
-            f"/staff/moderation/{{id:int}}/{action}",
-            _endpoint(action),
-            methods=["POST"],
-            name=f"moderation_{action}",
-        )
-        for action in ACTIONS
-    ],
-    *frontdesk_routes,
-    *public_routes,
+#: Under /staff (app.py); the queue has no trailing slash, so it stands beside the Mount.
+staff_routes = [
+    Route("/moderation", queue, name="moderation_queue"),
+    Mount(
+        "/moderation",
+        routes=[
+            Route("/bulk", bulk, methods=["POST"], name="moderation_bulk"),
+            *[
+                Route(
+                    f"/{{id:int}}/{action}",
+                    _endpoint(action),
+                    methods=["POST"],
+                    name=f"moderation_{action}",
+                )
+                for action in ACTIONS
+            ],
+        ],
+    ),
 ]

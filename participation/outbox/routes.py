@@ -80,9 +80,8 @@ webhook_routes = [
     ),
 ]
 #: Under /{lang}/.
-routes = [
-    Route("/staff/outbox", outbox_page, name="staff_outbox"),
-    Route(
-        "/staff/outbox/{id:int}/retry", retry_message, methods=["POST"], name="staff_outbox_retry"
-    ),
+#: Under /staff (app.py).
+staff_routes = [
+    Route("/outbox", outbox_page, name="staff_outbox"),
+    Route("/outbox/{id:int}/retry", retry_message, methods=["POST"], name="staff_outbox_retry"),
 ]

@@ -21,7 +21,6 @@ from participation.results import export_files, exports, service
 from participation.results.charts import bar_rows
 from participation.results.export_files import BuildRunning, Built, ExportStore
 from participation.results.rules import counting_rule
-from participation.results.staff_routes import routes as staff_routes
 from participation.results.streaming import stream_template
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
@@ -276,9 +275,8 @@ async def report(request: Request) -> Response:
     return stream_template(request, engine, "results/report.html", context_and_rows)
 
 
-routes = [
+public_routes = [
     Route("/c/{slug}/results", results_page, name="results"),
     Route("/c/{slug}/results/report", report, name="results_report"),
     Route("/c/{slug}/results.{kind}", download, name="results_download"),
-    *staff_routes,
 ]

@@ -1,4 +1,5 @@
-"""Staff pages for the result: themes, the council's answers, summaries, publication."""
+"""Staff pages for the result: themes, the council's answers, summaries, publishing and
+withdrawing it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from participation.accounts.permissions import MODERATORS, requires_role
 from participation.consultations import service as consultations
@@ -158,6 +159,29 @@ async def save_summaries(request: Request) -> Response:
 
 
 @requires_role(*MODERATORS)
+async def publish_results(request: Request) -> Response:
+    consultation_id = request.path_params["id"]
+    staff = request.scope["staff"]
+    settings = request.app.state.settings
+    form = await request.form()
+    summary = field(form, "results_summary", 20_000)
+
+    def publish(session: Session) -> Consultation | None:
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is None:
+            return None
+        if summary.strip():
+            consultations.save_text(session, consultation, "de", results_summary=summary.strip())
+        service.publish_results(session, consultation, staff.id, settings)
+        return consultation
+
+    consultation = await in_transaction(request, publish, write=True)
+    if consultation is None:
+        return error_response(request, 404)
+    return RedirectResponse(url(request, "results", slug=consultation.slug), status_code=303)
+
+
+@requires_role(*MODERATORS)
 async def withdraw(request: Request) -> Response:
     consultation_id = request.path_params["id"]
     staff = request.scope["staff"]
@@ -265,38 +289,36 @@ async def answer(request: Request) -> Response:
     )
 
 
-routes = [
-    Route("/staff/consultations/{id:int}/results", results_staff, name="results_staff"),
-    Route(
-        "/staff/consultations/{id:int}/themes",
-        add_theme,
-        methods=["POST"],
-        name="results_theme_add",
+#: Under /staff (app.py). A consultation's results pages sit under its own address
+#: (/staff/consultations/{id}/...): publication and its withdrawal side by side.
+staff_routes = [
+    Mount(
+        "/consultations/{id:int}",
+        routes=[
+            Route("/results", results_staff, name="results_staff"),
+            Route("/themes", add_theme, methods=["POST"], name="results_theme_add"),
+            Route("/summaries", save_summaries, methods=["POST"], name="results_summaries"),
+            Route(
+                "/publish-results",
+                publish_results,
+                methods=["POST"],
+                name="staff_publish_results",
+            ),
+            Route(
+                "/withdraw-results",
+                withdraw,
+                methods=["POST"],
+                name="results_withdraw",
+            ),
+            Route("/answers", answers, name="results_answers"),
+        ],
     ),
-    Route("/staff/themes/{id:int}", update_theme, methods=["POST"], name="results_theme_update"),
-    Route(
-        "/staff/themes/{id:int}/delete",
-        delete_theme,
-        methods=["POST"],
-        name="results_theme_delete",
+    Mount(
+        "/themes",
+        routes=[
+            Route("/{id:int}", update_theme, methods=["POST"], name="results_theme_update"),
+            Route("/{id:int}/delete", delete_theme, methods=["POST"], name="results_theme_delete"),
+        ],
     ),
-    Route(
-        "/staff/consultations/{id:int}/summaries",
-        save_summaries,
-        methods=["POST"],
-        name="results_summaries",
-    ),
-    Route(
-        "/staff/consultations/{id:int}/withdraw-results",
-        withdraw,
-        methods=["POST"],
-        name="results_withdraw",
-    ),
-    Route("/staff/consultations/{id:int}/answers", answers, name="results_answers"),
-    Route(
-        "/staff/contributions/{id:int}/answer",
-        answer,
-        methods=["POST"],
-        name="results_answer",
-    ),
+    Route("/contributions/{id:int}/answer", answer, methods=["POST"], name="results_answer"),
 ]

@@ -363,10 +363,11 @@ async def hang_up(request: Request) -> Response:
 
 
 #: Localized (under /{lang}/).
+#: Under /simulator (routes.py).
 routes = [
-    Route("/simulator/phone", phone_page, methods=["GET"], name="simulator_phone"),
-    Route("/simulator/phone/call", start_call, methods=["POST"], name="simulator_phone_call"),
-    Route("/simulator/phone/key", press_key, methods=["POST"], name="simulator_phone_key"),
-    Route("/simulator/phone/record", record, methods=["POST"], name="simulator_phone_record"),
-    Route("/simulator/phone/hangup", hang_up, methods=["POST"], name="simulator_phone_hangup"),
+    Route("/phone", phone_page, methods=["GET"], name="simulator_phone"),
+    Route("/phone/call", start_call, methods=["POST"], name="simulator_phone_call"),
+    Route("/phone/key", press_key, methods=["POST"], name="simulator_phone_key"),
+    Route("/phone/record", record, methods=["POST"], name="simulator_phone_record"),
+    Route("/phone/hangup", hang_up, methods=["POST"], name="simulator_phone_hangup"),
 ]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import NoMatchFound, Route
+from starlette.routing import Mount, NoMatchFound, Route
 
 from participation.simulator.access import simulator_page
+from participation.simulator.phone_routes import routes as phone_routes
 from participation.simulator.sms import routes as sms_routes
 from participation.web.templating import render, url
 
@@ -31,4 +32,8 @@ async def index(request: Request) -> Response:
     )
 
 
-routes = [Route("/simulator", index, name="simulator"), *sms_routes]
+#: The index has no trailing slash, so it stands beside the Mount.
+public_routes = [
+    Route("/simulator", index, name="simulator"),
+    Mount("/simulator", routes=[*sms_routes, *phone_routes]),
+]

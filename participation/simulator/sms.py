@@ -215,8 +215,9 @@ async def run_outbox(request: Request) -> Response:
     )
 
 
+#: Under /simulator (routes.py).
 routes = [
-    Route("/simulator/sms", sms_page, methods=["GET"], name="simulator_sms"),
-    Route("/simulator/sms", sms_send, methods=["POST"], name="simulator_sms_send"),
-    Route("/simulator/sms/outbox", run_outbox, methods=["POST"], name="simulator_run_outbox"),
+    Route("/sms", sms_page, methods=["GET"], name="simulator_sms"),
+    Route("/sms", sms_send, methods=["POST"], name="simulator_sms_send"),
+    Route("/sms/outbox", run_outbox, methods=["POST"], name="simulator_run_outbox"),
 ]

@@ -229,21 +229,24 @@ async def staff_page_edit(request: Request) -> Response:
     )
 
 
-routes = [
+public_routes = [
     Route("/p/{slug}", site_page, name="site_page"),
     Route("/barrier-report", report_form, methods=["GET"], name="barrier_report"),
     Route("/barrier-report", report_submit, methods=["POST"], name="barrier_report_post"),
     Route("/barrier-report/sent", report_sent, name="barrier_report_sent"),
-    Route("/staff/barrier-reports", staff_reports, name="staff_barrier_reports"),
+]
+#: Under /staff (app.py).
+staff_routes = [
+    Route("/barrier-reports", staff_reports, name="staff_barrier_reports"),
     Route(
-        "/staff/barrier-reports/{id:int}/answered",
+        "/barrier-reports/{id:int}/answered",
         staff_report_answered,
         methods=["POST"],
         name="staff_barrier_report_answered",
     ),
-    Route("/staff/pages", staff_pages, name="staff_site_pages"),
+    Route("/pages", staff_pages, name="staff_site_pages"),
     Route(
-        "/staff/pages/{slug}/{code}",
+        "/pages/{slug}/{code}",
         staff_page_edit,
         methods=["GET", "POST"],
         name="staff_site_page_edit",

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from participation.accounts.models import StaffUser
 from participation.accounts.permissions import ANY_STAFF, MODERATORS, requires_role
@@ -320,22 +320,28 @@ async def report(request: Request) -> Response:
 
 
 #: Localized (under /{lang}/).
-routes = [
-    Route("/staff/calls/callbacks", callbacks, name="calls_callbacks"),
-    Route(
-        "/staff/calls/callbacks/{id:int}/done",
-        callback_done,
-        methods=["POST"],
-        name="calls_callback_done",
+#: Under /staff (app.py).
+staff_routes = [
+    Mount(
+        "/calls",
+        routes=[
+            Route("/callbacks", callbacks, name="calls_callbacks"),
+            Route(
+                "/callbacks/{id:int}/done",
+                callback_done,
+                methods=["POST"],
+                name="calls_callback_done",
+            ),
+            Route("/report", report, name="calls_report"),
+            Route("/recordings/{id:int}", recording_page, name="calls_recording"),
+            Route("/recordings/{id:int}/audio", recording_audio, name="calls_recording_audio"),
+            Route(
+                "/recordings/{id:int}/transcript",
+                save_transcript,
+                methods=["POST"],
+                name="calls_transcript",
+            ),
+            *summary_routes,
+        ],
     ),
-    Route("/staff/calls/report", report, name="calls_report"),
-    Route("/staff/calls/recordings/{id:int}", recording_page, name="calls_recording"),
-    Route("/staff/calls/recordings/{id:int}/audio", recording_audio, name="calls_recording_audio"),
-    Route(
-        "/staff/calls/recordings/{id:int}/transcript",
-        save_transcript,
-        methods=["POST"],
-        name="calls_transcript",
-    ),
-    *summary_routes,
 ]

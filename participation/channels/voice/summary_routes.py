@@ -182,19 +182,20 @@ async def listen(request: Request) -> Response:
 
 
 #: Localized (under /{lang}/).
+#: Under /staff/calls (staff_routes.py).
 routes = [
-    Route("/staff/calls/summaries", summaries, name="calls_summaries"),
+    Route("/summaries", summaries, name="calls_summaries"),
     Route(
-        "/staff/calls/summaries/{id:int}/{code}/upload",
+        "/summaries/{id:int}/{code}/upload",
         upload,
         methods=["POST"],
         name="calls_summary_upload",
     ),
     Route(
-        "/staff/calls/summaries/audio/{id:int}/delete",
+        "/summaries/audio/{id:int}/delete",
         delete,
         methods=["POST"],
         name="calls_summary_delete",
     ),
-    Route("/staff/calls/summaries/audio/{id:int}", listen, name="calls_summary_audio"),
+    Route("/summaries/audio/{id:int}", listen, name="calls_summary_audio"),
 ]

@@ -52,7 +52,7 @@ async def poster(request: Request) -> Response:
         return error_response(request, 404)
     public_url = settings.public_base_url + url(request, "consultation", slug=slug)
     context.update(public_url=public_url, qr=qr_svg(public_url))
-    return render(request, "posters/poster.html", context)
+    return render(request, "consultations/poster.html", context)
 
 
-routes = [Route("/c/{slug}/poster", poster, name="consultation_poster")]
+public_routes = [Route("/c/{slug}/poster", poster, name="consultation_poster")]

@@ -18,7 +18,7 @@ import segno
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from participation.accounts.models import StaffUser
 from participation.accounts.permissions import MODERATORS, requires_role
@@ -321,9 +321,15 @@ async def receipt(request: Request) -> Response:
     return render(request, "frontdesk/receipt.html", context)
 
 
-routes = [
-    Route("/staff/front-desk", index, name="frontdesk"),
-    Route("/staff/front-desk/{id:int}", entry_form, methods=["GET"], name="frontdesk_form"),
-    Route("/staff/front-desk/{id:int}", enter, methods=["POST"], name="frontdesk_enter"),
-    Route("/staff/front-desk/receipt/{reference}", receipt, name="frontdesk_receipt"),
+#: Under /staff (app.py); the index has no trailing slash, so it stands beside the Mount.
+staff_routes = [
+    Route("/front-desk", index, name="frontdesk"),
+    Mount(
+        "/front-desk",
+        routes=[
+            Route("/{id:int}", entry_form, methods=["GET"], name="frontdesk_form"),
+            Route("/{id:int}", enter, methods=["POST"], name="frontdesk_enter"),
+            Route("/receipt/{reference}", receipt, name="frontdesk_receipt"),
+        ],
+    ),
 ]

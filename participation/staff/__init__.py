@@ -1,0 +1,1 @@
+"""The staff side's own front page; each area's staff pages live in that area."""
