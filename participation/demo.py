@@ -148,8 +148,10 @@ def seed_demo(session: Session) -> bool:
     consultations.save_text(
         session, draft, "de", title="Spielplatz am Lindenweg", summary="Entwurf"
     )
-    consultations.set_poll(session, market, [("yes", {}), ("no", {}), ("undecided", {})])
-    consultations.set_poll(session, pool, [("yes", {}), ("no", {})])
+    consultations.set_poll(
+        session, market, [("yes", {}), ("no", {}), ("undecided", {})], has_votes=False
+    )
+    consultations.set_poll(session, pool, [("yes", {}), ("no", {})], has_votes=False)
     market_options = consultations.poll_options(session, market.id)
     pool_options = consultations.poll_options(session, pool.id)
 

@@ -69,7 +69,9 @@ def make_consultation(
         for locale, fields in (texts or {}).items():
             consultations.save_text(session, consultation, locale, **fields)
         if poll:
-            consultations.set_poll(session, consultation, [(key, {}) for key in poll])
+            consultations.set_poll(
+                session, consultation, [(key, {}) for key in poll], has_votes=False
+            )
     if phase == "results":
         with session_scope(engine, write=True) as session:
             consultation.results_published_at = utcnow()

@@ -10,6 +10,8 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import Select, bindparam, func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from participation.clock import utcnow
@@ -25,7 +27,7 @@ from participation.contributions.errors import (
 from participation.contributions.models import Channel, Contribution, Status
 from participation.contributions.reference import new_reference, parse_reference
 from participation.contributions.text import normalise_line, normalise_text
-from participation.db import insert_or_skip
+from participation.db import insert_or_skip, table_of
 
 MAX_CHARS = 5000
 MAX_PSEUDONYM = 80
@@ -186,3 +188,30 @@ def find_by_reference(session: Session, text: str) -> Contribution | None:
     if reference is None:
         return None
     return session.exec(select(Contribution).where(Contribution.reference == reference)).first()
+
+
+@functools.cache
+def _published_statement() -> Select[int]:
+    contribution = table_of(Contribution)
+    return (
+        core_select(func.count())
+        .select_from(contribution)
+        .where(
+            contribution.c.consultation_id == bindparam("consultation_id"),
+            contribution.c.status == Status.published,
+        )
+    )
+
+
+def count_published(session: Session, consultation_id: int) -> int:
+    """Exact below participation.caching.figures.THRESHOLD; a large count may be 30 s old."""
+    from participation.caching.figures import large_figure
+
+    def count() -> int:
+        return (
+            session.connection()
+            .execute(_published_statement(), {"consultation_id": consultation_id})
+            .scalar_one()
+        )
+
+    return large_figure(("published", session.get_bind(), consultation_id), count, int)
