@@ -13,7 +13,7 @@ from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel
-from participation.contributions.service import submit_contribution
+from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.contributions.votes import Voter, submit_vote
 from participation.moderation import service as moderation
 from participation.moderation.models import RejectionReason
@@ -148,8 +148,10 @@ def seed_demo(session: Session) -> bool:
     consultations.save_text(
         session, draft, "de", title="Spielplatz am Lindenweg", summary="Entwurf"
     )
-    consultations.set_poll(session, market, [("yes", {}), ("no", {}), ("undecided", {})])
-    consultations.set_poll(session, pool, [("yes", {}), ("no", {})])
+    consultations.set_poll(
+        session, market, [("yes", {}), ("no", {}), ("undecided", {})], has_votes=False
+    )
+    consultations.set_poll(session, pool, [("yes", {}), ("no", {})], has_votes=False)
     market_options = consultations.poll_options(session, market.id)
     pool_options = consultations.poll_options(session, pool.id)
 
@@ -220,15 +222,23 @@ def seed_demo(session: Session) -> bool:
     for index, (consultation, body, channel, locale, name, option) in enumerate(samples):
         submitted = submit_contribution(
             session,
-            consultation=consultation,
-            body=body,
-            channel=channel,
-            locale=locale,
-            pseudonym=name,
-            poll_option_id=option.id if option else None,
-            author_key=f"demo-voter-{index}" if channel in (Channel.sms, Channel.voice) else None,
-            entered_by_id=admin.id if channel in (Channel.paper, Channel.in_person) else None,
-            received_at=now if channel in (Channel.paper, Channel.in_person) else None,
+            Submission(
+                consultation=consultation,
+                body=body,
+                channel=channel,
+                locale=locale,
+                pseudonym=name,
+                poll_option_id=option.id if option else None,
+                details=ChannelDetails(
+                    author_key=f"demo-voter-{index}"
+                    if channel in (Channel.sms, Channel.voice)
+                    else None,
+                    entered_by_id=admin.id
+                    if channel in (Channel.paper, Channel.in_person)
+                    else None,
+                    received_at=now if channel in (Channel.paper, Channel.in_person) else None,
+                ),
+            ),
         )
         created.append(submitted.contribution)
         if option is not None:
@@ -249,10 +259,12 @@ def seed_demo(session: Session) -> bool:
         moderation.approve(session, contribution, admin.id)
     spam = submit_contribution(
         session,
-        consultation=market,
-        body="Billige Uhren! Jetzt kaufen",
-        channel=Channel.web,
-        locale="de",
+        Submission(
+            consultation=market,
+            body="Billige Uhren! Jetzt kaufen",
+            channel=Channel.web,
+            locale="de",
+        ),
     )
     moderation.reject(session, spam.contribution, admin.id, RejectionReason.advertising)
     add_demo_result(session, pool, created[8:12], admin.id)

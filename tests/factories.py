@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import timedelta
 from itertools import count
 
@@ -16,7 +17,7 @@ from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel, Contribution
-from participation.contributions.service import submit_contribution
+from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.contributions.votes import Voter, submit_vote
 from participation.db import session_scope
 
@@ -69,12 +70,17 @@ def make_consultation(
         for locale, fields in (texts or {}).items():
             consultations.save_text(session, consultation, locale, **fields)
         if poll:
-            consultations.set_poll(session, consultation, [(key, {}) for key in poll])
+            consultations.set_poll(
+                session, consultation, [(key, {}) for key in poll], has_votes=False
+            )
     if phase == "results":
         with session_scope(engine, write=True) as session:
             consultation.results_published_at = utcnow()
             session.add(consultation)
     return consultation
+
+
+DETAIL_FIELDS = {field.name for field in fields(ChannelDetails)}
 
 
 def make_contribution(
@@ -87,14 +93,19 @@ def make_contribution(
 ) -> Contribution:
     """A text; with ``voter_key`` and ``poll_option_id`` also that voter's vote, sent
     with the text (two calls, as every door makes them)."""
+    # The channel's own details (author_key, external_id, ...) go into ChannelDetails.
+    details = {key: kwargs.pop(key) for key in list(kwargs) if key in DETAIL_FIELDS}
     with session_scope(engine, write=True) as session:
         submitted = submit_contribution(
             session,
-            consultation=consultation,
-            body=body,
-            channel=channel,
-            locale=kwargs.pop("locale", "de"),
-            **kwargs,
+            Submission(
+                consultation=consultation,
+                body=body,
+                channel=channel,
+                locale=kwargs.pop("locale", "de"),
+                details=ChannelDetails(**details),
+                **kwargs,
+            ),
         )
         if voter_key is not None:
             submit_vote(

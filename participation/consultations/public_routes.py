@@ -11,6 +11,7 @@ from starlette.routing import Route
 from participation.consultations import service
 from participation.consultations.models import Consultation, Phase, label_of, phase_of
 from participation.consultations.posters import public_routes as poster_routes
+from participation.contributions.service import count_published
 from participation.moderation.queue import public_page
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
@@ -43,7 +44,7 @@ def consultation_context(
         "option_labels": {o.id: label_of(o, locale) for o in options},
         "contributions": contributions,
         "next_before": next_before,
-        "published_count": service.count_published(session, consultation.id),
+        "published_count": count_published(session, consultation.id),
         "locale": locale,
         # The vote form's values and problems (contributions/vote_routes.py).
         "vote": {},

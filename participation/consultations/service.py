@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func
+from sqlalchemy import Row, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -20,8 +20,6 @@ from participation.consultations.models import (
     Phase,
     PollOption,
 )
-from participation.contributions.models import Contribution, Status
-from participation.contributions.votes import has_votes
 from participation.db import table_of
 
 FALLBACK_LOCALE = "de"
@@ -147,7 +145,6 @@ def _row_statements() -> dict:
     consultation = table_of(Consultation)
     text = table_of(ConsultationText)
     option = table_of(PollOption)
-    contribution = table_of(Contribution)
     # Core tables: SQLAlchemy's select() is typed for them and for any number of columns.
     return {
         "by_slug": core_select(
@@ -170,12 +167,6 @@ def _row_statements() -> dict:
             consultation.c.id, consultation.c.slug, consultation.c.code
         ).order_by(consultation.c.id.desc()),
         "titles": core_select(text.c.consultation_id, text.c.locale, text.c.title),
-        "published": core_select(func.count())
-        .select_from(contribution)
-        .where(
-            contribution.c.consultation_id == bindparam("consultation_id"),
-            contribution.c.status == Status.published,
-        ),
     }
 
 
@@ -341,7 +332,11 @@ class Relabelled:
 
 
 def set_poll(
-    session: Session, consultation: Consultation, options: list[tuple[str, dict]]
+    session: Session,
+    consultation: Consultation,
+    options: list[tuple[str, dict]],
+    *,
+    has_votes: bool,
 ) -> list[Relabelled]:
     """Set the poll's options: [(key, {locale: label})], positions 1..9 in order.
 
@@ -349,7 +344,10 @@ def set_poll(
     (no removing, adding, re-keying, switching the poll off) and only their wording may
     be fixed, in place, so each option keeps its id and its votes; once the result is
     published, nothing changes until it is withdrawn. Raises PollLocked before changing
-    anything. Returns the wording changes, for the caller's audit log."""
+    anything. Returns the wording changes, for the caller's audit log.
+
+    ``has_votes``: whether anybody answered the poll yet (contributions.votes.has_votes);
+    the caller asks, as the votes stand above the consultations they answer."""
     existing = poll_options(session, consultation.id)
     wanted = [(key, labels or STANDARD_OPTIONS.get(key, {})) for key, labels in options[:9]]
     if [(o.key, o.labels) for o in existing] == wanted:
@@ -357,7 +355,7 @@ def set_poll(
     if consultation.results_published_at is not None:
         raise PollLocked("results_published")
     same_shape = [o.key for o in existing] == [key for key, _labels in wanted]
-    if has_votes(session, consultation.id):
+    if has_votes:
         if not same_shape:
             raise PollLocked("has_votes")
         current = {label.casefold() for o in existing for label in o.labels.values()}
@@ -380,18 +378,3 @@ def set_poll(
         session.add(option)
     session.flush()
     return changes
-
-
-def count_published(session: Session, consultation_id: int) -> int:
-    """Exact below participation.caching.figures.THRESHOLD; a large count may be 30 s old."""
-    from participation.caching.figures import large_figure
-
-    def count() -> int:
-        statement = _row_statements()["published"]
-        return (
-            session.connection()
-            .execute(statement, {"consultation_id": consultation_id})
-            .scalar_one()
-        )
-
-    return large_figure(("published", session.get_bind(), consultation_id), count, int)

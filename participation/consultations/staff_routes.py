@@ -161,7 +161,8 @@ def _save(session: Session, consultation: Consultation, values: dict, staff_id: 
         wanted = []
     # Raises PollLocked, before changing an option, when votes or a published result
     # forbid it; a wording fix keeps the option and goes to the audit log.
-    for change in service.set_poll(session, consultation, wanted):
+    voted = has_votes(session, consultation.id)
+    for change in service.set_poll(session, consultation, wanted, has_votes=voted):
         audit(
             session,
             "poll_option.relabel",

@@ -18,7 +18,7 @@ from participation.consultations.public_routes import consultation_context
 from participation.contributions import errors, lookups
 from participation.contributions.models import Channel
 from participation.contributions.reference import format_reference, parse_reference
-from participation.contributions.service import find_by_reference, submit_contribution
+from participation.contributions.service import Submission, find_by_reference, submit_contribution
 from participation.contributions.vote_routes import routes as vote_routes
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
@@ -94,14 +94,14 @@ async def submit(request: Request) -> Response:
         try:
             submitted = submit_contribution(
                 session,
-                consultation=consultation,
-                body=values["body"],
-                pseudonym=values["pseudonym"],
-                # A poll answer sent along is not taken here: a web vote needs a
-                # confirmed number (contributions/vote_routes.py).
-                channel=Channel.web,
-                locale=LANGUAGES[lang],
-                max_chars=settings.max_contribution_chars,
+                Submission(
+                    consultation=consultation,
+                    body=values["body"],
+                    pseudonym=values["pseudonym"],
+                    channel=Channel.web,
+                    locale=LANGUAGES[lang],
+                    max_chars=settings.max_contribution_chars,
+                ),
             )
         except errors.ContributionRefused as refused:
             session.rollback()

@@ -10,6 +10,8 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import Select, bindparam, func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from participation.clock import utcnow
@@ -25,7 +27,7 @@ from participation.contributions.errors import (
 from participation.contributions.models import Channel, Contribution, Status
 from participation.contributions.reference import new_reference, parse_reference
 from participation.contributions.text import normalise_line, normalise_text
-from participation.db import insert_or_skip
+from participation.db import insert_or_skip, table_of
 
 MAX_CHARS = 5000
 MAX_PSEUDONYM = 80
@@ -56,41 +58,50 @@ class Submitted:
         return cls(contribution.id, contribution.reference, False, session)
 
 
-def submit_contribution(
-    session: Session,
-    *,
-    consultation: Consultation | None,
-    body: str | None,
-    channel: Channel,
-    locale: str,
-    pseudonym: str | None = None,
-    poll_option_id: int | None = None,
-    external_id: str | None = None,
-    author_key: str | None = None,
-    recording_url: str | None = None,
-    recording_duration: int | None = None,
-    entered_by_id: int | None = None,
-    received_at: datetime | None = None,
-    max_chars: int = MAX_CHARS,
-) -> Submitted:
-    """Check, validate, store in the caller's transaction, and return with a reference.
+@dataclass(frozen=True)
+class ChannelDetails:
+    """What only some doors know about a contribution; each field is stored as given."""
+
+    #: The webhook's message or call id: a second delivery finds what the first stored.
+    external_id: str | None = None
+    #: Keyed hash of the sender's phone number (SMS, phone), for the sender's own texts.
+    author_key: str | None = None
+    recording_url: str | None = None
+    recording_duration: int | None = None
+    #: The staff member who typed in a letter or a front-desk visit.
+    entered_by_id: int | None = None
+    #: When a letter or visit arrived; the closing date is checked against it.
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One contribution as a door hands it in; submit_contribution() checks all of it.
 
     ``consultation=None`` stores an unassigned contribution (an SMS nobody could place)
-    for staff to assign. Raises a ContributionRefused subclass and stores nothing when
-    the contribution cannot be taken.
+    for staff to assign."""
+
+    consultation: Consultation | None
+    body: str | None
+    channel: Channel
+    locale: str
+    pseudonym: str | None = None
+    poll_option_id: int | None = None
+    details: ChannelDetails = ChannelDetails()
+    max_chars: int = MAX_CHARS
+
+
+def submit_contribution(session: Session, submission: Submission) -> Submitted:
+    """Check, validate, store in the caller's transaction, and return with a reference.
+
+    Raises a ContributionRefused subclass and stores nothing when the contribution
+    cannot be taken.
     """
+    consultation = submission.consultation
+    details = submission.details
+    external_id = details.external_id
     try:
-        text, name, option = _checked(
-            session,
-            consultation,
-            body,
-            channel,
-            pseudonym,
-            poll_option_id,
-            recording_url,
-            received_at,
-            max_chars,
-        )
+        text, name, option = _checked(session, submission)
     except ContributionRefused:
         # A webhook retried after the consultation closed still finds what it stored.
         earlier = _by_external_id(session, external_id) if external_id else None
@@ -100,18 +111,18 @@ def submit_contribution(
 
     values = {
         "consultation_id": consultation.id if consultation else None,
-        "channel": channel,
-        "locale": locale,
+        "channel": submission.channel,
+        "locale": submission.locale,
         "body": text,
         "pseudonym": name,
         "status": Status.pending,
         "poll_option_id": option.id if option else None,
         "external_id": external_id or None,
-        "author_key": author_key,
-        "recording_url": recording_url,
-        "recording_duration": recording_duration,
-        "entered_by_id": entered_by_id,
-        "received_at": received_at,
+        "author_key": details.author_key,
+        "recording_url": details.recording_url,
+        "recording_duration": details.recording_duration,
+        "entered_by_id": details.entered_by_id,
+        "received_at": details.received_at,
     }
     stored = _insert_with_unique_reference(session, values)
     if stored is None:
@@ -123,38 +134,32 @@ def submit_contribution(
     return Submitted(contribution_id, reference, True, session)
 
 
-def _checked(
-    session: Session,
-    consultation: Consultation | None,
-    body: str | None,
-    channel: Channel,
-    pseudonym: str | None,
-    poll_option_id: int | None,
-    recording_url: str | None,
-    received_at: datetime | None,
-    max_chars: int,
-) -> tuple[str, str | None, PollOption | None]:
+def _checked(session: Session, submission: Submission) -> tuple[str, str | None, PollOption | None]:
+    consultation = submission.consultation
+    received_at = submission.details.received_at
+    max_chars = submission.max_chars
     if consultation is not None:
-        moment = received_at if channel in STAFF_CHANNELS and received_at else utcnow()
+        moment = received_at if submission.channel in STAFF_CHANNELS and received_at else utcnow()
         phase = consultation.phase(moment)
         if phase is not Phase.open:
             raise ConsultationNotOpen(phase)
 
-    text = normalise_text(body)
+    text = normalise_text(submission.body)
     if len(text) > max_chars:
         raise TooLong(len(text), max_chars)
-    name = normalise_line(pseudonym) or None
+    name = normalise_line(submission.pseudonym) or None
     if name and len(name) > MAX_PSEUDONYM:
         raise PseudonymTooLong(name)
 
     option: PollOption | None = None
+    poll_option_id = submission.poll_option_id
     if poll_option_id is not None:
         option = session.get(PollOption, poll_option_id)
         if option is None or consultation is None or option.consultation_id != consultation.id:
             raise InvalidPollOption(poll_option_id)
     # An answer to the poll alone is a vote (contributions.votes.submit_vote), never an
     # empty item in the moderation queue.
-    if not text and not recording_url:
+    if not text and not submission.details.recording_url:
         raise EmptyContribution()
     return text, name, option
 
@@ -186,3 +191,30 @@ def find_by_reference(session: Session, text: str) -> Contribution | None:
     if reference is None:
         return None
     return session.exec(select(Contribution).where(Contribution.reference == reference)).first()
+
+
+@functools.cache
+def _published_statement() -> Select[int]:
+    contribution = table_of(Contribution)
+    return (
+        core_select(func.count())
+        .select_from(contribution)
+        .where(
+            contribution.c.consultation_id == bindparam("consultation_id"),
+            contribution.c.status == Status.published,
+        )
+    )
+
+
+def count_published(session: Session, consultation_id: int) -> int:
+    """Exact below participation.caching.figures.THRESHOLD; a large count may be 30 s old."""
+    from participation.caching.figures import large_figure
+
+    def count() -> int:
+        return (
+            session.connection()
+            .execute(_published_statement(), {"consultation_id": consultation_id})
+            .scalar_one()
+        )
+
+    return large_figure(("published", session.get_bind(), consultation_id), count, int)

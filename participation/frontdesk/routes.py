@@ -27,7 +27,12 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.contributions import errors
 from participation.contributions.models import Channel
-from participation.contributions.service import find_by_reference, submit_contribution
+from participation.contributions.service import (
+    ChannelDetails,
+    Submission,
+    find_by_reference,
+    submit_contribution,
+)
 from participation.contributions.votes import Voter, submit_vote
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_zone
@@ -195,15 +200,19 @@ async def enter(request: Request) -> Response:
                 if values["body"].strip():
                     submitted = submit_contribution(
                         session,
-                        consultation=consultation,
-                        body=values["body"],
-                        channel=Channel(channel),
-                        locale=locale,
-                        pseudonym=values["pseudonym"],
-                        poll_option_id=option_id,
-                        entered_by_id=staff.id,
-                        received_at=received_at,
-                        max_chars=settings.max_contribution_chars,
+                        Submission(
+                            consultation=consultation,
+                            body=values["body"],
+                            channel=Channel(channel),
+                            locale=locale,
+                            pseudonym=values["pseudonym"],
+                            poll_option_id=option_id,
+                            max_chars=settings.max_contribution_chars,
+                            details=ChannelDetails(
+                                entered_by_id=staff.id,
+                                received_at=received_at,
+                            ),
+                        ),
                     )
                 vote = None
                 if option_id is not None:

@@ -211,6 +211,31 @@ def redact(
     return True
 
 
+def transcribe(
+    session: Session, contribution: Contribution, staff_id: int | None, body: str
+) -> Contribution:
+    """The typed transcript of a recording becomes the body (the door checks it first).
+
+    A changed transcript of a published comment goes back to the queue for approval:
+    nobody approved these words yet."""
+    changed = body != contribution.body
+    contribution.body = body
+    if changed and contribution.status is Status.published:
+        contribution.status = Status.pending
+        contribution.published_at = None
+    session.add(contribution)
+    _record(session, contribution, staff_id, Decision.transcribe)
+    audit(
+        session,
+        "transcribe",
+        staff_id=staff_id,
+        object_type="contribution",
+        object_id=contribution.id,
+        chars=len(body),
+    )
+    return contribution
+
+
 def assign(
     session: Session,
     contribution: Contribution,

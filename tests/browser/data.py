@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from participation.consultations import service as consultations
 from participation.contributions.models import Channel, Contribution, Status
-from participation.contributions.service import submit_contribution
+from participation.contributions.service import Submission, submit_contribution
 from participation.db import session_scope
 
 
@@ -27,11 +27,13 @@ def new_pending(engine: Engine, body: str, slug: str = "marktplatz") -> Contribu
         consultation = consultations.get_by_slug(session, slug)
         return submit_contribution(
             session,
-            consultation=consultation,
-            body=body,
-            channel=Channel.web,
-            locale="de",
-            pseudonym="Testperson",
+            Submission(
+                consultation=consultation,
+                body=body,
+                channel=Channel.web,
+                locale="de",
+                pseudonym="Testperson",
+            ),
         ).contribution
 
 

@@ -24,7 +24,7 @@ from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel
-from participation.contributions.service import submit_contribution
+from participation.contributions.service import Submission, submit_contribution
 from participation.db import make_engine, session_scope
 from participation.demo import DEMO_ADMIN, seed_demo
 from participation.moderation.service import approve
@@ -85,11 +85,13 @@ def add_test_data(engine: Engine) -> None:
         for number in range(1, 27):
             submitted = submit_contribution(
                 session,
-                consultation=closed,
-                body=f"Beitrag Nummer {number}: Bitte den Radweg an der Bahnhofstraße bauen!",
-                channel=Channel.web,
-                locale="de",
-                pseudonym=f"Radler {number}",
+                Submission(
+                    consultation=closed,
+                    body=f"Beitrag Nummer {number}: Bitte den Radweg an der Bahnhofstraße bauen!",
+                    channel=Channel.web,
+                    locale="de",
+                    pseudonym=f"Radler {number}",
+                ),
             )
             approve(session, submitted.contribution, admin.id)  # type: ignore[union-attr]
         closed.closes_at = closes_at

@@ -1,12 +1,15 @@
 """submit_contribution(): the one write path, tested once for every channel."""
 
+import dataclasses
+import inspect
+
 import pytest
 from sqlmodel import select
 
 from participation.contributions import errors
 from participation.contributions.models import Channel, Contribution, PollVote, Status
 from participation.contributions.reference import is_valid
-from participation.contributions.service import submit_contribution
+from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.db import session_scope
 from tests.factories import make_consultation
 
@@ -17,11 +20,13 @@ def test_stores_one_pending_contribution_with_a_valid_reference(engine, channel)
     with session_scope(engine, write=True) as session:
         result = submit_contribution(
             session,
-            consultation=consultation,
-            body="  Mehr Bänke\r\nam Markt  ",
-            channel=channel,
-            locale="de",
-            pseudonym="  Heike   M. ",
+            Submission(
+                consultation=consultation,
+                body="  Mehr Bänke\r\nam Markt  ",
+                channel=channel,
+                locale="de",
+                pseudonym="  Heike   M. ",
+            ),
         )
     assert result.created
     with session_scope(engine) as session:
@@ -37,7 +42,13 @@ def test_refuses_outside_the_open_phase_and_stores_nothing(engine, phase):
     consultation = make_consultation(engine, phase=phase)
     with pytest.raises(errors.ConsultationNotOpen), session_scope(engine, write=True) as session:
         submit_contribution(
-            session, consultation=consultation, body="Zu spät", channel=Channel.web, locale="de"
+            session,
+            Submission(
+                consultation=consultation,
+                body="Zu spät",
+                channel=Channel.web,
+                locale="de",
+            ),
         )
     with session_scope(engine) as session:
         assert session.exec(select(Contribution)).all() == []
@@ -56,7 +67,13 @@ def test_refuses_bad_text(engine, body, error):
     consultation = make_consultation(engine)
     with pytest.raises(error), session_scope(engine, write=True) as session:
         submit_contribution(
-            session, consultation=consultation, body=body, channel=Channel.web, locale="de"
+            session,
+            Submission(
+                consultation=consultation,
+                body=body,
+                channel=Channel.web,
+                locale="de",
+            ),
         )
 
 
@@ -65,10 +82,12 @@ def test_text_is_normalised_to_nfc_without_control_characters(engine):
     with session_scope(engine, write=True) as session:
         stored = submit_contribution(
             session,
-            consultation=consultation,
-            body="Bu\u0308rger\x00 \x07<script>alert(1)</script>",
-            channel=Channel.web,
-            locale="de",
+            Submission(
+                consultation=consultation,
+                body="Bu\u0308rger\x00 \x07<script>alert(1)</script>",
+                channel=Channel.web,
+                locale="de",
+            ),
         ).contribution
     assert stored.body == "Bürger <script>alert(1)</script>"
 
@@ -79,11 +98,15 @@ def test_same_external_id_stores_once(engine):
         with session_scope(engine, write=True) as session:
             result = submit_contribution(
                 session,
-                consultation=consultation,
-                body="Hallo",
-                channel=Channel.sms,
-                locale="de",
-                external_id="SM" + "1" * 32,
+                Submission(
+                    consultation=consultation,
+                    body="Hallo",
+                    channel=Channel.sms,
+                    locale="de",
+                    details=ChannelDetails(
+                        external_id="SM" + "1" * 32,
+                    ),
+                ),
             )
     assert not result.created
     with session_scope(engine) as session:
@@ -97,21 +120,29 @@ def test_letter_received_before_closing_is_accepted_after_it(engine):
     with session_scope(engine, write=True) as session:
         result = submit_contribution(
             session,
-            consultation=consultation,
-            body="Brief vom Montag",
-            channel=Channel.paper,
-            locale="de",
-            received_at=consultation.closes_at - timedelta(days=2),
+            Submission(
+                consultation=consultation,
+                body="Brief vom Montag",
+                channel=Channel.paper,
+                locale="de",
+                details=ChannelDetails(
+                    received_at=consultation.closes_at - timedelta(days=2),
+                ),
+            ),
         )
     assert result.created
     with pytest.raises(errors.ConsultationNotOpen), session_scope(engine, write=True) as session:
         submit_contribution(
             session,
-            consultation=consultation,
-            body="Online zu spät",
-            channel=Channel.web,
-            locale="de",
-            received_at=consultation.closes_at - timedelta(days=2),
+            Submission(
+                consultation=consultation,
+                body="Online zu spät",
+                channel=Channel.web,
+                locale="de",
+                details=ChannelDetails(
+                    received_at=consultation.closes_at - timedelta(days=2),
+                ),
+            ),
         )
 
 
@@ -151,11 +182,13 @@ def test_a_poll_answer_without_text_is_no_contribution(engine):
     with pytest.raises(errors.EmptyContribution), session_scope(engine, write=True) as session:
         submit_contribution(
             session,
-            consultation=consultation,
-            body="",
-            poll_option_id=yes.id,
-            channel=Channel.web,
-            locale="de",
+            Submission(
+                consultation=consultation,
+                body="",
+                poll_option_id=yes.id,
+                channel=Channel.web,
+                locale="de",
+            ),
         )
     with session_scope(engine) as session:
         assert session.exec(select(PollVote)).all() == []
@@ -171,9 +204,29 @@ def test_poll_option_of_another_consultation_is_refused(engine):
     with pytest.raises(errors.InvalidPollOption), session_scope(engine, write=True) as session:
         submit_contribution(
             session,
-            consultation=second,
-            body="x",
-            poll_option_id=foreign.id,
-            channel=Channel.web,
-            locale="de",
+            Submission(
+                consultation=second,
+                body="x",
+                poll_option_id=foreign.id,
+                channel=Channel.web,
+                locale="de",
+            ),
         )
+
+
+def test_a_door_hands_in_one_frozen_submission() -> None:
+    """submit_contribution(session, Submission): the common fields and a small part for
+    what only some doors know, fixed once handed in (no door changes it on the way)."""
+    assert list(inspect.signature(submit_contribution).parameters) == ["session", "submission"]
+    submission = Submission(
+        consultation=None,
+        body="Hallo",
+        channel=Channel.sms,
+        locale="de",
+        details=ChannelDetails(external_id="SM1", author_key="k"),
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        submission.body = "anders"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        submission.details.author_key = "x"  # type: ignore[misc]
+    assert Submission(None, "x", Channel.web, "de").details == ChannelDetails()

@@ -18,7 +18,7 @@ from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel
-from participation.contributions.service import submit_contribution
+from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.db import session_scope
 from participation.moderation import service as moderation
 from participation.moderation.models import RejectionReason
@@ -40,13 +40,19 @@ def add_contributions(engine: Engine, consultation: Consultation, per_status: in
             for i in range(per_status):
                 contribution = submit_contribution(
                     session,
-                    consultation=consultation,
-                    body=f"Beitrag {status} {i}: mehr Bänke und Bäume.",
-                    channel=CHANNELS[i % len(CHANNELS)],
-                    locale=LOCALES[i % len(LOCALES)],
-                    pseudonym=f"Person {i}" if i % 2 else None,
-                    poll_option_id=options[i % len(options)].id if options and i % 3 else None,
-                    author_key=f"key-{consultation.id}-{status}-{i}" if i % 5 == 1 else None,
+                    Submission(
+                        consultation=consultation,
+                        body=f"Beitrag {status} {i}: mehr Bänke und Bäume.",
+                        channel=CHANNELS[i % len(CHANNELS)],
+                        locale=LOCALES[i % len(LOCALES)],
+                        pseudonym=f"Person {i}" if i % 2 else None,
+                        poll_option_id=options[i % len(options)].id if options and i % 3 else None,
+                        details=ChannelDetails(
+                            author_key=f"key-{consultation.id}-{status}-{i}"
+                            if i % 5 == 1
+                            else None,
+                        ),
+                    ),
                 ).contribution
                 if status == "rejected":
                     moderation.reject(session, contribution, None, RejectionReason.off_topic)

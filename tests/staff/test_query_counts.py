@@ -20,7 +20,7 @@ from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel
-from participation.contributions.service import submit_contribution
+from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.db import session_scope
 from participation.moderation import flags
 from participation.moderation import service as moderation
@@ -43,15 +43,23 @@ def add(engine: Engine, consultation: Consultation, n: int, staff_id: int, start
             channel = CHANNELS[i % len(CHANNELS)]
             contribution = submit_contribution(
                 session,
-                consultation=row,
-                body=f"Beitrag {i}: mehr Bänke und Bäume.",
-                channel=channel,
-                locale=LOCALES[i % len(LOCALES)],
-                pseudonym=f"Person {i}" if i % 2 else None,
-                poll_option_id=options[i % len(options)].id if i % 3 else None,
-                author_key=f"key-{consultation.id}-{i}" if channel is Channel.sms else None,
-                entered_by_id=staff_id if channel in (Channel.paper, Channel.in_person) else None,
-                received_at=utcnow() if channel in (Channel.paper, Channel.in_person) else None,
+                Submission(
+                    consultation=row,
+                    body=f"Beitrag {i}: mehr Bänke und Bäume.",
+                    channel=channel,
+                    locale=LOCALES[i % len(LOCALES)],
+                    pseudonym=f"Person {i}" if i % 2 else None,
+                    poll_option_id=options[i % len(options)].id if i % 3 else None,
+                    details=ChannelDetails(
+                        author_key=f"key-{consultation.id}-{i}" if channel is Channel.sms else None,
+                        entered_by_id=staff_id
+                        if channel in (Channel.paper, Channel.in_person)
+                        else None,
+                        received_at=utcnow()
+                        if channel in (Channel.paper, Channel.in_person)
+                        else None,
+                    ),
+                ),
             ).contribution
             kind = i % 4
             if kind == 1:
@@ -77,7 +85,13 @@ def add(engine: Engine, consultation: Consultation, n: int, staff_id: int, start
                     )
             if i % 10 == 0:
                 submit_contribution(
-                    session, consultation=None, body="4799?", channel=Channel.sms, locale="de"
+                    session,
+                    Submission(
+                        consultation=None,
+                        body="4799?",
+                        channel=Channel.sms,
+                        locale="de",
+                    ),
                 )
 
 

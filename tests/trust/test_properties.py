@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from participation.contributions.errors import ContributionRefused, PseudonymTooLong
 from participation.contributions.models import Channel, Contribution
 from participation.contributions.reference import is_valid
-from participation.contributions.service import MAX_PSEUDONYM, submit_contribution
+from participation.contributions.service import MAX_PSEUDONYM, Submission, submit_contribution
 from participation.contributions.text import normalise_line, normalise_text
 from participation.db import session_scope
 from participation.web.csrf import new_token
@@ -117,11 +117,13 @@ def test_submit_contribution_stores_exactly_the_normalised_text(engine):
             try:
                 submitted = submit_contribution(
                     session,
-                    consultation=session.merge(consultation),
-                    body=body,
-                    pseudonym=pseudonym,
-                    channel=Channel.web,
-                    locale="de",
+                    Submission(
+                        consultation=session.merge(consultation),
+                        body=body,
+                        pseudonym=pseudonym,
+                        channel=Channel.web,
+                        locale="de",
+                    ),
                 )
             except ContributionRefused as refused:
                 ran["refused"] += 1

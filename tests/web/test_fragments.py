@@ -115,7 +115,9 @@ def test_a_listed_comment_shows_its_changes_at_once(client, engine):
 
     with session_scope(engine, write=True) as session:
         row = session.get(Consultation, consultation.id)
-        consultations.set_poll(session, row, [("yes", {"de": "Ja, gern"}), ("no", {})])  # type: ignore[arg-type]
+        consultations.set_poll(  # type: ignore[arg-type]
+            session, row, [("yes", {"de": "Ja, gern"}), ("no", {})], has_votes=False
+        )
     assert "Antwort: Ja, gern" in _listed(client, path, comment.reference)
 
     with session_scope(engine, write=True) as session:

@@ -18,6 +18,8 @@ from participation.consultations.models import Consultation, Phase, PollOption
 from participation.contributions import errors, lookups
 from participation.contributions.models import Channel, Contribution
 from participation.contributions.service import (
+    ChannelDetails,
+    Submission,
     Submitted,
     submit_contribution,
 )
@@ -120,14 +122,18 @@ def _store(
     try:
         submitted = submit_contribution(
             turn.session,
-            consultation=consultation,
-            body=body,
-            channel=Channel.sms,
-            locale=LANGUAGES.get(language, "de"),
-            poll_option_id=option.id if option else None,
-            external_id=turn.message_sid,
-            author_key=turn.key,
-            max_chars=turn.settings.max_contribution_chars,
+            Submission(
+                consultation=consultation,
+                body=body,
+                channel=Channel.sms,
+                locale=LANGUAGES.get(language, "de"),
+                poll_option_id=option.id if option else None,
+                max_chars=turn.settings.max_contribution_chars,
+                details=ChannelDetails(
+                    external_id=turn.message_sid,
+                    author_key=turn.key,
+                ),
+            ),
         )
     except errors.ConsultationNotOpen:
         assert consultation is not None

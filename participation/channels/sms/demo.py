@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from participation.channels.sms.models import InboundSms
 from participation.consultations.models import Consultation
 from participation.contributions.models import Channel, Contribution
-from participation.contributions.service import submit_contribution
+from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 
 #: (consultation code or None, text, language, last three digits shown to staff)
 EXTRA_TEXTS = (
@@ -28,12 +28,16 @@ def seed_sms_examples(session: Session) -> int:
         )
         submit_contribution(
             session,
-            consultation=consultation,
-            body=text,
-            channel=Channel.sms,
-            locale=locale,
-            external_id=f"SMdemo{digits}",
-            author_key=f"demo-sms-{digits}",
+            Submission(
+                consultation=consultation,
+                body=text,
+                channel=Channel.sms,
+                locale=locale,
+                details=ChannelDetails(
+                    external_id=f"SMdemo{digits}",
+                    author_key=f"demo-sms-{digits}",
+                ),
+            ),
         )
     sms_contributions = session.exec(
         select(Contribution).where(Contribution.channel == Channel.sms)

@@ -27,7 +27,7 @@ from participation.channels.voice.models import (
 from participation.clock import utcnow
 from participation.consultations.models import Consultation, PollOption
 from participation.contributions.models import Channel, Contribution
-from participation.contributions.service import submit_contribution
+from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.contributions.votes import Voter, submit_vote
 from participation.crypto import decrypt, encrypt, keyed_hash
 from participation.outbox.service import enqueue_sms
@@ -179,14 +179,18 @@ def store_recording(
     call = get_call(session, call_sid)
     submitted = submit_contribution(
         session,
-        consultation=consultation,
-        body="",
-        channel=Channel.voice,
-        locale=LANGUAGES.get(language, "de"),
-        external_id=external_id,
-        author_key=call.caller_key if call else None,
-        recording_url=recording_url,
-        recording_duration=duration,
+        Submission(
+            consultation=consultation,
+            body="",
+            channel=Channel.voice,
+            locale=LANGUAGES.get(language, "de"),
+            details=ChannelDetails(
+                external_id=external_id,
+                author_key=call.caller_key if call else None,
+                recording_url=recording_url,
+                recording_duration=duration,
+            ),
+        ),
     )
     if call is not None and not call.contributed:
         call.contributed = True

@@ -14,11 +14,10 @@ from participation.channels.voice.models import (
     VoiceStep,
 )
 from participation.clock import utcnow
-from participation.contributions.models import Channel, Contribution, Status
+from participation.contributions.models import Channel, Contribution
 from participation.contributions.text import normalise_text
 from participation.crypto import decrypt
-from participation.moderation.models import Decision, ModerationDecision
-from participation.moderation.service import audit
+from participation.moderation.service import audit, transcribe
 from participation.settings import Settings
 
 
@@ -95,26 +94,4 @@ def save_transcript(
         raise TranscriptRefused("empty")
     if len(body) > max_chars:
         raise TranscriptRefused("too long")
-    changed = body != contribution.body
-    contribution.body = body
-    if changed and contribution.status is Status.published:
-        contribution.status = Status.pending
-        contribution.published_at = None
-    session.add(contribution)
-    session.add(
-        ModerationDecision(
-            contribution_id=contribution.id,
-            consultation_id=contribution.consultation_id,
-            staff_id=staff_id,
-            decision=Decision.transcribe,
-        )
-    )
-    audit(
-        session,
-        "transcribe",
-        staff_id=staff_id,
-        object_type="contribution",
-        object_id=contribution.id,
-        chars=len(body),
-    )
-    return contribution
+    return transcribe(session, contribution, staff_id, body)
