@@ -75,7 +75,8 @@ def test_admin_creates_and_deactivates_staff(client, engine):
     assert "cannot deactivate your own account" in refused.text
     with session_scope(engine) as session:
         assert session.get(StaffUser, admin.id).is_active
-        actions = [e.action for e in session.exec(select(AuditEvent)) if e.staff_id == admin.id]
+        events = session.exec(select(AuditEvent).order_by(AuditEvent.id))  # type: ignore[arg-type]
+        actions = [e.action for e in events if e.staff_id == admin.id]
     assert actions == ["staff.create", "staff.deactivate"]
 
 

@@ -96,8 +96,13 @@ def test_find_export_and_erase_by_phone_number(client, engine):
         assert session.exec(select(ModerationDecision)).all() == []
         assert session.exec(select(OutboundMessage)).all() == []
         assert find_subject_data(session, client.app.state.settings, phone=NUMBER) == {}
-        events = session.exec(select(AuditEvent).where(AuditEvent.action.startswith("privacy.")))
-        events = events.all()
+        # In the order they happened: without ORDER BY, PostgreSQL may hand back rows in
+        # any order (it did, once a table's emptied space was reused).
+        events = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action.startswith("privacy."))
+            .order_by(AuditEvent.id)  # type: ignore[arg-type]
+        ).all()
     assert [e.action for e in events] == [
         "privacy.search",
         "privacy.export",
