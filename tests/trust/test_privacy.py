@@ -101,7 +101,7 @@ def test_find_export_and_erase_by_phone_number(client, engine):
         events = session.exec(
             select(AuditEvent)
             .where(AuditEvent.action.startswith("privacy."))
-            .order_by(AuditEvent.id)  # type: ignore[arg-type]
+            .order_by(AuditEvent.id)
         ).all()
     assert [e.action for e in events] == [
         "privacy.search",
