@@ -6,7 +6,7 @@ fragment cache (participation.web.templating); app.py registers the domain's fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.ext import Extension
@@ -82,7 +82,7 @@ def build_environment() -> Environment:
     return env
 
 
-def _translation_callables():
+def _translation_callables() -> tuple[Callable[..., str], Callable[..., str]]:
     """The template's _() and the gettext_literal filter, sharing one memo of translations."""
     #: (language, message, autoescape) -> the translated text, for _() without variables:
     #: a function of those three alone, and most of a page's ~90 calls are of that kind.
