@@ -106,7 +106,7 @@ def _print_reset_link(args: argparse.Namespace, settings, engine) -> int:
     from participation.accounts import credentials
     from participation.accounts.service import AccountError, get_by_email
     from participation.db import session_scope
-    from participation.moderation.service import audit
+    from participation.moderation.service import audit_account
 
     if settings.secret_key_generated:
         print(
@@ -125,14 +125,7 @@ def _print_reset_link(args: argparse.Namespace, settings, engine) -> int:
         except AccountError:
             print("This account is deactivated.", file=sys.stderr)
             return 1
-        audit(
-            session,
-            "staff.reset_link",
-            staff_id=None,
-            object_type="staff_user",
-            object_id=fresh.id,
-            by="command line",
-        )
+        audit_account(session, "staff.reset_link", fresh.id, staff_id=None, by="command line")
     print(f"{settings.public_base_url}/{args.lang}/staff/password-reset/{token}")
     print("The link works once, within one hour. Pass it on in a safe way.")
     return 0
@@ -143,7 +136,7 @@ def _set_password_here(args: argparse.Namespace, engine, email: str) -> int:
     from participation.accounts.passwords import hash_password, password_problem
     from participation.accounts.service import get_by_email
     from participation.db import session_scope
-    from participation.moderation.service import audit
+    from participation.moderation.service import audit_account
 
     password = _read_new_password()
     if password is None:
@@ -163,14 +156,7 @@ def _set_password_here(args: argparse.Namespace, engine, email: str) -> int:
             print("This account is deactivated or gone.", file=sys.stderr)
             return 1
         credentials.set_password(session, fresh, new_hash)
-        audit(
-            session,
-            "staff.password_set",
-            staff_id=None,
-            object_type="staff_user",
-            object_id=fresh.id,
-            by="command line",
-        )
+        audit_account(session, "staff.password_set", fresh.id, staff_id=None, by="command line")
     print(f"New password set for {email}; every login of the account has ended.")
     return 0
 

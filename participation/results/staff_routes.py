@@ -18,7 +18,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.paths import same_origin_path
 from participation.results import service
 from participation.results.models import Theme
-from participation.web.errors import error_response
+from participation.web.errors import error_response, page_or_404
 from participation.web.forms import field, in_transaction, int_or_none
 from participation.web.templating import is_fragment_request, render, url
 
@@ -60,10 +60,7 @@ async def results_staff(request: Request) -> Response:
             "saved": request.query_params.get("saved", ""),
         }
 
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
-    return render(request, "results/staff.html", context)
+    return await page_or_404(request, load, "results/staff.html")
 
 
 @requires_role(*MODERATORS)
@@ -242,10 +239,7 @@ async def answers(request: Request) -> Response:
         context["saved"] = request.query_params.get("saved", "")
         return context
 
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
-    return render(request, "results/answers.html", context)
+    return await page_or_404(request, load, "results/answers.html")
 
 
 @requires_role(*MODERATORS)

@@ -69,9 +69,9 @@ def complete_callback(
     audit(
         session,
         "callback_done",
+        "callback_request",
+        request.id,
         staff_id=staff_id,
-        object_type="callback_request",
-        object_id=request.id,
         outcome=outcome.value,
     )
     return request
@@ -110,11 +110,6 @@ def save_transcript(
         )
     )
     audit(
-        session,
-        "transcribe",
-        staff_id=staff_id,
-        object_type="contribution",
-        object_id=contribution.id,
-        chars=len(body),
+        session, "transcribe", "contribution", contribution.id, staff_id=staff_id, chars=len(body)
     )
     return contribution
