@@ -182,9 +182,6 @@ staff_routes = [
     Route("/account/totp/enable", enable_code, methods=["POST"], name="totp_enable"),
     Route("/account/totp/disable", disable_code, methods=["POST"], name="totp_disable"),
     Route(
-        "/account/logout-everywhere",
-        logout_everywhere,
-        methods=["POST"],
-        name="logout_everywhere",
+        "/account/logout-everywhere", logout_everywhere, methods=["POST"], name="logout_everywhere"
     ),
 ]

@@ -63,6 +63,12 @@ async def results_staff(request: Request) -> Response:
     return await page_or_404(request, load, "results/staff.html")
 
 
+def _theme_saved_or_not(request: Request, consultation_id: int, problem: str | None) -> Response:
+    if problem:
+        return _back_to_results(request, consultation_id, problem=problem)
+    return _back_to_results(request, consultation_id, saved="theme")
+
+
 @requires_role(*MODERATORS)
 async def add_theme(request: Request) -> Response:
     consultation_id = request.path_params["id"]
@@ -82,9 +88,7 @@ async def add_theme(request: Request) -> Response:
     problem = await in_transaction(request, store, write=True)
     if problem == "missing":
         return error_response(request, 404)
-    if problem:
-        return _back_to_results(request, consultation_id, problem=problem)
-    return _back_to_results(request, consultation_id, saved="theme")
+    return _theme_saved_or_not(request, consultation_id, problem)
 
 
 @requires_role(*MODERATORS)
@@ -108,9 +112,7 @@ async def update_theme(request: Request) -> Response:
     consultation_id, problem = await in_transaction(request, store, write=True)
     if consultation_id is None:
         return error_response(request, 404)
-    if problem:
-        return _back_to_results(request, consultation_id, problem=problem)
-    return _back_to_results(request, consultation_id, saved="theme")
+    return _theme_saved_or_not(request, consultation_id, problem)
 
 
 @requires_role(*MODERATORS)
@@ -293,17 +295,9 @@ staff_routes = [
             Route("/themes", add_theme, methods=["POST"], name="results_theme_add"),
             Route("/summaries", save_summaries, methods=["POST"], name="results_summaries"),
             Route(
-                "/publish-results",
-                publish_results,
-                methods=["POST"],
-                name="staff_publish_results",
+                "/publish-results", publish_results, methods=["POST"], name="staff_publish_results"
             ),
-            Route(
-                "/withdraw-results",
-                withdraw,
-                methods=["POST"],
-                name="results_withdraw",
-            ),
+            Route("/withdraw-results", withdraw, methods=["POST"], name="results_withdraw"),
             Route("/answers", answers, name="results_answers"),
         ],
     ),
