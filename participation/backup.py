@@ -114,26 +114,30 @@ def restore_sqlite(backup: Path, database: Path) -> tuple[BackupReport, Path | N
     return restored, kept
 
 
-def pg_dump_command(database_url: str, target: Path) -> list[str]:
+def _libpq_url(database_url: str) -> str:
+    """The address as pg_dump and pg_restore take it: no SQLAlchemy driver, with password."""
     url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def pg_dump_command(database_url: str, target: Path) -> list[str]:
     return [
         "pg_dump",
         "--format=custom",
         "--no-owner",
         f"--file={target}",
-        url.render_as_string(hide_password=False),
+        _libpq_url(database_url),
     ]
 
 
 def pg_restore_command(database_url: str, backup: Path) -> list[str]:
-    url = make_url(database_url).set(drivername="postgresql")
     return [
         "pg_restore",
         "--clean",
         "--if-exists",
         "--no-owner",
         "--single-transaction",
-        f"--dbname={url.render_as_string(hide_password=False)}",
+        f"--dbname={_libpq_url(database_url)}",
         str(backup),
     ]
 

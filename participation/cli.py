@@ -84,11 +84,8 @@ def _read_new_password() -> str | None:
 
 def _reset_password(args: argparse.Namespace) -> int:
     """For the operator when nobody can log in: a one-time link, or a password set here."""
-    from participation.accounts import credentials
-    from participation.accounts.passwords import hash_password, password_problem
-    from participation.accounts.service import AccountError, get_by_email
+    from participation.accounts.service import get_by_email
     from participation.db import make_engine, session_scope
-    from participation.moderation.service import audit
 
     settings = load_settings()
     engine = make_engine(settings.database_url)
@@ -101,34 +98,46 @@ def _reset_password(args: argparse.Namespace) -> int:
         print("This account is deactivated; an admin can activate it again.", file=sys.stderr)
         return 1
     if args.link:
-        if settings.secret_key_generated:
-            print(
-                "SECRET_KEY is not set: a link made with a random key would not work in the "
-                "server. Run this with the server's environment.",
-                file=sys.stderr,
-            )
+        return _print_reset_link(args, settings, engine)
+    return _set_password_here(args, engine, user.email)
+
+
+def _print_reset_link(args: argparse.Namespace, settings, engine) -> int:
+    from participation.accounts import credentials
+    from participation.accounts.service import AccountError, get_by_email
+    from participation.db import session_scope
+    from participation.moderation.service import audit_account
+
+    if settings.secret_key_generated:
+        print(
+            "SECRET_KEY is not set: a link made with a random key would not work in the "
+            "server. Run this with the server's environment.",
+            file=sys.stderr,
+        )
+        return 1
+    with session_scope(engine, write=True) as session:
+        fresh = get_by_email(session, args.email)
+        if fresh is None:  # removed since the check above
+            print("No staff account has this e-mail address.", file=sys.stderr)
             return 1
-        with session_scope(engine, write=True) as session:
-            fresh = get_by_email(session, args.email)
-            if fresh is None:  # removed since the check above
-                print("No staff account has this e-mail address.", file=sys.stderr)
-                return 1
-            try:
-                token = credentials.issue_reset_link(session, settings.secret_key, fresh)
-            except AccountError:
-                print("This account is deactivated.", file=sys.stderr)
-                return 1
-            audit(
-                session,
-                "staff.reset_link",
-                staff_id=None,
-                object_type="staff_user",
-                object_id=fresh.id,
-                by="command line",
-            )
-        print(f"{settings.public_base_url}/{args.lang}/staff/password-reset/{token}")
-        print("The link works once, within one hour. Pass it on in a safe way.")
-        return 0
+        try:
+            token = credentials.issue_reset_link(session, settings.secret_key, fresh)
+        except AccountError:
+            print("This account is deactivated.", file=sys.stderr)
+            return 1
+        audit_account(session, "staff.reset_link", fresh.id, staff_id=None, by="command line")
+    print(f"{settings.public_base_url}/{args.lang}/staff/password-reset/{token}")
+    print("The link works once, within one hour. Pass it on in a safe way.")
+    return 0
+
+
+def _set_password_here(args: argparse.Namespace, engine, email: str) -> int:
+    from participation.accounts import credentials
+    from participation.accounts.passwords import hash_password, password_problem
+    from participation.accounts.service import get_by_email
+    from participation.db import session_scope
+    from participation.moderation.service import audit_account
+
     password = _read_new_password()
     if password is None:
         return 1
@@ -147,15 +156,8 @@ def _reset_password(args: argparse.Namespace) -> int:
             print("This account is deactivated or gone.", file=sys.stderr)
             return 1
         credentials.set_password(session, fresh, new_hash)
-        audit(
-            session,
-            "staff.password_set",
-            staff_id=None,
-            object_type="staff_user",
-            object_id=fresh.id,
-            by="command line",
-        )
-    print(f"New password set for {user.email}; every login of the account has ended.")
+        audit_account(session, "staff.password_set", fresh.id, staff_id=None, by="command line")
+    print(f"New password set for {email}; every login of the account has ended.")
     return 0
 
 

@@ -6,6 +6,9 @@ do not end up in access logs or browser histories.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,8 +19,11 @@ from participation.accounts.permissions import ADMINS, requires_role
 from participation.contributions.reference import parse_reference
 from participation.i18n.catalogs import gettext as _
 from participation.moderation.service import audit
+from participation.settings import Settings
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render
+
+T = TypeVar("T")
 
 
 def _identifiers(form) -> dict[str, str]:
@@ -43,6 +49,32 @@ def _kinds(values: dict[str, str]) -> list[str]:
     return sorted(name for name, value in values.items() if value)
 
 
+def _refused(request: Request, values: dict, error: str) -> Response:
+    context = {"values": values, "found": None, "error": error}
+    return render(request, "privacy/requests.html", context, status_code=422)
+
+
+async def _look_up(
+    request: Request, action: str, shape: Callable[[dict, Settings], T]
+) -> Response | tuple[dict[str, str], T]:
+    """The identifiers from the form and what is stored under them (shaped), or the form
+    again saying what is wrong with them."""
+    values = _identifiers(await request.form())
+    error = _problem(request, values)
+    if error:
+        return _refused(request, values, error)
+    settings = request.app.state.settings
+    staff_id = request.scope["staff"].id
+
+    def load(session: Session) -> T:
+        found = privacy.find_subject_data(session, settings, **values)
+        # Looking at a person's data is itself recorded: which kinds of key, not the keys.
+        audit(session, action, staff_id=staff_id, by=_kinds(values))
+        return shape(found, settings)
+
+    return values, await in_transaction(request, load, write=True)
+
+
 @requires_role(*ADMINS)
 async def request_form(request: Request) -> Response:
     return render(request, "privacy/requests.html", {"values": {}, "found": None, "error": None})
@@ -50,21 +82,10 @@ async def request_form(request: Request) -> Response:
 
 @requires_role(*ADMINS)
 async def find(request: Request) -> Response:
-    values = _identifiers(await request.form())
-    error = _problem(request, values)
-    if error:
-        context = {"values": values, "found": None, "error": error}
-        return render(request, "privacy/requests.html", context, status_code=422)
-    settings = request.app.state.settings
-    staff_id = request.scope["staff"].id
-
-    def load(session: Session) -> dict:
-        found = privacy.find_subject_data(session, settings, **values)
-        # Looking at a person's data is itself recorded: which kinds of key, not the keys.
-        audit(session, "privacy.search", staff_id=staff_id, by=_kinds(values))
-        return found
-
-    found = await in_transaction(request, load, write=True)
+    outcome = await _look_up(request, "privacy.search", lambda found, settings: found)
+    if isinstance(outcome, Response):
+        return outcome
+    values, found = outcome
     return render(
         request, "privacy/requests.html", {"values": values, "found": found, "error": None}
     )
@@ -72,20 +93,10 @@ async def find(request: Request) -> Response:
 
 @requires_role(*ADMINS)
 async def export(request: Request) -> Response:
-    values = _identifiers(await request.form())
-    error = _problem(request, values)
-    if error:
-        context = {"values": values, "found": None, "error": error}
-        return render(request, "privacy/requests.html", context, status_code=422)
-    settings = request.app.state.settings
-    staff_id = request.scope["staff"].id
-
-    def load(session: Session) -> str:
-        found = privacy.find_subject_data(session, settings, **values)
-        audit(session, "privacy.export", staff_id=staff_id, by=_kinds(values))
-        return privacy.export_json(found, settings)
-
-    document = await in_transaction(request, load, write=True)
+    outcome = await _look_up(request, "privacy.export", privacy.export_json)
+    if isinstance(outcome, Response):
+        return outcome
+    _values, document = outcome
     return Response(
         document,
         media_type="application/json; charset=utf-8",
@@ -104,8 +115,7 @@ async def erase(request: Request) -> Response:
     if not error and form.get("confirm") != "yes":
         error = _("Please tick the box to confirm that everything found should be erased.")
     if error:
-        context = {"values": values, "found": None, "error": error}
-        return render(request, "privacy/requests.html", context, status_code=422)
+        return _refused(request, values, error)
     settings = request.app.state.settings
     staff_id = request.scope["staff"].id
     counts = await in_transaction(

@@ -6,7 +6,7 @@ fragment cache (participation.web.templating); app.py registers the domain's fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.ext import Extension
@@ -67,7 +67,23 @@ def build_environment() -> Environment:
         lambda s, p, n: catalogs.translations(catalogs.current_language.get()).ngettext(s, p, n),
         newstyle=True,
     )
+    translate, gettext_literal = _translation_callables()
+    env.globals.update(
+        _=translate,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        markdown=render_markdown,
+    )
+    env.filters.update(
+        gettext_literal=gettext_literal,
+        datetime=local_datetime,
+        date=local_date,
+        number=local_number,
+    )
+    return env
 
+
+def _translation_callables() -> tuple[Callable[..., str], Callable[..., str]]:
+    """The template's _() and the gettext_literal filter, sharing one memo of translations."""
     #: (language, message, autoescape) -> the translated text, for _() without variables:
     #: a function of those three alone, and most of a page's ~90 calls are of that kind.
     translated: dict[tuple[str, str, bool], str] = {}
@@ -97,18 +113,7 @@ def build_environment() -> Environment:
         )
         return translate(context, message) if text is None else text
 
-    env.globals.update(
-        _=translate,
-        LANGUAGE_NAMES=LANGUAGE_NAMES,
-        markdown=render_markdown,
-    )
-    env.filters.update(
-        gettext_literal=gettext_literal,
-        datetime=local_datetime,
-        date=local_date,
-        number=local_number,
-    )
-    return env
+    return translate, gettext_literal
 
 
 #: The one environment; participation.web.templating serves pages with it.

@@ -217,23 +217,39 @@ def apply_retention(
         for name, count in counts.items():
             totals[name] = totals.get(name, 0) + count
 
-    for consultation in session.execute(
+    for consultation in _consultations_past_retention(session, now):
+        record(
+            "retention.expired",
+            "consultation",
+            consultation.id,
+            _expire_consultation(session, consultation),
+        )
+    record("retention.recordings_transcribed", "contribution", "", _forget_recordings(session))
+    record("retention.unassigned", "", "", _forget_unassigned(session, now))
+    record("retention.outbox", "outbound_message", "", _clear_outbox(session, now))
+    short_lived: dict[str, int] = {}
+    _expire_short_lived(session, now, short_lived)
+    record("retention.short_lived", "", "", short_lived)
+
+    purge_expired(session, now)
+    session.flush()
+    return totals
+
+
+def _consultations_past_retention(session: Session, now: datetime) -> list[Consultation]:
+    candidates = session.execute(
         select(Consultation).where(
             or_(
                 col(Consultation.closes_at).is_not(None),
                 col(Consultation.results_published_at).is_not(None),
             )
         )
-    ).scalars():
-        ends = retention_ends(consultation)
-        if ends is not None and ends <= now:
-            record(
-                "retention.expired",
-                "consultation",
-                consultation.id,
-                _expire_consultation(session, consultation),
-            )
+    ).scalars()
+    return [c for c in candidates if (ends := retention_ends(c)) is not None and ends <= now]
 
+
+def _forget_recordings(session: Session) -> dict[str, int]:
+    """A published contribution's recording goes once its transcript stands in for it."""
     contributions = table_of(Contribution)
     transcribed: dict[str, int] = {}
     _count(
@@ -249,8 +265,11 @@ def apply_retention(
             .values(recording_url=None)
         ),
     )
-    record("retention.recordings_transcribed", "contribution", "", transcribed)
+    return transcribed
 
+
+def _forget_unassigned(session: Session, now: datetime) -> dict[str, int]:
+    contributions = table_of(Contribution)
     unassigned: dict[str, int] = {}
     _strip_contributions(
         session,
@@ -271,8 +290,10 @@ def apply_retention(
         if "opted_out" in table.columns:
             where = where & (table.c.opted_out == False)  # noqa: E712
         _forget(session, table, contact, where, unassigned)
-    record("retention.unassigned", "", "", unassigned)
+    return unassigned
 
+
+def _clear_outbox(session: Session, now: datetime) -> dict[str, int]:
     outbox: dict[str, int] = {}
     messages = table_of(OutboundMessage)
     _count(
@@ -285,12 +306,4 @@ def apply_retention(
             )
         ),
     )
-    record("retention.outbox", "outbound_message", "", outbox)
-
-    short_lived: dict[str, int] = {}
-    _expire_short_lived(session, now, short_lived)
-    record("retention.short_lived", "", "", short_lived)
-
-    purge_expired(session, now)
-    session.flush()
-    return totals
+    return outbox

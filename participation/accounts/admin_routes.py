@@ -15,7 +15,7 @@ from participation.accounts.models import Role, StaffUser
 from participation.accounts.permissions import ADMINS, requires_role
 from participation.accounts.service import AccountError, create_staff
 from participation.i18n.catalogs import gettext as _
-from participation.moderation.service import audit
+from participation.moderation.service import audit_account
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
@@ -113,13 +113,8 @@ async def create(request: Request) -> Response:
                 code = str(problem)
                 errors["password" if code.startswith("too_") else "email"] = account_problem(code)
             else:
-                audit(
-                    session,
-                    "staff.create",
-                    staff_id=staff.id,
-                    object_type="staff_user",
-                    object_id=user.id,
-                    role=user.role.value,
+                audit_account(
+                    session, "staff.create", user.id, staff_id=staff.id, role=user.role.value
                 )
                 return None
         session.rollback()
@@ -146,13 +141,7 @@ async def _change(request: Request, action: str) -> Response:
                 set_active(session, user, action == "activate", staff)
         except AccountError as problem:
             return str(problem)
-        audit(
-            session,
-            f"staff.{action}",
-            staff_id=staff.id,
-            object_type="staff_user",
-            object_id=user.id,
-        )
+        audit_account(session, f"staff.{action}", user.id, staff_id=staff.id)
         return None
 
     problem = await in_transaction(request, store, write=True)
@@ -196,14 +185,7 @@ async def reset_link(request: Request) -> Response:
             token = issue_reset_link(session, settings.secret_key, user)
         except AccountError as problem:
             return str(problem)
-        audit(
-            session,
-            "staff.reset_link",
-            staff_id=staff.id,
-            object_type="staff_user",
-            object_id=user.id,
-            emailed=emailed,
-        )
+        audit_account(session, "staff.reset_link", user.id, staff_id=staff.id, emailed=emailed)
         return user.email, token
 
     found = await in_transaction(request, store, write=True)

@@ -15,7 +15,7 @@ from participation.accounts.permissions import ANY_STAFF, requires_role
 from participation.accounts.routes import begin_staff_session
 from participation.accounts.service import AccountError
 from participation.i18n.catalogs import gettext as _
-from participation.moderation.service import audit
+from participation.moderation.service import audit_account
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
 
@@ -84,13 +84,7 @@ async def change(request: Request) -> Response:
             if done is not None:
                 return done, 0
             fresh = session.get(StaffUser, user.id)
-            audit(
-                session,
-                "staff.password_changed",
-                staff_id=user.id,
-                object_type="staff_user",
-                object_id=user.id,
-            )
+            audit_account(session, "staff.password_changed", user.id, staff_id=user.id)
             # The account whose password changed a moment ago, in this same transaction.
             return None, fresh.session_version  # type: ignore[union-attr]
 
@@ -108,15 +102,20 @@ async def change(request: Request) -> Response:
     return RedirectResponse(url(request, "account_security") + "?done=password", status_code=303)
 
 
-async def reset_form(request: Request) -> Response:
-    token = request.path_params["token"]
-    settings = request.app.state.settings
+async def _email_for_reset(request: Request, token: str) -> str | None:
+    """The address of the account a reset link is for, while the link is good."""
+    secret_key = request.app.state.settings.secret_key
 
     def load(session: Session) -> str | None:
-        user = credentials.account_for_reset(session, settings.secret_key, token, lock=False)
+        user = credentials.account_for_reset(session, secret_key, token, lock=False)
         return user.email if user else None
 
-    email = await in_transaction(request, load)
+    return await in_transaction(request, load)
+
+
+async def reset_form(request: Request) -> Response:
+    token = request.path_params["token"]
+    email = await _email_for_reset(request, token)
     if email is None:
         return _invalid_link(request)
     return _no_store(
@@ -136,12 +135,8 @@ async def reset(request: Request) -> Response:
     confirmation = field(form, "confirm_password", 2000)
     problem = credentials.new_password_problem(new, confirmation)
 
-    def load(session: Session) -> str | None:
-        user = credentials.account_for_reset(session, settings.secret_key, token, lock=False)
-        return user.email if user else None
-
     # A cheap look first: made-up tokens must not cost an argon2 hash each.
-    email = await in_transaction(request, load)
+    email = await _email_for_reset(request, token)
     if email is None:
         return _invalid_link(request)
     if problem is not None:
@@ -162,13 +157,7 @@ async def reset(request: Request) -> Response:
             user = credentials.reset_with_token(session, settings.secret_key, token, new_hash)
         except AccountError:
             return False
-        audit(
-            session,
-            "staff.password_reset",
-            staff_id=user.id,
-            object_type="staff_user",
-            object_id=user.id,
-        )
+        audit_account(session, "staff.password_reset", user.id, staff_id=user.id)
         return True
 
     if not await in_transaction(request, store, write=True):

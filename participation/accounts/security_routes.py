@@ -13,7 +13,7 @@ from participation.accounts.permissions import ANY_STAFF, requires_role
 from participation.accounts.routes import begin_staff_session, client_address
 from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
-from participation.moderation.service import audit
+from participation.moderation.service import audit_account
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
 
@@ -105,6 +105,12 @@ async def security_page(request: Request) -> Response:
     return render(request, "accounts/totp_setup.html", context)
 
 
+def _wrong_code(request: Request, user: StaffUser, message: str) -> Response:
+    context = _security_context(request, user)
+    context["error"] = message
+    return render(request, "accounts/totp_setup.html", context, status_code=422)
+
+
 @requires_role(*ANY_STAFF)
 async def enable_code(request: Request) -> Response:
     user: StaffUser = request.scope["staff"]
@@ -119,22 +125,18 @@ async def enable_code(request: Request) -> Response:
             return False
         if not totp.enable(session, settings.secret_key, fresh, secret, code):
             return False
-        audit(
-            session,
-            "staff.totp_enabled",
-            staff_id=user.id,
-            object_type="staff_user",
-            object_id=user.id,
-        )
+        audit_account(session, "staff.totp_enabled", user.id, staff_id=user.id)
         return True
 
     if not await in_transaction(request, save, write=True):
-        context = _security_context(request, user)
-        context["error"] = _(
-            "That code is not right. Check that the app shows the code for this account "
-            "and type the six digits it shows now."
+        return _wrong_code(
+            request,
+            user,
+            _(
+                "That code is not right. Check that the app shows the code for this account "
+                "and type the six digits it shows now."
+            ),
         )
-        return render(request, "accounts/totp_setup.html", context, status_code=422)
     request.session.pop("totp_setup", None)
     return RedirectResponse(url(request, "account_security") + "?done=enabled", status_code=303)
 
@@ -151,19 +153,11 @@ async def disable_code(request: Request) -> Response:
         if fresh is None or not totp.verify(session, settings.secret_key, fresh, code):
             return False
         totp.disable(session, fresh)
-        audit(
-            session,
-            "staff.totp_disabled",
-            staff_id=user.id,
-            object_type="staff_user",
-            object_id=user.id,
-        )
+        audit_account(session, "staff.totp_disabled", user.id, staff_id=user.id)
         return True
 
     if not await in_transaction(request, save, write=True):
-        context = _security_context(request, user)
-        context["error"] = _("That code is not right. The second factor stays on.")
-        return render(request, "accounts/totp_setup.html", context, status_code=422)
+        return _wrong_code(request, user, _("That code is not right. The second factor stays on."))
     return RedirectResponse(url(request, "account_security") + "?done=disabled", status_code=303)
 
 
@@ -173,13 +167,7 @@ async def logout_everywhere(request: Request) -> Response:
 
     def end(session: Session) -> None:
         service.end_sessions(session, user.id)
-        audit(
-            session,
-            "staff.logout_everywhere",
-            staff_id=user.id,
-            object_type="staff_user",
-            object_id=user.id,
-        )
+        audit_account(session, "staff.logout_everywhere", user.id, staff_id=user.id)
 
     await in_transaction(request, end, write=True)
     request.session.clear()
@@ -194,9 +182,6 @@ staff_routes = [
     Route("/account/totp/enable", enable_code, methods=["POST"], name="totp_enable"),
     Route("/account/totp/disable", disable_code, methods=["POST"], name="totp_disable"),
     Route(
-        "/account/logout-everywhere",
-        logout_everywhere,
-        methods=["POST"],
-        name="logout_everywhere",
+        "/account/logout-everywhere", logout_everywhere, methods=["POST"], name="logout_everywhere"
     ),
 ]

@@ -18,7 +18,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_zone
 from participation.moderation.service import audit
 from participation.numbers import digits_only
-from participation.web.errors import error_response
+from participation.web.errors import error_response, page_or_404
 from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
 
@@ -166,9 +166,9 @@ def _save(session: Session, consultation: Consultation, values: dict, staff_id: 
         audit(
             session,
             "poll_option.relabel",
+            "poll_option",
+            change.option_id,
             staff_id=staff_id,
-            object_type="poll_option",
-            object_id=change.option_id,
             consultation=consultation.id,
             position=change.position,
             before=change.before,
@@ -225,13 +225,7 @@ async def create(request: Request) -> Response:
             code=values["code"] or service.new_code(session),
         )
         _save(session, consultation, values, staff.id)
-        audit(
-            session,
-            "consultation.create",
-            staff_id=staff.id,
-            object_type="consultation",
-            object_id=consultation.id,
-        )
+        audit(session, "consultation.create", "consultation", consultation.id, staff_id=staff.id)
         return consultation
 
     if not errors:
@@ -273,10 +267,7 @@ async def edit_form(request: Request) -> Response:
             "has_votes": has_votes(session, consultation.id),
         }
 
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
-    return render(request, "staff/consultation_form.html", context)
+    return await page_or_404(request, load, "staff/consultation_form.html")
 
 
 @requires_role(*EDITORS)
@@ -299,13 +290,7 @@ async def update(request: Request) -> Response:
             # Nothing of this save is kept: the form comes back with what was typed.
             session.rollback()
             return {"poll_kind": poll_locked_message(locked)}
-        audit(
-            session,
-            "consultation.update",
-            staff_id=staff.id,
-            object_type="consultation",
-            object_id=consultation.id,
-        )
+        audit(session, "consultation.update", "consultation", consultation.id, staff_id=staff.id)
         return consultation
 
     if not errors:

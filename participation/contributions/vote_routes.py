@@ -146,22 +146,10 @@ async def ask_for_code(request: Request) -> Response:
             )
         except errors.ContributionRefused as refused:
             session.rollback()
-            consultation = _open_poll(session, slug)
-            if consultation is None:
-                return "missing", None
-            context = consultation_context(session, consultation, lang)
-            name, message = refusal(refused)
-            context.update(vote=values, vote_errors={name: message})
-            return "refused", context
-        return "sent", {
-            "slug": slug,
-            "consultation": consultation,
-            "text": consultations.text_for(session, consultation, locale),
-            "token": sent.token,
-            "number": sent.number_masked,
-            "option_label": _label(session, option_id, locale),
-            "errors": {},
-        }
+            return _poll_refused(session, slug, lang, values, refused)
+        return "sent", _code_form(
+            session, consultation, locale, sent.token, sent.number_masked, option_id, {}
+        )
 
     outcome, payload = await in_transaction(request, store, write=True)
     if outcome == "missing":
@@ -172,6 +160,40 @@ async def ask_for_code(request: Request) -> Response:
     if outcome == "unconfirmed":
         return render(request, "votes/recorded.html", cast(dict, payload))
     return render(request, "votes/code.html", cast(dict, payload))
+
+
+def _poll_refused(
+    session: Session, slug: str, lang: str, values: dict, refused: errors.ContributionRefused
+) -> tuple[str, object]:
+    """The consultation page again, with the poll's answer kept and why it was refused."""
+    consultation = _open_poll(session, slug)
+    if consultation is None:
+        return "missing", None
+    context = consultation_context(session, consultation, lang)
+    name, message = refusal(refused)
+    context.update(vote=values, vote_errors={name: message})
+    return "refused", context
+
+
+def _code_form(
+    session: Session,
+    consultation: Consultation,
+    locale: str,
+    token: str,
+    number: str,
+    option_id: int | None,
+    form_errors: dict[str, str],
+) -> dict:
+    """What the code form (votes/code.html) shows, after sending a code or a wrong try."""
+    return {
+        "slug": consultation.slug,
+        "consultation": consultation,
+        "text": consultations.text_for(session, consultation, locale),
+        "token": token,
+        "number": number,
+        "option_label": _label(session, option_id, locale),
+        "errors": form_errors,
+    }
 
 
 def _label(session: Session, option_id: int | None, locale: str) -> str:
@@ -221,16 +243,17 @@ async def confirm(request: Request) -> Response:
                 return "restart", None
             _name, message = refusal(refused)
             can_retry = isinstance(refused, CodeRefused) and refused.code == "wrong"
-            return "refused", {
-                "slug": slug,
-                "consultation": consultation,
-                "text": consultations.text_for(session, consultation, locale),
-                "token": token if can_retry else "",
-                "number": "",
-                "option_label": _label(session, row.option_id, locale),
-                "errors": {"code": message},
-                "attempts_left": getattr(refused, "attempts_left", 0),
-            }
+            context = _code_form(
+                session,
+                consultation,
+                locale,
+                token if can_retry else "",
+                "",
+                row.option_id,
+                {"code": message},
+            )
+            context["attempts_left"] = getattr(refused, "attempts_left", 0)
+            return "refused", context
         context = _recorded(session, consultation, lang, recorded.option.id, False)
         context["replaced"] = recorded.replaced
         return "recorded", context
@@ -239,20 +262,25 @@ async def confirm(request: Request) -> Response:
     if outcome == "missing":
         return error_response(request, 404)
     if outcome == "restart":
-        return render(
-            request,
-            "votes/code.html",
-            {
-                "slug": slug,
-                "consultation": None,
-                "token": "",
-                "errors": {"code": _("Please ask for a new code.")},
-            },
-            status_code=422,
-        )
+        return _ask_again(request, slug)
     if outcome == "refused":
         return render(request, "votes/code.html", cast(dict, payload), status_code=422)
     return render(request, "votes/recorded.html", cast(dict, payload))
+
+
+def _ask_again(request: Request, slug: str) -> Response:
+    """The code form without a code to confirm: the code is gone, a new one must be asked."""
+    return render(
+        request,
+        "votes/code.html",
+        {
+            "slug": slug,
+            "consultation": None,
+            "token": "",
+            "errors": {"code": _("Please ask for a new code.")},
+        },
+        status_code=422,
+    )
 
 
 routes = [

@@ -17,7 +17,7 @@ from participation.moderation import flags
 from participation.moderation.labels import decision_labels, reason_labels, report_labels
 from participation.moderation.service import public_log
 from participation.settings import LANGUAGES
-from participation.web.errors import error_response
+from participation.web.errors import error_response, page_or_404
 from participation.web.forms import field, in_transaction, query_int
 from participation.web.templating import language_of, render, url
 
@@ -56,10 +56,7 @@ async def moderation_log(request: Request) -> Response:
             "reasons": reason_labels(),
         }
 
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
-    return render(request, "moderation/log.html", context)
+    return await page_or_404(request, load, "moderation/log.html")
 
 
 def _reportable(session: Session, slug: str, raw: str) -> tuple | None:
@@ -97,10 +94,7 @@ async def report_form(request: Request) -> Response:
             "errors": {},
         }
 
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
-    return render(request, "moderation/report.html", context)
+    return await page_or_404(request, load, "moderation/report.html")
 
 
 async def report(request: Request) -> Response:
@@ -168,10 +162,7 @@ async def report_thanks(request: Request) -> Response:
             "text": consultations.text_for(session, consultation, LANGUAGES[lang]),
         }
 
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
-    return render(request, "moderation/report_thanks.html", context)
+    return await page_or_404(request, load, "moderation/report_thanks.html")
 
 
 public_routes = [

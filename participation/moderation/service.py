@@ -43,10 +43,10 @@ class ModerationError(Exception):
 def audit(
     session: Session,
     action: str,
-    *,
-    staff_id: int | None,
     object_type: str = "",
     object_id: object = "",
+    *,
+    staff_id: int | None,
     **detail: Any,
 ) -> None:
     session.add(
@@ -58,6 +58,14 @@ def audit(
             detail=detail,
         )
     )
+
+
+def audit_account(
+    session: Session, action: str, account_id: object, *, staff_id: int | None, **detail: Any
+) -> None:
+    """An event about a staff account, by the account itself, an admin or (None) the
+    command line."""
+    audit(session, action, "staff_user", account_id, staff_id=staff_id, **detail)
 
 
 def _record(
@@ -168,9 +176,9 @@ def keep(session: Session, contribution: Contribution, staff_id: int | None) -> 
     audit(
         session,
         "contribution.keep",
+        "contribution",
+        contribution.id,
         staff_id=staff_id,
-        object_type="contribution",
-        object_id=contribution.id,
         reports=resolved,
     )
     return contribution
@@ -201,9 +209,9 @@ def redact(
     audit(
         session,
         "contribution.redact",
+        "contribution",
+        contribution.id,
         staff_id=staff_id,
-        object_type="contribution",
-        object_id=contribution.id,
         reference=contribution.reference,
         chars_before=before,
         chars_after=len(text),
@@ -252,9 +260,9 @@ def assign(
     audit(
         session,
         "contribution.assign",
+        "contribution",
+        contribution.id,
         staff_id=staff_id,
-        object_type="contribution",
-        object_id=contribution.id,
         consultation=consultation.id,
         previous=previous,
     )
@@ -289,9 +297,9 @@ def bulk_decide(
     audit(
         session,
         f"moderation.bulk_{'approve' if action == 'approve' else 'reject'}",
+        "contribution",
+        ",".join(str(c.id) for c in done)[:40],
         staff_id=staff_id,
-        object_type="contribution",
-        object_id=",".join(str(c.id) for c in done)[:40],
         count=len(done),
         ids=[c.id for c in done],
     )

@@ -233,58 +233,70 @@ def export_xlsx(
         sheet = workbook.add_worksheet("contributions")
         themes_sheet = workbook.add_worksheet("themes")
         counts_sheet = workbook.add_worksheet("summary")
-        widths = {"text": 80, "answer": 60, "themes": 30, "pseudonym": 20}
-        for index, name in enumerate(EXPORT_FIELDS):
-            sheet.set_column(index, index, widths.get(name, 18), wrap if name in widths else None)
-        sheet.freeze_panes(1, 0)
-        for index, name in enumerate(EXPORT_FIELDS):
-            sheet.write_string(0, index, name, bold)
-        row_number = 0
-        for row_number, row in enumerate(export_rows(session, consultation), start=1):
-            flat = _flat(row)
-            for index, name in enumerate(EXPORT_FIELDS):
-                sheet.write_string(row_number, index, str(flat[name]))
-        sheet.autofilter(0, 0, max(row_number, 1), len(EXPORT_FIELDS) - 1)
-
-        themes_sheet.set_column(0, 0, 30)
-        themes_sheet.set_column(2, 2, 80, wrap)
-        for index, name in enumerate(("theme", "contributions", "answer")):
-            themes_sheet.write_string(0, index, name, bold)
-        for number, (theme, count) in enumerate(summary.by_theme, start=1):
-            themes_sheet.write_string(number, 0, theme.name)
-            themes_sheet.write_number(number, 1, count)
-            themes_sheet.write_string(number, 2, theme.answer)
-
-        counts_sheet.set_column(0, 1, 24)
-        line = 0
-        counts_sheet.write_string(line, 0, title, bold)
-        line += 2
-        if summary.poll:
-            # The rule beside the figures, in the consultation's own language.
-            rule = counting_rules(bool(summary.unverified)).get(consultation.default_locale)
-            counts_sheet.write_string(line, 0, "counting rule", bold)
-            counts_sheet.write_string(line, 1, rule or counting_rules(False)["de"])
-            line += 2
-        for heading, pairs in (
-            ("poll", [(o.key or str(o.position), n) for o, n in summary.poll]),
-            (
-                "unverified (not counted)",
-                [(o.key or str(o.position), n) for o, n in summary.unverified],
-            ),
-            ("channel", list(summary.by_channel.items())),
-            ("language", list(summary.by_language.items())),
-        ):
-            if heading.startswith("unverified") and not pairs:
-                continue
-            counts_sheet.write_string(line, 0, heading, bold)
-            counts_sheet.write_string(line, 1, "count", bold)
-            line += 1
-            for key, count in pairs:
-                counts_sheet.write_string(line, 0, str(key))
-                counts_sheet.write_number(line, 1, count)
-                line += 1
-            line += 1
+        _write_contributions(sheet, session, consultation, bold, wrap)
+        _write_themes(themes_sheet, summary, bold, wrap)
+        _write_summary(counts_sheet, consultation, summary, title, bold)
         workbook.close()
         with open(path, "rb") as handle:
             while chunk := handle.read(chunk_size):
                 yield chunk
+
+
+def _write_contributions(sheet, session: Session, consultation: Consultation, bold, wrap) -> None:
+    widths = {"text": 80, "answer": 60, "themes": 30, "pseudonym": 20}
+    for index, name in enumerate(EXPORT_FIELDS):
+        sheet.set_column(index, index, widths.get(name, 18), wrap if name in widths else None)
+    sheet.freeze_panes(1, 0)
+    for index, name in enumerate(EXPORT_FIELDS):
+        sheet.write_string(0, index, name, bold)
+    row_number = 0
+    for row_number, row in enumerate(export_rows(session, consultation), start=1):
+        flat = _flat(row)
+        for index, name in enumerate(EXPORT_FIELDS):
+            sheet.write_string(row_number, index, str(flat[name]))
+    sheet.autofilter(0, 0, max(row_number, 1), len(EXPORT_FIELDS) - 1)
+
+
+def _write_themes(themes_sheet, summary: ResultSummary, bold, wrap) -> None:
+    themes_sheet.set_column(0, 0, 30)
+    themes_sheet.set_column(2, 2, 80, wrap)
+    for index, name in enumerate(("theme", "contributions", "answer")):
+        themes_sheet.write_string(0, index, name, bold)
+    for number, (theme, count) in enumerate(summary.by_theme, start=1):
+        themes_sheet.write_string(number, 0, theme.name)
+        themes_sheet.write_number(number, 1, count)
+        themes_sheet.write_string(number, 2, theme.answer)
+
+
+def _write_summary(
+    counts_sheet, consultation: Consultation, summary: ResultSummary, title: str, bold
+) -> None:
+    counts_sheet.set_column(0, 1, 24)
+    line = 0
+    counts_sheet.write_string(line, 0, title, bold)
+    line += 2
+    if summary.poll:
+        # The rule beside the figures, in the consultation's own language.
+        rule = counting_rules(bool(summary.unverified)).get(consultation.default_locale)
+        counts_sheet.write_string(line, 0, "counting rule", bold)
+        counts_sheet.write_string(line, 1, rule or counting_rules(False)["de"])
+        line += 2
+    for heading, pairs in (
+        ("poll", [(o.key or str(o.position), n) for o, n in summary.poll]),
+        (
+            "unverified (not counted)",
+            [(o.key or str(o.position), n) for o, n in summary.unverified],
+        ),
+        ("channel", list(summary.by_channel.items())),
+        ("language", list(summary.by_language.items())),
+    ):
+        if heading.startswith("unverified") and not pairs:
+            continue
+        counts_sheet.write_string(line, 0, heading, bold)
+        counts_sheet.write_string(line, 1, "count", bold)
+        line += 1
+        for key, count in pairs:
+            counts_sheet.write_string(line, 0, str(key))
+            counts_sheet.write_number(line, 1, count)
+            line += 1
+        line += 1

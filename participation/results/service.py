@@ -117,14 +117,20 @@ def themes_of(session: Session, consultation_id: int) -> list[Theme]:
     )
 
 
-def add_theme(
-    session: Session, consultation: Consultation, name: str, staff_id: int | None
-) -> Theme:
+def _theme_name(name: str) -> str:
+    """The name as stored, or ResultsError saying why it cannot be a theme's name."""
     clean = normalise_line(name)
     if not clean:
         raise ResultsError("theme_name_missing")
     if len(clean) > MAX_THEME_NAME:
         raise ResultsError("theme_name_too_long")
+    return clean
+
+
+def add_theme(
+    session: Session, consultation: Consultation, name: str, staff_id: int | None
+) -> Theme:
+    clean = _theme_name(name)
     existing = themes_of(session, consultation.id)
     if any(t.name.casefold() == clean.casefold() for t in existing):
         raise ResultsError("theme_exists")
@@ -138,9 +144,9 @@ def add_theme(
     audit(
         session,
         "theme.create",
+        "theme",
+        theme.id,
         staff_id=staff_id,
-        object_type="theme",
-        object_id=theme.id,
         consultation=consultation.id,
         name=clean,
     )
@@ -150,11 +156,7 @@ def add_theme(
 def update_theme(
     session: Session, theme: Theme, *, name: str, answer: str, staff_id: int | None
 ) -> Theme:
-    clean = normalise_line(name)
-    if not clean:
-        raise ResultsError("theme_name_missing")
-    if len(clean) > MAX_THEME_NAME:
-        raise ResultsError("theme_name_too_long")
+    clean = _theme_name(name)
     clash = session.exec(
         select(Theme.id).where(
             Theme.consultation_id == theme.consultation_id,
@@ -171,9 +173,9 @@ def update_theme(
     audit(
         session,
         "theme.update",
+        "theme",
+        theme.id,
         staff_id=staff_id,
-        object_type="theme",
-        object_id=theme.id,
         name=clean,
         answer_chars=len(theme.answer),
     )
@@ -182,14 +184,7 @@ def update_theme(
 
 def delete_theme(session: Session, theme: Theme, staff_id: int | None) -> None:
     session.execute(delete(ContributionTheme).where(col(ContributionTheme.theme_id) == theme.id))
-    audit(
-        session,
-        "theme.delete",
-        staff_id=staff_id,
-        object_type="theme",
-        object_id=theme.id,
-        name=theme.name,
-    )
+    audit(session, "theme.delete", "theme", theme.id, staff_id=staff_id, name=theme.name)
     session.delete(theme)
 
 
@@ -253,9 +248,9 @@ def answer_contribution(
         audit(
             session,
             "contribution.answer",
+            "contribution",
+            contribution.id,
             staff_id=staff_id,
-            object_type="contribution",
-            object_id=contribution.id,
             reference=contribution.reference,
             answer_chars=len(text),
             themes=sorted(wanted),
@@ -333,13 +328,7 @@ def publish_results(
     consultation.results_published_at = now
     consultation.updated_at = now
     session.add(consultation)
-    audit(
-        session,
-        "results.publish",
-        staff_id=staff_id,
-        object_type="consultation",
-        object_id=consultation.id,
-    )
+    audit(session, "results.publish", "consultation", consultation.id, staff_id=staff_id)
     if first_time and settings is not None:
         return notify_result_subscribers(session, settings, consultation)
     return 0
@@ -350,13 +339,7 @@ def withdraw_results(session: Session, consultation: Consultation, staff_id: int
     consultation.results_published_at = None
     consultation.updated_at = utcnow()
     session.add(consultation)
-    audit(
-        session,
-        "results.withdraw",
-        staff_id=staff_id,
-        object_type="consultation",
-        object_id=consultation.id,
-    )
+    audit(session, "results.withdraw", "consultation", consultation.id, staff_id=staff_id)
 
 
 def save_summaries(
@@ -382,8 +365,8 @@ def save_summaries(
         audit(
             session,
             "results.summary",
+            "consultation",
+            consultation.id,
             staff_id=staff_id,
-            object_type="consultation",
-            object_id=consultation.id,
             locales=changed,
         )

@@ -18,7 +18,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.paths import same_origin_path
 from participation.results import service
 from participation.results.models import Theme
-from participation.web.errors import error_response
+from participation.web.errors import error_response, page_or_404
 from participation.web.forms import field, in_transaction, int_or_none
 from participation.web.templating import is_fragment_request, render, url
 
@@ -60,10 +60,13 @@ async def results_staff(request: Request) -> Response:
             "saved": request.query_params.get("saved", ""),
         }
 
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
-    return render(request, "results/staff.html", context)
+    return await page_or_404(request, load, "results/staff.html")
+
+
+def _theme_saved_or_not(request: Request, consultation_id: int, problem: str | None) -> Response:
+    if problem:
+        return _back_to_results(request, consultation_id, problem=problem)
+    return _back_to_results(request, consultation_id, saved="theme")
 
 
 @requires_role(*MODERATORS)
@@ -85,9 +88,7 @@ async def add_theme(request: Request) -> Response:
     problem = await in_transaction(request, store, write=True)
     if problem == "missing":
         return error_response(request, 404)
-    if problem:
-        return _back_to_results(request, consultation_id, problem=problem)
-    return _back_to_results(request, consultation_id, saved="theme")
+    return _theme_saved_or_not(request, consultation_id, problem)
 
 
 @requires_role(*MODERATORS)
@@ -111,9 +112,7 @@ async def update_theme(request: Request) -> Response:
     consultation_id, problem = await in_transaction(request, store, write=True)
     if consultation_id is None:
         return error_response(request, 404)
-    if problem:
-        return _back_to_results(request, consultation_id, problem=problem)
-    return _back_to_results(request, consultation_id, saved="theme")
+    return _theme_saved_or_not(request, consultation_id, problem)
 
 
 @requires_role(*MODERATORS)
@@ -242,10 +241,7 @@ async def answers(request: Request) -> Response:
         context["saved"] = request.query_params.get("saved", "")
         return context
 
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
-    return render(request, "results/answers.html", context)
+    return await page_or_404(request, load, "results/answers.html")
 
 
 @requires_role(*MODERATORS)
@@ -299,17 +295,9 @@ staff_routes = [
             Route("/themes", add_theme, methods=["POST"], name="results_theme_add"),
             Route("/summaries", save_summaries, methods=["POST"], name="results_summaries"),
             Route(
-                "/publish-results",
-                publish_results,
-                methods=["POST"],
-                name="staff_publish_results",
+                "/publish-results", publish_results, methods=["POST"], name="staff_publish_results"
             ),
-            Route(
-                "/withdraw-results",
-                withdraw,
-                methods=["POST"],
-                name="results_withdraw",
-            ),
+            Route("/withdraw-results", withdraw, methods=["POST"], name="results_withdraw"),
             Route("/answers", answers, name="results_answers"),
         ],
     ),

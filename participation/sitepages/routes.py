@@ -82,12 +82,7 @@ async def report_submit(request: Request) -> Response:
                 "please check it and send it again."
             )
         }
-        return render(
-            request,
-            "sitepages/barrier_report.html",
-            {"form": values, "errors": errors},
-            status_code=403,
-        )
+        return _report_form(request, values, errors, 403)
     messages = {
         "empty": _("Please describe the barrier."),
         "long": _("Please shorten your description to at most 5,000 characters."),
@@ -124,13 +119,18 @@ async def report_submit(request: Request) -> Response:
 
     problems = await in_transaction(request, store, write=True)
     if problems:
-        return render(
-            request,
-            "sitepages/barrier_report.html",
-            {"form": values, "errors": problems},
-            status_code=422,
-        )
+        return _report_form(request, values, problems, 422)
     return RedirectResponse(url(request, "barrier_report_sent"), status_code=303)
+
+
+def _report_form(request: Request, values: dict, errors: dict, status_code: int) -> Response:
+    """The barrier report form again, with what was written and why it was not taken."""
+    return render(
+        request,
+        "sitepages/barrier_report.html",
+        {"form": values, "errors": errors},
+        status_code=status_code,
+    )
 
 
 async def report_sent(request: Request) -> Response:

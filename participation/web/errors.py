@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from participation.i18n.catalogs import gettext as _
+from participation.web.forms import in_transaction
 from participation.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -63,6 +67,16 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
     except Exception:  # pragma: no cover - the error page itself must never fail
         log.exception("error page failed")
         return PlainTextResponse(f"{status} {title}", status_code=status)
+
+
+async def page_or_404(
+    request: Request, load: Callable[[Session], dict[str, Any] | None], template: str
+) -> Response:
+    """A page whose context `load` reads in one transaction; None from it means not found."""
+    context = await in_transaction(request, load)
+    if context is None:
+        return error_response(request, 404)
+    return render(request, template, context)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:

@@ -316,30 +316,9 @@ def parse_sms(body: str | None) -> ParsedSms:
 
     # A poll answer: "4711 JA", "JA 4711", "4711 nein, weil ...", "4711 2".
     if position < len(folded):
-        answer, used, languages = _match(_VOTE_INDEX, folded, position, _LONGEST_VOTE)
-        if answer is not None:
-            after = position + used
-            if code is None and after < len(folded) and _is_code(folded[after]):
-                code, after = folded[after], after + 1
-            comment = _rest(text, after)
-            if comment and position == 1:
-                # "4711 Ja, aber ohne Parkplätze": the comment keeps its "Ja".
-                comment = _rest(text, position)
-            # Without a code, "No parking on the square!" is a comment, not a poll answer;
-            # a bare "NEIN" answers the question the number was last asked.
-            if code is not None or not comment:
-                return ParsedSms(
-                    Intent.vote,
-                    code=code,
-                    vote=str(answer),
-                    text=comment,
-                    languages=_merge(languages, script_languages),
-                    twilio_keyword=single in TWILIO_OPT_IN,
-                )
-        elif len(folded) == position + 1 and re.fullmatch(r"[1-9]", folded[position]):
-            return ParsedSms(
-                Intent.vote, code=code, option_number=int(folded[position]), languages=()
-            )
+        vote = _poll_answer(text, folded, position, code, single, script_languages)
+        if vote is not None:
+            return vote
 
     rest = _rest(text, position)
     if code is not None and not rest:
@@ -352,6 +331,40 @@ def parse_sms(body: str | None) -> ParsedSms:
         languages=script_languages,
         empty=not any(ch.isalnum() for ch in rest),
     )
+
+
+def _poll_answer(
+    text: str,
+    folded: list[str],
+    position: int,
+    code: str | None,
+    single: str,
+    script_languages: tuple[str, ...],
+) -> ParsedSms | None:
+    """The message read as a poll answer from `position` on, or None if it is not one."""
+    answer, used, languages = _match(_VOTE_INDEX, folded, position, _LONGEST_VOTE)
+    if answer is not None:
+        after = position + used
+        if code is None and after < len(folded) and _is_code(folded[after]):
+            code, after = folded[after], after + 1
+        comment = _rest(text, after)
+        if comment and position == 1:
+            # "4711 Ja, aber ohne Parkplätze": the comment keeps its "Ja".
+            comment = _rest(text, position)
+        # Without a code, "No parking on the square!" is a comment, not a poll answer;
+        # a bare "NEIN" answers the question the number was last asked.
+        if code is not None or not comment:
+            return ParsedSms(
+                Intent.vote,
+                code=code,
+                vote=str(answer),
+                text=comment,
+                languages=_merge(languages, script_languages),
+                twilio_keyword=single in TWILIO_OPT_IN,
+            )
+    elif len(folded) == position + 1 and re.fullmatch(r"[1-9]", folded[position]):
+        return ParsedSms(Intent.vote, code=code, option_number=int(folded[position]), languages=())
+    return None
 
 
 def _leading_command(

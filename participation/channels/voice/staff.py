@@ -68,9 +68,9 @@ def complete_callback(
     audit(
         session,
         "callback_done",
+        "callback_request",
+        request.id,
         staff_id=staff_id,
-        object_type="callback_request",
-        object_id=request.id,
         outcome=outcome.value,
     )
     return request

@@ -186,16 +186,10 @@ async def listen(request: Request) -> Response:
 routes = [
     Route("/summaries", summaries, name="calls_summaries"),
     Route(
-        "/summaries/{id:int}/{code}/upload",
-        upload,
-        methods=["POST"],
-        name="calls_summary_upload",
+        "/summaries/{id:int}/{code}/upload", upload, methods=["POST"], name="calls_summary_upload"
     ),
     Route(
-        "/summaries/audio/{id:int}/delete",
-        delete,
-        methods=["POST"],
-        name="calls_summary_delete",
+        "/summaries/audio/{id:int}/delete", delete, methods=["POST"], name="calls_summary_delete"
     ),
     Route("/summaries/audio/{id:int}", listen, name="calls_summary_audio"),
 ]
