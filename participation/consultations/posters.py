@@ -14,7 +14,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from participation.consultations import service as consultations
-from participation.consultations.models import Phase
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
 from participation.web.forms import in_transaction
@@ -38,8 +37,8 @@ async def poster(request: Request) -> Response:
     settings = request.app.state.settings
 
     def load(session: Session) -> dict | None:
-        consultation = consultations.get_by_slug(session, slug)
-        if consultation is None or consultation.phase() is Phase.draft:
+        consultation = consultations.public_by_slug(session, slug)
+        if consultation is None:
             return None
         return {
             "consultation": consultation,

@@ -214,6 +214,15 @@ def get_by_slug(session: Session, slug: str) -> Consultation | None:
     return session.exec(_statements()["by_slug"], params={"slug": slug}).first()
 
 
+def public_by_slug(session: Session, slug: str) -> Consultation | None:
+    """The consultation behind a public address, or None while it is a draft: a draft's
+    slug answers like one that does not exist."""
+    consultation = get_by_slug(session, slug)
+    if consultation is None or consultation.phase() is Phase.draft:
+        return None
+    return consultation
+
+
 def get_by_code(session: Session, code: str) -> Consultation | None:
     return session.exec(_statements()["by_code"], params={"code": code}).first()
 

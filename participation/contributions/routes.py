@@ -78,8 +78,8 @@ async def submit(request: Request) -> Response:
     )
 
     def store(session: Session) -> tuple[str, object]:
-        consultation = consultations.get_by_slug(session, slug)
-        if consultation is None or consultation.phase() is Phase.draft:
+        consultation = consultations.public_by_slug(session, slug)
+        if consultation is None:
             # Without a valid token the answer is the guard's, whatever the address.
             return ("missing" if csrf_ok else "forbidden"), None
         if not csrf_ok:

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from participation.accounts.throttle import address_key
 from participation.consultations import service as consultations
-from participation.consultations.models import Consultation, Phase, PollOption, label_of
+from participation.consultations.models import Consultation, PollOption, label_of
 from participation.consultations.public_routes import consultation_context
 from participation.contributions import errors
 from participation.contributions.vote_codes import (
@@ -96,13 +96,6 @@ def _client_key(request: Request) -> str:
     return address_key(settings.secret_key, request.client.host if request.client else None)
 
 
-def _open_poll(session: Session, slug: str) -> Consultation | None:
-    consultation = consultations.get_by_slug(session, slug)
-    if consultation is None or consultation.phase() is Phase.draft:
-        return None
-    return consultation
-
-
 async def ask_for_code(request: Request) -> Response:
     """The first form: the answer and a number; sends the code, shows the code form."""
     lang = language_of(request)
@@ -118,7 +111,7 @@ async def ask_for_code(request: Request) -> Response:
     locale = LANGUAGES[lang]
 
     def store(session: Session) -> tuple[str, object]:
-        consultation = _open_poll(session, slug)
+        consultation = consultations.public_by_slug(session, slug)
         if consultation is None:
             return "missing", None
         option_id = int_or_none(values["poll_option"])
@@ -166,7 +159,7 @@ def _poll_refused(
     session: Session, slug: str, lang: str, values: dict, refused: errors.ContributionRefused
 ) -> tuple[str, object]:
     """The consultation page again, with the poll's answer kept and why it was refused."""
-    consultation = _open_poll(session, slug)
+    consultation = consultations.public_by_slug(session, slug)
     if consultation is None:
         return "missing", None
     context = consultation_context(session, consultation, lang)
@@ -225,7 +218,7 @@ async def confirm(request: Request) -> Response:
     locale = LANGUAGES[lang]
 
     def store(session: Session) -> tuple[str, object]:
-        consultation = _open_poll(session, slug)
+        consultation = consultations.public_by_slug(session, slug)
         if consultation is None:
             return "missing", None
         try:

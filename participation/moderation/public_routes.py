@@ -9,7 +9,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.consultations import service as consultations
-from participation.consultations.models import Phase
 from participation.contributions.models import Contribution, Status
 from participation.contributions.reference import parse_reference
 from participation.i18n.catalogs import gettext as _
@@ -22,20 +21,13 @@ from participation.web.forms import field, in_transaction, query_int
 from participation.web.templating import language_of, render, url
 
 
-def _visible(session: Session, slug: str):
-    consultation = consultations.get_by_slug(session, slug)
-    if consultation is None or consultation.phase() is Phase.draft:
-        return None
-    return consultation
-
-
 async def moderation_log(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
     before = query_int(request, "before")
 
     def load(session: Session) -> dict | None:
-        consultation = _visible(session, slug)
+        consultation = consultations.public_by_slug(session, slug)
         if consultation is None:
             return None
         rows, next_before = public_log(session, consultation.id, before)
@@ -60,7 +52,7 @@ async def moderation_log(request: Request) -> Response:
 
 
 def _reportable(session: Session, slug: str, raw: str) -> tuple | None:
-    consultation = _visible(session, slug)
+    consultation = consultations.public_by_slug(session, slug)
     reference = parse_reference(raw)
     if consultation is None or reference is None:
         return None
@@ -154,7 +146,7 @@ async def report_thanks(request: Request) -> Response:
     slug = request.path_params["slug"]
 
     def load(session: Session) -> dict | None:
-        consultation = _visible(session, slug)
+        consultation = consultations.public_by_slug(session, slug)
         if consultation is None:
             return None
         return {
