@@ -10,6 +10,7 @@ or web vote from it replaces this one), else a voter of its own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -123,25 +124,158 @@ def _refusal(error: errors.ContributionRefused) -> tuple[str, str]:
     return "body", _("The contribution could not be stored.")
 
 
+#: The fields of the entry form, each read as typed (the checks below say what is wrong).
+ENTRY_FIELDS = ("channel", "received", "locale", "poll_option", "voter_phone", "pseudonym", "body")
+
+
+def _read_entry(raw) -> dict:
+    values = {name: field(raw, name, 100_000) for name in ENTRY_FIELDS}
+    values["submission_key"] = field(raw, "submission_key", 100)
+    values["attested"] = "on" if raw.get("attested") == "on" else ""
+    return values
+
+
+@dataclass
+class _Entry:
+    """What the form says once checked: the problems to show, or what to store."""
+
+    problems: dict[str, str]
+    day: date | None
+    locale: str
+    option_id: int | None
+    voter_key: str | None
+
+
+def _check_entry(values: dict, settings, tz: ZoneInfo, now: datetime) -> _Entry:
+    problems: dict[str, str] = {}
+    if values["channel"] not in {c.value for c in FRONT_DESK_CHANNELS}:
+        problems["channel"] = _("Please choose how the contribution came in.")
+    try:
+        day: date | None = date.fromisoformat(values["received"])
+    except ValueError:
+        day = None
+        problems["received"] = _("Please enter the date it was received.")
+    if day is not None and day > now.astimezone(tz).date():
+        problems["received"] = _("The date received cannot be in the future.")
+    locale = values["locale"] if values["locale"] in LANGUAGES.values() else "de"
+    option_id = int_or_none(values["poll_option"])
+    voter_key = None
+    if option_id is not None:
+        if not values["attested"]:
+            problems["attested"] = _(
+                "Please confirm that the resident gave this answer themselves."
+            )
+        if values["voter_phone"].strip():
+            e164 = normalise_number(values["voter_phone"], settings.default_region)
+            if e164 is None:
+                problems["voter_phone"] = _("Please check the phone number.")
+            else:
+                voter_key = phone_key(settings.secret_key, e164)
+    elif not values["body"].strip():
+        problems["body"] = _("Please type the text or choose an answer to the question.")
+    return _Entry(problems, day, locale, option_id, voter_key)
+
+
+def _audit_attested_vote(
+    session: Session,
+    staff: StaffUser,
+    vote,
+    consultation_id: int,
+    values: dict,
+    day: date,
+    voter_key: str | None,
+) -> None:
+    audit(
+        session,
+        "vote.attest",
+        staff_id=staff.id,
+        object_type="poll_vote",
+        object_id=vote.id,
+        consultation=consultation_id,
+        option=vote.option.id,
+        channel=values["channel"],
+        received=day.isoformat(),
+        by_phone_number=voter_key is not None,
+        replaced=vote.replaced,
+    )
+
+
+def _store_entry(
+    session: Session,
+    consultation: Consultation,
+    staff: StaffUser,
+    values: dict,
+    entry: _Entry,
+    received_at: datetime,
+    settings,
+) -> tuple[object | None, object | None]:
+    """Store the text and/or the attested vote; a refusal raises ContributionRefused."""
+    option_id = entry.option_id
+    if values["poll_option"] and option_id is None:
+        # Not a number we could ever have sent (a word, 20 digits).
+        raise errors.InvalidPollOption(values["poll_option"])
+    channel = Channel(values["channel"])
+    submitted = None
+    if values["body"].strip():
+        submitted = submit_contribution(
+            session,
+            Submission(
+                consultation=consultation,
+                body=values["body"],
+                channel=channel,
+                locale=entry.locale,
+                pseudonym=values["pseudonym"],
+                poll_option_id=option_id,
+                max_chars=settings.max_contribution_chars,
+                details=ChannelDetails(entered_by_id=staff.id, received_at=received_at),
+            ),
+        )
+    vote = None
+    if option_id is not None:
+        vote = submit_vote(
+            session,
+            consultation=consultation,
+            option_id=option_id,
+            channel=channel,
+            voter=Voter.attested(staff.id, entry.voter_key),
+            contribution_id=submitted.id if submitted else None,
+            received_at=received_at,
+        )
+    return submitted, vote
+
+
+def _earlier_entry(
+    session: Session, claim, consultation_id: int
+) -> tuple[tuple[str, object] | None, bool]:
+    """The same form sent twice (a double click): the first one's outcome, and whether this
+    one holds the claim to record its receipt."""
+    earlier, claimed = submissions.earlier_receipt(session, claim)
+    if earlier == VOTE_ONLY_RECEIPT:
+        return ("voted", consultation_id), claimed
+    if earlier:
+        reference, _sep, earlier_locale = earlier.partition(" ")
+        return ("stored", (reference, earlier_locale)), claimed
+    return None, claimed
+
+
+def _form_again(
+    session: Session, consultation_id: int, values: dict, problems: dict[str, str]
+) -> tuple[str, object]:
+    """The form as typed, with what is wrong, after a check or a refusal."""
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None:
+        return "missing", None
+    context = _form_context(session, consultation, values)
+    context["errors"] = problems
+    return "invalid", context
+
+
 @requires_role(*MODERATORS)
 async def enter(request: Request) -> Response:
     consultation_id = request.path_params["id"]
     staff: StaffUser = request.scope["staff"]
     raw = await request.form()
-    values = {
-        name: field(raw, name, 100_000)
-        for name in (
-            "channel",
-            "received",
-            "locale",
-            "poll_option",
-            "voter_phone",
-            "pseudonym",
-            "body",
-        )
-    }
-    values["submission_key"] = field(raw, "submission_key", 100)
-    values["attested"] = "on" if raw.get("attested") == "on" else ""
+    values = _read_entry(raw)
     settings = request.app.state.settings
     tz = ZoneInfo(settings.timezone)
     claim = submissions.claim_for(
@@ -155,123 +289,83 @@ async def enter(request: Request) -> Response:
         consultation = session.get(Consultation, consultation_id)
         if consultation is None or consultation.phase() not in ENTERABLE:
             return "missing", None
-        problems: dict[str, str] = {}
-        channel = values["channel"]
-        if channel not in {c.value for c in FRONT_DESK_CHANNELS}:
-            problems["channel"] = _("Please choose how the contribution came in.")
-        try:
-            day = date.fromisoformat(values["received"])
-        except ValueError:
-            day = None
-            problems["received"] = _("Please enter the date it was received.")
         now = utcnow()
-        if day is not None and day > now.astimezone(tz).date():
-            problems["received"] = _("The date received cannot be in the future.")
-        locale = values["locale"] if values["locale"] in LANGUAGES.values() else "de"
-        option_id = int_or_none(values["poll_option"])
-        voter_key = None
-        if option_id is not None:
-            if not values["attested"]:
-                problems["attested"] = _(
-                    "Please confirm that the resident gave this answer themselves."
-                )
-            if values["voter_phone"].strip():
-                e164 = normalise_number(values["voter_phone"], settings.default_region)
-                if e164 is None:
-                    problems["voter_phone"] = _("Please check the phone number.")
-                else:
-                    voter_key = phone_key(settings.secret_key, e164)
-        elif not values["body"].strip():
-            problems["body"] = _("Please type the text or choose an answer to the question.")
+        entry = _check_entry(values, settings, tz, now)
+        problems, day = entry.problems, entry.day
         if not problems and day is not None:
-            # The same form sent twice (a double click): the first one's receipt.
-            earlier, claimed = submissions.earlier_receipt(session, claim)
-            if earlier == VOTE_ONLY_RECEIPT:
-                return "voted", consultation.id
-            if earlier:
-                reference, _sep, earlier_locale = earlier.partition(" ")
-                return "stored", (reference, earlier_locale)
+            earlier, claimed = _earlier_entry(session, claim, consultation.id)
+            if earlier is not None:
+                return earlier
             try:
-                if values["poll_option"] and option_id is None:
-                    # Not a number we could ever have sent (a word, 20 digits).
-                    raise errors.InvalidPollOption(values["poll_option"])
-                received_at = received_moment(day, now, tz)
-                submitted = None
-                if values["body"].strip():
-                    submitted = submit_contribution(
-                        session,
-                        Submission(
-                            consultation=consultation,
-                            body=values["body"],
-                            channel=Channel(channel),
-                            locale=locale,
-                            pseudonym=values["pseudonym"],
-                            poll_option_id=option_id,
-                            max_chars=settings.max_contribution_chars,
-                            details=ChannelDetails(
-                                entered_by_id=staff.id,
-                                received_at=received_at,
-                            ),
-                        ),
-                    )
-                vote = None
-                if option_id is not None:
-                    vote = submit_vote(
-                        session,
-                        consultation=consultation,
-                        option_id=option_id,
-                        channel=Channel(channel),
-                        voter=Voter.attested(staff.id, voter_key),
-                        contribution_id=submitted.id if submitted else None,
-                        received_at=received_at,
-                    )
+                submitted, vote = _store_entry(
+                    session,
+                    consultation,
+                    staff,
+                    values,
+                    entry,
+                    received_moment(day, now, tz),
+                    settings,
+                )
             except errors.ContributionRefused as refused:
                 session.rollback()
                 name, message = _refusal(refused)
                 problems[name] = message
             else:
-                if vote is not None:
-                    audit(
-                        session,
-                        "vote.attest",
-                        staff_id=staff.id,
-                        object_type="poll_vote",
-                        object_id=vote.id,
-                        consultation=consultation.id,
-                        option=vote.option.id,
-                        channel=channel,
-                        received=day.isoformat(),
-                        by_phone_number=voter_key is not None,
-                        replaced=vote.replaced,
-                    )
-                if submitted is None:
-                    if claimed:
-                        # A vote alone sent twice must not be a second attested voter.
-                        submissions.record_receipt(session, claim, VOTE_ONLY_RECEIPT)
-                    return "voted", consultation.id
-                audit(
+                return _record_entry(
                     session,
-                    "contribution.enter",
-                    staff_id=staff.id,
-                    object_type="contribution",
-                    object_id=submitted.id,
-                    reference=submitted.reference,
-                    channel=channel,
-                    received=day.isoformat(),
-                    consultation=consultation.id,
+                    staff,
+                    values,
+                    entry,
+                    day,
+                    claim,
+                    claimed,
+                    submitted,
+                    vote,
+                    consultation.id,
                 )
-                if claimed:
-                    receipt = f"{submitted.reference} {locale}"
-                    submissions.record_receipt(session, claim, receipt)
-                return "stored", (submitted.reference, locale)
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is None:
-            return "missing", None
-        context = _form_context(session, consultation, values)
-        context["errors"] = problems
-        return "invalid", context
+        return _form_again(session, consultation_id, values, problems)
 
     outcome, payload = await in_transaction(request, store, write=True)
+    return _entry_response(request, outcome, payload)
+
+
+def _record_entry(
+    session: Session,
+    staff: StaffUser,
+    values: dict,
+    entry: _Entry,
+    day: date,
+    claim,
+    claimed: bool,
+    submitted,
+    vote,
+    consultation_id: int,
+) -> tuple[str, object]:
+    """Audit what was stored and keep its receipt for a form sent twice."""
+    if vote is not None:
+        _audit_attested_vote(session, staff, vote, consultation_id, values, day, entry.voter_key)
+    if submitted is None:
+        if claimed:
+            # A vote alone sent twice must not be a second attested voter.
+            submissions.record_receipt(session, claim, VOTE_ONLY_RECEIPT)
+        return "voted", consultation_id
+    audit(
+        session,
+        "contribution.enter",
+        staff_id=staff.id,
+        object_type="contribution",
+        object_id=submitted.id,
+        reference=submitted.reference,
+        channel=values["channel"],
+        received=day.isoformat(),
+        consultation=consultation_id,
+    )
+    if claimed:
+        submissions.record_receipt(session, claim, f"{submitted.reference} {entry.locale}")
+    return "stored", (submitted.reference, entry.locale)
+
+
+def _entry_response(request: Request, outcome: str, payload: object) -> Response:
     if outcome == "missing":
         return error_response(request, 404)
     if outcome == "voted":
