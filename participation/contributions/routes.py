@@ -116,14 +116,25 @@ async def submit(request: Request) -> Response:
         # The transaction was rolled back (or never began): nothing half-written. The
         # person gets their text back in the form, never a page that loses it.
         log.warning("comment not saved, database unavailable: %s", error)
-        return render(
-            request,
-            "contributions/retry.html",
-            {"slug": slug, "form": values},
-            status_code=503,
-            fragment="contributions/_retry_form.html",
-            headers={"Retry-After": "30"},
-        )
+        return _retry_later(request, slug, values)
+    return _submit_response(request, slug, values, outcome, payload)
+
+
+def _retry_later(request: Request, slug: str, values: dict) -> Response:
+    """503 with the text back in the form, to send again in a moment."""
+    return render(
+        request,
+        "contributions/retry.html",
+        {"slug": slug, "form": values},
+        status_code=503,
+        fragment="contributions/_retry_form.html",
+        headers={"Retry-After": "30"},
+    )
+
+
+def _submit_response(
+    request: Request, slug: str, values: dict, outcome: str, payload: object
+) -> Response:
     if outcome == "missing":
         return error_response(request, 404)
     if outcome == "forbidden":
@@ -136,6 +147,11 @@ async def submit(request: Request) -> Response:
             response = Response(status_code=204, headers={"HX-Redirect": target})
             return response
         return RedirectResponse(target, status_code=303)
+    return _form_with_errors(request, values, outcome, payload)
+
+
+def _form_with_errors(request: Request, values: dict, outcome: str, payload: object) -> Response:
+    """The consultation page again, the text still in the form, with what went wrong."""
     if outcome == "csrf":
         context = cast(dict, payload)
         error_fields = {
@@ -146,8 +162,9 @@ async def submit(request: Request) -> Response:
         }
         status = 403
     else:
+        limit = request.app.state.settings.max_contribution_chars
         refused, context = cast(tuple[errors.ContributionRefused, dict], payload)
-        name, message = refusal_message(refused, settings.max_contribution_chars)
+        name, message = refusal_message(refused, limit)
         error_fields = {name: message}
         status = 409 if isinstance(refused, errors.ConsultationNotOpen) else 422
     context.update(form=values, errors=error_fields)
