@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from participation.accounts.models import Role
+from participation.accounts.models import Role, StaffUser
 from participation.accounts.service import create_staff, get_by_email
 from participation.channels.sms.demo import seed_sms_examples
 from participation.clock import utcnow
 from participation.consultations import service as consultations
-from participation.consultations.models import Consultation
-from participation.contributions.models import Channel
+from participation.consultations.models import Consultation, PollOption
+from participation.contributions.models import Channel, Contribution
 from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.contributions.votes import Voter, submit_vote
 from participation.moderation import service as moderation
@@ -111,12 +111,49 @@ def seed_demo(session: Session) -> bool:
     if session.exec(select(Consultation).where(Consultation.slug == "marktplatz")).first():
         return False
     now = utcnow()
+    admin = _seed_staff(session)
+    market, bus, pool = _seed_consultations(session, now)
+    market_options = consultations.poll_options(session, market.id)
+    pool_options = consultations.poll_options(session, pool.id)
+    samples = _samples(market, bus, pool, market_options, pool_options)
+    created = [
+        _submit_sample(session, index, sample, admin.id, now)
+        for index, sample in enumerate(samples)
+    ]
+    seed_sms_examples(session)
+    for contribution in created[:2] + created[3:5] + created[6:]:
+        moderation.approve(session, contribution, admin.id)
+    spam = submit_contribution(
+        session,
+        Submission(
+            consultation=market,
+            body="Billige Uhren! Jetzt kaufen",
+            channel=Channel.web,
+            locale="de",
+        ),
+    )
+    moderation.reject(session, spam.contribution, admin.id, RejectionReason.advertising)
+    add_demo_result(session, pool, created[8:12], admin.id)
+    pool.closes_at = now - timedelta(days=5)
+    pool.results_published_at = now - timedelta(days=1)
+    session.add(pool)
+    return True
+
+
+def _seed_staff(session: Session) -> StaffUser:
+    """The demo's admin (returned) and moderator, unless they are there already."""
     admin = get_by_email(session, DEMO_ADMIN[0]) or create_staff(
         session, DEMO_ADMIN[0], DEMO_ADMIN[1], Role.admin, "Petra Schulz"
     )
     if get_by_email(session, DEMO_MODERATOR[0]) is None:
         create_staff(session, DEMO_MODERATOR[0], DEMO_MODERATOR[1], Role.moderator, "Jonas Weber")
+    return admin
 
+
+def _seed_consultations(
+    session: Session, now: datetime
+) -> tuple[Consultation, Consultation, Consultation]:
+    """Three published consultations with their texts (two with a poll) and a draft."""
     market = Consultation(
         slug="marktplatz",
         code="4711",
@@ -152,10 +189,18 @@ def seed_demo(session: Session) -> bool:
         session, market, [("yes", {}), ("no", {}), ("undecided", {})], has_votes=False
     )
     consultations.set_poll(session, pool, [("yes", {}), ("no", {})], has_votes=False)
-    market_options = consultations.poll_options(session, market.id)
-    pool_options = consultations.poll_options(session, pool.id)
+    return market, bus, pool
 
-    samples = [
+
+def _samples(
+    market: Consultation,
+    bus: Consultation,
+    pool: Consultation,
+    market_options: list[PollOption],
+    pool_options: list[PollOption],
+) -> list[tuple[Consultation, str, Channel, str, str | None, PollOption | None]]:
+    """The sample contributions: consultation, text, door, language, name, poll answer."""
+    return [
         (
             market,
             "Bitte mehr Bänke und Schatten, im Sommer ist der Platz unerträglich heiß.",
@@ -218,57 +263,46 @@ def seed_demo(session: Session) -> bool:
         (pool, "Länger offen, bitte!", Channel.sms, "de", None, pool_options[0]),
         (pool, "Yes, the longer hours are great.", Channel.web, "en", "Sam", pool_options[0]),
     ]
-    created = []
-    for index, (consultation, body, channel, locale, name, option) in enumerate(samples):
-        submitted = submit_contribution(
-            session,
-            Submission(
-                consultation=consultation,
-                body=body,
-                channel=channel,
-                locale=locale,
-                pseudonym=name,
-                poll_option_id=option.id if option else None,
-                details=ChannelDetails(
-                    author_key=f"demo-voter-{index}"
-                    if channel in (Channel.sms, Channel.voice)
-                    else None,
-                    entered_by_id=admin.id
-                    if channel in (Channel.paper, Channel.in_person)
-                    else None,
-                    received_at=now if channel in (Channel.paper, Channel.in_person) else None,
-                ),
-            ),
-        )
-        created.append(submitted.contribution)
-        if option is not None:
-            # Each sample's author stands for a voter a door vouched for (in the demo,
-            # without a real phone number behind it).
-            staff = channel in (Channel.paper, Channel.in_person)
-            submit_vote(
-                session,
-                consultation=consultation,
-                option_id=option.id,
-                channel=channel,
-                voter=Voter(f"demo-voter-{index}", attested_by_id=admin.id if staff else None),
-                contribution_id=submitted.id,
-                received_at=now if staff else None,
-            )
-    seed_sms_examples(session)
-    for contribution in created[:2] + created[3:5] + created[6:]:
-        moderation.approve(session, contribution, admin.id)
-    spam = submit_contribution(
+
+
+def _submit_sample(
+    session: Session,
+    index: int,
+    sample: tuple[Consultation, str, Channel, str, str | None, PollOption | None],
+    admin_id: int | None,
+    now: datetime,
+) -> Contribution:
+    """One sample contribution, and its vote when it answers the poll."""
+    consultation, body, channel, locale, name, option = sample
+    submitted = submit_contribution(
         session,
         Submission(
-            consultation=market,
-            body="Billige Uhren! Jetzt kaufen",
-            channel=Channel.web,
-            locale="de",
+            consultation=consultation,
+            body=body,
+            channel=channel,
+            locale=locale,
+            pseudonym=name,
+            poll_option_id=option.id if option else None,
+            details=ChannelDetails(
+                author_key=f"demo-voter-{index}"
+                if channel in (Channel.sms, Channel.voice)
+                else None,
+                entered_by_id=admin_id if channel in (Channel.paper, Channel.in_person) else None,
+                received_at=now if channel in (Channel.paper, Channel.in_person) else None,
+            ),
         ),
     )
-    moderation.reject(session, spam.contribution, admin.id, RejectionReason.advertising)
-    add_demo_result(session, pool, created[8:12], admin.id)
-    pool.closes_at = now - timedelta(days=5)
-    pool.results_published_at = now - timedelta(days=1)
-    session.add(pool)
-    return True
+    if option is not None:
+        # Each sample's author stands for a voter a door vouched for (in the demo,
+        # without a real phone number behind it).
+        staff = channel in (Channel.paper, Channel.in_person)
+        submit_vote(
+            session,
+            consultation=consultation,
+            option_id=option.id,
+            channel=channel,
+            voter=Voter(f"demo-voter-{index}", attested_by_id=admin_id if staff else None),
+            contribution_id=submitted.id,
+            received_at=now if staff else None,
+        )
+    return submitted.contribution
