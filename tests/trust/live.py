@@ -43,23 +43,41 @@ def app_environment(database_url: str, base_url: str, **extra: str) -> dict[str,
 def live_server(database_url: str, workers: int = 2) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "participation.asgi:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    with _running(command, app_environment(database_url, base), base):
+        yield base
+
+
+@contextmanager
+def served(database_url: str, **env: str) -> Iterator[str]:
+    """`participation serve`, as the README's systemd unit starts it, on 127.0.0.1."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "participation.cli", "serve", "--port", str(port)]
+    with _running(command, app_environment(database_url, base, **env), base):
+        yield base
+
+
+@contextmanager
+def _running(command: list[str], env: dict[str, str], base: str) -> Iterator[None]:
+    """The command in its own process group, until it answers /healthz, then stopped."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "participation.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=app_environment(database_url, base),
+        command,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -75,7 +93,7 @@ def live_server(database_url: str, workers: int = 2) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("server did not start: " + process.stderr.read().decode())
             time.sleep(0.2)
-        yield base
+        yield
     finally:
         # The server's own process group: uvicorn's supervisor and its workers.
         os.killpg(process.pid, signal.SIGTERM)

@@ -5,14 +5,7 @@ logins from anywhere locked every staff login for 15 minutes."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -33,7 +26,7 @@ from tests.factories import (
     make_contribution,
     make_staff,
 )
-from tests.trust.live import app_environment, free_port
+from tests.trust.live import served
 
 NGINX = ("127.0.0.1", 41000)
 
@@ -152,37 +145,9 @@ def test_forwarded_client_reads_from_the_right():
     assert forwarded_client("198.51.100.1", "203.0.113.4", ()) == "198.51.100.1"
 
 
-@contextmanager
-def _served(database_url: str, **env: str) -> Iterator[str]:
-    """`participation serve`, as the README's systemd unit starts it, on 127.0.0.1."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "participation.cli", "serve", "--port", str(port)],
-        env=app_environment(database_url, base, PAGE_CACHE_SECONDS="0", **env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start: " + process.stderr.read().decode())
-            time.sleep(0.2)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+def _served(database_url: str, **env: str):
+    # The page cache off, so that every request reaches the throttle.
+    return served(database_url, PAGE_CACHE_SECONDS="0", **env)
 
 
 def _wrong_login_over_http(base: str, forwarded_for: str) -> int:
