@@ -153,3 +153,23 @@ def reference_from(location: str) -> str:
     match = re.search(r"/r/(\d{8})", location)
     assert match, location
     return match.group(1)
+
+
+def edit_consultation(client, consultation, **changes):
+    """Posts the staff edit form as it is, with ``changes``."""
+    path = f"/de/staff/consultations/{consultation.id}"
+    html = soup(client.get(path).text)
+    data = {"csrf_token": csrf_token(client, path)}
+    for element in html.select("form input, form textarea"):
+        name = element.get("name")
+        if not name or name == "csrf_token":
+            continue
+        if element.name == "textarea":
+            data[name] = element.get_text()
+        elif element.get("type") in ("radio", "checkbox"):
+            if element.has_attr("checked"):
+                data[name] = element.get("value", "on")
+        else:
+            data[name] = element.get("value", "")
+    data.update(changes)
+    return client.post(path, data=data, follow_redirects=False)

@@ -16,7 +16,7 @@ from participation.moderation.models import AuditEvent
 from participation.results.service import summarise
 from tests.channels.sms.conftest import send_sms
 from tests.channels.voice.phone import to_consultation
-from tests.factories import csrf_token, login, make_consultation, soup
+from tests.factories import edit_consultation, login, make_consultation, soup
 
 
 def _count(engine, model) -> int:
@@ -90,31 +90,12 @@ def test_a_vote_whose_text_moderation_rejects_as_spam_is_not_counted(client, eng
     assert {o.key: n for o, n in summary.poll} == {"yes": 0, "no": 1}
 
 
-def _edit(client, consultation, **changes):
-    path = f"/de/staff/consultations/{consultation.id}"
-    html = soup(client.get(path).text)
-    data = {"csrf_token": csrf_token(client, path)}
-    for element in html.select("form input, form textarea"):
-        name = element.get("name")
-        if not name or name == "csrf_token":
-            continue
-        if element.name == "textarea":
-            data[name] = element.get_text()
-        elif element.get("type") in ("radio", "checkbox"):
-            if element.has_attr("checked"):
-                data[name] = element.get("value", "on")
-        else:
-            data[name] = element.get("value", "")
-    data.update(changes)
-    return client.post(path, data=data, follow_redirects=False)
-
-
 def test_switching_the_poll_off_keeps_every_vote(client, engine):
     consultation = make_consultation(engine, poll=["yes", "no"], code="4712")
     send_sms(client, "4712 JA", "+4915111111111")
     send_sms(client, "4712 NEIN", "+4916022222222")
     login(client, engine, Role.editor)
-    response = _edit(client, consultation, poll_kind="none")
+    response = edit_consultation(client, consultation, poll_kind="none")
     assert response.status_code == 422
     assert _count(engine, PollVote) == 2
     assert _total_votes(engine, consultation) == 2
@@ -125,7 +106,7 @@ def test_relabelling_an_option_after_publication_is_refused(client, engine):
     send_sms(client, "4713 JA", "+4915111111111")
     # Own answers, so the labels are the staff's words.
     login(client, engine, Role.editor)
-    own = _edit(client, consultation, poll_kind="choices", poll_choices="Ja\nNein")
+    own = edit_consultation(client, consultation, poll_kind="choices", poll_choices="Ja\nNein")
     assert own.status_code in (303, 422)
     with session_scope(engine, write=True) as session:
         from participation.clock import utcnow
@@ -135,7 +116,7 @@ def test_relabelling_an_option_after_publication_is_refused(client, engine):
         row.results_published_at = utcnow()
         session.add(row)
     before = _count(engine, AuditEvent)
-    response = _edit(client, consultation, poll_kind="choices", poll_choices="Nein\nJa")
+    response = edit_consultation(client, consultation, poll_kind="choices", poll_choices="Nein\nJa")
     assert response.status_code == 422
     with session_scope(engine) as session:
         summary = summarise(session, consultation)

@@ -17,27 +17,7 @@ from participation.db import session_scope
 from participation.moderation.models import AuditEvent
 from participation.results.service import summarise
 from tests.channels.sms.conftest import send_sms
-from tests.factories import csrf_token, login, make_consultation, soup
-
-
-def _edit(client, consultation, **changes):
-    """Posts the staff edit form as it is, with ``changes``."""
-    path = f"/de/staff/consultations/{consultation.id}"
-    html = soup(client.get(path).text)
-    data = {"csrf_token": csrf_token(client, path)}
-    for element in html.select("form input, form textarea"):
-        name = element.get("name")
-        if not name or name == "csrf_token":
-            continue
-        if element.name == "textarea":
-            data[name] = element.get_text()
-        elif element.get("type") in ("radio", "checkbox"):
-            if element.has_attr("checked"):
-                data[name] = element.get("value", "on")
-        else:
-            data[name] = element.get("value", "")
-    data.update(changes)
-    return client.post(path, data=data, follow_redirects=False)
+from tests.factories import edit_consultation, login, make_consultation, soup
 
 
 def _options(engine, consultation) -> list[tuple[int, dict]]:
@@ -59,7 +39,10 @@ def _own_answers_with_a_vote(client, engine, code):
     consultation = make_consultation(engine, code=code)
     login(client, engine, Role.editor)
     three = "Variante A\nVariante B\nVariante C"
-    assert _edit(client, consultation, poll_kind="choices", poll_choices=three).status_code == 303
+    assert (
+        edit_consultation(client, consultation, poll_kind="choices", poll_choices=three).status_code
+        == 303
+    )
     client.cookies.clear()
     send_sms(client, f"{code} 1", "+4915111111111")
     login(client, engine, Role.editor)
@@ -69,9 +52,9 @@ def _own_answers_with_a_vote(client, engine, code):
 def test_poll_options_may_change_freely_before_anybody_votes(client, engine):
     consultation = make_consultation(engine, poll=["yes", "no"])
     login(client, engine, Role.editor)
-    assert _edit(client, consultation, poll_kind="yesnoundecided").status_code == 303
+    assert edit_consultation(client, consultation, poll_kind="yesnoundecided").status_code == 303
     assert len(_options(engine, consultation)) == 3
-    assert _edit(client, consultation, poll_kind="none").status_code == 303
+    assert edit_consultation(client, consultation, poll_kind="none").status_code == 303
     assert _options(engine, consultation) == []
 
 
@@ -81,7 +64,7 @@ def test_a_wording_fix_keeps_the_option_and_its_votes_and_is_audited(client, eng
     assert "can only be reworded" in form.find(id="field-poll_kind").get_text()
     before = _options(engine, consultation)
     fixed = "Variante A (mit Bäumen)\nVariante B\nVariante C"
-    response = _edit(client, consultation, poll_choices=fixed)
+    response = edit_consultation(client, consultation, poll_choices=fixed)
     assert response.status_code == 303, response.text
     after = _options(engine, consultation)
     assert [i for i, _labels in after] == [i for i, _labels in before]
@@ -106,7 +89,7 @@ def test_options_with_votes_cannot_be_removed_added_or_swapped(client, engine):
         {"poll_kind": "yesno"},  # another kind of poll
         {"poll_kind": "none"},  # switching it off
     ):
-        response = _edit(client, consultation, **changes)
+        response = edit_consultation(client, consultation, **changes)
         assert response.status_code == 422, changes
         summary = soup(response.text).find(class_="error-summary")
         assert summary.find("a")["href"] == "#field-poll_kind"
@@ -125,7 +108,9 @@ def test_a_published_result_is_frozen_until_withdrawn(client, engine):
         row.results_published_at = utcnow()
         session.add(row)
     before = _options(engine, consultation)
-    fix = _edit(client, consultation, poll_choices="Variante A (neu)\nVariante B\nVariante C")
+    fix = edit_consultation(
+        client, consultation, poll_choices="Variante A (neu)\nVariante B\nVariante C"
+    )
     assert fix.status_code == 422
     assert "zurück" in soup(fix.text).find(id="error-poll_kind").get_text()
     assert _options(engine, consultation) == before
@@ -146,7 +131,7 @@ def test_a_published_result_is_frozen_until_withdrawn(client, engine):
     assert event.object_id == str(consultation.id)
     login(client, engine, Role.editor)
     fixed = "Variante A (neu)\nVariante B\nVariante C"
-    assert _edit(client, consultation, poll_choices=fixed).status_code == 303
+    assert edit_consultation(client, consultation, poll_choices=fixed).status_code == 303
     with session_scope(engine) as session:
         summary = summarise(session, session.get(Consultation, consultation.id))
     assert [(o.label("de"), n) for o, n in summary.poll] == [
