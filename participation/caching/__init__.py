@@ -82,7 +82,7 @@ SQLite writers' queue (db.py, ``SqliteWriters``)
     Figure: with 32 comments at once p99 was 2 s (SQLite's own busy polling), 1.3 s
     with two processes.
 
-SQLite readers' limit (web/forms.py, ``SQLITE_READERS``)
+SQLite readers' limit (web/transactions.py, ``SQLITE_READERS``)
     At most two SQLite reads run at once in a process.
     Figure: a consultation page cost 6 ms of CPU at 32 connections with 40 threads,
     3.5 ms with two; p99 fell from 330 to 200 ms.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -13,8 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from participation.i18n.catalogs import gettext as _
+from participation.outcomes import Outcome
 from participation.web.forms import in_transaction
 from participation.web.templating import render
+from participation.web.transactions import read
+
+P = ParamSpec("P")
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,19 @@ async def page_or_404(
     return render(request, template, context)
 
 
+async def page(
+    request: Request,
+    template: str,
+    load: Callable[Concatenate[Session, P], dict[str, Any]],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Response:
+    """A page whose context `load(session, *args, **kwargs)` reads in one transaction;
+    a row it does not find raises NotFound (outcomes.get_or_404), mapped below."""
+    return render(request, template, await read(request, load, *args, **kwargs))
+
+
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     response = error_response(request, exc.status_code, None)
@@ -86,6 +103,12 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
+
+
+async def outcome(request: Request, exc: Exception) -> Response:
+    """NotFound, Forbidden, Conflict raised anywhere below an endpoint (outcomes.py)."""
+    assert isinstance(exc, Outcome)
+    return error_response(request, exc.status, exc.detail)
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:
@@ -102,6 +125,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     HTTPException: http_exception,
+    Outcome: outcome,
     OperationalError: database_unavailable,
     Exception: server_error,
 }

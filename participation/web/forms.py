@@ -5,52 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from anyio import CapacityLimiter, to_thread
-from anyio.lowlevel import RunVar
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from participation.db import session_scope
 from participation.numbers import bounded_int
 from participation.text import without_controls
+from participation.web.transactions import _run
 
 T = TypeVar("T")
-
-#: At most this many SQLite reads run at once in a web process. A read is Python that
-#: holds the GIL between short SQLite calls that let go of it, so on SQLite more threads
-#: add no throughput: they only pass the GIL back and forth (one a row fetched). With
-#: the 40 threads of the shared pool a consultation page cost 6 ms of CPU at 32
-#: connections against 1.5 ms alone; with two, 3.5 ms, and p99 fell from 330 to 200 ms.
-#: Writes (queued in db.py anyway) and PostgreSQL, whose reads wait on the network,
-#: keep the shared pool.
-SQLITE_READERS = 2
-_sqlite_readers: RunVar[CapacityLimiter] = RunVar("sqlite_readers")
-
-
-def _limiter(engine: Engine, write: bool) -> CapacityLimiter | None:
-    if write or engine.dialect.name != "sqlite":
-        return None  # the shared pool
-    try:
-        return _sqlite_readers.get()
-    except LookupError:  # the first read in this event loop
-        limiter = CapacityLimiter(SQLITE_READERS)
-        _sqlite_readers.set(limiter)
-        return limiter
 
 
 async def in_transaction(
     request: Request, work: Callable[[Session], T], *, write: bool = False
 ) -> T:
-    """Runs blocking database work in the thread pool, in one transaction."""
-    engine = request.app.state.engine
-
-    def run() -> T:
-        with session_scope(engine, write=write) as session:
-            return work(session)
-
-    return await to_thread.run_sync(run, limiter=_limiter(engine, write))
+    """Deprecated: `web.transactions.read`/`write` take the domain function itself."""
+    return await _run(request, write, work)
 
 
 def field(form, name: str, limit: int = 100_000) -> str:
