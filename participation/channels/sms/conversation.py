@@ -86,6 +86,22 @@ def _from_context(turn: Turn, *, with_poll: bool = False) -> Consultation | None
     return candidates[0] if len(candidates) == 1 else None
 
 
+def _asked_about(turn: Turn, purpose: str, *, with_poll: bool = False) -> Consultation | str:
+    """The consultation the message names by its code or, without one, the one it is
+    about; where there is none, the reply (the text) that says so and lists the choices."""
+    code = turn.parsed.code
+    if code is not None:
+        consultation = _by_code(turn, code)
+        if consultation is None:
+            return replies.unknown_code(turn.lang(), code=code, choices=_open_choices(turn))
+        return consultation
+    consultation = _from_context(turn, with_poll=with_poll)
+    if consultation is None:
+        choices = _open_choices(turn, with_poll=with_poll)
+        return replies.choose(turn.lang(), purpose=purpose, choices=choices)
+    return consultation
+
+
 def example_code(turn: Turn) -> str | None:
     if turn.parsed.code:
         return turn.parsed.code
@@ -197,16 +213,9 @@ def _whole_text(turn: Turn) -> str:
 
 def vote(turn: Turn) -> str:
     parsed = turn.parsed
-    if parsed.code is not None:
-        consultation = _by_code(turn, parsed.code)
-        if consultation is None:
-            return replies.unknown_code(turn.lang(), code=parsed.code, choices=_open_choices(turn))
-    else:
-        consultation = _from_context(turn, with_poll=True)
-        if consultation is None:
-            return replies.choose(
-                turn.lang(), purpose="vote", choices=_open_choices(turn, with_poll=True)
-            )
+    consultation = _asked_about(turn, "vote", with_poll=True)
+    if isinstance(consultation, str):
+        return consultation
     language = turn.lang(consultation)
     if consultation.phase(turn.now) is not Phase.open:
         return _not_open(turn, consultation)
@@ -276,15 +285,9 @@ def help_text(turn: Turn) -> str:
 
 
 def info(turn: Turn) -> str:
-    parsed = turn.parsed
-    if parsed.code is not None:
-        consultation = _by_code(turn, parsed.code)
-        if consultation is None:
-            return replies.unknown_code(turn.lang(), code=parsed.code, choices=_open_choices(turn))
-    else:
-        consultation = _from_context(turn)
-        if consultation is None:
-            return replies.choose(turn.lang(), purpose="info", choices=_open_choices(turn))
+    consultation = _asked_about(turn, "info")
+    if isinstance(consultation, str):
+        return consultation
     language = turn.lang(consultation)
     text = consultations.text_for(
         turn.session, consultation, LANGUAGES.get(language, consultation.default_locale)
@@ -318,15 +321,9 @@ def _results_reply(
 
 
 def notify(turn: Turn) -> str:
-    parsed = turn.parsed
-    if parsed.code is not None:
-        consultation = _by_code(turn, parsed.code)
-        if consultation is None:
-            return replies.unknown_code(turn.lang(), code=parsed.code, choices=_open_choices(turn))
-    else:
-        consultation = _from_context(turn)
-        if consultation is None:
-            return replies.choose(turn.lang(), purpose="notify", choices=_open_choices(turn))
+    consultation = _asked_about(turn, "notify")
+    if isinstance(consultation, str):
+        return consultation
     language = turn.lang(consultation)
     turn.remember(consultation)
     if consultation.phase(turn.now) is Phase.results:
