@@ -22,6 +22,13 @@ from participation.results.demo import add_demo_result
 DEMO_ADMIN = ("admin@musterstadt.example", "demo-passwort-2026")
 DEMO_MODERATOR = ("moderation@musterstadt.example", "demo-passwort-2026")
 
+#: The three published consultations: slug, code, opened days ago, closing in days.
+PUBLISHED = (
+    ("marktplatz", "4711", 10, 20),
+    ("buslinie-nord", "4712", 3, 40),
+    ("freibad", "4713", 90, 1),
+)
+
 MARKET = {
     "de": dict(
         title="Soll der Marktplatz neu gestaltet werden?",
@@ -154,26 +161,15 @@ def _seed_consultations(
     session: Session, now: datetime
 ) -> tuple[Consultation, Consultation, Consultation]:
     """Three published consultations with their texts (two with a poll) and a draft."""
-    market = Consultation(
-        slug="marktplatz",
-        code="4711",
-        is_published=True,
-        opens_at=now - timedelta(days=10),
-        closes_at=now + timedelta(days=20),
-    )
-    bus = Consultation(
-        slug="buslinie-nord",
-        code="4712",
-        is_published=True,
-        opens_at=now - timedelta(days=3),
-        closes_at=now + timedelta(days=40),
-    )
-    pool = Consultation(
-        slug="freibad",
-        code="4713",
-        is_published=True,
-        opens_at=now - timedelta(days=90),
-        closes_at=now + timedelta(days=1),
+    market, bus, pool = (
+        Consultation(
+            slug=slug,
+            code=code,
+            is_published=True,
+            opens_at=now - timedelta(days=opened),
+            closes_at=now + timedelta(days=closing),
+        )
+        for slug, code, opened, closing in PUBLISHED
     )
     draft = Consultation(slug="spielplatz-lindenweg", code="4714", is_published=False)
     for consultation in (market, bus, pool, draft):
