@@ -16,6 +16,7 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.consultations.public_routes import consultation_context
 from participation.contributions import errors, lookups
+from participation.contributions.labels import refusal_beside_field
 from participation.contributions.models import Channel
 from participation.contributions.reference import format_reference, parse_reference
 from participation.contributions.service import Submission, find_by_reference, submit_contribution
@@ -50,11 +51,10 @@ def refusal_message(error: errors.ContributionRefused, limit: int) -> tuple[str,
         ) % {"length": local_number(error.length), "limit": local_number(error.limit)}
     if isinstance(error, errors.EmptyContribution):
         return "body", _("Please write a comment.")
-    if isinstance(error, errors.PseudonymTooLong):
-        return "pseudonym", _("Please use a shorter name (at most 80 characters).")
-    if isinstance(error, errors.InvalidPollOption):
-        return "poll_option", _("Please choose one of the answers shown.")
-    return "body", _("Your comment could not be sent. Please try again.")
+    return refusal_beside_field(error) or (
+        "body",
+        _("Your comment could not be sent. Please try again."),
+    )
 
 
 @keeps_text_on_expired_token

@@ -19,6 +19,7 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, PollOption, label_of
 from participation.consultations.public_routes import consultation_context
 from participation.contributions import errors
+from participation.contributions.labels import refusal_beside_field
 from participation.contributions.vote_codes import (
     CODE_LIFETIME,
     CodeRefused,
@@ -73,9 +74,10 @@ def refusal(error: errors.ContributionRefused) -> tuple[str, str]:
         return "phone", _("Please enter your mobile number to confirm your vote.")
     if isinstance(error, errors.ConsultationNotOpen):
         return "poll_option", _("This consultation is not open, so no votes can be given.")
-    if isinstance(error, errors.InvalidPollOption):
-        return "poll_option", _("Please choose one of the answers shown.")
-    return "poll_option", _("Your vote could not be recorded. Please try again.")
+    return refusal_beside_field(error) or (
+        "poll_option",
+        _("Your vote could not be recorded. Please try again."),
+    )
 
 
 def code_sms(lang: str, code: str) -> str:

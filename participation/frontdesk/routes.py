@@ -27,6 +27,7 @@ from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.contributions import errors
+from participation.contributions.labels import refusal_beside_field
 from participation.contributions.models import Channel
 from participation.contributions.service import (
     ChannelDetails,
@@ -117,11 +118,7 @@ def _refusal(error: errors.ContributionRefused) -> tuple[str, str]:
         )
     if isinstance(error, errors.EmptyContribution):
         return "body", _("Please type the text or choose an answer to the question.")
-    if isinstance(error, errors.PseudonymTooLong):
-        return "pseudonym", _("Please use a shorter name (at most 80 characters).")
-    if isinstance(error, errors.InvalidPollOption):
-        return "poll_option", _("Please choose one of the answers shown.")
-    return "body", _("The contribution could not be stored.")
+    return refusal_beside_field(error) or ("body", _("The contribution could not be stored."))
 
 
 #: The fields of the entry form, each read as typed (the checks below say what is wrong).
