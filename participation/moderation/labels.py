@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from participation.i18n.catalogs import gettext as _
+from participation.moderation.flags import ReportReason
 from participation.moderation.models import Decision, RejectionReason
 
 
@@ -19,13 +20,9 @@ def reason_labels() -> dict[str, str]:
 
 
 def report_labels() -> dict[str, str]:
-    return {
-        "insult": _("Insult or abuse"),
-        "personal_data": _("Personal data of others"),
-        "off_topic": _("Not about this consultation"),
-        "advertising": _("Advertising"),
-        "other": _("Other reason"),
-    }
+    """What the public may report, in the words of the moderators' reasons of that name."""
+    reasons = reason_labels()
+    return {reason.value: reasons[reason.value] for reason in ReportReason}
 
 
 def decision_labels() -> dict[str, str]:
