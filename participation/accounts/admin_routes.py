@@ -12,6 +12,7 @@ from starlette.routing import Mount, Route
 
 from participation.accounts.credentials import issue_reset_link, send_reset_link
 from participation.accounts.models import Role, StaffUser
+from participation.accounts.passwords import password_problem_text
 from participation.accounts.permissions import ADMINS, requires_role
 from participation.accounts.service import AccountError, create_staff
 from participation.i18n.catalogs import gettext as _
@@ -22,9 +23,7 @@ from participation.web.templating import render, url
 
 
 def account_problem(code: str) -> str:
-    return {
-        "too_short": _("The password needs at least 12 characters."),
-        "too_long": _("The password is too long."),
+    return password_problem_text(code) or {
         "exists": _("A staff account with this e-mail address exists already."),
         "invalid_email": _("Please enter an e-mail address."),
         "self": _("You cannot deactivate your own account."),

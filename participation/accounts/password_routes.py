@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from participation.accounts import credentials
 from participation.accounts.models import StaffUser
-from participation.accounts.passwords import hash_password, verify_password
+from participation.accounts.passwords import hash_password, password_problem_text, verify_password
 from participation.accounts.permissions import ANY_STAFF, requires_role
 from participation.accounts.routes import begin_staff_session
 from participation.accounts.service import AccountError
@@ -31,9 +31,7 @@ _FIELD = {
 
 
 def password_problem_message(code: str) -> str:
-    return {
-        "too_short": _("The password needs at least 12 characters."),
-        "too_long": _("The password is too long."),
+    return password_problem_text(code) or {
         "mismatch": _("The two new passwords are not the same. Please type it twice."),
         "wrong_password": _("Your current password is not right."),
         "locked": _(

@@ -7,6 +7,8 @@ import threading
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from participation.i18n.catalogs import gettext as _
+
 _hasher = PasswordHasher()
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
@@ -49,3 +51,12 @@ def password_problem(password: str) -> str | None:
     if len(password) > MAX_LENGTH:
         return "too_long"
     return None
+
+
+def password_problem_text(code: str) -> str | None:
+    """password_problem()'s code in the reader's words, the same on every form that sets a
+    password; None for a code that is not about the new password's length."""
+    return {
+        "too_short": _("The password needs at least 12 characters."),
+        "too_long": _("The password is too long."),
+    }.get(code)
