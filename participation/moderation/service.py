@@ -68,6 +68,18 @@ def audit_account(
     audit(session, action, "staff_user", account_id, staff_id=staff_id, **detail)
 
 
+def audit_contribution(
+    session: Session,
+    action: str,
+    contribution: Contribution,
+    *,
+    staff_id: int | None,
+    **detail: Any,
+) -> None:
+    """An event about one contribution, by a member of staff or (None) the system."""
+    audit(session, action, "contribution", contribution.id, staff_id=staff_id, **detail)
+
+
 def _record(
     session: Session,
     contribution: Contribution,
@@ -76,6 +88,9 @@ def _record(
     reason: str | None = None,
     note: str | None = None,
 ) -> None:
+    """Stores the contribution as decided and the decision in its log (the public log's
+    source)."""
+    session.add(contribution)
     session.add(
         ModerationDecision(
             contribution_id=contribution.id,
@@ -133,7 +148,6 @@ def approve(session: Session, contribution: Contribution, staff_id: int | None) 
     contribution.published_at = utcnow()
     contribution.rejection_reason = None
     contribution.rejection_note = None
-    session.add(contribution)
     _record(session, contribution, staff_id, Decision.approve)
     return contribution
 
@@ -153,7 +167,6 @@ def reject(
     contribution.status = Status.rejected
     contribution.rejection_reason = reason.value
     contribution.rejection_note = normalise_text(note)[:MAX_NOTE] or None
-    session.add(contribution)
     resolve_flags(session, contribution, staff_id)
     _record(
         session,
@@ -171,13 +184,11 @@ def keep(session: Session, contribution: Contribution, staff_id: int | None) -> 
     if contribution.status is not Status.published:
         raise ModerationError("not_published", "only a published contribution can be kept")
     resolved = resolve_flags(session, contribution, staff_id)
-    session.add(contribution)
     _record(session, contribution, staff_id, Decision.keep)
-    audit(
+    audit_contribution(
         session,
         "contribution.keep",
-        "contribution",
-        contribution.id,
+        contribution,
         staff_id=staff_id,
         reports=resolved,
     )
@@ -204,13 +215,11 @@ def redact(
         contribution.body_original = contribution.body
     before = len(contribution.body)
     contribution.body = text
-    session.add(contribution)
     _record(session, contribution, staff_id, Decision.redact)
-    audit(
+    audit_contribution(
         session,
         "contribution.redact",
-        "contribution",
-        contribution.id,
+        contribution,
         staff_id=staff_id,
         reference=contribution.reference,
         chars_before=before,
@@ -231,16 +240,8 @@ def transcribe(
     if changed and contribution.status is Status.published:
         contribution.status = Status.pending
         contribution.published_at = None
-    session.add(contribution)
     _record(session, contribution, staff_id, Decision.transcribe)
-    audit(
-        session,
-        "transcribe",
-        staff_id=staff_id,
-        object_type="contribution",
-        object_id=contribution.id,
-        chars=len(body),
-    )
+    audit_contribution(session, "transcribe", contribution, staff_id=staff_id, chars=len(body))
     return contribution
 
 
@@ -255,13 +256,11 @@ def assign(
         return contribution
     previous = contribution.consultation_id
     contribution.consultation_id = consultation.id
-    session.add(contribution)
     _record(session, contribution, staff_id, Decision.assign, note=consultation.code)
-    audit(
+    audit_contribution(
         session,
         "contribution.assign",
-        "contribution",
-        contribution.id,
+        contribution,
         staff_id=staff_id,
         consultation=consultation.id,
         previous=previous,

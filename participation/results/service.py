@@ -25,7 +25,7 @@ from participation.contributions.models import (
 from participation.contributions.text import normalise_line, normalise_text
 from participation.contributions.votes import counted_votes, unverified_votes
 from participation.db import table_of
-from participation.moderation.service import audit
+from participation.moderation.service import audit, audit_contribution
 from participation.results.models import ContributionTheme, Theme
 from participation.results.notify import notify_result_subscribers
 from participation.settings import Settings
@@ -245,11 +245,10 @@ def answer_contribution(
             .where(col(Consultation.id) == contribution.consultation_id)
             .values(updated_at=utcnow())
         )
-        audit(
+        audit_contribution(
             session,
             "contribution.answer",
-            "contribution",
-            contribution.id,
+            contribution,
             staff_id=staff_id,
             reference=contribution.reference,
             answer_chars=len(text),
