@@ -38,7 +38,7 @@ from participation.contributions.service import (
 from participation.contributions.votes import Voter, submit_vote
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_zone
-from participation.moderation.service import audit
+from participation.moderation.service import audit, audit_contribution
 from participation.phones import normalise_number, phone_key
 from participation.settings import LANGUAGE_NAMES, LANGUAGES
 from participation.web import submissions
@@ -346,12 +346,11 @@ def _record_entry(
             # A vote alone sent twice must not be a second attested voter.
             submissions.record_receipt(session, claim, VOTE_ONLY_RECEIPT)
         return "voted", consultation_id
-    audit(
+    audit_contribution(
         session,
         "contribution.enter",
+        submitted.id,
         staff_id=staff.id,
-        object_type="contribution",
-        object_id=submitted.id,
         reference=submitted.reference,
         channel=values["channel"],
         received=day.isoformat(),

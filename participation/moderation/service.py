@@ -69,15 +69,10 @@ def audit_account(
 
 
 def audit_contribution(
-    session: Session,
-    action: str,
-    contribution: Contribution,
-    *,
-    staff_id: int | None,
-    **detail: Any,
+    session: Session, action: str, contribution_id: object, *, staff_id: int | None, **detail: Any
 ) -> None:
     """An event about one contribution, by a member of staff or (None) the system."""
-    audit(session, action, "contribution", contribution.id, staff_id=staff_id, **detail)
+    audit(session, action, "contribution", contribution_id, staff_id=staff_id, **detail)
 
 
 def _record(
@@ -188,7 +183,7 @@ def keep(session: Session, contribution: Contribution, staff_id: int | None) -> 
     audit_contribution(
         session,
         "contribution.keep",
-        contribution,
+        contribution.id,
         staff_id=staff_id,
         reports=resolved,
     )
@@ -219,7 +214,7 @@ def redact(
     audit_contribution(
         session,
         "contribution.redact",
-        contribution,
+        contribution.id,
         staff_id=staff_id,
         reference=contribution.reference,
         chars_before=before,
@@ -241,7 +236,7 @@ def transcribe(
         contribution.status = Status.pending
         contribution.published_at = None
     _record(session, contribution, staff_id, Decision.transcribe)
-    audit_contribution(session, "transcribe", contribution, staff_id=staff_id, chars=len(body))
+    audit_contribution(session, "transcribe", contribution.id, staff_id=staff_id, chars=len(body))
     return contribution
 
 
@@ -260,7 +255,7 @@ def assign(
     audit_contribution(
         session,
         "contribution.assign",
-        contribution,
+        contribution.id,
         staff_id=staff_id,
         consultation=consultation.id,
         previous=previous,

@@ -248,7 +248,7 @@ def answer_contribution(
         audit_contribution(
             session,
             "contribution.answer",
-            contribution,
+            contribution.id,
             staff_id=staff_id,
             reference=contribution.reference,
             answer_chars=len(text),
