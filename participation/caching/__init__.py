@@ -29,6 +29,11 @@ Staff pages (staff_pages.py, ``@kept_briefly`` on the moderation queue)
     Figure: moderation queue (100k) as served 0.25-0.50x hello, built every time
     0.012-0.017x (four runs).
 
+Both page caches keep their answers in one kind of store (kept.py, ``Kept``): at most
+the number given, the least recently used leaving first, one past its lifetime dropped
+when next asked for; while one request builds a missing answer, the others asking for
+it wait and take the one it kept.
+
 Template fragments (fragments.py, ``{% cache key %}…{% endcache %}``)
     Holds: the HTML of one listed comment (consultations/_contributions.html,
     results/_contributions.html) or one queue item (moderation/_region.html).

@@ -24,17 +24,16 @@ instead of compressing the page again (6 us against 50-200 us for 17 KB).
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import struct
 import time
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from participation.caching.kept import Kept
 from participation.settings import LANGUAGES
 
 MAX_PAGES = 256
@@ -114,6 +113,10 @@ class _Page:
         return headers, body
 
 
+def _unexpired(page: _Page) -> bool:
+    return page.expires > clock()
+
+
 def _accepts_gzip(scope: Scope) -> bool:
     return any(n == b"accept-encoding" and b"gzip" in v for n, v in scope["headers"])
 
@@ -122,8 +125,7 @@ class PageCacheMiddleware:
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
         self.seconds = seconds
-        self.pages: OrderedDict[tuple, _Page] = OrderedDict()
-        self.building: dict[tuple, asyncio.Lock] = {}
+        self.pages: Kept[_Page] = Kept(MAX_PAGES)
 
     def _key(self, scope: Scope) -> tuple | None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -142,40 +144,22 @@ class PageCacheMiddleware:
         # One plain page serves both encodings (see the module's docstring).
         return (scope["path"], query, fragment)
 
-    def _fresh(self, key: tuple) -> _Page | None:
-        page = self.pages.get(key)
-        if page is None:
-            return None
-        if page.expires <= clock():
-            del self.pages[key]
-            return None
-        self.pages.move_to_end(key)
-        return page
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)
         if key is None:
             await self.app(scope, receive, send)
             return
-        page = self._fresh(key)
+        page = await self.pages.get_or_build(
+            key, _unexpired, lambda: self._build(scope, receive, send)
+        )
         if page is None:
-            # One request builds the page; the others that come meanwhile wait for it.
-            lock = self.building.setdefault(key, asyncio.Lock())
-            async with lock:
-                page = self._fresh(key)
-                if page is None:
-                    try:
-                        page = await self._build(key, scope, receive, send)
-                    finally:
-                        self.building.pop(key, None)
-                    if page is None:
-                        return  # not kept: already answered as built
+            return  # not kept: already answered as built
         headers, body = page.copy(gzip=_accepts_gzip(scope))
         # A copy each time: middleware further out adds its headers to the message.
         await send({**page.start, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
-    async def _build(self, key: tuple, scope: Scope, receive: Receive, send: Send) -> _Page | None:
+    async def _build(self, scope: Scope, receive: Receive, send: Send) -> _Page | None:
         """Builds the page plain; returns it if kept, else answers with it as it came."""
         plain = {
             **scope,
@@ -213,9 +197,4 @@ class PageCacheMiddleware:
         await self.app(plain, receive, capture)
         if passing or start is None:
             return None
-        page = _Page.of(clock() + self.seconds, start, b"".join(chunks))
-        self.pages[key] = page
-        self.pages.move_to_end(key)
-        while len(self.pages) > MAX_PAGES:
-            self.pages.popitem(last=False)
-        return page
+        return _Page.of(clock() + self.seconds, start, b"".join(chunks))

@@ -29,16 +29,16 @@ Per process and in memory, at most MAX_PAGES answers; only ``200`` answers.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import gzip
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
+
+from participation.caching.kept import Kept
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -74,8 +74,7 @@ class _Kept:
 
 class StaffPageCache:
     def __init__(self) -> None:
-        self.pages: OrderedDict[tuple, _Kept] = OrderedDict()
-        self.building: dict[tuple, asyncio.Lock] = {}
+        self.pages: Kept[_Kept] = Kept(MAX_PAGES)
 
     @staticmethod
     def _key(request: Request) -> tuple | None:
@@ -99,66 +98,48 @@ class StaffPageCache:
             "gzip" in headers.get("accept-encoding", ""),
         )
 
-    def _fresh(self, key: tuple, request: Request, seconds: float) -> _Kept | None:
-        kept = self.pages.get(key)
-        if kept is None:
-            return None
-        session = request.scope.get("session") or {}
-        if kept.begun + seconds <= clock():
-            del self.pages[key]
-            return None
-        if kept.begun <= session.get(WRITE_STAMP, 0.0):
-            return None
-        self.pages.move_to_end(key)
-        return kept
-
     async def answer(self, request: Request, endpoint: Endpoint, seconds: float) -> Response:
         key = self._key(request)
         if key is None:
             return await endpoint(request)
-        kept = self._fresh(key, request, seconds)
+        written = (request.scope.get("session") or {}).get(WRITE_STAMP, 0.0)
+        built: list[Response] = []
+
+        def usable(kept: _Kept) -> bool:
+            # Within its seconds, and begun after this session's last write (a page
+            # begun before it can never serve this session again).
+            return kept.begun + seconds > clock() and kept.begun > written
+
+        async def build() -> _Kept | None:
+            begun = clock()
+            built.append(await endpoint(request))
+            return _keepable(begun, built[0], gzipped=key[-1])
+
+        kept = await self.pages.get_or_build(key, usable, build)
         if kept is None:
-            # One request builds the page; the others that come meanwhile wait for it.
-            lock = self.building.setdefault(key, asyncio.Lock())
-            async with lock:
-                kept = self._fresh(key, request, seconds)
-                if kept is None:
-                    try:
-                        begun = clock()
-                        response = await endpoint(request)
-                        kept = self._keep(key, begun, response, gzipped=key[-1])
-                    finally:
-                        self.building.pop(key, None)
-                    if kept is None:
-                        return response
+            return built[0]
         response = Response(kept.body, status_code=kept.status)
         response.raw_headers = list(kept.headers)
         return response
 
-    def _keep(self, key: tuple, begun: float, response: Response, gzipped: bool) -> _Kept | None:
-        body = getattr(response, "body", None)
-        headers = [
-            (name, value) for name, value in response.raw_headers if name != b"content-length"
-        ]
-        if (
-            response.status_code != 200
-            or not isinstance(body, bytes)
-            or len(body) > MAX_BODY
-            or any(name == b"set-cookie" for name, _ in headers)
-        ):
-            return None
-        if gzipped and len(body) >= GZIP_MINIMUM:
-            # Compressed here once, so that GZipMiddleware passes the kept answer on as
-            # it is (it leaves answers that name their encoding alone).
-            body = gzip.compress(body, GZIP_LEVEL, mtime=0)
-            headers += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
-        headers.append((b"content-length", str(len(body)).encode()))
-        kept = _Kept(begun, response.status_code, headers, body)
-        self.pages[key] = kept
-        self.pages.move_to_end(key)
-        while len(self.pages) > MAX_PAGES:
-            self.pages.popitem(last=False)
-        return kept
+
+def _keepable(begun: float, response: Response, gzipped: bool) -> _Kept | None:
+    body = getattr(response, "body", None)
+    headers = [(name, value) for name, value in response.raw_headers if name != b"content-length"]
+    if (
+        response.status_code != 200
+        or not isinstance(body, bytes)
+        or len(body) > MAX_BODY
+        or any(name == b"set-cookie" for name, _ in headers)
+    ):
+        return None
+    if gzipped and len(body) >= GZIP_MINIMUM:
+        # Compressed here once, so that GZipMiddleware passes the kept answer on as
+        # it is (it leaves answers that name their encoding alone).
+        body = gzip.compress(body, GZIP_LEVEL, mtime=0)
+        headers += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
+    headers.append((b"content-length", str(len(body)).encode()))
+    return _Kept(begun, response.status_code, headers, body)
 
 
 def kept_briefly(endpoint: Endpoint) -> Endpoint:
