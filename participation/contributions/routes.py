@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
-from participation.consultations.public_routes import consultation_context
+from participation.consultations.pages import consultation_context
 from participation.contributions import errors, lookups
 from participation.contributions.models import Channel
 from participation.contributions.reference import format_reference, parse_reference

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from participation.accounts.throttle import address_key
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, PollOption, label_of
-from participation.consultations.public_routes import consultation_context
+from participation.consultations.pages import consultation_context
 from participation.contributions import errors
 from participation.contributions.vote_codes import (
     CODE_LIFETIME,
