@@ -1,5 +1,6 @@
 """What the public moderation pages show and do, in one transaction each: a
-consultation's moderation log and the report of a published comment."""
+consultation's moderation log, the report of a published comment, and a contribution's
+status with the decisions taken on it."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from sqlmodel import Session, select
 
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
+from participation.contributions import lookups
 from participation.contributions.models import Contribution, Status
 from participation.contributions.reference import parse_reference
+from participation.contributions.service import find_by_reference
 from participation.moderation import flags
-from participation.moderation.service import public_log
+from participation.moderation.service import decisions_for, public_log
 from participation.outcomes import NotFound
 from participation.settings import LANGUAGES
 
@@ -106,4 +109,28 @@ def consultation_page(session: Session, slug: str, lang: str) -> dict:
     return {
         "consultation": consultation,
         "text": consultations.text_for(session, consultation, LANGUAGES[lang]),
+    }
+
+
+def contribution_status(session: Session, key: str, reference: str, lang: str) -> dict:
+    """A contribution by its reference with its consultation and the decisions on it.
+
+    Raises LookupsLimited while ``key`` is locked and NotFound for no such reference,
+    without counting the miss: the web page reads first and writes only on a miss."""
+    if lookups.is_limited(session, key):
+        raise lookups.LookupsLimited
+    contribution = find_by_reference(session, reference)
+    if contribution is None:
+        raise NotFound
+    consultation = None
+    text = None
+    if contribution.consultation_id:
+        consultation = session.get(Consultation, contribution.consultation_id)
+        if consultation is not None:
+            text = consultations.text_for(session, consultation, LANGUAGES[lang])
+    return {
+        "contribution": contribution,
+        "consultation": consultation,
+        "text": text,
+        "decisions": decisions_for(session, contribution.id),
     }
