@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from participation.consultations import service
-from participation.consultations.editing import TEXT_PARTS, ConsultationEdit, Editing
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_zone
+from participation.moderation.consultation_edits import TEXT_PARTS, ConsultationEdit, Editing
 from participation.numbers import digits_only
 from participation.web.forms import field
 

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from participation.consultations import pages
 from participation.consultations.posters import public_routes as poster_routes
+from participation.moderation import consultation_pages
 from participation.web.errors import page
 from participation.web.forms import query_int
 from participation.web.templating import language_of, render
@@ -22,7 +23,7 @@ async def consultation_page(request: Request) -> Response:
     before = query_int(request, "before")
     context = await read(
         request,
-        pages.public_consultation,
+        consultation_pages.public_consultation,
         request.path_params["slug"],
         language_of(request),
         before,

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.accounts.permissions import EDITORS, requires_role
-from participation.consultations import editing, service
+from participation.consultations import service
 from participation.consultations.forms import (
     EDIT_LOCALES,
     code_taken_message,
@@ -16,6 +16,7 @@ from participation.consultations.forms import (
     values_from,
 )
 from participation.consultations.models import Consultation
+from participation.moderation import consultation_edits as editing
 from participation.web.templating import render, url
 from participation.web.transactions import read, write
 

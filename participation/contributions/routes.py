@@ -14,7 +14,6 @@ from starlette.routing import Route
 
 from participation.consultations import service as consultations
 from participation.consultations.models import Phase
-from participation.consultations.pages import consultation_context
 from participation.contributions import errors, lookups
 from participation.contributions.models import Channel
 from participation.contributions.reference import format_reference, parse_reference
@@ -23,6 +22,7 @@ from participation.contributions.vote_routes import routes as vote_routes
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
 from participation.moderation import public_pages
+from participation.moderation.consultation_pages import consultation_context
 from participation.outcomes import NotFound
 from participation.settings import LANGUAGES
 from participation.web import submissions

@@ -1,5 +1,6 @@
 """The staff's moderation queue as its pages read it, and the decisions taken there, one
-or many at a time, each in one transaction with what the answer shows afterwards."""
+or many at a time, each in one transaction with what the answer shows afterwards; and
+the staff's other audited decision, sending a failed message again."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from participation.moderation.queue import (
     counts,
     page,
 )
+from participation.outbox import service as outbox
+from participation.outbox.models import OutboundMessage
 from participation.outcomes import get_or_404
 
 
@@ -141,3 +144,19 @@ def bulk_decide(
         return BulkDecided(len(done), len(skipped))
     session.flush()
     return BulkDecided(len(done), len(skipped), queue_view(session, in_place, None))
+
+
+def retry_message(session: Session, message_id: int, staff_id: int | None) -> bool:
+    """outbox.service.retry() by id, in the audit log when it was queued again; NotFound
+    for a message that is not there. Here, as the outbox stands below the audit log."""
+    message = get_or_404(session, OutboundMessage, message_id)
+    done = outbox.retry(session, message)
+    if done:
+        service.audit(
+            session,
+            "outbox.retry",
+            staff_id=staff_id,
+            object_type="outbound_message",
+            object_id=message_id,
+        )
+    return done

@@ -7,6 +7,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.accounts.permissions import MODERATORS, requires_role
+from participation.moderation import decisions
 from participation.outbox import service
 from participation.twilio import is_signed_by_twilio, webhook_params
 from participation.web.templating import render, url
@@ -35,7 +36,7 @@ async def outbox_page(request: Request) -> Response:
 @requires_role(*MODERATORS)
 async def retry_message(request: Request) -> Response:
     staff = request.scope["staff"]
-    done = await write(request, service.retry, request.path_params["id"], staff.id)
+    done = await write(request, decisions.retry_message, request.path_params["id"], staff.id)
     target = url(request, "staff_outbox") + ("?retried=1" if done else "?retried=0")
     return RedirectResponse(target, status_code=303)
 

@@ -12,10 +12,8 @@ from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.crypto import encrypt
-from participation.moderation.service import audit
 from participation.outbox.consent import mark_opted_out
 from participation.outbox.models import OutboundMessage, OutboundStatus
-from participation.outcomes import get_or_404
 from participation.phones import masked, phone_key
 
 #: Errors after which a message is never sent again (Twilio error codes).
@@ -160,10 +158,8 @@ def can_retry(message: OutboundMessage) -> bool:
     ) and message.error_code not in (PERMANENT_ERRORS | {"opted_out"})
 
 
-def retry(session: Session, message_id: int, staff_id: int | None) -> bool:
-    """Staff send a failed message again (not to people who opted out or bad numbers);
-    whether it was queued again. NotFound for a message that is not there."""
-    message = get_or_404(session, OutboundMessage, message_id)
+def retry(session: Session, message: OutboundMessage) -> bool:
+    """Staff send a failed message again (not to people who opted out or bad numbers)."""
     if not can_retry(message):
         return False
     message.status = OutboundStatus.queued
@@ -175,13 +171,6 @@ def retry(session: Session, message_id: int, staff_id: int | None) -> bool:
     message.error_message = None
     message.updated_at = utcnow()
     session.add(message)
-    audit(
-        session,
-        "outbox.retry",
-        staff_id=staff_id,
-        object_type="outbound_message",
-        object_id=message_id,
-    )
     return True
 
 

@@ -9,8 +9,8 @@ from starlette.routing import Route
 
 from participation.accounts.permissions import ANY_STAFF, requires_role
 from participation.clock import utcnow
-from participation.consultations import pages
 from participation.i18n.catalogs import babel_locale, current_language
+from participation.moderation.consultation_pages import staff_overview
 from participation.web.templating import render
 from participation.web.transactions import read
 
@@ -19,7 +19,7 @@ from participation.web.transactions import read
 async def staff_home(request: Request) -> Response:
     """What waits, per consultation, and since when: a fixed number of statements."""
 
-    context = await read(request, pages.staff_overview)
+    context = await read(request, staff_overview)
     now = utcnow()
     context["since"] = lambda moment: format_timedelta(
         now - moment, locale=babel_locale(current_language.get())

@@ -1,8 +1,9 @@
 """Creating and editing a consultation as the staff's form does: its dates, code,
 retention, texts per language and poll, in one transaction, with the audit entries.
 
-It stands above consultations.service: it asks contributions.votes whether anybody
-answered the poll, which the consultations themselves must not know.
+In the moderation area, which stands above consultations and contributions: it asks
+contributions.votes whether anybody answered the poll, which the consultations
+themselves must not know, and writes the audit log.
 """
 
 from __future__ import annotations
