@@ -9,7 +9,7 @@ from starlette.routing import Route
 from participation.api import service
 from participation.api.openapi import document
 from participation.settings import LANGUAGES
-from participation.web.forms import in_transaction
+from participation.web.transactions import read
 
 #: Public, published data: anyone may read it from anywhere, without cookies.
 HEADERS = {"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"}
@@ -61,7 +61,7 @@ async def list_consultations(request: Request) -> Response:
         locale = _locale(request)
     except BadParameter as error:
         return _bad(error)
-    items = await in_transaction(request, lambda s: service.list_consultations(s, locale))
+    items = await read(request, service.list_consultations, locale)
     return _json({"consultations": items})
 
 
@@ -71,7 +71,7 @@ async def get_consultation(request: Request) -> Response:
         locale = _locale(request)
     except BadParameter as error:
         return _bad(error)
-    detail = await in_transaction(request, lambda s: service.consultation_detail(s, slug, locale))
+    detail = await read(request, service.consultation_detail, slug, locale)
     if detail is None:
         return _problem(404, "Not found", "There is no published consultation with this slug.")
     return _json(detail)
@@ -84,9 +84,7 @@ async def list_contributions(request: Request) -> Response:
         limit = _integer(request, "limit", service.DEFAULT_LIMIT, 1, service.MAX_LIMIT)
     except BadParameter as error:
         return _bad(error)
-    page = await in_transaction(
-        request, lambda s: service.contributions_page(s, slug, after, limit)
-    )
+    page = await read(request, service.contributions_page, slug, after, limit)
     if page is None:
         return _problem(404, "Not found", "There is no published consultation with this slug.")
     items, next_after = page

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import segno
 from markupsafe import Markup
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from participation.consultations import service as consultations
-from participation.settings import LANGUAGES
-from participation.web.errors import error_response
-from participation.web.forms import in_transaction
+from participation.consultations import pages
 from participation.web.templating import language_of, render, url
+from participation.web.transactions import read
 
 
 def qr_svg(target: str) -> Markup:
@@ -36,19 +33,7 @@ async def poster(request: Request) -> Response:
     slug = request.path_params["slug"]
     settings = request.app.state.settings
 
-    def load(session: Session) -> dict | None:
-        consultation = consultations.public_by_slug(session, slug)
-        if consultation is None:
-            return None
-        return {
-            "consultation": consultation,
-            "text": consultations.text_for(session, consultation, LANGUAGES[lang]),
-            "phase": consultation.phase(),
-        }
-
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
+    context = await read(request, pages.poster, slug, lang)
     public_url = settings.public_base_url + url(request, "consultation", slug=slug)
     context.update(public_url=public_url, qr=qr_svg(public_url))
     return render(request, "consultations/poster.html", context)

@@ -13,23 +13,25 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.consultations import service as consultations
-from participation.consultations.models import Consultation, Phase
-from participation.consultations.public_routes import consultation_context
+from participation.consultations.models import Phase
 from participation.contributions import errors, lookups
 from participation.contributions.labels import refusal_beside_field
 from participation.contributions.models import Channel
 from participation.contributions.reference import format_reference, parse_reference
-from participation.contributions.service import Submission, find_by_reference, submit_contribution
+from participation.contributions.service import Submission, submit_contribution
 from participation.contributions.vote_routes import routes as vote_routes
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
-from participation.moderation.service import decisions_for
+from participation.moderation import public_pages
+from participation.moderation.consultation_pages import consultation_context
+from participation.outcomes import NotFound
 from participation.settings import LANGUAGES
 from participation.web import submissions
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
 from participation.web.templating import is_fragment_request, language_of, render, url
+from participation.web.transactions import read, write
 
 log = logging.getLogger(__name__)
 #: The database is down, unreachable or the pool is exhausted: "please try again" errors.
@@ -204,34 +206,14 @@ async def status_page(request: Request) -> Response:
     if reference is None:
         return render(request, "contributions/lookup.html", not_found, status_code=404)
     key = lookups.address_lookup_key(request.app.state.settings.secret_key, lookup_address(request))
-
-    def load(session: Session) -> dict | str | None:
-        if lookups.is_limited(session, key):
-            return "limited"
-        contribution = find_by_reference(session, reference)
-        if contribution is None:
-            return None
-        consultation = None
-        text = None
-        if contribution.consultation_id:
-            consultation = session.get(Consultation, contribution.consultation_id)
-            if consultation is not None:
-                text = consultations.text_for(session, consultation, LANGUAGES[lang])
-        return {
-            "contribution": contribution,
-            "consultation": consultation,
-            "text": text,
-            "decisions": decisions_for(session, contribution.id),
-        }
-
     # Read first; only a miss is written down (the writer's turn on SQLite is for misses).
-    context = await in_transaction(request, load)
-    if context == "limited":
+    try:
+        context = await read(request, public_pages.contribution_status, key, reference, lang)
+    except lookups.LookupsLimited:
         return _limited(request, reference)
-    if context is None:
-        await in_transaction(request, lambda s: lookups.record_miss(s, key), write=True)
+    except NotFound:
+        await write(request, lookups.record_miss, key)
         return render(request, "contributions/lookup.html", not_found, status_code=404)
-    assert isinstance(context, dict)
     context["is_new"] = request.query_params.get("new") == "1"
     return render(request, "contributions/status.html", context)
 

@@ -17,7 +17,6 @@ from starlette.routing import Route
 from participation.accounts.throttle import address_key
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, PollOption, label_of
-from participation.consultations.public_routes import consultation_context
 from participation.contributions import errors
 from participation.contributions.labels import refusal_beside_field
 from participation.contributions.vote_codes import (
@@ -32,6 +31,7 @@ from participation.contributions.votes import UnverifiedVotesOff
 from participation.i18n import catalogs
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
+from participation.moderation.consultation_pages import consultation_context
 from participation.settings import LANGUAGES
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none

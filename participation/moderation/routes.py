@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -13,30 +12,22 @@ from starlette.routing import Mount, Route
 from participation.accounts.models import Role
 from participation.accounts.permissions import MODERATORS, requires_role
 from participation.caching.staff_pages import kept_briefly
-from participation.consultations import service as consultations
-from participation.consultations.models import Consultation
 from participation.contributions.labels import channel_labels
-from participation.contributions.models import Contribution, ContributionRow
+from participation.contributions.models import ContributionRow
 from participation.i18n.catalogs import gettext as _
-from participation.moderation import service
+from participation.moderation import decisions
+from participation.moderation.decisions import QueueView
+from participation.moderation.forms import parse_decision, parse_reason
 from participation.moderation.labels import (
     problem_text,
     reason_labels,
     report_labels,
 )
-from participation.moderation.models import RejectionReason
-from participation.moderation.queue import (
-    QueueFilter,
-    QueuePage,
-    attach_details,
-    belongs,
-    counts,
-    page,
-)
+from participation.moderation.queue import QueueFilter, QueuePage
 from participation.paths import same_origin_path
-from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction, int_or_none, query_int
+from participation.web.forms import field, int_or_none, query_int
 from participation.web.templating import is_fragment_request, language_of, render, url
+from participation.web.transactions import read, write
 
 __all__ = ["reason_labels", "staff_routes"]
 ACTIONS = ("approve", "reject", "keep", "redact", "assign")
@@ -46,10 +37,6 @@ def _queue_url(request: Request, f: QueueFilter, **extra: object) -> str:
     values = f.params()
     values.update({k: str(v) for k, v in extra.items() if v is not None})
     return url(request, "moderation_queue") + "?" + urlencode(values)
-
-
-def _reason(value: str) -> RejectionReason:
-    return RejectionReason(value) if value in RejectionReason.__members__ else RejectionReason.other
 
 
 def message_for(params) -> str:
@@ -75,18 +62,16 @@ def message_for(params) -> str:
     return messages[done]() if done in messages else ""
 
 
-def _common(session: Session, request: Request, f: QueueFilter) -> dict:
-    # Tuples, so that templates can keep the options made of them (caching/fragments.py).
-    choices = tuple(consultations.titled_choices(session, "de"))
+def _common(request: Request, f: QueueFilter, view: QueueView) -> dict:
     reasons = reason_labels()
     staff = request.scope.get("staff")
     return {
         "filter": f,
         "status": f.status,
         "consultation_id": f.consultation_id,
-        "counts": counts(session, f),
-        "choices": choices,
-        "titles": {id_: title for id_, title, _code in choices},
+        "counts": view.counts,
+        "choices": view.choices,
+        "titles": {id_: title for id_, title, _code in view.choices},
         "reasons": reasons,
         "reason_choices": tuple(reasons.items()),
         "report_reasons": report_labels(),
@@ -95,6 +80,7 @@ def _common(session: Session, request: Request, f: QueueFilter) -> dict:
         "is_admin": staff is not None and staff.role is Role.admin,
         "view_url": lambda **changes: _queue_url(request, QueueFilter(**{**f.__dict__, **changes})),
         "back": _queue_url(request, f),
+        "page": view.page,
     }
 
 
@@ -127,13 +113,10 @@ def _item_key(result: QueuePage, context: dict, lang: str):
     return key
 
 
-def queue_context(
-    session: Session, request: Request, f: QueueFilter, cursor: int | None, message: str = ""
-) -> dict:
-    result = page(session, f, cursor)
-    context = _common(session, request, f)
+def queue_context(request: Request, f: QueueFilter, view: QueueView, message: str = "") -> dict:
+    result = view.page
+    context = _common(request, f, view)
     context.update(
-        page=result,
         items=result.items,
         next_url=_queue_url(request, f, after=result.next_cursor) if result.next_cursor else None,
         message=message,
@@ -146,9 +129,8 @@ def queue_context(
 @requires_role(*MODERATORS)
 async def queue(request: Request) -> Response:
     f = QueueFilter.from_params(request.query_params)
-    cursor = query_int(request, "after")
-    message = message_for(request.query_params)
-    context = await in_transaction(request, lambda s: queue_context(s, request, f, cursor, message))
+    view = await read(request, decisions.queue_view, f, query_int(request, "after"))
+    context = queue_context(request, f, view, message_for(request.query_params))
     return render(request, "moderation/queue.html", context)
 
 
@@ -170,85 +152,49 @@ def _with(back: str, **params: object) -> str:
     return parts.path + "?" + urlencode(kept)
 
 
-def _decide(session: Session, contribution: Contribution, action: str, staff_id: int, form: dict):
-    if action == "approve":
-        service.approve(session, contribution, staff_id)
-    elif action == "reject":
-        service.reject(session, contribution, staff_id, _reason(form["reason"]), form["note"])
-    elif action == "keep":
-        service.keep(session, contribution, staff_id)
-    elif action == "assign":
-        target_id = int_or_none(form["consultation"])
-        target = session.get(Consultation, target_id) if target_id else None
-        if target is None:
-            raise service.ModerationError("no_consultation")
-        service.assign(session, contribution, staff_id, target)
-    elif action == "redact":
-        service.redact(session, contribution, staff_id, form["body"])
-        if form["then"] == "approve":
-            service.approve(session, contribution, staff_id)
-
-
 async def _act(request: Request, action: str) -> Response:
-    contribution_id = request.path_params["id"]
     staff = request.scope["staff"]
     raw = await request.form()
-    form = {
-        "reason": field(raw, "reason", 40),
-        "note": field(raw, "note", 2000),
-        "body": field(raw, "body", 100_000),
-        "then": field(raw, "then", 20),
-        "consultation": field(raw, "consultation", 20),
-    }
+    decision = parse_decision(raw)
     back = _safe_back(request, field(raw, "back", 1000))
     f = _filter_of(back)
     fragment = is_fragment_request(request)
-
-    def run(session: Session) -> dict | None:
-        contribution = session.get(Contribution, contribution_id)
-        if contribution is None:
-            return None
-        problem = None
-        try:
-            with session.begin_nested():
-                _decide(session, contribution, action, staff.id, form)
-        except service.ModerationError as refused:
-            # The savepoint rolled the half-made decision back; show the item as it was.
-            session.refresh(contribution)
-            problem = refused.code
-        result: dict[str, object] = {"item": contribution, "problem": problem}
-        if fragment:
-            session.flush()
-            result.update(_common(session, request, f))
-            single = QueuePage(items=[contribution], next_cursor=None)
-            attach_details(session, single)
-            result["page"] = single
-            result["still_here"] = problem is not None or belongs(contribution, f)
-            params = (
-                {"done": "error", "problem": problem}
-                if problem
-                else {"done": action, "ref": contribution.reference}
-            )
-            result["message"] = message_for(params)
-        return result
-
-    result = await in_transaction(request, run, write=True)
-    if result is None:
-        return error_response(request, 404)
-    problem = result["problem"]
+    decided = await write(
+        request,
+        decisions.decide,
+        request.path_params["id"],
+        action,
+        staff.id,
+        decision,
+        f if fragment else None,
+    )
+    problem, item = decided.problem, decided.contribution
     if fragment:
+        assert decided.view is not None  # asked for with the filter
+        params = (
+            {"done": "error", "problem": problem}
+            if problem
+            else {"done": action, "ref": item.reference}
+        )
+        context = _common(request, f, decided.view)
+        context.update(
+            item=item,
+            problem=problem,
+            still_here=decided.still_here,
+            message=message_for(params),
+        )
         # In place: the item again while it still belongs here (a redaction, a refusal),
         # a short line otherwise; the counts and the announcement go out of band.
         return render(
             request,
             "moderation/queue.html",
-            result,
+            context,
             fragment="moderation/_update.html",
             status_code=422 if problem else 200,
         )
     if problem:
         return RedirectResponse(_with(back, done="error", problem=problem), status_code=303)
-    return RedirectResponse(_with(back, done=action, ref=result["item"].reference), status_code=303)
+    return RedirectResponse(_with(back, done=action, ref=item.reference), status_code=303)
 
 
 def _endpoint(action: str):
@@ -265,26 +211,30 @@ async def bulk(request: Request) -> Response:
     form = await request.form()
     ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()]
     action = "approve" if field(form, "action", 20) == "approve" else "reject"
-    reason = _reason(field(form, "reason", 40))
+    reason = parse_reason(field(form, "reason", 40))
     note = field(form, "note", 2000)
     back = _safe_back(request, field(form, "back", 1000))
     f = _filter_of(back)
     fragment = is_fragment_request(request)
 
-    def run(session: Session) -> dict:
-        done, skipped = service.bulk_decide(session, ids, action, staff.id, reason, note)
-        params = {"done": f"bulk_{action}", "n": str(len(done)), "skipped": str(len(skipped))}
-        if not fragment:
-            return params
-        session.flush()
-        return queue_context(session, request, f, None, message_for(params))
-
-    result = await in_transaction(request, run, write=True)
+    result = await write(
+        request,
+        decisions.bulk_decide,
+        ids,
+        action,
+        staff.id,
+        reason,
+        note,
+        f if fragment else None,
+    )
+    params = {"done": f"bulk_{action}", "n": str(result.done), "skipped": str(result.skipped)}
     if fragment:
+        assert result.view is not None  # asked for with the filter
+        context = queue_context(request, f, result.view, message_for(params))
         return render(
-            request, "moderation/queue.html", result, fragment="moderation/_bulk_update.html"
+            request, "moderation/queue.html", context, fragment="moderation/_bulk_update.html"
         )
-    return RedirectResponse(_with(back, **result), status_code=303)
+    return RedirectResponse(_with(back, **params), status_code=303)
 
 
 #: Under /staff (app.py); the queue has no trailing slash, so it stands beside the Mount.

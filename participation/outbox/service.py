@@ -172,3 +172,8 @@ def retry(session: Session, message: OutboundMessage) -> bool:
     message.updated_at = utcnow()
     session.add(message)
     return True
+
+
+def problems_overview(session: Session) -> dict:
+    """The staff's outbox page: the messages that could not be sent and all counts."""
+    return {"messages": problem_messages(session), "counts": status_counts(session)}

@@ -38,8 +38,8 @@ def add_demo_result(
 ) -> None:
     themes = []
     for name, answer in POOL_THEMES:
-        theme = service.add_theme(session, consultation, name, staff_id)
-        service.update_theme(session, theme, name=name, answer=answer, staff_id=staff_id)
+        theme = service.add_theme(session, consultation.id, name, staff_id)
+        service.update_theme(session, theme.id, name=name, answer=answer, staff_id=staff_id)
         themes.append(theme)
     session.flush()
     for contribution, (numbers, answer) in zip(contributions, POOL_ANSWERS, strict=False):

@@ -7,25 +7,21 @@ from collections.abc import Callable, Iterator
 from email.utils import formatdate, parsedate_to_datetime
 
 from anyio import to_thread
-from sqlalchemy import Row
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from participation.caching.figures import large_figure
 from participation.consultations import service as consultations
-from participation.consultations.models import Consultation, Phase, phase_of
+from participation.consultations.models import Consultation
 from participation.i18n.catalogs import gettext as _
-from participation.results import export_files, exports, service
-from participation.results.charts import bar_rows
+from participation.results import export_files, exports, pages, service
 from participation.results.export_files import BuildRunning, Built, ExportStore
-from participation.results.rules import counting_rule
 from participation.results.streaming import stream_template
-from participation.settings import LANGUAGES
 from participation.web.errors import error_response
-from participation.web.forms import in_transaction, query_int
+from participation.web.forms import query_int
 from participation.web.templating import language_of, render
+from participation.web.transactions import read
 
 #: Pieces a built download is sent in.
 EXPORT_CHUNK = 256 * 1024
@@ -36,68 +32,11 @@ MEDIA = {
 }
 
 
-def _published(session: Session, slug: str) -> Consultation | None:
-    consultation = consultations.get_by_slug(session, slug)
-    if consultation is None or consultation.phase() is not Phase.results:
-        return None
-    return consultation
-
-
-def _published_row(session: Session, slug: str) -> Row | None:
-    """_published() as the plain row the public page needs (consultations.row_by_slug)."""
-    consultation = consultations.row_by_slug(session, slug)
-    if consultation is None or phase_of(consultation) is not Phase.results:
-        return None
-    return consultation
-
-
-def results_context(
-    session: Session, consultation: Consultation | Row, lang: str, after: int | None = None
-) -> dict:
-    """The page's data; ``consultation`` a model or the plain row of _published_row()."""
-    locale = LANGUAGES[lang]
-    # Six GROUP BYs over every published contribution: kept for 30 s once there are
-    # thousands (participation/caching/figures.py), so a linked result survives its visitors.
-    summary = large_figure(
-        ("results summary", session.get_bind(), consultation.id, consultation.updated_at),
-        lambda: service.summarise(session, consultation),
-        lambda summary: summary.published,
-    )
-    options = {o.id: o.label(locale) for o, _n in summary.poll}
-    listing = service.published_page(session, consultation.id, after)
-    theme_names = {t.id: t.name for t, _n in summary.by_theme}
-    return {
-        "consultation": consultation,
-        "text": consultations.text_row_for(session, consultation, locale),
-        "summary": summary,
-        "locale": locale,
-        "charts": bar_rows(summary, locale),
-        "counting_rule": counting_rule(bool(summary.unverified)),
-        "listing": listing,
-        "option_labels": options,
-        "theme_names": theme_names,
-        # Per listed comment, the names of its themes: all the list shows of them.
-        "item_themes": {
-            item.id: tuple(theme_names.get(t, "") for t in listing.themes.get(item.id, []))
-            for item in listing.items
-        },
-    }
-
-
 async def results_page(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
     after = query_int(request, "after")
-
-    def load(session: Session) -> dict | None:
-        consultation = _published_row(session, slug)
-        if consultation is None:
-            return None
-        return results_context(session, consultation, lang, after)
-
-    context = await in_transaction(request, load)
-    if context is None:
-        return error_response(request, 404)
+    context = await read(request, pages.public_results, slug, lang, after)
     return render(
         request,
         "results/page.html",
@@ -208,20 +147,8 @@ async def download(request: Request) -> Response:
     if kind not in MEDIA:
         return error_response(request, 404)
     store = _export_store(request)
-
-    def look(session: Session) -> tuple[int, str | None] | None:
-        consultation = consultations.row_by_slug(session, slug)
-        if consultation is None:
-            return None
-        if phase_of(consultation) is not Phase.results:
-            return consultation.id, None
-        seconds = request.app.state.settings.page_cache_seconds
-        return consultation.id, export_files.recent_version(session, consultation, seconds)
-
-    found = await in_transaction(request, look)
-    if found is None:
-        return error_response(request, 404)
-    consultation_id, version = found
+    seconds = request.app.state.settings.page_cache_seconds
+    consultation_id, version = await read(request, pages.download_version, slug, seconds)
     if version is None:
         # Never published, or withdrawn: nothing is served, and what was built goes.
         await to_thread.run_sync(store.forget, consultation_id)
@@ -245,14 +172,12 @@ async def report(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
     engine = request.app.state.engine
-    found = await in_transaction(request, lambda s: _published(s, slug) is not None)
-    if not found:
-        return error_response(request, 404)
+    # Answered before the stream starts: once it has, the status is sent.
+    await read(request, pages.published_consultation, slug)
 
     def context_and_rows(session: Session) -> dict:
-        consultation = _published(session, slug)
-        assert consultation is not None
-        context = results_context(session, consultation, lang, None)
+        consultation = pages.published_consultation(session, slug)
+        context = pages.results_context(session, consultation, lang, None)
 
         def every_page() -> Iterator:
             after = None

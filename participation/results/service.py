@@ -26,6 +26,7 @@ from participation.contributions.text import normalise_line, normalise_text
 from participation.contributions.votes import counted_votes, unverified_votes
 from participation.db import table_of
 from participation.moderation.service import audit, audit_contribution
+from participation.outcomes import NotFound, get_or_404
 from participation.results.models import ContributionTheme, Theme
 from participation.results.notify import notify_result_subscribers
 from participation.settings import Settings
@@ -35,9 +36,11 @@ RESULTS_PAGE = 50
 
 
 class ResultsError(Exception):
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, consultation_id: int | None = None) -> None:
         super().__init__(code)
         self.code = code
+        #: Where the form that caused it is shown again.
+        self.consultation_id = consultation_id
 
 
 @dataclass
@@ -117,23 +120,22 @@ def themes_of(session: Session, consultation_id: int) -> list[Theme]:
     )
 
 
-def _theme_name(name: str) -> str:
+def _theme_name(name: str, consultation_id: int) -> str:
     """The name as stored, or ResultsError saying why it cannot be a theme's name."""
     clean = normalise_line(name)
     if not clean:
-        raise ResultsError("theme_name_missing")
+        raise ResultsError("theme_name_missing", consultation_id)
     if len(clean) > MAX_THEME_NAME:
-        raise ResultsError("theme_name_too_long")
+        raise ResultsError("theme_name_too_long", consultation_id)
     return clean
 
 
-def add_theme(
-    session: Session, consultation: Consultation, name: str, staff_id: int | None
-) -> Theme:
-    clean = _theme_name(name)
+def add_theme(session: Session, consultation_id: int, name: str, staff_id: int | None) -> Theme:
+    consultation = get_or_404(session, Consultation, consultation_id)
+    clean = _theme_name(name, consultation.id)
     existing = themes_of(session, consultation.id)
     if any(t.name.casefold() == clean.casefold() for t in existing):
-        raise ResultsError("theme_exists")
+        raise ResultsError("theme_exists", consultation.id)
     theme = Theme(
         consultation_id=consultation.id,
         name=clean,
@@ -154,9 +156,10 @@ def add_theme(
 
 
 def update_theme(
-    session: Session, theme: Theme, *, name: str, answer: str, staff_id: int | None
+    session: Session, theme_id: int, *, name: str, answer: str, staff_id: int | None
 ) -> Theme:
-    clean = _theme_name(name)
+    theme = get_or_404(session, Theme, theme_id)
+    clean = _theme_name(name, theme.consultation_id)
     clash = session.exec(
         select(Theme.id).where(
             Theme.consultation_id == theme.consultation_id,
@@ -165,7 +168,7 @@ def update_theme(
         )
     ).first()
     if clash is not None:
-        raise ResultsError("theme_exists")
+        raise ResultsError("theme_exists", theme.consultation_id)
     theme.name = clean
     theme.answer = normalise_text(answer)
     theme.updated_at = utcnow()
@@ -182,10 +185,13 @@ def update_theme(
     return theme
 
 
-def delete_theme(session: Session, theme: Theme, staff_id: int | None) -> None:
+def delete_theme(session: Session, theme_id: int, staff_id: int | None) -> int:
+    """Removes the theme from its contributions and itself; returns its consultation's id."""
+    theme = get_or_404(session, Theme, theme_id)
     session.execute(delete(ContributionTheme).where(col(ContributionTheme.theme_id) == theme.id))
     audit(session, "theme.delete", "theme", theme.id, staff_id=staff_id, name=theme.name)
     session.delete(theme)
+    return theme.consultation_id
 
 
 def themes_for(session: Session, contribution_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -255,6 +261,39 @@ def answer_contribution(
             themes=sorted(wanted),
         )
     return contribution
+
+
+@dataclass
+class Answered:
+    """A contribution just answered, with what its item on the answers page shows."""
+
+    contribution: Contribution
+    themes: list[Theme]
+    item_themes: list[int]
+
+
+def answer_published(
+    session: Session,
+    contribution_id: int,
+    *,
+    answer: str,
+    theme_ids: Iterable[int],
+    staff_id: int | None,
+) -> Answered:
+    """answer_contribution() for a published contribution by id; others are NotFound."""
+    contribution = get_or_404(session, Contribution, contribution_id)
+    if contribution.status is not Status.published:
+        raise NotFound
+    answer_contribution(
+        session, contribution, answer=answer, theme_ids=theme_ids, staff_id=staff_id
+    )
+    session.flush()
+    return Answered(
+        contribution=contribution,
+        # Assigned: answer_contribution() refuses a contribution without a consultation.
+        themes=themes_of(session, contribution.consultation_id),  # type: ignore[arg-type]
+        item_themes=themes_for(session, [contribution_id]).get(contribution_id, []),
+    )
 
 
 @dataclass
@@ -333,8 +372,20 @@ def publish_results(
     return 0
 
 
-def withdraw_results(session: Session, consultation: Consultation, staff_id: int | None) -> None:
+def publish_with_summary(
+    session: Session, consultation_id: int, staff_id: int | None, settings: Settings, summary: str
+) -> Consultation:
+    """publish_results() from the staff's form: its German summary, if any, saved first."""
+    consultation = get_or_404(session, Consultation, consultation_id)
+    if summary.strip():
+        consultations.save_text(session, consultation, "de", results_summary=summary.strip())
+    publish_results(session, consultation, staff_id, settings)
+    return consultation
+
+
+def withdraw_results(session: Session, consultation_id: int, staff_id: int | None) -> None:
     """Takes a result offline again (published by mistake, or to correct it)."""
+    consultation = get_or_404(session, Consultation, consultation_id)
     consultation.results_published_at = None
     consultation.updated_at = utcnow()
     session.add(consultation)
@@ -342,9 +393,10 @@ def withdraw_results(session: Session, consultation: Consultation, staff_id: int
 
 
 def save_summaries(
-    session: Session, consultation: Consultation, summaries: dict[str, str], staff_id: int | None
+    session: Session, consultation_id: int, summaries: dict[str, str], staff_id: int | None
 ) -> None:
     """The short result summary per language, in the consultation's existing texts."""
+    consultation = get_or_404(session, Consultation, consultation_id)
     existing = {
         t.locale: t
         for t in consultations.texts_for(session, [consultation.id]).get(consultation.id, [])

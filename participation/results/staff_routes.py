@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from participation.accounts.permissions import MODERATORS, requires_role
-from participation.consultations import service as consultations
-from participation.consultations.models import Consultation
-from participation.contributions.models import Contribution, Status
 from participation.i18n.catalogs import gettext as _
 from participation.paths import same_origin_path
-from participation.results import service
-from participation.results.models import Theme
-from participation.web.errors import error_response, page_or_404
-from participation.web.forms import field, in_transaction, int_or_none
+from participation.results import pages, service
+from participation.web.forms import field, int_or_none
 from participation.web.templating import is_fragment_request, render, url
+from participation.web.transactions import read, write
 
 
 def problem_text(code: str) -> str:
@@ -41,26 +36,11 @@ def _back_to_results(request: Request, consultation_id: int, **params: str) -> R
 
 @requires_role(*MODERATORS)
 async def results_staff(request: Request) -> Response:
-    consultation_id = request.path_params["id"]
-
-    def load(session: Session) -> dict | None:
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is None:
-            return None
-        texts = consultations.texts_for(session, [consultation.id]).get(consultation.id, [])
-        german = next((t for t in texts if t.locale == "de"), None)
-        return {
-            "consultation": consultation,
-            "title": german.title if german else consultation.slug,
-            "summary": service.summarise(session, consultation),
-            "texts": sorted(texts, key=lambda t: (t.locale != "de", t.locale)),
-            "problem": problem_text(request.query_params["problem"])
-            if "problem" in request.query_params
-            else "",
-            "saved": request.query_params.get("saved", ""),
-        }
-
-    return await page_or_404(request, load, "results/staff.html")
+    context = await read(request, pages.staff_overview, request.path_params["id"])
+    problem = request.query_params.get("problem")
+    context["problem"] = problem_text(problem) if problem is not None else ""
+    context["saved"] = request.query_params.get("saved", "")
+    return render(request, "results/staff.html", context)
 
 
 def _theme_saved_or_not(request: Request, consultation_id: int, problem: str | None) -> Response:
@@ -74,21 +54,11 @@ async def add_theme(request: Request) -> Response:
     consultation_id = request.path_params["id"]
     staff = request.scope["staff"]
     name = field(await request.form(), "name", 1000)
-
-    def store(session: Session) -> str | None:
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is None:
-            return "missing"
-        try:
-            service.add_theme(session, consultation, name, staff.id)
-        except service.ResultsError as problem:
-            return problem.code
-        return None
-
-    problem = await in_transaction(request, store, write=True)
-    if problem == "missing":
-        return error_response(request, 404)
-    return _theme_saved_or_not(request, consultation_id, problem)
+    try:
+        await write(request, service.add_theme, consultation_id, name, staff.id)
+    except service.ResultsError as problem:
+        return _theme_saved_or_not(request, consultation_id, problem.code)
+    return _theme_saved_or_not(request, consultation_id, None)
 
 
 @requires_role(*MODERATORS)
@@ -97,40 +67,22 @@ async def update_theme(request: Request) -> Response:
     staff = request.scope["staff"]
     form = await request.form()
     name, answer = field(form, "name", 1000), field(form, "answer", 50_000)
-
-    def store(session: Session) -> tuple[int | None, str | None]:
-        theme = session.get(Theme, theme_id)
-        if theme is None:
-            return None, "missing"
-        try:
-            with session.begin_nested():
-                service.update_theme(session, theme, name=name, answer=answer, staff_id=staff.id)
-        except service.ResultsError as problem:
-            return theme.consultation_id, problem.code
-        return theme.consultation_id, None
-
-    consultation_id, problem = await in_transaction(request, store, write=True)
-    if consultation_id is None:
-        return error_response(request, 404)
-    return _theme_saved_or_not(request, consultation_id, problem)
+    try:
+        theme = await write(
+            request, service.update_theme, theme_id, name=name, answer=answer, staff_id=staff.id
+        )
+    except service.ResultsError as problem:
+        assert problem.consultation_id is not None  # update_theme() always says which
+        return _theme_saved_or_not(request, problem.consultation_id, problem.code)
+    return _theme_saved_or_not(request, theme.consultation_id, None)
 
 
 @requires_role(*MODERATORS)
 async def delete_theme(request: Request) -> Response:
-    theme_id = request.path_params["id"]
     staff = request.scope["staff"]
-
-    def remove(session: Session) -> int | None:
-        theme = session.get(Theme, theme_id)
-        if theme is None:
-            return None
-        consultation_id = theme.consultation_id
-        service.delete_theme(session, theme, staff.id)
-        return consultation_id
-
-    consultation_id = await in_transaction(request, remove, write=True)
-    if consultation_id is None:
-        return error_response(request, 404)
+    consultation_id = await write(
+        request, service.delete_theme, request.path_params["id"], staff.id
+    )
     return _back_to_results(request, consultation_id, saved="theme_deleted")
 
 
@@ -144,39 +96,22 @@ async def save_summaries(request: Request) -> Response:
         for key in form
         if key.startswith("summary:")
     }
-
-    def store(session: Session) -> bool:
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is None:
-            return False
-        service.save_summaries(session, consultation, summaries, staff.id)
-        return True
-
-    if not await in_transaction(request, store, write=True):
-        return error_response(request, 404)
+    await write(request, service.save_summaries, consultation_id, summaries, staff.id)
     return _back_to_results(request, consultation_id, saved="summary")
 
 
 @requires_role(*MODERATORS)
 async def publish_results(request: Request) -> Response:
-    consultation_id = request.path_params["id"]
     staff = request.scope["staff"]
-    settings = request.app.state.settings
-    form = await request.form()
-    summary = field(form, "results_summary", 20_000)
-
-    def publish(session: Session) -> Consultation | None:
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is None:
-            return None
-        if summary.strip():
-            consultations.save_text(session, consultation, "de", results_summary=summary.strip())
-        service.publish_results(session, consultation, staff.id, settings)
-        return consultation
-
-    consultation = await in_transaction(request, publish, write=True)
-    if consultation is None:
-        return error_response(request, 404)
+    summary = field(await request.form(), "results_summary", 20_000)
+    consultation = await write(
+        request,
+        service.publish_with_summary,
+        request.path_params["id"],
+        staff.id,
+        request.app.state.settings,
+        summary,
+    )
     return RedirectResponse(url(request, "results", slug=consultation.slug), status_code=303)
 
 
@@ -184,64 +119,24 @@ async def publish_results(request: Request) -> Response:
 async def withdraw(request: Request) -> Response:
     consultation_id = request.path_params["id"]
     staff = request.scope["staff"]
-
-    def store(session: Session) -> bool:
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is None:
-            return False
-        service.withdraw_results(session, consultation, staff.id)
-        return True
-
-    if not await in_transaction(request, store, write=True):
-        return error_response(request, 404)
+    await write(request, service.withdraw_results, consultation_id, staff.id)
     return _back_to_results(request, consultation_id, saved="withdrawn")
-
-
-def _answers_context(session: Session, consultation: Consultation, params) -> dict:
-    theme_id = int_or_none(params.get("theme"))
-    unanswered = params.get("unanswered") == "1"
-    after = int_or_none(params.get("after"))
-    themes = service.themes_of(session, consultation.id)
-    if theme_id not in {t.id for t in themes}:
-        theme_id = None
-    listing = service.published_page(
-        session,
-        consultation.id,
-        after,
-        theme_id=theme_id,
-        unanswered=unanswered,
-    )
-    query = {"theme": str(theme_id) if theme_id else "", "unanswered": "1" if unanswered else ""}
-    query = {k: v for k, v in query.items() if v}
-    return {
-        "consultation": consultation,
-        "themes": themes,
-        "theme_id": theme_id,
-        "unanswered": unanswered,
-        "listing": listing,
-        "query": query,
-        "next_query": urlencode({**query, "after": listing.next_cursor})
-        if listing.next_cursor
-        else None,
-    }
 
 
 @requires_role(*MODERATORS)
 async def answers(request: Request) -> Response:
-    consultation_id = request.path_params["id"]
-
-    def load(session: Session) -> dict | None:
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is None:
-            return None
-        context = _answers_context(session, consultation, request.query_params)
-        text = consultations.text_for(session, consultation, "de")
-        context["title"] = text.text.title if text else consultation.slug
-        context["back"] = request.url.path + ("?" + request.url.query if request.url.query else "")
-        context["saved"] = request.query_params.get("saved", "")
-        return context
-
-    return await page_or_404(request, load, "results/answers.html")
+    params = request.query_params
+    context = await read(
+        request,
+        pages.answers_listing,
+        request.path_params["id"],
+        theme_id=int_or_none(params.get("theme")),
+        unanswered=params.get("unanswered") == "1",
+        after=int_or_none(params.get("after")),
+    )
+    context["back"] = request.url.path + ("?" + request.url.query if request.url.query else "")
+    context["saved"] = params.get("saved", "")
+    return render(request, "results/answers.html", context)
 
 
 @requires_role(*MODERATORS)
@@ -252,35 +147,30 @@ async def answer(request: Request) -> Response:
     text = field(form, "answer", 50_000)
     theme_ids = [int(v) for v in form.getlist("themes") if isinstance(v, str) and v.isdigit()]
     back = field(form, "back", 1000)
-
-    def store(session: Session) -> dict | None:
-        contribution = session.get(Contribution, contribution_id)
-        if contribution is None or contribution.status is not Status.published:
-            return None
-        service.answer_contribution(
-            session, contribution, answer=text, theme_ids=theme_ids, staff_id=staff.id
-        )
-        session.flush()
-        return {
-            "item": contribution,
-            # Assigned: answer_contribution() refuses a contribution without a consultation.
-            "themes": service.themes_of(session, contribution.consultation_id),  # type: ignore[arg-type]
-            "item_themes": service.themes_for(session, [contribution_id]).get(contribution_id, []),
+    answered = await write(
+        request,
+        service.answer_published,
+        contribution_id,
+        answer=text,
+        theme_ids=theme_ids,
+        staff_id=staff.id,
+    )
+    item = answered.contribution
+    if is_fragment_request(request):
+        context = {
+            "item": item,
+            "themes": answered.themes,
+            "item_themes": answered.item_themes,
             "just_saved": True,
             "back": back,
-            "consultation_id": contribution.consultation_id,
+            "consultation_id": item.consultation_id,
         }
-
-    context = await in_transaction(request, store, write=True)
-    if context is None:
-        return error_response(request, 404)
-    if is_fragment_request(request):
         return render(request, "results/_answer_item.html", context)
-    ours = url(request, "results_answers", id=context["consultation_id"])
+    ours = url(request, "results_answers", id=item.consultation_id)
     target = same_origin_path(back, ours, within=ours)
     joiner = "&" if "?" in target else "?"
     return RedirectResponse(
-        f"{target}{joiner}saved={context['item'].reference}#answer-{contribution_id}",
+        f"{target}{joiner}saved={item.reference}#answer-{contribution_id}",
         status_code=303,
     )
 

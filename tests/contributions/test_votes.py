@@ -453,7 +453,7 @@ def test_a_published_result_keeps_its_votes_until_withdrawn(client, engine):
         reject(session, session.get(Contribution, text.id), None, RejectionReason.insult)
     assert _counted(engine, consultation) == {"yes": 1, "no": 0}
     with session_scope(engine, write=True) as session:
-        withdraw_results(session, session.merge(consultation), None)
+        withdraw_results(session, consultation.id, None)
         reject(session, session.get(Contribution, text.id), None, RejectionReason.spam)
     assert _counted(engine, consultation) == {"yes": 0, "no": 0}
 

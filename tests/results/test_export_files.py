@@ -167,7 +167,7 @@ def test_a_withdrawn_result_is_not_exported_and_its_files_go(client, engine, dat
     first = client.get(path)
     assert _files(data_dir, consultation, kind)
     with session_scope(engine, write=True) as session:
-        results.withdraw_results(session, session.get(Consultation, consultation.id), None)
+        results.withdraw_results(session, consultation.id, None)
     assert client.get(path).status_code == 404
     assert client.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 404
     assert _files(data_dir, consultation, kind) == []
@@ -259,7 +259,7 @@ def test_the_worker_removes_files_of_old_versions_and_withdrawn_results(
     old = _files(data_dir, consultation, "csv")
     _change(engine, made)
     with session_scope(engine, write=True) as session:
-        results.withdraw_results(session, session.get(Consultation, other.id), None)
+        results.withdraw_results(session, other.id, None)
     done = housekeeping(engine, settings.with_(data_dir=str(data_dir)))
     assert done["export_files"] == 4  # csv + csv.gz, json + json.gz
     assert not old[0].exists()
@@ -288,5 +288,5 @@ def test_with_the_page_cache_on_a_withdrawal_or_an_answer_reaches_downloads_at_o
         assert answered.headers["etag"] != first.headers["etag"]
         assert "Ja, wird gemacht." in answered.text
         with session_scope(engine, write=True) as session:
-            results.withdraw_results(session, session.get(Consultation, consultation.id), None)
+            results.withdraw_results(session, consultation.id, None)
         assert client.get(path).status_code == 404

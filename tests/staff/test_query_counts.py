@@ -110,9 +110,8 @@ def world(engine: Engine):
     result_one = make_consultation(engine, poll=["yes", "no"])
     for consultation in (open_one, result_one):
         with session_scope(engine, write=True) as session:
-            row = session.get(Consultation, consultation.id)
             for name in ("Grün", "Verkehr", "Markt"):
-                results.add_theme(session, row, name, None)
+                results.add_theme(session, consultation.id, name, None)
     add(engine, open_one, 10, staff.id, 0)
     add(engine, result_one, 10, staff.id, 0)
     set_results(engine, result_one, True)

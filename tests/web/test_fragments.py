@@ -134,7 +134,7 @@ def test_a_listed_result_shows_renamed_themes_and_new_answers(client, engine):
     comment = _published(engine, consultation, "Mehr Bänke")
     with session_scope(engine, write=True) as session:
         row = session.get(Consultation, consultation.id)
-        theme = results.add_theme(session, row, "Sitzen", None)  # type: ignore[arg-type]
+        theme = results.add_theme(session, consultation.id, "Sitzen", None)
         results.answer_contribution(
             session,
             session.get(Contribution, comment.id),  # type: ignore[arg-type]
@@ -150,8 +150,9 @@ def test_a_listed_result_shows_renamed_themes_and_new_answers(client, engine):
     assert "Sitzen" in shown and "Danke" not in shown
 
     with session_scope(engine, write=True) as session:
-        theme = session.get(type(theme), theme.id)
-        results.update_theme(session, theme, name="Sitzen und Schatten", answer="", staff_id=None)
+        results.update_theme(
+            session, theme.id, name="Sitzen und Schatten", answer="", staff_id=None
+        )
     assert "Sitzen und Schatten" in _listed(client, path, comment.reference)
 
     with session_scope(engine, write=True) as session:
