@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from participation.channels.voice import service as voice
 from participation.channels.voice.models import SimulatedCallInput, SimulatedRecording
-from participation.channels.voice.staff_routes import SIMULATED_PREFIX
+from participation.channels.voice.staff import SIMULATED_PREFIX
 from participation.channels.voice.twiml_reader import Answer, read_twiml
 from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
