@@ -354,3 +354,21 @@ def erase_subject(
         for name, count in part.items():
             total[name] = total.get(name, 0) + count
     return total
+
+
+def look_up_subject(
+    session: Session,
+    settings: Settings,
+    *,
+    action: str,
+    staff_id: int,
+    phone: str | None = None,
+    email: str | None = None,
+    reference: str | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """find_subject_data, recorded: looking at a person's data is itself audited, with
+    the kinds of key used, never the keys."""
+    found = find_subject_data(session, settings, phone=phone, email=email, reference=reference)
+    keys = {"email": email, "phone": phone, "reference": reference}
+    audit(session, action, staff_id=staff_id, by=sorted(name for name, v in keys.items() if v))
+    return found

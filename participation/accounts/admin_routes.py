@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from participation.accounts.credentials import issue_reset_link, send_reset_link
+from participation.accounts import admin
+from participation.accounts.credentials import send_reset_link
+from participation.accounts.forms import parse_new_account
 from participation.accounts.models import Role, StaffUser
 from participation.accounts.passwords import password_problem_text
 from participation.accounts.permissions import ADMINS, requires_role
-from participation.accounts.service import AccountError, create_staff
+from participation.accounts.service import AccountError
 from participation.i18n.catalogs import gettext as _
-from participation.moderation.service import audit_account
-from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction
 from participation.web.templating import render, url
+from participation.web.transactions import read, write
 
 
 def account_problem(code: str) -> str:
@@ -40,38 +39,9 @@ def role_labels() -> dict[str, str]:
     }
 
 
-def log_out_everywhere(session: Session, user: StaffUser) -> None:
-    """Sessions carry the session_version they were issued with; raising it ends them all."""
-    user.session_version += 1
-    session.add(user)
-
-
-def set_active(session: Session, user: StaffUser, active: bool, by: StaffUser) -> None:
-    if not active:
-        if user.id == by.id:
-            raise AccountError("self")
-        if user.role is Role.admin:
-            admins = session.exec(
-                select(StaffUser.id).where(
-                    StaffUser.role == Role.admin,
-                    StaffUser.is_active == True,  # noqa: E712
-                    col(StaffUser.id) != user.id,
-                )
-            ).first()
-            if admins is None:
-                raise AccountError("last_admin")
-        log_out_everywhere(session, user)
-        # An outstanding reset link must not outlive the account: activating it again
-        # later would otherwise bring the link back to life.
-        user.reset_token_hash = None
-        user.reset_expires_at = None
-    user.is_active = active
-    session.add(user)
-
-
-def _page(session: Session, request: Request, form: dict, errors: dict) -> dict:
+def _page(request: Request, users: list[StaffUser], form: dict, errors: dict) -> dict:
     return {
-        "users": list(session.exec(select(StaffUser).order_by(col(StaffUser.email))).all()),
+        "users": users,
         "roles": role_labels(),
         "form": form,
         "errors": errors,
@@ -84,69 +54,48 @@ def _page(session: Session, request: Request, form: dict, errors: dict) -> dict:
 
 @requires_role(*ADMINS)
 async def accounts(request: Request) -> Response:
-    context = await in_transaction(request, lambda s: _page(s, request, {"role": "moderator"}, {}))
-    return render(request, "staff/accounts.html", context)
+    users = await read(request, admin.staff_accounts)
+    return render(request, "staff/accounts.html", _page(request, users, {"role": "moderator"}, {}))
 
 
 @requires_role(*ADMINS)
 async def create(request: Request) -> Response:
     staff = request.scope["staff"]
-    raw = await request.form()
-    form = {
-        "email": field(raw, "email", 254),
-        "name": field(raw, "name", 200),
-        "role": field(raw, "role", 20),
-        "password": field(raw, "password", 2000),
-    }
-
-    def store(session: Session) -> dict | None:
-        errors = {}
-        if form["role"] not in Role.__members__:
-            errors["role"] = _("Please choose a role.")
+    new = parse_new_account(await request.form())
+    errors = {}
+    role = new.chosen_role
+    if role is None:
+        errors["role"] = _("Please choose a role.")
+    else:
+        try:
+            await write(
+                request,
+                admin.create_account,
+                new.email,
+                new.password,
+                role,
+                new.name,
+                by_id=staff.id,
+            )
+        except AccountError as problem:
+            code = str(problem)
+            errors["password" if code.startswith("too_") else "email"] = account_problem(code)
         else:
-            try:
-                user = create_staff(
-                    session, form["email"], form["password"], Role(form["role"]), form["name"]
-                )
-            except AccountError as problem:
-                code = str(problem)
-                errors["password" if code.startswith("too_") else "email"] = account_problem(code)
-            else:
-                audit_account(
-                    session, "staff.create", user.id, staff_id=staff.id, role=user.role.value
-                )
-                return None
-        session.rollback()
-        return _page(session, request, {**form, "password": ""}, errors)
-
-    context = await in_transaction(request, store, write=True)
-    if context is None:
-        return RedirectResponse(url(request, "staff_accounts") + "?saved=created", status_code=303)
+            target = url(request, "staff_accounts") + "?saved=created"
+            return RedirectResponse(target, status_code=303)
+    users = await read(request, admin.staff_accounts)
+    context = _page(request, users, new.shown(), errors)
     return render(request, "staff/accounts.html", context, status_code=422)
 
 
 async def _change(request: Request, action: str) -> Response:
     user_id = request.path_params["id"]
     staff = request.scope["staff"]
-
-    def store(session: Session) -> str | None:
-        user = session.get(StaffUser, user_id)
-        if user is None:
-            return "missing"
-        try:
-            if action == "logout":
-                log_out_everywhere(session, user)
-            else:
-                set_active(session, user, action == "activate", staff)
-        except AccountError as problem:
-            return str(problem)
-        audit_account(session, f"staff.{action}", user.id, staff_id=staff.id)
-        return None
-
-    problem = await in_transaction(request, store, write=True)
-    if problem == "missing":
-        return error_response(request, 404)
-    query = {"problem": problem} if problem else {"saved": action}
+    query = {"saved": action}
+    try:
+        await write(request, admin.change_account, user_id, action, by_id=staff.id)
+    except AccountError as problem:
+        query = {"problem": str(problem)}
     return RedirectResponse(
         url(request, "staff_accounts") + "?" + urlencode(query), status_code=303
     )
@@ -175,25 +124,18 @@ async def reset_link(request: Request) -> Response:
     staff = request.scope["staff"]
     settings = request.app.state.settings
     emailed = bool(settings.smtp_host)
-
-    def store(session: Session) -> tuple[str, str] | str:
-        user = session.get(StaffUser, user_id)
-        if user is None:
-            return "missing"
-        try:
-            token = issue_reset_link(session, settings.secret_key, user)
-        except AccountError as problem:
-            return str(problem)
-        audit_account(session, "staff.reset_link", user.id, staff_id=staff.id, emailed=emailed)
-        return user.email, token
-
-    found = await in_transaction(request, store, write=True)
-    if found == "missing":
-        return error_response(request, 404)
-    if isinstance(found, str):
-        query = urlencode({"problem": found})
+    try:
+        email, token = await write(
+            request,
+            admin.reset_link_for,
+            settings.secret_key,
+            user_id,
+            by_id=staff.id,
+            emailed=emailed,
+        )
+    except AccountError as problem:
+        query = urlencode({"problem": str(problem)})
         return RedirectResponse(url(request, "staff_accounts") + "?" + query, status_code=303)
-    email, token = found
     link = settings.public_base_url + url(request, "password_reset", token=token)
     sent = emailed and await run_in_threadpool(send_reset_link, settings, email, link)
     response = render(

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from participation.accounts import credentials
+from participation.accounts import credentials, security
+from participation.accounts.forms import parse_password_change
 from participation.accounts.models import StaffUser
 from participation.accounts.passwords import hash_password, password_problem_text, verify_password
 from participation.accounts.permissions import ANY_STAFF, requires_role
 from participation.accounts.routes import begin_staff_session
 from participation.accounts.service import AccountError
 from participation.i18n.catalogs import gettext as _
-from participation.moderation.service import audit_account
-from participation.web.forms import field, in_transaction
+from participation.web.forms import field
 from participation.web.templating import render, url
+from participation.web.transactions import read, write
 
 #: The form field each problem belongs to, for the error summary's links.
 _FIELD = {
@@ -56,38 +56,21 @@ async def change_form(request: Request) -> Response:
 @requires_role(*ANY_STAFF)
 async def change(request: Request) -> Response:
     user: StaffUser = request.scope["staff"]
-    form = await request.form()
-    current = field(form, "current_password", 2000)
-    new = field(form, "new_password", 2000)
-    confirmation = field(form, "confirm_password", 2000)
-    problem = credentials.new_password_problem(new, confirmation)
+    form = parse_password_change(await request.form())
+    problem = credentials.new_password_problem(form.new, form.confirmation)
 
     def check() -> tuple[bool, str | None]:
         # argon2 twice, with no transaction open (see accounts/credentials.py).
-        right = verify_password(user.password_hash, current)
-        return right, hash_password(new) if right and problem is None else None
+        right = verify_password(user.password_hash, form.current)
+        return right, hash_password(form.new) if right and problem is None else None
 
     right, new_hash = await run_in_threadpool(check)
-    outcome: tuple[str | None, int] = (problem, user.session_version)
+    outcome = security.PasswordChange(problem, user.session_version)
     if not right or problem is None:
-
-        def store(session: Session) -> tuple[str | None, int]:
-            done = credentials.change_own_password(
-                session,
-                user.id,
-                user.password_hash,
-                right,
-                new_hash,
-            )
-            if done is not None:
-                return done, 0
-            fresh = session.get(StaffUser, user.id)
-            audit_account(session, "staff.password_changed", user.id, staff_id=user.id)
-            # The account whose password changed a moment ago, in this same transaction.
-            return None, fresh.session_version  # type: ignore[union-attr]
-
-        outcome = await in_transaction(request, store, write=True)
-    code, version = outcome
+        outcome = await write(
+            request, security.change_password, user.id, user.password_hash, right, new_hash
+        )
+    code, version = outcome.problem, outcome.session_version
     if code is not None:
         errors = {_FIELD.get(code, "current_password"): password_problem_message(code)}
         if not right and problem is not None:
@@ -102,13 +85,7 @@ async def change(request: Request) -> Response:
 
 async def _email_for_reset(request: Request, token: str) -> str | None:
     """The address of the account a reset link is for, while the link is good."""
-    secret_key = request.app.state.settings.secret_key
-
-    def load(session: Session) -> str | None:
-        user = credentials.account_for_reset(session, secret_key, token, lock=False)
-        return user.email if user else None
-
-    return await in_transaction(request, load)
+    return await read(request, security.reset_email, request.app.state.settings.secret_key, token)
 
 
 async def reset_form(request: Request) -> Response:
@@ -149,16 +126,9 @@ async def reset(request: Request) -> Response:
         )
     new_hash = await run_in_threadpool(hash_password, new)
 
-    def store(session: Session) -> bool:
-        # Checked again under the row lock: two uses of one link cannot both pass.
-        try:
-            user = credentials.reset_with_token(session, settings.secret_key, token, new_hash)
-        except AccountError:
-            return False
-        audit_account(session, "staff.password_reset", user.id, staff_id=user.id)
-        return True
-
-    if not await in_transaction(request, store, write=True):
+    try:
+        await write(request, security.reset_password, settings.secret_key, token, new_hash)
+    except AccountError:
         return _invalid_link(request)
     request.session.clear()
     return RedirectResponse(url(request, "login") + "?done=reset", status_code=303)

@@ -14,8 +14,9 @@ from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
 from participation.paths import same_origin_path
 from participation.web.csrf import start_session_binding
-from participation.web.forms import field, in_transaction
+from participation.web.forms import field
 from participation.web.templating import render, url
+from participation.web.transactions import write
 
 
 async def login_form(request: Request) -> Response:
@@ -39,7 +40,7 @@ async def login(request: Request) -> Response:
 
     settings = request.app.state.settings
     address = throttle.address_key(settings.secret_key, client_address(request))
-    # Not in_transaction(): log_in opens its own short read and write around the check.
+    # Not write(): log_in opens its own short read and write around the check.
     found = await run_in_threadpool(
         service.log_in, request.app.state.engine, email, password, address
     )
@@ -93,9 +94,7 @@ async def logout(request: Request) -> Response:
     staff_id = request.session.get("staff_id")
     version = request.session.get("sv")
     if isinstance(staff_id, int):
-        await in_transaction(
-            request, lambda s: service.end_sessions(s, staff_id, version), write=True
-        )
+        await write(request, service.end_sessions, staff_id, version)
     request.session.clear()
     return RedirectResponse(url(request, "home"), status_code=303)
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from participation.accounts import service, throttle, totp
+from participation.accounts import security, throttle, totp
 from participation.accounts.models import StaffUser
 from participation.accounts.permissions import ANY_STAFF, requires_role
 from participation.accounts.routes import begin_staff_session, client_address
 from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
-from participation.moderation.service import audit_account
-from participation.web.forms import field, in_transaction
+from participation.web.forms import field
 from participation.web.templating import render, url
+from participation.web.transactions import write
 
 #: Time between a right password and the code; after it the password is asked again.
 PENDING_SECONDS = 300
@@ -52,21 +51,10 @@ async def login_code(request: Request) -> Response:
     settings = request.app.state.settings
     address = throttle.address_key(settings.secret_key, client_address(request))
 
-    def check(session: Session) -> bool:
-        user = session.get(StaffUser, staff_id)
-        if user is None or not user.is_active or user.session_version != version:
-            return False
-        if service.is_locked(user) or throttle.is_locked(session, address):
-            return False
-        if totp.verify(session, settings.secret_key, user, code):
-            user.failed_logins = 0
-            session.add(user)
-            return True
-        service.record_failed_second_factor(session, user)
-        throttle.record_failure(session, address)
-        return False
-
-    if not await in_transaction(request, check, write=True):
+    right = await write(
+        request, security.login_code_ok, settings.secret_key, staff_id, version, address, code
+    )
+    if not right:
         return render(
             request,
             "accounts/totp_verify.html",
@@ -119,16 +107,10 @@ async def enable_code(request: Request) -> Response:
     code = field(form, "code", 40)
     secret = request.session.get("totp_setup")
 
-    def save(session: Session) -> bool:
-        fresh = session.get(StaffUser, user.id)
-        if fresh is None or not isinstance(secret, str):
-            return False
-        if not totp.enable(session, settings.secret_key, fresh, secret, code):
-            return False
-        audit_account(session, "staff.totp_enabled", user.id, staff_id=user.id)
-        return True
-
-    if not await in_transaction(request, save, write=True):
+    enabled = await write(
+        request, security.enable_second_factor, settings.secret_key, user.id, secret, code
+    )
+    if not enabled:
         return _wrong_code(
             request,
             user,
@@ -148,15 +130,7 @@ async def disable_code(request: Request) -> Response:
     form = await request.form()
     code = field(form, "code", 40)
 
-    def save(session: Session) -> bool:
-        fresh = session.get(StaffUser, user.id)
-        if fresh is None or not totp.verify(session, settings.secret_key, fresh, code):
-            return False
-        totp.disable(session, fresh)
-        audit_account(session, "staff.totp_disabled", user.id, staff_id=user.id)
-        return True
-
-    if not await in_transaction(request, save, write=True):
+    if not await write(request, security.disable_second_factor, settings.secret_key, user.id, code):
         return _wrong_code(request, user, _("That code is not right. The second factor stays on."))
     return RedirectResponse(url(request, "account_security") + "?done=disabled", status_code=303)
 
@@ -165,11 +139,7 @@ async def disable_code(request: Request) -> Response:
 async def logout_everywhere(request: Request) -> Response:
     user: StaffUser = request.scope["staff"]
 
-    def end(session: Session) -> None:
-        service.end_sessions(session, user.id)
-        audit_account(session, "staff.logout_everywhere", user.id, staff_id=user.id)
-
-    await in_transaction(request, end, write=True)
+    await write(request, security.log_out_everywhere, user.id)
     request.session.clear()
     return RedirectResponse(url(request, "login"), status_code=303)
 

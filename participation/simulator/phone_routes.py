@@ -13,6 +13,7 @@ import re
 import secrets
 import wave
 from collections.abc import Mapping
+from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -24,18 +25,20 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.channels.voice import service as voice
-from participation.channels.voice.models import SimulatedCallInput, SimulatedRecording
-from participation.channels.voice.staff_routes import SIMULATED_PREFIX
+from participation.channels.voice.models import SimulatedCallInput
+from participation.channels.voice.staff import SIMULATED_PREFIX
 from participation.channels.voice.twiml_reader import Answer, read_twiml
 from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
 from participation.phones import is_fictional_number, normalise_number
 from participation.settings import Settings
 from participation.simulator.access import own_call, remember_call, simulator_page
+from participation.simulator.records import record_call_input, record_recording
 from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
 from participation.twilio import canonical_url, sign
-from participation.web.forms import field, in_transaction
+from participation.web.forms import field
 from participation.web.templating import render, url
+from participation.web.transactions import read, write
 
 CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
 KEYS = "123456789*0#"
@@ -108,15 +111,11 @@ def _last_answer(
 
 
 async def _current(request: Request, call_sid: str) -> tuple[int | None, Answer | None]:
-    settings = _settings(request)
-    return await in_transaction(request, lambda s: _last_answer(s, settings, call_sid))
+    return await read(request, _last_answer, _settings(request), call_sid)
 
 
 async def _remember(request: Request, call_sid: str, answer_id: int | None, label: str) -> None:
-    def store(session: Session) -> None:
-        session.add(SimulatedCallInput(call_sid=call_sid, answer_id=answer_id, label=label))
-
-    await in_transaction(request, store, write=True)
+    await write(request, record_call_input, call_sid, answer_id, label)
 
 
 async def _follow_redirects(request: Request, call_sid: str, number: str) -> None:
@@ -175,7 +174,7 @@ async def phone_page(request: Request) -> Response:
 async def _phone_page(request: Request, errors: dict | None = None) -> Response:
     settings = _settings(request)
     call_sid, number, digits = _form_state(request, request.query_params)
-    context = await in_transaction(request, lambda s: _context(s, settings, call_sid))
+    context = await read(request, _context, settings, call_sid)
     current: Answer | None = context["current"]
     context.update(
         call_sid=call_sid,
@@ -272,6 +271,12 @@ def _audio_seconds(data: bytes) -> int | None:
         return None
 
 
+def _recording_label(seconds: int, hang_up: bool) -> str:
+    if hang_up:
+        return _("Hung up while recording (%(seconds)s seconds)", seconds=seconds)
+    return _("Spoke for %(seconds)s seconds, then pressed #", seconds=seconds)
+
+
 @simulator_page
 async def record(request: Request) -> Response:
     form = await request.form()
@@ -297,20 +302,17 @@ async def record(request: Request) -> Response:
     seconds = min(seconds, answer.recorder.max_length)
     sid = "RE" + secrets.token_hex(16)
 
-    def store(session: Session) -> None:
-        session.add(
-            SimulatedRecording(
-                sid=sid, stand_in_text=stand_in, content_type=content_type, audio=audio
-            )
-        )
-        label = (
-            _("Hung up while recording (%(seconds)s seconds)", seconds=seconds)
-            if hang_up
-            else _("Spoke for %(seconds)s seconds, then pressed #", seconds=seconds)
-        )
-        session.add(SimulatedCallInput(call_sid=call_sid, answer_id=answer_id, label=label))
-
-    await in_transaction(request, store, write=True)
+    await write(
+        request,
+        record_recording,
+        sid,
+        stand_in,
+        content_type,
+        audio,
+        call_sid=call_sid,
+        answer_id=answer_id,
+        label=_recording_label(seconds, hang_up),
+    )
     recording = {
         "RecordingSid": sid,
         "RecordingUrl": SIMULATED_PREFIX + sid,
@@ -335,12 +337,13 @@ async def record(request: Request) -> Response:
     return RedirectResponse(_page(request, call_sid, number), status_code=303)
 
 
-async def _end_call(request: Request, call_sid: str, number: str) -> None:
-    def started(session: Session):
-        call = voice.get_call(session, call_sid)
-        return call.started_at if call else None
+def _call_started_at(session: Session, call_sid: str) -> datetime | None:
+    call = voice.get_call(session, call_sid)
+    return call.started_at if call else None
 
-    began = await in_transaction(request, started)
+
+async def _end_call(request: Request, call_sid: str, number: str) -> None:
+    began = await read(request, _call_started_at, call_sid)
     seconds = int((utcnow() - began).total_seconds()) if began else 0
     await post_webhook(
         request,

@@ -28,11 +28,13 @@ from participation.phones import is_fictional_number, normalise_number, phone_ke
 from participation.settings import Settings
 from participation.simulator.access import simulator_page
 from participation.simulator.models import SimulatedSms
+from participation.simulator.records import record_sms_exchange
 from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
 from participation.twilio import canonical_url, sign
 from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction
+from participation.web.forms import field
 from participation.web.templating import is_fragment_request, render, url
+from participation.web.transactions import read, write
 
 WEBHOOK_PATH = "/twilio/sms"
 HISTORY = 40
@@ -133,7 +135,7 @@ def _context(session: Session, settings: Settings, number: str | None, **extra) 
 async def sms_page(request: Request) -> Response:
     settings = request.app.state.settings
     number = _number_from(request, request.query_params.get("number", EXAMPLE_NUMBERS[0]))
-    context = await in_transaction(request, lambda s: _context(s, settings, number))
+    context = await read(request, _context, settings, number)
     return render(
         request, "simulator/sms.html", context, fragment="simulator/_sms_conversation.html"
     )
@@ -161,29 +163,30 @@ async def sms_send(request: Request) -> Response:
     if not body.strip() and not num_media:
         errors["body"] = _("Please type a message (or attach a picture).")
     if errors:
-        context = await in_transaction(
-            request,
-            lambda s: _context(
-                s, settings, number, errors=errors, form={"number": raw_number, "body": body}
-            ),
-        )
+        form_values = {"number": raw_number, "body": body}
+        context = await read(request, _context, settings, number, errors=errors, form=form_values)
         return render(request, "simulator/sms.html", context, status_code=422)
 
     assert number is not None
     status, reply = await send_to_webhook(request, number, body, num_media)
 
-    def remember(session: Session) -> None:
-        key = phone_key(settings.secret_key, number)
-        session.add(SimulatedSms(phone_key=key, direction="in", body=body, num_media=num_media))
-        if status != 200:
-            text = _("The webhook answered with HTTP status %(status)s.", status=status)
-            session.add(SimulatedSms(phone_key=key, direction="error", body=text))
-        elif reply:
-            session.add(SimulatedSms(phone_key=key, direction="reply", body=reply))
-
-    await in_transaction(request, remember, write=True)
+    error = (
+        None
+        if status == 200
+        else _("The webhook answered with HTTP status %(status)s.", status=status)
+    )
+    await write(
+        request,
+        record_sms_exchange,
+        settings.secret_key,
+        number,
+        body,
+        num_media,
+        reply=reply,
+        error=error,
+    )
     if is_fragment_request(request):
-        context = await in_transaction(request, lambda s: _context(s, settings, number))
+        context = await read(request, _context, settings, number)
         return render(
             request, "simulator/sms.html", context, fragment="simulator/_sms_conversation.html"
         )

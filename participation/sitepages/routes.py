@@ -12,13 +12,15 @@ from participation.i18n.catalogs import gettext as _
 from participation.paths import same_origin_path
 from participation.settings import LANGUAGES
 from participation.sitepages import service
+from participation.sitepages.forms import BarrierReportForm, parse_barrier_report
 from participation.sitepages.media import sign_video
 from participation.sitepages.models import ReportStatus
 from participation.web import submissions
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction
+from participation.web.forms import field
 from participation.web.templating import language_of, render, url
+from participation.web.transactions import read, write
 
 
 def page_titles() -> dict[str, str]:
@@ -36,9 +38,7 @@ async def site_page(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
     settings = request.app.state.settings
-    page = await in_transaction(
-        request, lambda s: service.get_page(s, slug, LANGUAGES[lang], settings, lang)
-    )
+    page = await read(request, service.get_page, slug, LANGUAGES[lang], settings, lang)
     if page is None:
         return error_response(request, 404)
     return render(
@@ -62,17 +62,36 @@ async def report_form(request: Request) -> Response:
     )
 
 
+def _store_report(
+    session: Session,
+    claim: submissions.Claim | None,
+    report: BarrierReportForm,
+    locale: str,
+    messages: dict[str, str],
+) -> None:
+    """Stores the report once: the same form sent twice gets the first one's answer.
+    ReportInvalid rolls the claim back too, so the corrected form may use the key."""
+    earlier, claimed = submissions.earlier_receipt(session, claim)
+    if earlier:
+        return
+    stored = service.submit_barrier_report(
+        session,
+        description=report.description,
+        page=report.page,
+        contact_email=report.contact_email,
+        locale=locale,
+        messages=messages,
+    )
+    if claimed:
+        submissions.record_receipt(session, claim, f"barrier-report:{stored.id}")
+
+
 @keeps_text_on_expired_token
 async def report_submit(request: Request) -> Response:
     lang = language_of(request)
     form = await request.form()
-    values = {
-        "description": field(form, "description", 20_000),
-        "page": same_origin_path(field(form, "page", 500)),
-        "contact_email": field(form, "contact_email", 300),
-        "submission_key": field(form, "submission_key", 100),
-    }
-    if field(form, "website", 1000):
+    report = parse_barrier_report(form)
+    if report.honeypot:
         # Filled by a bot: people never see this field. Answer as if it worked.
         return RedirectResponse(url(request, "barrier_report_sent"), status_code=303)
     if not form_token_ok(request):
@@ -82,44 +101,22 @@ async def report_submit(request: Request) -> Response:
                 "please check it and send it again."
             )
         }
-        return _report_form(request, values, errors, 403)
+        return _report_form(request, report.shown(), errors, 403)
     messages = {
         "empty": _("Please describe the barrier."),
         "long": _("Please shorten your description to at most 5,000 characters."),
         "email": _("Please enter an e-mail address like name@example.org, or leave it empty."),
     }
-
     claim = submissions.claim_for(
         request.app.state.settings.secret_key,
         field(form, "csrf_token", 1000),
-        values["submission_key"],
-        ("barrier-report", values["description"], values["page"], values["contact_email"]),
+        report.submission_key,
+        report.content(),
     )
-
-    def store(session: Session) -> dict[str, str] | None:
-        # The same form sent twice: the first one's answer, not a second report.
-        earlier, claimed = submissions.earlier_receipt(session, claim)
-        if earlier:
-            return None
-        try:
-            report = service.submit_barrier_report(
-                session,
-                description=values["description"],
-                page=values["page"],
-                contact_email=values["contact_email"],
-                locale=LANGUAGES[lang],
-                messages=messages,
-            )
-        except service.ReportInvalid as invalid:
-            session.rollback()  # the claim too: the corrected form may use the key
-            return invalid.errors
-        if claimed:
-            submissions.record_receipt(session, claim, f"barrier-report:{report.id}")
-        return None
-
-    problems = await in_transaction(request, store, write=True)
-    if problems:
-        return _report_form(request, values, problems, 422)
+    try:
+        await write(request, _store_report, claim, report, LANGUAGES[lang], messages)
+    except service.ReportInvalid as invalid:
+        return _report_form(request, report.shown(), invalid.errors, 422)
     return RedirectResponse(url(request, "barrier_report_sent"), status_code=303)
 
 
@@ -142,30 +139,24 @@ async def staff_reports(request: Request) -> Response:
     show = request.query_params.get("status", "new")
     status = ReportStatus(show) if show in ReportStatus.__members__ else None
 
-    def load(session: Session) -> dict:
-        return {
-            "reports": service.barrier_reports(session, status),
-            "status": status.value if status else "all",
-        }
-
-    return render(request, "sitepages/staff_reports.html", await in_transaction(request, load))
+    context = {
+        "reports": await read(request, service.barrier_reports, status),
+        "status": status.value if status else "all",
+    }
+    return render(request, "sitepages/staff_reports.html", context)
 
 
 @requires_role(*ANY_STAFF)
 async def staff_report_answered(request: Request) -> Response:
     report_id = request.path_params["id"]
     staff = request.scope["staff"]
-    done = await in_transaction(
-        request, lambda s: service.mark_answered(s, report_id, staff.id), write=True
-    )
-    if done is None:
-        return error_response(request, 404)
+    await write(request, service.mark_answered, report_id, staff.id)
     return RedirectResponse(url(request, "staff_barrier_reports") + "?done=1", status_code=303)
 
 
 @requires_role(*ADMINS)
 async def staff_pages(request: Request) -> Response:
-    overview = await in_transaction(request, service.overview)
+    overview = await read(request, service.overview)
     return render(
         request,
         "sitepages/staff_pages.html",
@@ -192,27 +183,19 @@ async def staff_page_edit(request: Request) -> Response:
         body = field(form, "body_md", 100_000)
         staff = request.scope["staff"]
         if "reset" in form:
-            await in_transaction(request, lambda s: service.reset_page(s, slug, locale), write=True)
+            await write(request, service.reset_page, slug, locale)
             target = url(request, "staff_site_page_edit", slug=slug, code=code) + "?saved=1"
             return RedirectResponse(target, status_code=303)
         if not title:
             errors["title"] = _("Please enter a title.")
         else:
-            await in_transaction(
-                request,
-                lambda s: service.save_page(s, slug, locale, title, body, staff.id),
-                write=True,
-            )
+            await write(request, service.save_page, slug, locale, title, body, staff.id)
             target = url(request, "staff_site_page_edit", slug=slug, code=code) + "?saved=1"
             return RedirectResponse(target, status_code=303)
         values = {"title": title, "body_md": body, "is_custom": True}
     else:
-
-        def load(session: Session) -> dict:
-            title, body, custom, _updated = service.raw_page(session, slug, locale)
-            return {"title": title, "body_md": body, "is_custom": custom}
-
-        values = await in_transaction(request, load)
+        title, body, custom, _updated = await read(request, service.raw_page, slug, locale)
+        values = {"title": title, "body_md": body, "is_custom": custom}
     return render(
         request,
         "sitepages/staff_edit.html",

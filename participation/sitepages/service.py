@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
+from participation.outcomes import get_or_404
 from participation.paths import same_origin_path
 from participation.settings import LANGUAGES, Settings
 from participation.sitepages.defaults import DEFAULT_PAGES, DEFAULTS_REVIEWED
@@ -202,11 +203,9 @@ def barrier_reports(session: Session, status: ReportStatus | None = None) -> lis
     return list(session.exec(query.order_by(col(BarrierReport.created_at).desc())).all())
 
 
-def mark_answered(session: Session, report_id: int, staff_id: int | None) -> BarrierReport | None:
+def mark_answered(session: Session, report_id: int, staff_id: int | None) -> BarrierReport:
     """Answered: the contact address is no longer needed and goes (DSGVO Art. 5(1)(c))."""
-    report = session.get(BarrierReport, report_id)
-    if report is None:
-        return None
+    report = get_or_404(session, BarrierReport, report_id)
     report.status = ReportStatus.answered
     report.answered_at = utcnow()
     report.answered_by_id = staff_id

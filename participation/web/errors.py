@@ -14,7 +14,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from participation.i18n.catalogs import gettext as _
 from participation.outcomes import Outcome
-from participation.web.forms import in_transaction
 from participation.web.templating import render
 from participation.web.transactions import read
 
@@ -77,7 +76,7 @@ async def page_or_404(
     request: Request, load: Callable[[Session], dict[str, Any] | None], template: str
 ) -> Response:
     """A page whose context `load` reads in one transaction; None from it means not found."""
-    context = await in_transaction(request, load)
+    context = await read(request, load)
     if context is None:
         return error_response(request, 404)
     return render(request, template, context)

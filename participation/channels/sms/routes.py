@@ -13,7 +13,7 @@ from participation.channels.sms.service import handle_sms
 from participation.numbers import bounded_int
 from participation.phones import is_personal_number, normalise_number
 from participation.twilio import is_signed_by_twilio, webhook_params
-from participation.web.forms import in_transaction
+from participation.web.transactions import write
 
 log = logging.getLogger(__name__)
 TWIML = "application/xml"
@@ -45,12 +45,8 @@ async def sms_webhook(request: Request) -> Response:
     # Twilio sends at most 10; anything else is counted as none.
     num_media = bounded_int(params.get("NumMedia", "0"), low=0, high=100) or 0
 
-    reply = await in_transaction(
-        request,
-        lambda session: handle_sms(
-            session, settings, number, body, message_sid, num_media, shared_sender=shared
-        ),
-        write=True,
+    reply = await write(
+        request, handle_sms, settings, number, body, message_sid, num_media, shared_sender=shared
     )
     return twiml(reply)
 

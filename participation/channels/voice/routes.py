@@ -15,12 +15,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from participation.channels.voice import callbacks, service, steps
-from participation.channels.voice.models import SummaryAudio
-from participation.consultations.models import Consultation, Phase
+from participation.channels.voice import callbacks, readings, service, steps
+from participation.outcomes import NotFound
 from participation.text import without_controls
 from participation.twilio import is_signed_by_twilio, webhook_params
-from participation.web.forms import in_transaction
+from participation.web.transactions import read, write
 
 log = logging.getLogger(__name__)
 TWIML = "text/xml; charset=utf-8"
@@ -52,18 +51,15 @@ async def voice_step(request: Request) -> Response:
     settings = request.app.state.settings
     query = {key: without_controls(value) for key, value in request.query_params.items()}
 
-    def run(session):
-        return steps.answer(session, settings, step, query, params)
-
     try:
-        twiml = await in_transaction(request, run, write=True)
+        twiml = await write(request, steps.answer, settings, step, query, params)
     except IntegrityError:
         # Two deliveries of the same step raced; the winner's answer is the answer.
         key = steps.answer_key(step, query)
-        cached = await in_transaction(
-            request, lambda s: service.cached_answer(s, settings, params["CallSid"], key)
-        )
-        twiml = cached if cached is not None else await in_transaction(request, run, write=True)
+        cached = await read(request, service.cached_answer, settings, params["CallSid"], key)
+        if cached is None:
+            cached = await write(request, steps.answer, settings, step, query, params)
+        twiml = cached
     return Response(twiml, media_type=TWIML)
 
 
@@ -75,9 +71,7 @@ async def recording_status(request: Request) -> Response:
     query = {key: without_controls(value) for key, value in request.query_params.items()}
     # An IntegrityError means the <Record> action stored this recording a moment earlier.
     with contextlib.suppress(IntegrityError):
-        await in_transaction(
-            request, lambda s: callbacks.recording_callback(s, settings, query, params), write=True
-        )
+        await write(request, callbacks.recording_callback, settings, query, params)
     return Response(EMPTY_TWIML, media_type=TWIML)
 
 
@@ -85,27 +79,19 @@ async def call_status(request: Request) -> Response:
     params = await _signed_params(request)
     if params is None:
         return _forbidden()
-    await in_transaction(request, lambda s: callbacks.call_status(s, params), write=True)
+    await write(request, callbacks.call_status, params)
     return Response(EMPTY_TWIML, media_type=TWIML)
 
 
 async def summary_audio(request: Request) -> Response:
     """A recorded summary for <Play>: public like the summary text it reads out."""
-    audio_id = request.path_params["id"]
-
-    def load(session):
-        audio = session.get(SummaryAudio, audio_id)
-        if audio is None:
-            return None
-        consultation = session.get(Consultation, audio.consultation_id)
-        if consultation is None or consultation.phase() is Phase.draft:
-            return None
-        return audio.audio, audio.content_type
-
-    found = await in_transaction(request, load)
-    if found is None:
+    try:
+        data, content_type = await read(
+            request, readings.published_audio, request.path_params["id"]
+        )
+    except NotFound:
+        # Twilio's <Play> gets a plain answer, never the HTML error page.
         return PlainTextResponse("not found", status_code=404)
-    data, content_type = found
     return Response(data, media_type=content_type, headers={"Cache-Control": "public, max-age=300"})
 
 

@@ -10,36 +10,26 @@ import logging
 from urllib.parse import urlsplit
 
 import httpx
-from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 
-from participation.accounts.models import StaffUser
 from participation.accounts.permissions import ANY_STAFF, MODERATORS, requires_role
 from participation.channels.voice import staff
-from participation.channels.voice.models import (
-    CallbackOutcome,
-    CallbackRequest,
-    CallbackStatus,
-    SimulatedRecording,
-)
+from participation.channels.voice.models import CallbackOutcome
 from participation.channels.voice.report import service_report
+from participation.channels.voice.staff import SIMULATED_PREFIX
 from participation.channels.voice.summary_routes import routes as summary_routes
-from participation.consultations import service as consultations
-from participation.consultations.models import Consultation
-from participation.contributions.models import Channel, Contribution
 from participation.i18n.catalogs import gettext as _
 from participation.paths import same_origin_path
 from participation.settings import Settings
 from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction
+from participation.web.forms import field
 from participation.web.templating import is_fragment_request, render, url
+from participation.web.transactions import read, write
 
 log = logging.getLogger(__name__)
-#: Recording URLs of the phone simulator: played from our own table, never fetched.
-SIMULATED_PREFIX = "simulator:"
 
 
 def outcome_labels() -> dict[str, str]:
@@ -68,16 +58,6 @@ def step_labels() -> dict[str, str]:
     }
 
 
-def _titles(session: Session, ids: set[int]) -> dict[int, str]:
-    result = {}
-    for consultation_id in ids:
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is not None:
-            text = consultations.text_for(session, consultation, "de")
-            result[consultation_id] = text.text.title if text else consultation.code
-    return result
-
-
 def _safe_back(request: Request, back: str, default: str) -> str:
     staff_prefix = f"/{request.scope.get('language', 'de')}/staff/"
     return same_origin_path(back, default, within=staff_prefix)
@@ -98,33 +78,12 @@ def allowed_recording_url(settings: Settings, recording_url: str) -> bool:
     return parts.scheme == "https" and (host == "api.twilio.com" or host.endswith(".twilio.com"))
 
 
-def _voice_contribution(session: Session, contribution_id: int) -> Contribution | None:
-    contribution = session.get(Contribution, contribution_id)
-    if contribution is None or contribution.channel is not Channel.voice:
-        return None
-    return contribution
-
-
-def _simulated(session: Session, recording_url: str | None) -> SimulatedRecording | None:
-    if not recording_url or not recording_url.startswith(SIMULATED_PREFIX):
-        return None
-    sid = recording_url.removeprefix(SIMULATED_PREFIX)
-    return session.exec(select(SimulatedRecording).where(SimulatedRecording.sid == sid)).first()
-
-
 @requires_role(*MODERATORS)
 async def recording_audio(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     contribution_id = request.path_params["id"]
-
-    def load(session: Session) -> tuple[Contribution | None, SimulatedRecording | None]:
-        contribution = _voice_contribution(session, contribution_id)
-        if contribution is None:
-            return None, None
-        return contribution, _simulated(session, contribution.recording_url)
-
-    contribution, simulated = await in_transaction(request, load)
-    if contribution is None or not contribution.recording_url:
+    contribution, simulated = await read(request, staff.recording_of, contribution_id)
+    if not contribution.recording_url:
         return error_response(request, 404)
     private = {"Cache-Control": "no-store, private", "X-Robots-Tag": "noindex"}
     if contribution.recording_url.startswith(SIMULATED_PREFIX):
@@ -173,27 +132,10 @@ async def recording_audio(request: Request) -> Response:
     )
 
 
-def _recording_context(session: Session, contribution_id: int) -> dict | None:
-    contribution = _voice_contribution(session, contribution_id)
-    if contribution is None:
-        return None
-    simulated = _simulated(session, contribution.recording_url)
-    ids = {contribution.consultation_id} if contribution.consultation_id else set()
-    return {
-        "item": contribution,
-        "simulated": simulated,
-        "has_audio": bool(contribution.recording_url)
-        and (simulated is None or bool(simulated.audio)),
-        "titles": _titles(session, ids),
-    }
-
-
 @requires_role(*MODERATORS)
 async def recording_page(request: Request) -> Response:
     contribution_id = request.path_params["id"]
-    context = await in_transaction(request, lambda s: _recording_context(s, contribution_id))
-    if context is None:
-        return error_response(request, 404)
+    context = await read(request, staff.recording_context, contribution_id)
     context["transcript_saved"] = request.query_params.get("saved") == "1"
     return render(request, "calls/recording.html", context)
 
@@ -206,32 +148,25 @@ async def save_transcript(request: Request) -> Response:
     form = await request.form()
     text = field(form, "transcript", settings.max_contribution_chars * 2)
     back = field(form, "back", 500)
-
-    def store(session: Session) -> tuple[dict | None, str | None]:
-        contribution = _voice_contribution(session, contribution_id)
-        if contribution is None:
-            return None, None
-        try:
-            staff.save_transcript(
-                session,
-                contribution,
-                staff_id=user.id,
-                text=text,
-                max_chars=settings.max_contribution_chars,
-            )
-        except staff.TranscriptRefused as refused:
-            session.rollback()
-            problem = (
-                _("Please type what the caller said.")
-                if str(refused) == "empty"
-                else _("The transcript is too long.")
-            )
-            return _recording_context(session, contribution_id), problem
-        return {"item": contribution}, None
-
-    context, problem = await in_transaction(request, store, write=True)
-    if context is None:
-        return error_response(request, 404)
+    problem = None
+    try:
+        saved = await write(
+            request,
+            staff.save_transcript,
+            contribution_id,
+            staff_id=user.id,
+            text=text,
+            max_chars=settings.max_contribution_chars,
+        )
+    except staff.TranscriptRefused as refused:
+        problem = (
+            _("Please type what the caller said.")
+            if str(refused) == "empty"
+            else _("The transcript is too long.")
+        )
+        context = await read(request, staff.recording_context, contribution_id)
+    else:
+        context = {"item": saved}
     context.update(transcript_problem=problem, transcript_saved=problem is None)
     if problem:
         context["draft"] = text
@@ -250,25 +185,7 @@ async def save_transcript(request: Request) -> Response:
 @requires_role(*MODERATORS)
 async def callbacks(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-
-    def load(session: Session) -> dict:
-        open_tasks = staff.callback_tasks(session, settings, status=CallbackStatus.open)
-        done = staff.callback_tasks(session, settings, status=CallbackStatus.done, limit=30)
-        ids = {t.request.consultation_id for t in open_tasks + done if t.request.consultation_id}
-        staff_ids = {t.request.done_by_id for t in done if t.request.done_by_id}
-        names = {}
-        for staff_id in staff_ids:
-            user = session.get(StaffUser, staff_id)
-            if user is not None:
-                names[staff_id] = user.name or user.email
-        return {
-            "open_tasks": open_tasks,
-            "done": done,
-            "titles": _titles(session, ids),
-            "staff_names": names,
-        }
-
-    context = await in_transaction(request, load)
+    context = await read(request, staff.callbacks_overview, settings)
     context["outcomes"] = outcome_labels()
     context["message"] = (
         _("Marked as done; the number is deleted.") if request.query_params.get("done") else ""
@@ -285,23 +202,14 @@ async def callback_done(request: Request) -> Response:
     note = field(form, "note", 500)
     if outcome_value not in CallbackOutcome.__members__:
         return error_response(request, 400, _("Please choose how the call-back ended."))
-
-    def store(session: Session) -> bool:
-        callback = session.get(CallbackRequest, callback_id)
-        if callback is None:
-            return False
-        if callback.status is CallbackStatus.open:
-            staff.complete_callback(
-                session,
-                callback,
-                staff_id=user.id,
-                outcome=CallbackOutcome(outcome_value),
-                note=note,
-            )
-        return True
-
-    if not await in_transaction(request, store, write=True):
-        return error_response(request, 404)
+    await write(
+        request,
+        staff.complete_callback,
+        callback_id,
+        staff_id=user.id,
+        outcome=CallbackOutcome(outcome_value),
+        note=note,
+    )
     return RedirectResponse(url(request, "calls_callbacks") + "?done=1", status_code=303)
 
 
@@ -311,7 +219,7 @@ async def callback_done(request: Request) -> Response:
 @requires_role(*ANY_STAFF)
 async def report(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    report = await in_transaction(request, lambda s: service_report(s, timezone=settings.timezone))
+    report = await read(request, service_report, timezone=settings.timezone)
     return render(
         request,
         "calls/report.html",
