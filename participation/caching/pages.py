@@ -140,7 +140,9 @@ class PageCacheMiddleware:
             elif name == b"hx-history-restore-request":
                 return None
         # One plain page serves both encodings (see the module's docstring).
-        return (scope["path"], query, fragment)
+        # The same path is another page on another council's host (web/councils.py).
+        council = getattr(scope.get("council"), "id", None)
+        return (council, scope["path"], query, fragment)
 
     def _fresh(self, key: tuple) -> _Page | None:
         page = self.pages.get(key)

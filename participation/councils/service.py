@@ -1,0 +1,151 @@
+"""Councils: create, configure, suspend and archive them; find one by host or number.
+
+A plain function per step, for the operator's command line and pages alike. Nothing
+here reads a council's citizens' rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, text
+from sqlmodel import Session, col, select
+
+from participation.clock import utcnow
+from participation.councils.models import Council, CouncilHost, CouncilNumber, CouncilStatus
+from participation.tenancy import FIRST_COUNCIL
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*$")
+
+
+class CouncilError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CouncilEntry:
+    """What a request needs of its council, read once and kept by the process."""
+
+    id: int
+    slug: str
+    name: str
+    status: CouncilStatus
+    suspended_notice: str
+
+
+def normalise_host(value: str) -> str:
+    """A Host header's name as stored: lower case, no port, no trailing dot."""
+    host = value.strip().lower()
+    if host.startswith("["):  # an IPv6 literal keeps its colons
+        return host.split("]", 1)[0] + "]"
+    return host.split(":", 1)[0].rstrip(".")
+
+
+def create_council(
+    session: Session,
+    slug: str,
+    name: str,
+    hosts: Sequence[str] = (),
+    numbers: Sequence[str] = (),
+) -> Council:
+    slug = slug.strip().lower()
+    if not SLUG.match(slug):
+        raise CouncilError("slug_invalid")
+    if not name.strip():
+        raise CouncilError("name_missing")
+    if session.exec(select(Council.id).where(Council.slug == slug)).first() is not None:
+        raise CouncilError("slug_taken")
+    council = Council(slug=slug, name=name.strip())
+    session.add(council)
+    session.flush()
+    for host in hosts:
+        add_host(session, council, host)
+    for number in numbers:
+        add_number(session, council, number)
+    return council
+
+
+def add_host(session: Session, council: Council, host: str) -> None:
+    name = normalise_host(host)
+    if not HOST.match(name):
+        raise CouncilError("host_invalid")
+    if session.get(CouncilHost, name) is not None:
+        raise CouncilError("host_taken")
+    session.add(CouncilHost(host=name, council_id=council.id))
+
+
+def add_number(session: Session, council: Council, number: str) -> None:
+    digits = "+" + re.sub(r"\D", "", number)
+    if len(digits) < 8 or len(digits) > 16:
+        raise CouncilError("number_invalid")
+    if session.get(CouncilNumber, digits) is not None:
+        raise CouncilError("number_taken")
+    session.add(CouncilNumber(number=digits, council_id=council.id))
+
+
+def by_slug(session: Session, slug: str) -> Council:
+    council = session.exec(select(Council).where(Council.slug == slug.strip().lower())).first()
+    if council is None:
+        raise CouncilError("unknown")
+    return council
+
+
+def set_status(session: Session, slug: str, status: CouncilStatus, notice: str = "") -> Council:
+    council = by_slug(session, slug)
+    council.status = status
+    if notice:
+        council.suspended_notice = notice.strip()
+    council.updated_at = utcnow()
+    session.add(council)
+    return council
+
+
+def listing(session: Session) -> list[tuple[Council, list[str], list[str]]]:
+    """Every council with its hosts and numbers, for the operator."""
+    councils = list(session.exec(select(Council).order_by(col(Council.id))).all())
+    hosts: dict[int, list[str]] = {}
+    for host, council_id in session.exec(select(CouncilHost.host, CouncilHost.council_id)):
+        hosts.setdefault(council_id, []).append(host)
+    numbers: dict[int, list[str]] = {}
+    for number, council_id in session.exec(select(CouncilNumber.number, CouncilNumber.council_id)):
+        numbers.setdefault(council_id, []).append(number)
+    return [(c, sorted(hosts.get(c.id, [])), sorted(numbers.get(c.id, []))) for c in councils]
+
+
+def directory(connection: Connection) -> tuple[dict[str, CouncilEntry], list[CouncilEntry]]:
+    """host -> council, and every council: what the web process keeps between reloads."""
+    table = Council.__table__  # type: ignore[attr-defined]  # SQLModel sets it, untyped
+    rows = connection.execute(
+        table.select()
+        .with_only_columns(
+            table.c.id, table.c.slug, table.c.name, table.c.status, table.c.suspended_notice
+        )
+        .order_by(table.c.id)
+    ).all()
+    councils = {row.id: CouncilEntry(*row) for row in rows}
+    hosts = {
+        host: councils[council_id]
+        for host, council_id in connection.execute(select(CouncilHost.host, CouncilHost.council_id))
+        if council_id in councils
+    }
+    return hosts, list(councils.values())
+
+
+def ensure_first_council(connection: Connection) -> None:
+    """The first council's row where a schema was made from the models (tests, create_all)
+    instead of by the migrations, which add it themselves."""
+    present = connection.execute(select(func.count()).select_from(Council)).scalar()
+    if present:
+        return
+    connection.execute(
+        Council.__table__.insert().values(  # type: ignore[attr-defined]
+            id=FIRST_COUNCIL, slug="council", name="", created_at=utcnow(), updated_at=utcnow()
+        )
+    )
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT setval('council_id_seq', (SELECT max(id) FROM council))"))

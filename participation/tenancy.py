@@ -1,0 +1,109 @@
+"""Rows owned by one council, and the one place that keeps a session to its council.
+
+Every table a council owns inherits `CouncilOwned` and so has a `council_id`. A session
+opened for a request (web/transactions.py) carries its council in `session.info`; then
+
+- every ORM SELECT, UPDATE and DELETE it runs gets ``council_id = <that council>`` on
+  each council-owned table it touches, joins and `session.get()` included
+  (SQLAlchemy's `with_loader_criteria`, applied in a `do_orm_execute` hook), so a
+  forgotten filter cannot reach another council's rows;
+- every council-owned row it adds is stamped with that council, and a row stamped with
+  another council is refused before it is written.
+
+Sessions without a council (the command line, the worker, the operator's pages) see all
+councils and must name the council of what they add; an unnamed row in such a session
+belongs to the first council, the only one of a single-council installation.
+
+Core statements built from tables (the hot read paths) do not pass through the ORM hook:
+they select by a consultation's or contribution's id that a scoped ORM query produced.
+On PostgreSQL, row-level security policies are the second wall behind both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import column, event
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlmodel import Field, Session, SQLModel
+
+#: The council of a single-council installation, and of rows written before councils.
+FIRST_COUNCIL = 1
+_KEY = "council_id"
+
+
+class _ProbeColumn:
+    """`council_id` on the marker class alone: SQLAlchemy calls the criteria once with the
+    class given to `with_loader_criteria` to analyse it, so there must be a column to
+    compare with. Anywhere else it is absent, and each table's own mapped `council_id`
+    answers (pydantic must not mistake it for a default either)."""
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        if owner is _OwnedMarker and instance is None:
+            return column("council_id")
+        raise AttributeError("council_id")
+
+
+class _OwnedMarker:
+    council_id = _ProbeColumn()
+
+
+class CouncilOwned(SQLModel, _OwnedMarker):
+    """Mixin: the row belongs to one council (`council.id`)."""
+
+    council_id: int = Field(default=None, foreign_key="council.id", index=True, nullable=False)
+
+
+class CrossCouncilWrite(Exception):
+    """A session of one council tried to write a row of another."""
+
+
+def scope(session: Session, council_id: int | None) -> Session:
+    """Keeps `session` to one council from now on (None: all councils)."""
+    if council_id is None:
+        session.info.pop(_KEY, None)
+    else:
+        session.info[_KEY] = council_id
+    return session
+
+
+def council_for_insert(session: Session) -> int:
+    """The council a Core INSERT in this session writes for (see the module's text)."""
+    return session.info.get(_KEY) or FIRST_COUNCIL
+
+
+def council_of(session: Session) -> int | None:
+    """The council this session is kept to, or None when it sees all."""
+    return session.info.get(_KEY)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _only_this_council(state: ORMExecuteState) -> None:
+    council_id = state.session.info.get(_KEY)
+    if council_id is None or state.is_column_load or state.is_relationship_load:
+        return
+    if state.is_select or state.is_update or state.is_delete:
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                _OwnedMarker,
+                lambda cls: cls.council_id == council_id,
+                include_aliases=True,
+            )
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _context: object, _instances: object) -> None:
+    council_id = session.info.get(_KEY)
+    for row in session.new:
+        if not isinstance(row, CouncilOwned):
+            continue
+        if row.council_id is None:
+            row.council_id = council_id or FIRST_COUNCIL
+        elif council_id is not None and row.council_id != council_id:
+            raise CrossCouncilWrite(f"{type(row).__name__} of council {row.council_id}")
+    if council_id is None:
+        return
+    for row in session.dirty:
+        if isinstance(row, CouncilOwned) and row.council_id != council_id:
+            raise CrossCouncilWrite(f"{type(row).__name__} of council {row.council_id}")
