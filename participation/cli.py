@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 
+from participation.council_cli import add_council_commands
 from participation.settings import LANGUAGES, load_settings
 
 
@@ -279,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("path", help="a file written by `participation backup`")
     restore.add_argument("--yes", action="store_true", help="really replace the database")
     restore.set_defaults(func=_restore)
+    add_council_commands(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -21,6 +21,7 @@ On PostgreSQL, row-level security policies are the second wall behind both.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from sqlalchemy import column, event
@@ -48,10 +49,14 @@ class _OwnedMarker:
     council_id = _ProbeColumn()
 
 
-class CouncilOwned(SQLModel, _OwnedMarker):
-    """Mixin: the row belongs to one council (`council.id`)."""
+with warnings.catch_warnings():
+    # The marker's attribute is meant to be shadowed (see _ProbeColumn).
+    warnings.filterwarnings("ignore", message='Field name "council_id"', category=UserWarning)
 
-    council_id: int = Field(default=None, foreign_key="council.id", index=True, nullable=False)
+    class CouncilOwned(SQLModel, _OwnedMarker):
+        """Mixin: the row belongs to one council (`council.id`)."""
+
+        council_id: int = Field(default=None, foreign_key="council.id", index=True, nullable=False)
 
 
 class CrossCouncilWrite(Exception):
@@ -67,8 +72,9 @@ def scope(session: Session, council_id: int | None) -> Session:
     return session
 
 
-def council_for_insert(session: Session) -> int:
-    """The council a Core INSERT in this session writes for (see the module's text)."""
+def council_or_first(session: Session) -> int:
+    """The council a Core statement of this session reads or writes for: its own, or in
+    a session that sees all councils, the first (see the module's text)."""
     return session.info.get(_KEY) or FIRST_COUNCIL
 
 

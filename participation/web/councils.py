@@ -14,11 +14,13 @@ import time
 from anyio import to_thread
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from participation.councils.models import CouncilStatus
 from participation.councils.service import CouncilEntry, directory, normalise_host
+from participation.web.errors import error_response
 
 REFRESH_SECONDS = 10.0
 #: Served whatever the host: a load balancer's health check asks by IP address.
@@ -74,4 +76,23 @@ class CouncilMiddleware:
             await HTMLResponse(UNKNOWN_HOST, status_code=404)(scope, receive, send)
             return
         scope["council"] = council
+        if council.status is CouncilStatus.suspended and not _open_while_suspended(scope["path"]):
+            await self._suspended(scope, receive, send, council)
+            return
         await self.app(scope, receive, send)
+
+    async def _suspended(
+        self, scope: Scope, receive: Receive, send: Send, council: CouncilEntry
+    ) -> None:
+        # The council's own words where it left some; the standard text otherwise.
+        request = Request(scope, receive)
+        response = error_response(request, 503, council.suspended_notice or None)
+        response.headers["Retry-After"] = "86400"
+        await response(scope, receive, send)
+
+
+def _open_while_suspended(path: str) -> bool:
+    """The council's staff keep their pages (to export, answer, close); Twilio's doors
+    answer in their own way (a short notice), as the SMS and voice webhooks decide."""
+    parts = path.split("/", 3)
+    return path.startswith("/twilio/") or (len(parts) > 2 and parts[2] == "staff")

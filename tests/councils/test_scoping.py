@@ -70,10 +70,12 @@ def test_new_rows_take_the_session_council_and_a_foreign_one_is_refused(engine, 
         session.add(row)
         session.flush()
         assert row.council_id == other
-    with pytest.raises(CrossCouncilWrite):
-        with session_scope(engine, write=True, council_id=other) as session:
-            session.add(Consultation(slug="fremd", code="4801", council_id=1))
-            session.flush()
+    with (
+        pytest.raises(CrossCouncilWrite),
+        session_scope(engine, write=True, council_id=other) as session,
+    ):
+        session.add(Consultation(slug="fremd", code="4801", council_id=1))
+        session.flush()
     with session_scope(engine) as session:
         assert (
             session.exec(select(Consultation).where(Consultation.slug == "fremd")).first() is None
@@ -82,8 +84,10 @@ def test_new_rows_take_the_session_council_and_a_foreign_one_is_refused(engine, 
 
 def test_a_foreign_row_loaded_elsewhere_cannot_be_changed_in_a_scoped_session(engine, two):
     _ours, theirs, _other = two
-    with pytest.raises(CrossCouncilWrite):
-        with session_scope(engine, write=True, council_id=1) as session:
-            foreign = session.merge(theirs, load=False)
-            foreign.retention_days = 40
-            session.flush()
+    with (
+        pytest.raises(CrossCouncilWrite),
+        session_scope(engine, write=True, council_id=1) as session,
+    ):
+        foreign = session.merge(theirs, load=False)
+        foreign.retention_days = 40
+        session.flush()

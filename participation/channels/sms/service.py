@@ -32,7 +32,7 @@ from participation.db import dialect_insert, dialect_of, insert_or_skip, table_o
 from participation.outbox.consent import SmsContact
 from participation.phones import masked, phone_key
 from participation.settings import Settings
-from participation.tenancy import council_for_insert
+from participation.tenancy import council_or_first
 
 #: Twilio takes at most 1,600 characters; a longer body is refused politely.
 MAX_BODY = 1600
@@ -174,7 +174,7 @@ def _contact(session: Session, key: str, language: str | None, now: datetime) ->
     """
     values = {
         "phone_key": key,
-        "council_id": council_for_insert(session),
+        "council_id": council_or_first(session),
         "language": language,
         "updated_at": now,
         "window_started_at": now,
