@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url)
     https = settings.public_base_url.startswith("https://")
     register_template_helpers()
-    councils = CouncilDirectory(engine)
+    councils = CouncilDirectory(engine, settings)
     app = Starlette(
         debug=settings.debug,
         routes=[

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, func, text
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.councils.models import Council, CouncilHost, CouncilNumber, CouncilStatus
+from participation.settings import Settings
 from participation.tenancy import FIRST_COUNCIL
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -27,6 +29,22 @@ class CouncilError(Exception):
         self.code = code
 
 
+#: Profile fields of a council and the setting each stands for where it is left empty.
+PROFILE = {
+    "name": "council_name",
+    "address": "council_address",
+    "email": "council_email",
+    "phone": "council_phone",
+    "sms_number": "council_sms_number",
+    "front_desk_hours": "front_desk_hours",
+    "phone_hours": "phone_hours",
+    "data_protection_officer": "data_protection_officer",
+    "timezone": "timezone",
+}
+#: Where any council may fall back to the installation's value: not a council's contact.
+SHARED_DEFAULTS = frozenset({"timezone"})
+
+
 @dataclass(frozen=True)
 class CouncilEntry:
     """What a request needs of its council, read once and kept by the process."""
@@ -36,6 +54,22 @@ class CouncilEntry:
     name: str
     status: CouncilStatus
     suspended_notice: str
+    #: setting name -> the council's own value, for those it has set (see PROFILE).
+    profile: tuple[tuple[str, str], ...] = ()
+
+    def settings(self, base: Settings) -> Settings:
+        """The installation's settings as this council's pages and doors see them: the
+        first council falls back to the environment for every empty field (a
+        single-council installation is configured there); the others only for
+        SHARED_DEFAULTS, so that no council shows another one's address or numbers."""
+        own = dict(self.profile)
+        changes: dict[str, Any] = {}
+        for setting in PROFILE.values():
+            if setting in own:
+                changes[setting] = own[setting]
+            elif self.id != FIRST_COUNCIL and setting not in SHARED_DEFAULTS:
+                changes[setting] = ""
+        return replace(base, **changes) if changes else base
 
 
 def normalise_host(value: str) -> str:
@@ -120,14 +154,17 @@ def listing(session: Session) -> list[tuple[Council, list[str], list[str]]]:
 def directory(connection: Connection) -> tuple[dict[str, CouncilEntry], list[CouncilEntry]]:
     """host -> council, and every council: what the web process keeps between reloads."""
     table = Council.__table__  # type: ignore[attr-defined]  # SQLModel sets it, untyped
-    rows = connection.execute(
-        table.select()
-        .with_only_columns(
-            table.c.id, table.c.slug, table.c.name, table.c.status, table.c.suspended_notice
+    councils = {}
+    for row in connection.execute(table.select().order_by(table.c.id)).mappings():
+        profile = tuple((setting, row[field]) for field, setting in PROFILE.items() if row[field])
+        councils[row["id"]] = CouncilEntry(
+            row["id"],
+            row["slug"],
+            row["name"],
+            CouncilStatus(row["status"]),
+            row["suspended_notice"],
+            profile,
         )
-        .order_by(table.c.id)
-    ).all()
-    councils = {row.id: CouncilEntry(*row) for row in rows}
     hosts = {
         host: councils[council_id]
         for host, council_id in connection.execute(select(CouncilHost.host, CouncilHost.council_id))

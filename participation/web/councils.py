@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from participation.councils.models import CouncilStatus
 from participation.councils.service import CouncilEntry, directory, normalise_host
+from participation.settings import Settings
 from participation.web.errors import error_response
 
 REFRESH_SECONDS = 10.0
@@ -35,8 +36,12 @@ UNKNOWN_HOST = (
 class CouncilDirectory:
     """The host table of the database, kept for a few seconds."""
 
-    def __init__(self, engine: Engine, refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(
+        self, engine: Engine, base: Settings, refresh_seconds: float = REFRESH_SECONDS
+    ) -> None:
         self.engine = engine
+        self.base = base
+        self.settings: dict[int, Settings] = {}
         self.refresh_seconds = refresh_seconds
         self._read_at = float("-inf")
         self._hosts: dict[str, CouncilEntry] = {}
@@ -50,6 +55,7 @@ class CouncilDirectory:
             hosts, councils = directory(connection)
         self._hosts = hosts
         self._first = councils[0] if councils else None
+        self.settings = {council.id: council.settings(self.base) for council in councils}
         self._read_at = time.monotonic()
 
     async def council_for(self, host: str) -> CouncilEntry | None:
@@ -76,6 +82,7 @@ class CouncilMiddleware:
             await HTMLResponse(UNKNOWN_HOST, status_code=404)(scope, receive, send)
             return
         scope["council"] = council
+        scope["settings"] = self.councils.settings.get(council.id, self.councils.base)
         if council.status is CouncilStatus.suspended and not _open_while_suspended(scope["path"]):
             await self._suspended(scope, receive, send, council)
             return
@@ -89,6 +96,11 @@ class CouncilMiddleware:
         response = error_response(request, 503, council.suspended_notice or None)
         response.headers["Retry-After"] = "86400"
         await response(scope, receive, send)
+
+
+def settings_of(request: Request) -> Settings:
+    """The settings as the request's council sees them (its name, numbers, hours)."""
+    return request.scope.get("settings") or request.app.state.settings
 
 
 def _open_while_suspended(path: str) -> bool:

@@ -115,3 +115,20 @@ def test_a_page_kept_for_one_host_is_not_served_on_the_other(app, engine, counci
         assert dorf.get(f"/de/c/{theirs.slug}").status_code == 200
     with _client(app, MUSTERSTADT) as musterstadt:
         assert musterstadt.get(f"/de/c/{theirs.slug}").status_code == 404
+
+
+def test_each_council_pages_name_their_own_council_and_contacts(app, engine, councils):
+    _ours, theirs, _other = councils
+    with session_scope(engine, write=True) as session:
+        council = by_slug(session, "beispieldorf")
+        council.address = "Dorfstraße 1, 31199 Beispieldorf"
+        council.phone = "+49 5121 555"
+        session.add(council)
+    app.state.councils.expire()
+    with _client(app, BEISPIELDORF) as dorf:
+        page = dorf.get(f"/de/c/{theirs.slug}").text
+    assert "Gemeinde Beispieldorf" in page and "Dorfstraße 1" in page
+    assert "Musterstadt" not in page
+    with _client(app, MUSTERSTADT) as musterstadt:
+        page = musterstadt.get("/de/").text
+    assert "Musterstadt" in page and "Beispieldorf" not in page
