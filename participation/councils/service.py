@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import Connection, func, text
 from sqlmodel import Session, col, select
