@@ -8,6 +8,7 @@
     participation council archive beispieldorf
     participation council add-host beispieldorf beispieldorf.localhost
     participation council add-number beispieldorf +4915112345678
+    participation council set-twilio beispieldorf AC0123...  (the token on stdin)
 
 Each is one row or one change: no process to start, no file to write. Running web
 processes pick a change up within web/councils.py's REFRESH_SECONDS.
@@ -16,6 +17,8 @@ processes pick a change up within web/councils.py's REFRESH_SECONDS.
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 
 from participation.councils import service
 from participation.councils.models import CouncilStatus
@@ -31,6 +34,7 @@ MESSAGES = {
     "number_invalid": "not a phone number in international form (+49...)",
     "number_taken": "this number belongs to a council already",
     "unknown": "no council with this short name",
+    "twilio_invalid": "an Account SID is AC and 32 hex digits; the token 16 characters or more",
 }
 
 
@@ -99,6 +103,18 @@ def _add_number(args: argparse.Namespace) -> int:
     return _run(add)
 
 
+def _set_twilio(args: argparse.Namespace) -> int:
+    # The token never on the command line, where the shell's history and `ps` keep it.
+    token = getpass.getpass("Auth token: ") if sys.stdin.isatty() else sys.stdin.readline()
+    secret_key = load_settings().secret_key
+
+    def store(session) -> str:
+        service.set_twilio_account(session, args.slug, args.account_sid, token.strip(), secret_key)
+        return f"{args.slug}'s SMS and calls go through Twilio account {args.account_sid} now."
+
+    return _run(store)
+
+
 def add_council_commands(sub: argparse._SubParsersAction) -> None:
     council = sub.add_parser("council", help="create, list, suspend the installation's councils")
     commands = council.add_subparsers(dest="council_command", required=True)
@@ -130,3 +146,9 @@ def add_council_commands(sub: argparse._SubParsersAction) -> None:
     number.add_argument("slug")
     number.add_argument("number")
     number.set_defaults(func=_add_number)
+    twilio = commands.add_parser(
+        "set-twilio", help="its own Twilio account (token from a prompt or stdin)"
+    )
+    twilio.add_argument("slug")
+    twilio.add_argument("account_sid", help="AC and 32 hex digits")
+    twilio.set_defaults(func=_set_twilio)

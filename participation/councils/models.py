@@ -37,6 +37,10 @@ class Council(SQLModel, table=True):
     timezone: str = Field(default="", max_length=64)
     #: "#rrggbb", checked for contrast against white before it is stored.
     accent_colour: str = Field(default="", max_length=7)
+    #: The council's own Twilio account or sub-account; empty: the installation's.
+    twilio_account_sid: str = Field(default="", max_length=34)
+    #: Its auth token, encrypted with SECRET_KEY (crypto.encrypt); empty: the installation's.
+    twilio_auth_token: str = Field(default="", max_length=255)
     #: The operator may read citizens' texts only while the council grants it.
     operator_may_read: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)

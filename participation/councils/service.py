@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.councils.models import Council, CouncilHost, CouncilNumber, CouncilStatus
+from participation.crypto import decrypt, encrypt
 from participation.settings import Settings
 from participation.tenancy import FIRST_COUNCIL
 
@@ -40,9 +41,12 @@ PROFILE = {
     "phone_hours": "phone_hours",
     "data_protection_officer": "data_protection_officer",
     "timezone": "timezone",
+    "twilio_account_sid": "twilio_account_sid",
+    "twilio_auth_token": "twilio_auth_token",
 }
 #: Where any council may fall back to the installation's value: not a council's contact.
-SHARED_DEFAULTS = frozenset({"timezone"})
+#: A provider may carry every council's numbers on its own Twilio account.
+SHARED_DEFAULTS = frozenset({"timezone", "twilio_account_sid", "twilio_auth_token"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class CouncilEntry:
         single-council installation is configured there); the others only for
         SHARED_DEFAULTS, so that no council shows another one's address or numbers."""
         own = dict(self.profile)
+        if "twilio_auth_token" in own:
+            own["twilio_auth_token"] = decrypt(base.secret_key, own["twilio_auth_token"]) or ""
         changes: dict[str, Any] = {}
         for setting in PROFILE.values():
             if setting in own:
@@ -151,8 +157,32 @@ def listing(session: Session) -> list[tuple[Council, list[str], list[str]]]:
     return [(c, sorted(hosts.get(c.id, [])), sorted(numbers.get(c.id, []))) for c in councils]
 
 
-def directory(connection: Connection) -> tuple[dict[str, CouncilEntry], list[CouncilEntry]]:
-    """host -> council, and every council: what the web process keeps between reloads."""
+@dataclass(frozen=True)
+class Directory:
+    """What a web process keeps between reloads (web/councils.py)."""
+
+    hosts: dict[str, CouncilEntry]
+    numbers: dict[str, CouncilEntry]
+    councils: list[CouncilEntry]
+
+
+def set_twilio_account(
+    session: Session, slug: str, account_sid: str, auth_token: str, secret_key: str
+) -> Council:
+    """The council's own Twilio (sub-)account: its webhooks are verified and its messages
+    sent with these, never with another council's."""
+    if not re.fullmatch(r"AC[0-9a-f]{32}", account_sid) or len(auth_token) < 16:
+        raise CouncilError("twilio_invalid")
+    council = by_slug(session, slug)
+    council.twilio_account_sid = account_sid
+    council.twilio_auth_token = encrypt(secret_key, auth_token)
+    council.updated_at = utcnow()
+    session.add(council)
+    return council
+
+
+def directory(connection: Connection) -> Directory:
+    """Every council, by host and by number."""
     table = Council.__table__  # type: ignore[attr-defined]  # SQLModel sets it, untyped
     councils = {}
     for row in connection.execute(table.select().order_by(table.c.id)).mappings():
@@ -170,7 +200,14 @@ def directory(connection: Connection) -> tuple[dict[str, CouncilEntry], list[Cou
         for host, council_id in connection.execute(select(CouncilHost.host, CouncilHost.council_id))
         if council_id in councils
     }
-    return hosts, list(councils.values())
+    numbers = {
+        number: councils[council_id]
+        for number, council_id in connection.execute(
+            select(CouncilNumber.number, CouncilNumber.council_id)
+        )
+        if council_id in councils
+    }
+    return Directory(hosts, numbers, list(councils.values()))
 
 
 def ensure_first_council(connection: Connection) -> None:

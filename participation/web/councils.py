@@ -1,31 +1,41 @@
-"""Which council a request is for: the Host header, matched against the council's
-configured host names (after TrustedProxyMiddleware, so never a client's
-X-Forwarded-Host). An installation with no host names configured serves its first
-council on every host, as a single-council installation always did.
+"""Which council a request is for.
 
-The host table is read once and kept for REFRESH_SECONDS, so a request costs a dict
-look-up; a new council is a row, picked up by every process within that time.
+Pages: the Host header, matched against the councils' host names (after
+TrustedProxyMiddleware, so never a client's X-Forwarded-Host). An installation with no
+host names serves its first council on every host, as a single-council installation
+always did. Twilio's webhooks (/twilio/...): the council whose number was called or
+texted (`To`; for a status callback of a message we sent, `From`), so that a provider
+can point every council's numbers at one address; the door then checks the signature
+with that council's Twilio token (settings_of), so a request signed with one council's
+token for another's number fails. An installation with no numbers keeps the host's.
+
+The tables are read once and kept for REFRESH_SECONDS, so a request costs a dict
+look-up; a new council is rows, picked up by every process within that time.
 """
 
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs
 
 from anyio import to_thread
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from participation.councils.models import CouncilStatus
-from participation.councils.service import CouncilEntry, directory, normalise_host
+from participation.councils.service import CouncilEntry, Directory, directory, normalise_host
 from participation.settings import Settings
 from participation.web.errors import error_response
 
 REFRESH_SECONDS = 10.0
 #: Served whatever the host: a load balancer's health check asks by IP address.
 ANY_HOST_PATHS = ("/healthz", "/static/")
+TWILIO_PREFIX = "/twilio/"
+#: A Twilio webhook's form is a few hundred bytes; more is not Twilio.
+TWILIO_MAX_BYTES = 64 * 1024
 
 UNKNOWN_HOST = (
     '<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title>'
@@ -34,36 +44,49 @@ UNKNOWN_HOST = (
 
 
 class CouncilDirectory:
-    """The host table of the database, kept for a few seconds."""
+    """The council tables of the database, kept for a few seconds."""
 
     def __init__(
         self, engine: Engine, base: Settings, refresh_seconds: float = REFRESH_SECONDS
     ) -> None:
         self.engine = engine
         self.base = base
-        self.settings: dict[int, Settings] = {}
         self.refresh_seconds = refresh_seconds
+        self.settings: dict[int, Settings] = {}
         self._read_at = float("-inf")
-        self._hosts: dict[str, CouncilEntry] = {}
-        self._first: CouncilEntry | None = None
+        self._known = Directory({}, {}, [])
 
     def expire(self) -> None:
         self._read_at = float("-inf")
 
     def _read(self) -> None:
         with self.engine.connect() as connection:
-            hosts, councils = directory(connection)
-        self._hosts = hosts
-        self._first = councils[0] if councils else None
-        self.settings = {council.id: council.settings(self.base) for council in councils}
+            known = directory(connection)
+        self.settings = {council.id: council.settings(self.base) for council in known.councils}
+        self._known = known
         self._read_at = time.monotonic()
 
-    async def council_for(self, host: str) -> CouncilEntry | None:
+    async def _fresh(self) -> Directory:
         if time.monotonic() - self._read_at > self.refresh_seconds:
             await to_thread.run_sync(self._read)
-        if not self._hosts:
-            return self._first
-        return self._hosts.get(normalise_host(host))
+        return self._known
+
+    async def council_for(self, host: str) -> CouncilEntry | None:
+        known = await self._fresh()
+        if not known.hosts:
+            return known.councils[0] if known.councils else None
+        return known.hosts.get(normalise_host(host))
+
+    async def council_for_numbers(self, numbers: list[str]) -> CouncilEntry | bool | None:
+        """The council of the first of ``numbers`` that is one of theirs; None when none
+        is; False when the installation has no numbers (the host decides)."""
+        known = await self._fresh()
+        if not known.numbers:
+            return False
+        for number in numbers:
+            if number in known.numbers:
+                return known.numbers[number]
+        return None
 
 
 class CouncilMiddleware:
@@ -77,6 +100,8 @@ class CouncilMiddleware:
             return
         host = Headers(scope=scope).get("host", "")
         council = await self.councils.council_for(host)
+        if scope["path"].startswith(TWILIO_PREFIX) and scope["method"] == "POST":
+            council, receive = await self._twilio_council(scope, receive, council)
         if council is None or council.status is CouncilStatus.archived:
             # Names no council: an unknown address must not tell which ones exist.
             await HTMLResponse(UNKNOWN_HOST, status_code=404)(scope, receive, send)
@@ -88,6 +113,24 @@ class CouncilMiddleware:
             return
         await self.app(scope, receive, send)
 
+    async def _twilio_council(
+        self, scope: Scope, receive: Receive, by_host: CouncilEntry | None
+    ) -> tuple[CouncilEntry | None, Receive]:
+        body = await _read_body(receive, TWILIO_MAX_BYTES)
+
+        async def replay() -> Message:
+            nonlocal body
+            data, body = body, b""
+            return {"type": "http.request", "body": data or b"", "more_body": False}
+
+        if body is None:
+            return None, replay
+        fields = parse_qs(body.decode("latin-1"))
+        # To: an inbound SMS or call; From: the status callback of a message we sent.
+        numbers = [fields[name][0] for name in ("To", "Called", "From") if name in fields]
+        council = await self.councils.council_for_numbers(numbers)
+        return (by_host if council is False else council), replay  # type: ignore[return-value]
+
     async def _suspended(
         self, scope: Scope, receive: Receive, send: Send, council: CouncilEntry
     ) -> None:
@@ -96,6 +139,23 @@ class CouncilMiddleware:
         response = error_response(request, 503, council.suspended_notice or None)
         response.headers["Retry-After"] = "86400"
         await response(scope, receive, send)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None past ``limit`` bytes or on a disconnect."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def settings_of(request: Request) -> Settings:
@@ -107,4 +167,4 @@ def _open_while_suspended(path: str) -> bool:
     """The council's staff keep their pages (to export, answer, close); Twilio's doors
     answer in their own way (a short notice), as the SMS and voice webhooks decide."""
     parts = path.split("/", 3)
-    return path.startswith("/twilio/") or (len(parts) > 2 and parts[2] == "staff")
+    return path.startswith(TWILIO_PREFIX) or (len(parts) > 2 and parts[2] == "staff")

@@ -89,6 +89,8 @@ def _council_tables() -> None:
         sa.Column("data_protection_officer", _string(500), nullable=False),
         sa.Column("timezone", _string(64), nullable=False),
         sa.Column("accent_colour", _string(7), nullable=False),
+        sa.Column("twilio_account_sid", _string(34), nullable=False),
+        sa.Column("twilio_auth_token", _string(255), nullable=False),
         sa.Column("operator_may_read", sa.Boolean(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -110,9 +112,10 @@ def _council_tables() -> None:
         sa.text(
             "INSERT INTO council (id, slug, name, status, suspended_notice, address, email,"
             " phone, sms_number, front_desk_hours, phone_hours, data_protection_officer,"
-            " timezone, accent_colour, operator_may_read, created_at, updated_at)"
+            " timezone, accent_colour, twilio_account_sid, twilio_auth_token,"
+            " operator_may_read, created_at, updated_at)"
             " VALUES (1, 'council', '', 'active', '', '', '', '', '', '', '', '', '', '',"
-            " false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            " '', '', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         )
     )
     if op.get_bind().dialect.name == "postgresql":
