@@ -98,6 +98,19 @@ def _only_this_council(state: ORMExecuteState) -> None:
         )
 
 
+@event.listens_for(Session, "after_begin")
+def _name_the_council_to_postgresql(session: Session, _transaction: object, connection) -> None:
+    # Row-level security (migration 0002) reads it; local to this transaction, so a
+    # pooled connection never carries one request's council into the next.
+    if connection.dialect.name != "postgresql":
+        return
+    council_id = session.info.get(_KEY)
+    connection.exec_driver_sql(
+        "SELECT set_config('participation.council_id', %(council)s, true)",
+        {"council": "all" if council_id is None else str(council_id)},
+    )
+
+
 @event.listens_for(Session, "before_flush")
 def _stamp_new_rows(session: Session, _context: object, _instances: object) -> None:
     council_id = session.info.get(_KEY)

@@ -134,6 +134,29 @@ def _drop_old_unique(batch: object, table: str, old: str, columns: list[str]) ->
         batch.drop_constraint(f"uq_{table}_{columns[0]}", type_="unique")  # type: ignore[attr-defined]
 
 
+#: PostgreSQL's second wall behind the application's scoping (tenancy.py): a role that
+#: does not own the tables (the application's, see README "Many councils") sees only
+#: the rows of the council its transaction names in participation.council_id, or every
+#: council's where that says "all"; naming none shows nothing.
+POLICY = """
+CREATE POLICY council_isolation ON "{table}"
+USING (
+    current_setting('participation.council_id', true) = 'all'
+    OR council_id::text = current_setting('participation.council_id', true)
+)
+WITH CHECK (
+    current_setting('participation.council_id', true) = 'all'
+    OR council_id::text = current_setting('participation.council_id', true)
+)
+"""
+
+
+def _row_level_security() -> None:
+    for table in OWNED:
+        op.execute(sa.text(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY'))
+        op.execute(sa.text(POLICY.format(table=table)))
+
+
 def upgrade() -> None:
     _council_tables()
     changes = {table: [c for c in PER_COUNCIL if c[0] == table] for table in OWNED}
@@ -155,9 +178,15 @@ def upgrade() -> None:
             for _table, old, new, columns in changes[table]:
                 _drop_old_unique(batch, table, old, columns)
                 batch.create_unique_constraint(new, ["council_id", *columns])
+    if op.get_bind().dialect.name == "postgresql":
+        _row_level_security()
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in OWNED:
+            op.execute(sa.text(f'DROP POLICY IF EXISTS council_isolation ON "{table}"'))
+            op.execute(sa.text(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY'))
     for table in reversed(OWNED):
         with op.batch_alter_table(table) as batch:
             for _table, old, new, columns in (c for c in PER_COUNCIL if c[0] == table):
