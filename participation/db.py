@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from participation.tenancy import CouncilOwned, council_or_first, scope
+from participation.tenancy import CouncilOwned, council_for_new, scope
 
 
 def make_engine(database_url: str) -> Engine:
@@ -168,7 +168,7 @@ def insert_or_skip(session: Session, model: type, values: dict) -> int | None:
     object cost more than the INSERT (0.15 ms on every SMS and web comment).
     """
     if issubclass(model, CouncilOwned) and "council_id" not in values:
-        values = {**values, "council_id": council_or_first(session)}
+        values = {**values, "council_id": council_for_new(session, table_of(model), values)}
     return session.execute(_insert_statement(dialect_of(session), model), values).scalar()
 
 

@@ -22,9 +22,10 @@ On PostgreSQL, row-level security policies are the second wall behind both.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import column, event
+from sqlalchemy import Delete, Join, Select, Table, Update, column, event, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlmodel import Field, Session, SQLModel
 
@@ -88,6 +89,10 @@ def _only_this_council(state: ORMExecuteState) -> None:
     council_id = state.session.info.get(_KEY)
     if council_id is None or state.is_column_load or state.is_relationship_load:
         return
+    if not state.is_orm_statement:
+        # A Core statement of tables, run through the session (privacy.py, ...).
+        state.statement = _core_scoped(state.statement, council_id)
+        return
     if state.is_select or state.is_update or state.is_delete:
         state.statement = state.statement.options(
             with_loader_criteria(
@@ -111,6 +116,54 @@ def _name_the_council_to_postgresql(session: Session, _transaction: object, conn
     )
 
 
+def _core_scoped(statement: Any, council_id: int) -> Any:
+    """The Core statement kept to the council: WHERE council_id = ... for each council-owned
+    table it reads, updates or deletes from (not for the inner side of an outer join,
+    where the condition would drop the rows without a partner)."""
+    if isinstance(statement, Update | Delete):
+        tables = [statement.table]
+    elif isinstance(statement, Select):
+        tables = [t for source in statement.get_final_froms() for t in _inner_tables(source)]
+    else:
+        return statement
+    for table in tables:
+        if isinstance(table, Table) and "council_id" in table.c:
+            statement = statement.where(table.c.council_id == council_id)
+    return statement
+
+
+def _inner_tables(source: Any) -> list[Any]:
+    if isinstance(source, Join):
+        inner = [] if source.isouter or source.full else _inner_tables(source.right)
+        return _inner_tables(source.left) + inner
+    return [source]
+
+
+def council_for_new(session: Session, table: Table, values: Mapping[str, Any]) -> int:
+    """The council of a new row of ``table`` with these ``values``: the session's; in a
+    session that sees all councils, the council of the row it hangs on (a text goes with
+    its consultation, a vote with its option), else the first council."""
+    council_id = session.info.get(_KEY)
+    if council_id is not None:
+        return council_id
+    return _parent_council(session, table, values) or FIRST_COUNCIL
+
+
+def _parent_council(session: Session, table: Table, values: Mapping[str, Any]) -> int | None:
+    # One short look-up by primary key per foreign key, only outside requests (the worker,
+    # the command line): a request's session names its council.
+    for key in table.foreign_keys:
+        parent = key.column.table
+        value = values.get(key.parent.name)
+        if value is None or parent.name == "council" or "council_id" not in parent.c:
+            continue
+        with session.no_autoflush:
+            found = session.execute(select(parent.c.council_id).where(key.column == value)).scalar()
+        if found is not None:
+            return found
+    return None
+
+
 @event.listens_for(Session, "before_flush")
 def _stamp_new_rows(session: Session, _context: object, _instances: object) -> None:
     council_id = session.info.get(_KEY)
@@ -118,7 +171,9 @@ def _stamp_new_rows(session: Session, _context: object, _instances: object) -> N
         if not isinstance(row, CouncilOwned):
             continue
         if row.council_id is None:
-            row.council_id = council_id or FIRST_COUNCIL
+            table = row.__table__
+            values = {column.name: getattr(row, column.name, None) for column in table.c}
+            row.council_id = council_for_new(session, table, values)
         elif council_id is not None and row.council_id != council_id:
             raise CrossCouncilWrite(f"{type(row).__name__} of council {row.council_id}")
     if council_id is None:
