@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from sqlalchemy import event
 from sqlmodel import Field, SQLModel
 
 from participation.clock import utcnow
@@ -45,6 +46,19 @@ class Council(SQLModel, table=True):
     operator_may_read: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+@event.listens_for(Council.__table__, "after_create")  # type: ignore[attr-defined]
+def _first_council(table, connection, **_kw) -> None:
+    # A schema made from the models (tests, a development database) has the first council
+    # as the migrations give it: every row of a single-council installation is its.
+    connection.execute(
+        table.insert().values(
+            id=1, slug="council", name="", created_at=utcnow(), updated_at=utcnow()
+        )
+    )
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT setval('council_id_seq', 1)")
 
 
 class CouncilHost(SQLModel, table=True):

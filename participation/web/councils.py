@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 
 from anyio import to_thread
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -28,14 +29,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from participation.councils.models import CouncilStatus
 from participation.councils.service import CouncilEntry, Directory, directory, normalise_host
 from participation.settings import Settings
+from participation.tenancy import FIRST_COUNCIL
 from participation.web.errors import error_response
 
 REFRESH_SECONDS = 10.0
 #: Served whatever the host: a load balancer's health check asks by IP address.
-ANY_HOST_PATHS = ("/healthz", "/static/")
+#: The installation's own files too (MEDIA_DIR, static): they name no council.
+ANY_HOST_PATHS = ("/healthz", "/static/", "/media/")
 TWILIO_PREFIX = "/twilio/"
 #: A Twilio webhook's form is a few hundred bytes; more is not Twilio.
 TWILIO_MAX_BYTES = 64 * 1024
+
+#: Stands in for the first council while the database cannot say more.
+FIRST_ENTRY = CouncilEntry(FIRST_COUNCIL, "council", "", CouncilStatus.active, "")
 
 UNKNOWN_HOST = (
     '<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title>'
@@ -60,8 +66,16 @@ class CouncilDirectory:
         self._read_at = float("-inf")
 
     def _read(self) -> None:
-        with self.engine.connect() as connection:
-            known = directory(connection)
+        try:
+            with self.engine.connect() as connection:
+                known = directory(connection)
+        except OperationalError:
+            # The database is away: keep what was read (pages then say it is away, with
+            # the text kept); before any read, the first council, as with one council.
+            if not self._known.councils:
+                self._known = Directory({}, {}, [FIRST_ENTRY])
+            self._read_at = time.monotonic() - self.refresh_seconds + 1
+            return
         self.settings = {council.id: council.settings(self.base) for council in known.councils}
         self._known = known
         self._read_at = time.monotonic()
