@@ -60,6 +60,8 @@ class CouncilEntry:
     suspended_notice: str
     #: setting name -> the council's own value, for those it has set (see PROFILE).
     profile: tuple[tuple[str, str], ...] = ()
+    #: Its host names, the first being its public address.
+    hosts: tuple[str, ...] = ()
 
     def settings(self, base: Settings) -> Settings:
         """The installation's settings as this council's pages and doors see them: the
@@ -75,6 +77,19 @@ class CouncilEntry:
                 changes[setting] = own[setting]
             elif self.id != FIRST_COUNCIL and setting not in SHARED_DEFAULTS:
                 changes[setting] = ""
+        if self.id != FIRST_COUNCIL:
+            # Its own messages go out from its own number, never the installation's.
+            number = own.get("council_sms_number", "")
+            changes["twilio_phone_number"] = ("+" + re.sub(r"\D", "", number)) if number else ""
+        if self.hosts:
+            # Links in its pages, SMS and posters lead to its own host; Twilio keeps
+            # calling the installation's address, where signatures are checked.
+            scheme, _, rest = base.public_base_url.partition("://")
+            port = rest.split("/", 1)[0].partition(":")[2]
+            changes["public_base_url"] = f"{scheme}://{self.hosts[0]}" + (
+                f":{port}" if port else ""
+            )
+            changes["webhook_base_url"] = base.webhook_base_url or base.public_base_url
         return replace(base, **changes) if changes else base
 
 
@@ -195,9 +210,18 @@ def directory(connection: Connection) -> Directory:
             row["suspended_notice"],
             profile,
         )
+    named: dict[int, list[str]] = {}
+    for host, council_id in connection.execute(
+        select(CouncilHost.host, CouncilHost.council_id).order_by(col(CouncilHost.host))
+    ):
+        named.setdefault(council_id, []).append(host)
+    for council_id, names in named.items():
+        if council_id in councils:
+            councils[council_id] = replace(councils[council_id], hosts=tuple(_by_preference(names)))
     hosts = {
         host: councils[council_id]
-        for host, council_id in connection.execute(select(CouncilHost.host, CouncilHost.council_id))
+        for council_id, names in named.items()
+        for host in names
         if council_id in councils
     }
     numbers = {
@@ -208,6 +232,11 @@ def directory(connection: Connection) -> Directory:
         if council_id in councils
     }
     return Directory(hosts, numbers, list(councils.values()))
+
+
+def _by_preference(hosts: list[str]) -> list[str]:
+    """A real name before localhost and an address: the first is the public address."""
+    return sorted(hosts, key=lambda h: (h.replace(".", "").isdigit(), h == "localhost", h))
 
 
 def ensure_first_council(connection: Connection) -> None:
