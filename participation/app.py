@@ -46,6 +46,7 @@ from participation.sitepages.media import serve_media
 from participation.sitepages.routes import public_routes as sitepage_routes
 from participation.sitepages.routes import staff_routes as sitepage_staff_routes
 from participation.staff.home import staff_routes as staff_home_routes
+from participation.web.councils import CouncilDirectory, CouncilMiddleware
 from participation.web.errors import EXCEPTION_HANDLERS
 from participation.web.health import healthz, root
 from participation.web.middleware import (
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url)
     https = settings.public_base_url.startswith("https://")
     register_template_helpers()
+    councils = CouncilDirectory(engine, settings)
     app = Starlette(
         debug=settings.debug,
         routes=[
@@ -137,6 +139,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             # First, so that everything after it sees the real client address.
             Middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies),
             Middleware(SecurityHeadersMiddleware, hsts=https),
+            # Before the page cache: a kept page belongs to the council of its host.
+            Middleware(CouncilMiddleware, councils=councils),
             *(
                 [Middleware(PageCacheMiddleware, seconds=settings.page_cache_seconds)]
                 if settings.page_cache_seconds > 0
@@ -163,6 +167,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.councils = councils
     # The phone simulator runs the schedule on demand (demo and staff training).
     app.state.housekeeping = housekeeping
     # Both are process-wide, as the template environment is: one council per process.

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 
+from participation.council_cli import add_council_commands
 from participation.settings import LANGUAGES, load_settings
 
 
@@ -36,14 +37,19 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _demo(_args: argparse.Namespace) -> int:
     from participation.db import make_engine, session_scope
     from participation.demo import DEMO_ADMIN, seed_demo
+    from participation.demo_councils import SECOND_ADMIN, seed_second_council
     from participation.migrate import upgrade
 
     settings = load_settings()
     upgrade(settings.database_url)
     with session_scope(make_engine(settings.database_url), write=True) as session:
         added = seed_demo(session)
+        seed_second_council(session)
     print("Demo data added." if added else "Demo data was already there.")
-    print(f"Staff login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
+    print(f"Gemeinde Musterstadt:  http://musterstadt.localhost:{settings.port}/de/")
+    print(f"  staff login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
+    print(f"Gemeinde Beispieldorf: http://beispieldorf.localhost:{settings.port}/de/")
+    print(f"  staff login: {SECOND_ADMIN[0]} / {SECOND_ADMIN[1]}")
     return 0
 
 
@@ -279,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("path", help="a file written by `participation backup`")
     restore.add_argument("--yes", action="store_true", help="really replace the database")
     restore.set_defaults(func=_restore)
+    add_council_commands(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -16,6 +16,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from participation.tenancy import CouncilOwned, council_for_new, scope
+
 
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
@@ -124,15 +126,19 @@ def _writers(engine: Engine) -> SqliteWriters | None:
 
 
 @contextmanager
-def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+def session_scope(
+    engine: Engine, *, write: bool = False, council_id: int | None = None
+) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error.
 
     ``write=True`` marks a transaction that will write, so SQLite locks at BEGIN.
+    ``council_id`` keeps the session to that council's rows (tenancy.py); None sees all.
     """
     writers = _writers(engine) if write else None
     queued = writers is not None and writers.acquire()
     try:
         with Session(engine, expire_on_commit=False) as session:
+            scope(session, council_id)
             if write:
                 session.connection(execution_options={"sqlite_write": True})
             try:
@@ -161,6 +167,8 @@ def insert_or_skip(session: Session, model: type, values: dict) -> int | None:
     instead of aborting this one. The id alone comes back: loading the new row as an ORM
     object cost more than the INSERT (0.15 ms on every SMS and web comment).
     """
+    if issubclass(model, CouncilOwned) and "council_id" not in values:
+        values = {**values, "council_id": council_for_new(session, table_of(model), values)}
     return session.execute(_insert_statement(dialect_of(session), model), values).scalar()
 
 

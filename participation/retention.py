@@ -55,8 +55,11 @@ FINAL_OUTBOUND = (
     OutboundStatus.undelivered,
     OutboundStatus.failed,
 )
-#: Tables whose own handling is below, and staff accounts (not a resident's contact data).
-_HANDLED = frozenset({"contribution", "poll_vote", "outbound_message", "audit_event", "staff_user"})
+#: Tables whose own handling is below, staff accounts and councils (not a resident's
+#: contact data: a council's e-mail address is its office's).
+_HANDLED = frozenset(
+    {"contribution", "poll_vote", "outbound_message", "audit_event", "staff_user", "council"}
+)
 #: The first of these a table has tells how old a row is.
 _AGE_COLUMNS = ("created_at", "started_at", "at", "updated_at")
 

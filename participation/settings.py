@@ -53,6 +53,10 @@ class Settings:
     secret_key: str = ""
     secret_key_generated: bool = False
     public_base_url: str = "http://127.0.0.1:8000"
+    #: Where Twilio calls every council's numbers (signatures are checked against it):
+    #: the installation's own address, also when public_base_url is a council's host.
+    #: Not read from the environment: empty means public_base_url (councils/service.py).
+    webhook_base_url: str = ""
     #: Also makes the templates reload when their files change (app.py).
     debug: bool = False
     demo_mode: bool = False

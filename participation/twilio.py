@@ -59,7 +59,7 @@ def webhook_token(settings: Settings) -> str:
 
 
 def canonical_url(settings: Settings, path: str, query: str = "") -> str:
-    base = settings.public_base_url.rstrip("/")
+    base = (settings.webhook_base_url or settings.public_base_url).rstrip("/")
     return f"{base}{path}?{query}" if query else f"{base}{path}"
 
 

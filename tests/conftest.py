@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 from participation import tables
 from participation.app import create_app
 from participation.clock import set_now
+from participation.councils.service import ensure_first_council
 from participation.db import make_engine
 from participation.settings import Settings
 
@@ -96,6 +97,8 @@ def _engine_for(url: str) -> Engine:
     if url not in _migrated:
         engine = make_engine(url)
         tables.metadata.create_all(engine)
+        with engine.begin() as connection:
+            ensure_first_council(connection)
         _migrated[url] = engine
     return _migrated[url]
 
@@ -108,6 +111,7 @@ def _empty(engine: Engine) -> None:
         else:
             for name in names:
                 connection.execute(text(f'DELETE FROM "{name}"'))
+        ensure_first_council(connection)
 
 
 def _empty_postgresql(connection: Connection, names: list[str]) -> None:

@@ -33,6 +33,7 @@ def make_consultation(
     title: str = "Soll der Marktplatz neu gestaltet werden?",
     code: str | None = None,
     texts: dict | None = None,
+    council_id: int | None = None,
 ) -> Consultation:
     now = utcnow()
     n = next(_numbers)
@@ -54,7 +55,7 @@ def make_consultation(
             now - timedelta(days=1),
             now + timedelta(days=9),
         )
-    with session_scope(engine, write=True) as session:
+    with session_scope(engine, write=True, council_id=council_id) as session:
         session.add(consultation)
         session.flush()
         consultations.save_text(
@@ -74,7 +75,7 @@ def make_consultation(
                 session, consultation, [(key, {}) for key in poll], has_votes=False
             )
     if phase == "results":
-        with session_scope(engine, write=True) as session:
+        with session_scope(engine, write=True, council_id=council_id) as session:
             consultation.results_published_at = utcnow()
             session.add(consultation)
     return consultation
@@ -119,8 +120,10 @@ def make_contribution(
         return submitted.contribution
 
 
-def make_staff(engine: Engine, role: Role = Role.admin, email: str | None = None):
-    with session_scope(engine, write=True) as session:
+def make_staff(
+    engine: Engine, role: Role = Role.admin, email: str | None = None, council_id: int | None = None
+):
+    with session_scope(engine, write=True, council_id=council_id) as session:
         return create_staff(
             session, email or f"{role.value}{next(_numbers)}@example.org", STAFF_PASSWORD, role
         )

@@ -3,9 +3,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field
 
 from participation.clock import utcnow
+from participation.tenancy import CouncilOwned
 
 
 class Role(enum.StrEnum):
@@ -14,11 +16,14 @@ class Role(enum.StrEnum):
     editor = "editor"
 
 
-class StaffUser(SQLModel, table=True):
+class StaffUser(CouncilOwned, table=True):
     __tablename__ = "staff_user"
 
+    # An address is unique within its council: one person may work for two.
+    __table_args__ = (UniqueConstraint("council_id", "email", name="uq_staff_user_council_email"),)
+
     id: int = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, unique=True, index=True)
+    email: str = Field(max_length=254)
     name: str = Field(default="", max_length=200)
     role: Role = Field(default=Role.moderator)
     password_hash: str = Field(max_length=255)

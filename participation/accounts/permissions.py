@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from participation.accounts.models import Role, StaffUser
 from participation.caching.staff_pages import mark_write
+from participation.tenancy import scope
 from participation.web.errors import error_response
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -36,6 +37,8 @@ def load_staff(request: Request) -> StaffUser | None:
     from sqlmodel import Session
 
     with Session(request.app.state.engine) as db:
+        # A login of another council's host is no login here (tenancy.py).
+        scope(db, request.scope["council"].id)
         user = db.get(StaffUser, staff_id)
         if user is None or not user.is_active or user.session_version != session.get("sv"):
             return None

@@ -42,7 +42,12 @@ async def login(request: Request) -> Response:
     address = throttle.address_key(settings.secret_key, client_address(request))
     # Not write(): log_in opens its own short read and write around the check.
     found = await run_in_threadpool(
-        service.log_in, request.app.state.engine, email, password, address
+        service.log_in,
+        request.app.state.engine,
+        email,
+        password,
+        address,
+        request.scope["council"].id,
     )
     if found is None:
         return render(

@@ -67,7 +67,9 @@ def _candidate(session: Session, email: str) -> _Candidate:
     return _Candidate(user.id, user.password_hash)
 
 
-def log_in(engine: Engine, email: str, password: str, address_key: str) -> LoginResult | None:
+def log_in(
+    engine: Engine, email: str, password: str, address_key: str, council_id: int | None = None
+) -> LoginResult | None:
     """The account on success; None on any failure, the same for unknown and wrong.
 
     Three steps, so that the argon2 check (its cost is the point of it) never runs inside
@@ -75,14 +77,15 @@ def log_in(engine: Engine, email: str, password: str, address_key: str) -> Login
     turn made every comment and SMS wait behind every wrong login. A short read finds the
     account, the check runs with no transaction open, a short write counts the result.
     """
-    with session_scope(engine) as session:
+    # An account logs in on its own council's host only (tenancy.py keeps the sessions).
+    with session_scope(engine, council_id=council_id) as session:
         blocked = throttle.is_locked(session, address_key)
         candidate = _Candidate(None, None) if blocked else _candidate(session, email)
     # Unknown, locked or throttled: checked against a stand-in hash, for the same time.
     right = verify_password(candidate.password_hash, password)
     if blocked:
         return None
-    with session_scope(engine, write=True) as session:
+    with session_scope(engine, write=True, council_id=council_id) as session:
         result = _count_login(session, candidate, right)
         if result is None:
             throttle.record_failure(session, address_key)

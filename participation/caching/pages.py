@@ -142,7 +142,9 @@ class PageCacheMiddleware:
             elif name == b"hx-history-restore-request":
                 return None
         # One plain page serves both encodings (see the module's docstring).
-        return (scope["path"], query, fragment)
+        # The same path is another page on another council's host (web/councils.py).
+        council = getattr(scope.get("council"), "id", None)
+        return (council, scope["path"], query, fragment)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)

@@ -5,9 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from participation.clock import utcnow
+from participation.tenancy import CouncilOwned
 
 
 class Phase(enum.StrEnum):
@@ -18,11 +19,17 @@ class Phase(enum.StrEnum):
     results = "results"
 
 
-class Consultation(SQLModel, table=True):
+class Consultation(CouncilOwned, table=True):
+    __table_args__ = (
+        # Unique within a council: two councils may both run "marktplatz" and code 4711.
+        UniqueConstraint("council_id", "slug", name="uq_consultation_council_slug"),
+        UniqueConstraint("council_id", "code", name="uq_consultation_council_code"),
+    )
+
     id: int = Field(default=None, primary_key=True)
-    slug: str = Field(max_length=80, unique=True, index=True)
+    slug: str = Field(max_length=80)
     #: Short digits for SMS, phone and posters ("4711").
-    code: str = Field(max_length=6, unique=True, index=True)
+    code: str = Field(max_length=6)
     default_locale: str = Field(default="de", max_length=8)
     #: False while staff prepare it: the draft phase.
     is_published: bool = Field(default=False)
@@ -56,7 +63,7 @@ def phase_of(consultation: Any, now: datetime | None = None) -> Phase:
     return Phase.open
 
 
-class ConsultationText(SQLModel, table=True):
+class ConsultationText(CouncilOwned, table=True):
     """One language's text of a consultation; German is the fallback for missing ones."""
 
     __tablename__ = "consultation_text"
@@ -74,7 +81,7 @@ class ConsultationText(SQLModel, table=True):
     results_summary: str = Field(default="")
 
 
-class PollOption(SQLModel, table=True):
+class PollOption(CouncilOwned, table=True):
     __tablename__ = "poll_option"
     __table_args__ = (UniqueConstraint("consultation_id", "position"),)
 

@@ -21,6 +21,7 @@ from participation.consultations.models import (
     PollOption,
 )
 from participation.db import table_of
+from participation.tenancy import council_or_first
 
 FALLBACK_LOCALE = "de"
 
@@ -158,15 +159,20 @@ def _row_statements() -> dict:
             consultation.c.results_published_at,
             consultation.c.updated_at,
             consultation.c.allow_unverified_votes,
-        ).where(consultation.c.slug == bindparam("slug")),
+        ).where(
+            consultation.c.council_id == bindparam("council_id"),
+            consultation.c.slug == bindparam("slug"),
+        ),
         "texts": core_select(text).where(text.c.consultation_id == bindparam("consultation_id")),
         "options": core_select(option.c.id, option.c.position, option.c.labels)
         .where(option.c.consultation_id == bindparam("consultation_id"))
         .order_by(option.c.position),
-        "choices": core_select(
-            consultation.c.id, consultation.c.slug, consultation.c.code
-        ).order_by(consultation.c.id.desc()),
-        "titles": core_select(text.c.consultation_id, text.c.locale, text.c.title),
+        "choices": core_select(consultation.c.id, consultation.c.slug, consultation.c.code)
+        .where(consultation.c.council_id == bindparam("council_id"))
+        .order_by(consultation.c.id.desc()),
+        "titles": core_select(text.c.consultation_id, text.c.locale, text.c.title).where(
+            text.c.council_id == bindparam("council_id")
+        ),
     }
 
 
@@ -176,7 +182,8 @@ def row_by_slug(session: Session, slug: str) -> Row | None:
     The public pages read rows rather than ORM objects: the ORM's way of running a
     statement and making its objects costs ~130 us a statement there, several times
     what SQLite takes to answer."""
-    return session.connection().execute(_row_statements()["by_slug"], {"slug": slug}).first()
+    values = {"slug": slug, "council_id": council_or_first(session)}
+    return session.connection().execute(_row_statements()["by_slug"], values).first()
 
 
 def text_row_for(session: Session, consultation: Any, locale: str) -> LocalisedText | None:
@@ -200,11 +207,12 @@ def titled_choices(session: Session, locale: str) -> list[tuple[int, str, str]]:
     """Every consultation, newest first, as (id, title in ``locale`` or its fallback,
     code): what staff choose from. Two statements for any number of consultations."""
     connection = session.connection()
+    council = {"council_id": council_or_first(session)}
     texts: dict[int, list] = {}
-    for row in connection.execute(_row_statements()["titles"]):
+    for row in connection.execute(_row_statements()["titles"], council):
         texts.setdefault(row.consultation_id, []).append(row)
     choices = []
-    for c in connection.execute(_row_statements()["choices"]):
+    for c in connection.execute(_row_statements()["choices"], council):
         picked = pick_text(texts.get(c.id, []), locale)
         choices.append((c.id, picked.text.title if picked else c.slug, c.code))
     return choices

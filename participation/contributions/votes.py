@@ -119,6 +119,7 @@ def submit_vote(
     ).first()
     values = {
         "consultation_id": consultation.id,
+        "council_id": consultation.council_id,
         "option_id": option.id,
         "channel": channel,
         "voter_key": voter.key,

@@ -42,15 +42,27 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # Batch mode lets ALTER TABLE work on SQLite, which cannot alter most columns in place.
+    # Batch mode lets ALTER TABLE work on SQLite, which cannot alter most columns in place:
+    # it copies the table, drops the old one and renames the copy. Dropping a table other
+    # rows refer to fails while SQLite checks foreign keys, so the check is off while the
+    # migrations run (it can only change outside a transaction) and back on after.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # On the driver's connection: through SQLAlchemy it would run inside the BEGIN
+        # that db.py's engine emits, where SQLite ignores it.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

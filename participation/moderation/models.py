@@ -5,9 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from participation.clock import utcnow
+from participation.tenancy import CouncilOwned
 
 
 class Decision(enum.StrEnum):
@@ -32,7 +33,7 @@ class RejectionReason(enum.StrEnum):
     other = "other"
 
 
-class ModerationDecision(SQLModel, table=True):
+class ModerationDecision(CouncilOwned, table=True):
     """Append-only: the public moderation log and the audit trail of every decision."""
 
     __tablename__ = "moderation_decision"
@@ -54,7 +55,7 @@ class ModerationDecision(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(CouncilOwned, table=True):
     """Append-only record of staff actions and automatic deletions (who, what, when)."""
 
     __tablename__ = "audit_event"
@@ -68,7 +69,7 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class Flag(SQLModel, table=True):
+class Flag(CouncilOwned, table=True):
     """A report from anyone that a published contribution breaks the rules.
 
     An open report (resolved_at NULL) puts the contribution into the queue's "Reported"

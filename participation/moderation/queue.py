@@ -28,6 +28,7 @@ from participation.db import table_of
 from participation.moderation.models import Flag
 from participation.moderation.service import QUEUE_PAGE
 from participation.settings import LANGUAGES
+from participation.tenancy import council_or_first
 
 #: The queue's views: the three statuses plus published contributions someone reported.
 VIEWS = ("pending", "flagged", "published", "rejected")
@@ -84,8 +85,9 @@ def _shape(f: QueueFilter) -> Shape:
     return (f.unassigned, f.consultation_id is not None, bool(f.channel), bool(f.locale))
 
 
-def _values(f: QueueFilter) -> dict[str, object]:
+def _values(session: Session, f: QueueFilter) -> dict[str, object]:
     return {
+        "council_id": council_or_first(session),
         "consultation_id": f.consultation_id,
         "channel": Channel(f.channel) if f.channel else None,
         "locale": f.locale,
@@ -95,6 +97,8 @@ def _values(f: QueueFilter) -> dict[str, object]:
 def _scope(query, shape: Shape):
     """Everything but the status: the counts are shown for all statuses of this scope."""
     unassigned, consultation, channel, locale = shape
+    # Core statements pass no ORM hook (tenancy.py): the council is named here.
+    query = query.where(Contribution.council_id == bindparam("council_id"))
     if unassigned:
         query = query.where(col(Contribution.consultation_id).is_(None))
     elif consultation:
@@ -148,7 +152,7 @@ def page(
 ) -> QueuePage:
     """One page of the queue, by key: ``cursor`` is the last id of the previous page."""
     statement = _page_statement(_shape(f), f.status, cursor is not None, limit)
-    rows = session.connection().execute(statement, {**_values(f), "cursor": cursor}).all()
+    rows = session.connection().execute(statement, {**_values(session, f), "cursor": cursor}).all()
     more = len(rows) > limit
     items = [ContributionRow._make(row) for row in rows[:limit]]
     result = QueuePage(items=items, next_cursor=items[-1].id if more and items else None)
@@ -231,13 +235,18 @@ def counts(session: Session, f: QueueFilter) -> dict[str, int]:
     from participation.caching.figures import large_figure
 
     waiting_and_rejected, published, flagged = _count_statements(_shape(f))
-    values = _values(f)
+    values = _values(session, f)
     connection = session.connection()
     result = dict.fromkeys(VIEWS, 0)
     for status, number in connection.execute(waiting_and_rejected, values).all():
         result[Status(status).value] = number
     result["published"] = large_figure(
-        ("queue published", session.get_bind(), replace(f, status="published")),
+        (
+            "queue published",
+            session.get_bind(),
+            values["council_id"],
+            replace(f, status="published"),
+        ),
         lambda: connection.execute(published, values).scalar_one(),
         int,
     )

@@ -12,21 +12,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import UniqueConstraint, update
+from sqlmodel import Field, Session, col, select
 
 from participation.clock import utcnow
 from participation.outbox.models import OutboundMessage, OutboundStatus
+from participation.tenancy import CouncilOwned
 
 
-class SmsContact(SQLModel, table=True):
+class SmsContact(CouncilOwned, table=True):
     """Conversation state per phone hash: language, opt-out and the hourly count. (Which
     consultation a bare "JA" answers is read from the inbound log.)"""
 
     __tablename__ = "sms_contact"
+    # A person may text two councils: each keeps its own conversation with them.
+    __table_args__ = (
+        UniqueConstraint("council_id", "phone_key", name="uq_sms_contact_council_phone_key"),
+    )
 
     id: int = Field(default=None, primary_key=True)
-    phone_key: str = Field(max_length=64, unique=True)
+    phone_key: str = Field(max_length=64)
     #: The SMS language the person last wrote in (de, en, tr, ar, ru, uk, pl).
     language: str | None = Field(default=None, max_length=8)
     opted_out: bool = Field(default=False)

@@ -4,9 +4,10 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from participation.clock import utcnow
+from participation.tenancy import CouncilOwned
 
 
 class OutboundStatus(enum.StrEnum):
@@ -18,7 +19,7 @@ class OutboundStatus(enum.StrEnum):
     failed = "failed"
 
 
-class OutboundMessage(SQLModel, table=True):
+class OutboundMessage(CouncilOwned, table=True):
     """Written in the same transaction as its cause; the worker sends it later."""
 
     __tablename__ = "outbound_message"

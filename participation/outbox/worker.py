@@ -32,7 +32,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import and_, func, or_
@@ -40,6 +40,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
+from participation.councils.service import directory
 from participation.crypto import decrypt
 from participation.db import make_engine, session_scope
 from participation.outbox.consent import is_opted_out, mark_opted_out, opted_out_keys
@@ -120,7 +121,7 @@ class TwilioSender:
     def __init__(self, settings: Settings, http_client=None) -> None:
         self.client = rest_client(settings, http_client, timeout=SEND_TIMEOUT_SECONDS)
         self.from_number = settings.twilio_phone_number
-        self.callback_base = settings.public_base_url.rstrip("/")
+        self.callback_base = (settings.webhook_base_url or settings.public_base_url).rstrip("/")
 
     def send(self, message_id: int, to: str, body: str) -> SendResult:
         from twilio.base.exceptions import TwilioException
@@ -215,6 +216,37 @@ def make_sender(settings: Settings) -> Sender:
     return SimulatorSender()
 
 
+class CouncilSenders:
+    """One sender a council, made from its settings (its number, its Twilio account),
+    so that no message leaves with another council's sender or credentials. The council
+    table is read again every REFRESH so that a new council sends without a restart."""
+
+    REFRESH = timedelta(minutes=1)
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.base = settings
+        self.senders: dict[int, Sender] = {}
+        self.read_at = datetime.min.replace(tzinfo=UTC)
+        self.simulated = not settings.twilio_configured
+
+    def for_council(self, council_id: int) -> Sender:
+        if utcnow() - self.read_at > self.REFRESH:
+            self.senders.clear()
+            self.read_at = utcnow()
+        if council_id not in self.senders:
+            self.senders[council_id] = make_sender(self._settings_of(council_id))
+        return self.senders[council_id]
+
+    def _settings_of(self, council_id: int) -> Settings:
+        with self.engine.connect() as connection:
+            known = directory(connection)
+        for council in known.councils:
+            if council.id == council_id:
+                return council.settings(self.base)
+        return self.base
+
+
 @dataclass(frozen=True)
 class Claim:
     id: int
@@ -226,6 +258,8 @@ class Claim:
     unconfirmed_since: datetime | None = None
     #: A SID a status callback brought in before the worker could store it.
     provider_sid: str | None = None
+    #: Whose message it is: sent with that council's number and Twilio account.
+    council_id: int = 1
 
 
 def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -> list[Claim]:
@@ -290,6 +324,7 @@ def _claim(session: Session, row: OutboundMessage, now: datetime) -> Claim:
         row.attempts + 1,
         unconfirmed_since=row.unconfirmed_since,
         provider_sid=row.provider_sid,
+        council_id=row.council_id,
     )
     row.status = OutboundStatus.sending
     row.locked_until = now + LEASE
@@ -408,11 +443,14 @@ def attempt(engine: Engine, settings: Settings, sender: Sender, claim: Claim) ->
     return sender.send(claim.id, number, claim.body)
 
 
-def send_due(engine: Engine, settings: Settings, sender: Sender, limit: int = BATCH) -> int:
+def send_due(
+    engine: Engine, settings: Settings, sender: Sender | CouncilSenders, limit: int = BATCH
+) -> int:
     """One batch: claim, send, record. Returns how many messages were tried."""
     claims = claim_due(engine, limit)
     for claim in claims:
-        status = record_result(engine, claim, attempt(engine, settings, sender, claim))
+        own = sender.for_council(claim.council_id) if isinstance(sender, CouncilSenders) else sender
+        status = record_result(engine, claim, attempt(engine, settings, own, claim))
         log.info("outbound message %s: %s", claim.id, status.value)
     return len(claims)
 
@@ -431,12 +469,12 @@ def run_worker(
     ``housekeeping`` runs once every HOUSEKEEPING_EVERY (participation.housekeeping
     passes its schedule: the outbox knows nothing of the other areas' jobs)."""
     engine = engine or make_engine(settings.database_url)
-    sender = sender or make_sender(settings)
+    senders: Sender | CouncilSenders = sender or CouncilSenders(engine, settings)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    if isinstance(sender, SimulatorSender):
+    if isinstance(senders, SimulatorSender) or getattr(senders, "simulated", False):
         log.warning("Twilio is not configured: messages are only shown in the simulator.")
     next_housekeeping = utcnow()
     while not stop.is_set():
@@ -444,7 +482,7 @@ def run_worker(
             # housekeeping() logs its own failures; sending goes on whatever happens there.
             housekeeping(engine, settings)
             next_housekeeping = utcnow() + HOUSEKEEPING_EVERY
-        tried = send_due(engine, settings, sender)
+        tried = send_due(engine, settings, senders)
         if once:
             if tried == 0:
                 break

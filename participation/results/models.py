@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from participation.clock import utcnow
+from participation.tenancy import CouncilOwned
 
 
-class Theme(SQLModel, table=True):
+class Theme(CouncilOwned, table=True):
     __table_args__ = (UniqueConstraint("consultation_id", "name"),)
 
     id: int = Field(default=None, primary_key=True)
@@ -23,7 +24,7 @@ class Theme(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class ContributionTheme(SQLModel, table=True):
+class ContributionTheme(CouncilOwned, table=True):
     """Which contribution belongs to which theme (many to many)."""
 
     __tablename__ = "contribution_theme"
@@ -38,7 +39,7 @@ class ContributionTheme(SQLModel, table=True):
     theme_id: int = Field(foreign_key="theme.id", primary_key=True, ondelete="CASCADE")
 
 
-class SmsNotifyRequest(SQLModel, table=True):
+class SmsNotifyRequest(CouncilOwned, table=True):
     """ "Text me the results" by SMS: the only place a plain number is kept, encrypted.
     The SMS door stores the request; publishing the result turns it into an SMS."""
 

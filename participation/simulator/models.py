@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from participation.clock import utcnow
+from participation.tenancy import CouncilOwned
 
 
-class SimulatedSms(SQLModel, table=True):
+class SimulatedSms(CouncilOwned, table=True):
     """What was typed into the SMS simulator and what the webhook answered.
 
     Only the simulator writes here; real SMS keep no text outside the contribution.

@@ -7,16 +7,19 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from participation.clock import utcnow
+from participation.tenancy import CouncilOwned
 
 
-class SitePage(SQLModel, table=True):
+class SitePage(CouncilOwned, table=True):
     """One language of one page as an installation wrote it; absent rows use the defaults."""
 
     __tablename__ = "site_page"
-    __table_args__ = (UniqueConstraint("slug", "locale"),)
+    __table_args__ = (
+        UniqueConstraint("council_id", "slug", "locale", name="uq_site_page_council_slug_locale"),
+    )
 
     id: int = Field(default=None, primary_key=True)
     slug: str = Field(max_length=40, index=True)
@@ -35,7 +38,7 @@ class ReportStatus(enum.StrEnum):
     answered = "answered"
 
 
-class BarrierReport(SQLModel, table=True):
+class BarrierReport(CouncilOwned, table=True):
     """A resident's report of a barrier (BITV 2.0 feedback mechanism)."""
 
     __tablename__ = "barrier_report"

@@ -80,7 +80,8 @@ def url(request: Request, name: str, **params: Any) -> str:
 def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     """What every page template sees besides its own ``context``."""
     language = language_of(request)
-    settings = request.app.state.settings
+    # The request's council's view of them (web/councils.py): its name, numbers, hours.
+    settings = request.scope.get("settings") or request.app.state.settings
     # request.url.path without building the URL (it parses the whole address, ~15 us).
     path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
     rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""

@@ -49,9 +49,12 @@ def _limiter(engine: Engine, write: bool) -> CapacityLimiter | None:
 
 async def _run(request: Request, writes: bool, work: Callable[[Session], T]) -> T:
     engine = request.app.state.engine
+    # Set by web/councils.py for every request: the host's council, never the client's say.
+    council = request.scope.get("council")
+    council_id = council.id if council is not None else None
 
     def run() -> T:
-        with session_scope(engine, write=writes) as session:
+        with session_scope(engine, write=writes, council_id=council_id) as session:
             return work(session)
 
     return await to_thread.run_sync(run, limiter=_limiter(engine, writes))

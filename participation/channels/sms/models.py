@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from participation.clock import utcnow
+from participation.tenancy import CouncilOwned
 
 
-class InboundSms(SQLModel, table=True):
+class InboundSms(CouncilOwned, table=True):
     """One row per Twilio MessageSid: a retried delivery finds it and gets the same reply.
 
     The row is inserted last in the transaction that handles the message, with the reply:

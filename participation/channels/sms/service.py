@@ -32,6 +32,7 @@ from participation.db import dialect_insert, dialect_of, insert_or_skip, table_o
 from participation.outbox.consent import SmsContact
 from participation.phones import masked, phone_key
 from participation.settings import Settings
+from participation.tenancy import council_or_first
 
 #: Twilio takes at most 1,600 characters; a longer body is refused politely.
 MAX_BODY = 1600
@@ -173,6 +174,7 @@ def _contact(session: Session, key: str, language: str | None, now: datetime) ->
     """
     values = {
         "phone_key": key,
+        "council_id": council_or_first(session),
         "language": language,
         "updated_at": now,
         "window_started_at": now,
@@ -206,7 +208,7 @@ def _contact_upsert(dialect: str):
     statement = dialect_insert(dialect)(table)
     in_window = table.c.window_started_at > bindparam("window_cutoff")
     return statement.on_conflict_do_update(
-        index_elements=["phone_key"],
+        index_elements=["council_id", "phone_key"],
         set_={
             "updated_at": statement.excluded.updated_at,
             "window_count": case((in_window, table.c.window_count + 1), else_=1),

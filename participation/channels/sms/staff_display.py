@@ -12,6 +12,7 @@ from jinja2.runtime import Context
 from sqlmodel import Session
 
 from participation.channels.sms.service import masked_senders
+from participation.tenancy import scope
 
 
 @pass_context
@@ -25,6 +26,7 @@ def sms_sender(context: Context, item: object) -> str:
         page_items = context.get("items") or []
         wanted = {i.id for i in page_items if getattr(i, "channel", None) == "sms"} | {item_id}
         with Session(request.app.state.engine) as session:
+            scope(session, request.scope["council"].id)
             found = masked_senders(session, sorted(wanted))
         cache.update({wanted_id: found.get(wanted_id, "") for wanted_id in wanted})
     return cache[item_id]

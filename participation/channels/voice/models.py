@@ -6,9 +6,10 @@ import enum
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from participation.clock import utcnow
+from participation.tenancy import CouncilOwned
 
 #: How long a call's cached answers, caller hash and typed number are kept: Twilio
 #: retries a webhook within seconds, so a day is plenty.
@@ -20,7 +21,7 @@ CALL_CONTACT_COLUMNS = ("caller_key", "pending_number", "pending_number_key")
 ENCRYPTED = "fernet:"
 
 
-class VoiceCall(SQLModel, table=True):
+class VoiceCall(CouncilOwned, table=True):
     """One phone call, keyed by Twilio's CallSid; the state the IVR steps share."""
 
     __tablename__ = "voice_call"
@@ -62,7 +63,7 @@ class VoiceCall(SQLModel, table=True):
     failed_out: bool = Field(default=False)
 
 
-class VoiceStep(SQLModel, table=True):
+class VoiceStep(CouncilOwned, table=True):
     """The TwiML answered for one (CallSid, step): a repeated webhook gets the same answer."""
 
     __tablename__ = "voice_step"
@@ -95,7 +96,7 @@ class CallbackOutcome(enum.StrEnum):
     resolved = "resolved"
 
 
-class CallbackRequest(SQLModel, table=True):
+class CallbackRequest(CouncilOwned, table=True):
     """A caller asked staff to call back; the number is kept encrypted until it is done."""
 
     __tablename__ = "callback_request"
@@ -118,7 +119,7 @@ class CallbackRequest(SQLModel, table=True):
     done_at: datetime | None = None
 
 
-class VoiceCallEvent(SQLModel, table=True):
+class VoiceCallEvent(CouncilOwned, table=True):
     """What happened at each step of a call: the service report's raw material.
 
     Never holds typed digits (they may be a phone number), only what kind of input came.
@@ -134,7 +135,7 @@ class VoiceCallEvent(SQLModel, table=True):
     detail: str = Field(default="", max_length=200)
 
 
-class SimulatedRecording(SQLModel, table=True):
+class SimulatedRecording(CouncilOwned, table=True):
     """A recording made in the phone simulator: typed stand-in text and optional audio."""
 
     __tablename__ = "simulated_recording"
@@ -147,7 +148,7 @@ class SimulatedRecording(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class SimulatedCallInput(SQLModel, table=True):
+class SimulatedCallInput(CouncilOwned, table=True):
     """What was pressed in the phone simulator, shown next to the answer it replied to."""
 
     __tablename__ = "simulated_call_input"
@@ -160,7 +161,7 @@ class SimulatedCallInput(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class SummaryAudio(SQLModel, table=True):
+class SummaryAudio(CouncilOwned, table=True):
     """A recorded reading of a consultation's phone summary in one language.
 
     Played instead of text-to-speech: a person reading is easier to follow, and some

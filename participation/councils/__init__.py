@@ -1,0 +1,1 @@
+"""Councils: the tenants of an installation, their addresses, numbers and profile."""

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import event
+from sqlmodel import Field, SQLModel
+
+from participation.clock import utcnow
+
+
+class CouncilStatus(enum.StrEnum):
+    active = "active"
+    #: Pages say so in the council's own words, the phone line plays a short notice.
+    suspended = "suspended"
+    #: Kept for the record; nothing is served.
+    archived = "archived"
+
+
+class Council(SQLModel, table=True):
+    """One council (tenant). Profile fields left empty fall back to the installation's
+    environment (COUNCIL_NAME, ...), which is how a single-council installation runs."""
+
+    id: int = Field(default=None, primary_key=True)
+    #: Short handle for the command line and the path-prefix fallback (/c/<slug>/).
+    slug: str = Field(max_length=63, unique=True)
+    name: str = Field(max_length=200)
+    status: CouncilStatus = Field(default=CouncilStatus.active)
+    #: What a suspended council's pages say, in its own words (German).
+    suspended_notice: str = Field(default="", max_length=2000)
+    address: str = Field(default="", max_length=300)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40)
+    sms_number: str = Field(default="", max_length=40)
+    front_desk_hours: str = Field(default="", max_length=200)
+    phone_hours: str = Field(default="", max_length=200)
+    data_protection_officer: str = Field(default="", max_length=500)
+    timezone: str = Field(default="", max_length=64)
+    #: "#rrggbb", checked for contrast against white before it is stored.
+    accent_colour: str = Field(default="", max_length=7)
+    #: The council's own Twilio account or sub-account; empty: the installation's.
+    twilio_account_sid: str = Field(default="", max_length=34)
+    #: Its auth token, encrypted with SECRET_KEY (crypto.encrypt); empty: the installation's.
+    twilio_auth_token: str = Field(default="", max_length=255)
+    #: The operator may read citizens' texts only while the council grants it.
+    operator_may_read: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+@event.listens_for(Council.__table__, "after_create")  # type: ignore[attr-defined]
+def _first_council(table, connection, **_kw) -> None:
+    # A schema made from the models (tests, a development database) has the first council
+    # as the migrations give it: every row of a single-council installation is its.
+    connection.execute(
+        table.insert().values(
+            id=1, slug="council", name="", created_at=utcnow(), updated_at=utcnow()
+        )
+    )
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT setval('council_id_seq', 1)")
+
+
+class CouncilHost(SQLModel, table=True):
+    """A host name a council's pages answer on ("beteiligung.musterstadt.de")."""
+
+    __tablename__ = "council_host"
+
+    host: str = Field(primary_key=True, max_length=253)
+    council_id: int = Field(foreign_key="council.id", index=True)
+
+
+class CouncilNumber(SQLModel, table=True):
+    """A phone or SMS number (E.164) of a council: Twilio's `To` picks the council."""
+
+    __tablename__ = "council_number"
+
+    number: str = Field(primary_key=True, max_length=20)
+    council_id: int = Field(foreign_key="council.id", index=True)

@@ -1,0 +1,254 @@
+"""Councils: create, configure, suspend and archive them; find one by host or number.
+
+A plain function per step, for the operator's command line and pages alike. Nothing
+here reads a council's citizens' rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, func, text
+from sqlmodel import Session, col, select
+
+from participation.clock import utcnow
+from participation.councils.models import Council, CouncilHost, CouncilNumber, CouncilStatus
+from participation.crypto import decrypt, encrypt
+from participation.settings import Settings
+from participation.tenancy import FIRST_COUNCIL
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*$")
+
+
+class CouncilError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+#: Profile fields of a council and the setting each stands for where it is left empty.
+PROFILE = {
+    "name": "council_name",
+    "address": "council_address",
+    "email": "council_email",
+    "phone": "council_phone",
+    "sms_number": "council_sms_number",
+    "front_desk_hours": "front_desk_hours",
+    "phone_hours": "phone_hours",
+    "data_protection_officer": "data_protection_officer",
+    "timezone": "timezone",
+    "twilio_account_sid": "twilio_account_sid",
+    "twilio_auth_token": "twilio_auth_token",
+}
+#: Where any council may fall back to the installation's value: not a council's contact.
+#: A provider may carry every council's numbers on its own Twilio account.
+SHARED_DEFAULTS = frozenset({"timezone", "twilio_account_sid", "twilio_auth_token"})
+
+
+@dataclass(frozen=True)
+class CouncilEntry:
+    """What a request needs of its council, read once and kept by the process."""
+
+    id: int
+    slug: str
+    name: str
+    status: CouncilStatus
+    suspended_notice: str
+    #: setting name -> the council's own value, for those it has set (see PROFILE).
+    profile: tuple[tuple[str, str], ...] = ()
+    #: Its host names, the first being its public address.
+    hosts: tuple[str, ...] = ()
+
+    def settings(self, base: Settings) -> Settings:
+        """The installation's settings as this council's pages and doors see them: the
+        first council falls back to the environment for every empty field (a
+        single-council installation is configured there); the others only for
+        SHARED_DEFAULTS, so that no council shows another one's address or numbers."""
+        own = dict(self.profile)
+        if "twilio_auth_token" in own:
+            own["twilio_auth_token"] = decrypt(base.secret_key, own["twilio_auth_token"]) or ""
+        changes: dict[str, Any] = {}
+        for setting in PROFILE.values():
+            if setting in own:
+                changes[setting] = own[setting]
+            elif self.id != FIRST_COUNCIL and setting not in SHARED_DEFAULTS:
+                changes[setting] = ""
+        if self.id != FIRST_COUNCIL:
+            # Its own messages go out from its own number, never the installation's.
+            number = own.get("council_sms_number", "")
+            changes["twilio_phone_number"] = ("+" + re.sub(r"\D", "", number)) if number else ""
+        if self.hosts:
+            # Links in its pages, SMS and posters lead to its own host; Twilio keeps
+            # calling the installation's address, where signatures are checked.
+            scheme, _, rest = base.public_base_url.partition("://")
+            port = rest.split("/", 1)[0].partition(":")[2]
+            changes["public_base_url"] = f"{scheme}://{self.hosts[0]}" + (
+                f":{port}" if port else ""
+            )
+            changes["webhook_base_url"] = base.webhook_base_url or base.public_base_url
+        return replace(base, **changes) if changes else base
+
+
+def normalise_host(value: str) -> str:
+    """A Host header's name as stored: lower case, no port, no trailing dot."""
+    host = value.strip().lower()
+    if host.startswith("["):  # an IPv6 literal keeps its colons
+        return host.split("]", 1)[0] + "]"
+    return host.split(":", 1)[0].rstrip(".")
+
+
+def create_council(
+    session: Session,
+    slug: str,
+    name: str,
+    hosts: Sequence[str] = (),
+    numbers: Sequence[str] = (),
+) -> Council:
+    slug = slug.strip().lower()
+    if not SLUG.match(slug):
+        raise CouncilError("slug_invalid")
+    if not name.strip():
+        raise CouncilError("name_missing")
+    if session.exec(select(Council.id).where(Council.slug == slug)).first() is not None:
+        raise CouncilError("slug_taken")
+    council = Council(slug=slug, name=name.strip())
+    session.add(council)
+    session.flush()
+    for host in hosts:
+        add_host(session, council, host)
+    for number in numbers:
+        add_number(session, council, number)
+    return council
+
+
+def add_host(session: Session, council: Council, host: str) -> None:
+    name = normalise_host(host)
+    if not HOST.match(name):
+        raise CouncilError("host_invalid")
+    if session.get(CouncilHost, name) is not None:
+        raise CouncilError("host_taken")
+    session.add(CouncilHost(host=name, council_id=council.id))
+
+
+def add_number(session: Session, council: Council, number: str) -> None:
+    digits = "+" + re.sub(r"\D", "", number)
+    if len(digits) < 8 or len(digits) > 16:
+        raise CouncilError("number_invalid")
+    if session.get(CouncilNumber, digits) is not None:
+        raise CouncilError("number_taken")
+    session.add(CouncilNumber(number=digits, council_id=council.id))
+
+
+def by_slug(session: Session, slug: str) -> Council:
+    council = session.exec(select(Council).where(Council.slug == slug.strip().lower())).first()
+    if council is None:
+        raise CouncilError("unknown")
+    return council
+
+
+def set_status(session: Session, slug: str, status: CouncilStatus, notice: str = "") -> Council:
+    council = by_slug(session, slug)
+    council.status = status
+    if notice:
+        council.suspended_notice = notice.strip()
+    council.updated_at = utcnow()
+    session.add(council)
+    return council
+
+
+def listing(session: Session) -> list[tuple[Council, list[str], list[str]]]:
+    """Every council with its hosts and numbers, for the operator."""
+    councils = list(session.exec(select(Council).order_by(col(Council.id))).all())
+    hosts: dict[int, list[str]] = {}
+    for host, council_id in session.exec(select(CouncilHost.host, CouncilHost.council_id)):
+        hosts.setdefault(council_id, []).append(host)
+    numbers: dict[int, list[str]] = {}
+    for number, council_id in session.exec(select(CouncilNumber.number, CouncilNumber.council_id)):
+        numbers.setdefault(council_id, []).append(number)
+    return [(c, sorted(hosts.get(c.id, [])), sorted(numbers.get(c.id, []))) for c in councils]
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What a web process keeps between reloads (web/councils.py)."""
+
+    hosts: dict[str, CouncilEntry]
+    numbers: dict[str, CouncilEntry]
+    councils: list[CouncilEntry]
+
+
+def set_twilio_account(
+    session: Session, slug: str, account_sid: str, auth_token: str, secret_key: str
+) -> Council:
+    """The council's own Twilio (sub-)account: its webhooks are verified and its messages
+    sent with these, never with another council's."""
+    if not re.fullmatch(r"AC[0-9a-f]{32}", account_sid) or len(auth_token) < 16:
+        raise CouncilError("twilio_invalid")
+    council = by_slug(session, slug)
+    council.twilio_account_sid = account_sid
+    council.twilio_auth_token = encrypt(secret_key, auth_token)
+    council.updated_at = utcnow()
+    session.add(council)
+    return council
+
+
+def directory(connection: Connection) -> Directory:
+    """Every council, by host and by number."""
+    table = Council.__table__  # type: ignore[attr-defined]  # SQLModel sets it, untyped
+    councils = {}
+    for row in connection.execute(table.select().order_by(table.c.id)).mappings():
+        profile = tuple((setting, row[field]) for field, setting in PROFILE.items() if row[field])
+        councils[row["id"]] = CouncilEntry(
+            row["id"],
+            row["slug"],
+            row["name"],
+            CouncilStatus(row["status"]),
+            row["suspended_notice"],
+            profile,
+        )
+    named: dict[int, list[str]] = {}
+    for host, council_id in connection.execute(
+        select(CouncilHost.host, CouncilHost.council_id).order_by(col(CouncilHost.host))
+    ):
+        named.setdefault(council_id, []).append(host)
+    for council_id, names in named.items():
+        if council_id in councils:
+            councils[council_id] = replace(councils[council_id], hosts=tuple(_by_preference(names)))
+    hosts = {
+        host: councils[council_id]
+        for council_id, names in named.items()
+        for host in names
+        if council_id in councils
+    }
+    numbers = {
+        number: councils[council_id]
+        for number, council_id in connection.execute(
+            select(CouncilNumber.number, CouncilNumber.council_id)
+        )
+        if council_id in councils
+    }
+    return Directory(hosts, numbers, list(councils.values()))
+
+
+def _by_preference(hosts: list[str]) -> list[str]:
+    """A real name before localhost and an address: the first is the public address."""
+    return sorted(hosts, key=lambda h: (h.replace(".", "").isdigit(), h == "localhost", h))
+
+
+def ensure_first_council(connection: Connection) -> None:
+    """The first council's row where a schema was made from the models (tests, create_all)
+    instead of by the migrations, which add it themselves."""
+    present = connection.execute(select(func.count()).select_from(Council)).scalar()
+    if present:
+        return
+    connection.execute(
+        Council.__table__.insert().values(  # type: ignore[attr-defined]
+            id=FIRST_COUNCIL, slug="council", name="", created_at=utcnow(), updated_at=utcnow()
+        )
+    )
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT setval('council_id_seq', (SELECT max(id) FROM council))"))
