@@ -14,6 +14,7 @@ from participation import privacy
 from participation.accounts.permissions import ADMINS, requires_role
 from participation.i18n.catalogs import gettext as _
 from participation.privacy_forms import SubjectKeys, parse_subject_keys, subject_keys_problem
+from participation.web.councils import settings_of
 from participation.web.templating import render
 from participation.web.transactions import write
 
@@ -26,7 +27,7 @@ def _refused(request: Request, values: dict, error: str) -> Response:
 async def _look_up(request: Request, action: str) -> Response | tuple[SubjectKeys, dict]:
     """The keys from the form and what is stored under them, or the form again saying
     what is wrong with the keys."""
-    settings = request.app.state.settings
+    settings = settings_of(request)
     keys = parse_subject_keys(await request.form())
     error = subject_keys_problem(settings, keys)
     if error:
@@ -61,7 +62,7 @@ async def export(request: Request) -> Response:
         return outcome
     _keys, found = outcome
     return Response(
-        privacy.export_json(found, request.app.state.settings),
+        privacy.export_json(found, settings_of(request)),
         media_type="application/json; charset=utf-8",
         headers={
             "Content-Disposition": 'attachment; filename="auskunft-art15.json"',
@@ -72,7 +73,7 @@ async def export(request: Request) -> Response:
 
 @requires_role(*ADMINS)
 async def erase(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     form = await request.form()
     keys = parse_subject_keys(form)
     error = subject_keys_problem(settings, keys)

@@ -17,6 +17,7 @@ from participation.accounts.passwords import password_problem_text
 from participation.accounts.permissions import ADMINS, requires_role
 from participation.accounts.service import AccountError
 from participation.i18n.catalogs import gettext as _
+from participation.web.councils import settings_of
 from participation.web.templating import render, url
 from participation.web.transactions import read, write
 
@@ -122,7 +123,7 @@ async def reset_link(request: Request) -> Response:
     the account when SMTP is set up). Shown once, never stored: only its hash is."""
     user_id = request.path_params["id"]
     staff = request.scope["staff"]
-    settings = request.app.state.settings
+    settings = settings_of(request)
     emailed = bool(settings.smtp_host)
     try:
         email, token = await write(

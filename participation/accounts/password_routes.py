@@ -15,6 +15,7 @@ from participation.accounts.permissions import ANY_STAFF, requires_role
 from participation.accounts.routes import begin_staff_session
 from participation.accounts.service import AccountError
 from participation.i18n.catalogs import gettext as _
+from participation.web.councils import settings_of
 from participation.web.forms import field
 from participation.web.templating import render, url
 from participation.web.transactions import read, write
@@ -85,7 +86,7 @@ async def change(request: Request) -> Response:
 
 async def _email_for_reset(request: Request, token: str) -> str | None:
     """The address of the account a reset link is for, while the link is good."""
-    return await read(request, security.reset_email, request.app.state.settings.secret_key, token)
+    return await read(request, security.reset_email, settings_of(request).secret_key, token)
 
 
 async def reset_form(request: Request) -> Response:
@@ -104,7 +105,7 @@ async def reset_form(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     token = request.path_params["token"]
-    settings = request.app.state.settings
+    settings = settings_of(request)
     form = await request.form()
     new = field(form, "new_password", 2000)
     confirmation = field(form, "confirm_password", 2000)

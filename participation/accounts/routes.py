@@ -13,6 +13,7 @@ from participation.accounts import service, throttle
 from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
 from participation.paths import same_origin_path
+from participation.web.councils import settings_of
 from participation.web.csrf import start_session_binding
 from participation.web.forms import field
 from participation.web.templating import render, url
@@ -38,7 +39,7 @@ async def login(request: Request) -> Response:
     password = field(form, "password", 1024)
     next_url = field(form, "next", 500)
 
-    settings = request.app.state.settings
+    settings = settings_of(request)
     address = throttle.address_key(settings.secret_key, client_address(request))
     # Not write(): log_in opens its own short read and write around the check.
     found = await run_in_threadpool(

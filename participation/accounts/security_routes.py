@@ -12,6 +12,7 @@ from participation.accounts.permissions import ANY_STAFF, requires_role
 from participation.accounts.routes import begin_staff_session, client_address
 from participation.clock import utcnow
 from participation.i18n.catalogs import gettext as _
+from participation.web.councils import settings_of
 from participation.web.forms import field
 from participation.web.templating import render, url
 from participation.web.transactions import write
@@ -48,7 +49,7 @@ async def login_code(request: Request) -> Response:
     staff_id, version = pending
     form = await request.form()
     code = field(form, "code", 40)
-    settings = request.app.state.settings
+    settings = settings_of(request)
     address = throttle.address_key(settings.secret_key, client_address(request))
 
     right = await write(
@@ -72,7 +73,7 @@ async def login_code(request: Request) -> Response:
 
 
 def _security_context(request: Request, user: StaffUser) -> dict:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     context: dict = {"enabled": bool(user.totp_secret), "error": None, "done": None}
     if not user.totp_secret:
         # The new secret waits in the (signed, HttpOnly) session until a code proves it.
@@ -102,7 +103,7 @@ def _wrong_code(request: Request, user: StaffUser, message: str) -> Response:
 @requires_role(*ANY_STAFF)
 async def enable_code(request: Request) -> Response:
     user: StaffUser = request.scope["staff"]
-    settings = request.app.state.settings
+    settings = settings_of(request)
     form = await request.form()
     code = field(form, "code", 40)
     secret = request.session.get("totp_setup")
@@ -126,7 +127,7 @@ async def enable_code(request: Request) -> Response:
 @requires_role(*ANY_STAFF)
 async def disable_code(request: Request) -> Response:
     user: StaffUser = request.scope["staff"]
-    settings = request.app.state.settings
+    settings = settings_of(request)
     form = await request.form()
     code = field(form, "code", 40)
 

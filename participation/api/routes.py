@@ -9,6 +9,7 @@ from starlette.routing import Route
 from participation.api import service
 from participation.api.openapi import document
 from participation.settings import LANGUAGES
+from participation.web.councils import settings_of
 from participation.web.transactions import read
 
 #: Public, published data: anyone may read it from anywhere, without cookies.
@@ -95,7 +96,7 @@ async def list_contributions(request: Request) -> Response:
 
 
 async def openapi(request: Request) -> Response:
-    return _json(document(request.app.state.settings))
+    return _json(document(settings_of(request)))
 
 
 routes = [

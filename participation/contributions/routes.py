@@ -27,6 +27,7 @@ from participation.moderation.consultation_pages import consultation_context
 from participation.outcomes import NotFound
 from participation.settings import LANGUAGES
 from participation.web import submissions
+from participation.web.councils import settings_of
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction
@@ -70,7 +71,7 @@ async def submit(request: Request) -> Response:
         "submission_key": field(form, "submission_key", 100),
     }
     honeypot = field(form, "website", 1000)
-    settings = request.app.state.settings
+    settings = settings_of(request)
     csrf_ok = form_token_ok(request)
     claim = submissions.claim_for(
         settings.secret_key,
@@ -164,7 +165,7 @@ def _form_with_errors(request: Request, values: dict, outcome: str, payload: obj
         }
         status = 403
     else:
-        limit = request.app.state.settings.max_contribution_chars
+        limit = settings_of(request).max_contribution_chars
         refused, context = cast(tuple[errors.ContributionRefused, dict], payload)
         name, message = refusal_message(refused, limit)
         error_fields = {name: message}
@@ -205,7 +206,7 @@ async def status_page(request: Request) -> Response:
     not_found = {"query": raw, "not_found": True}
     if reference is None:
         return render(request, "contributions/lookup.html", not_found, status_code=404)
-    key = lookups.address_lookup_key(request.app.state.settings.secret_key, lookup_address(request))
+    key = lookups.address_lookup_key(settings_of(request).secret_key, lookup_address(request))
     # Read first; only a miss is written down (the writer's turn on SQLite is for misses).
     try:
         context = await read(request, public_pages.contribution_status, key, reference, lang)

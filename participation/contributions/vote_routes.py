@@ -33,6 +33,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
 from participation.moderation.consultation_pages import consultation_context
 from participation.settings import LANGUAGES
+from participation.web.councils import settings_of
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
 from participation.web.templating import language_of, render, templates
@@ -94,7 +95,7 @@ def code_sms(lang: str, code: str) -> str:
 
 
 def _client_key(request: Request) -> str:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     return address_key(settings.secret_key, request.client.host if request.client else None)
 
 
@@ -108,7 +109,7 @@ async def ask_for_code(request: Request) -> Response:
         "phone": field(form, "phone", 100),
         "action": field(form, "action", 20),
     }
-    settings = request.app.state.settings
+    settings = settings_of(request)
     client_key = _client_key(request)
     locale = LANGUAGES[lang]
 
@@ -216,7 +217,7 @@ async def confirm(request: Request) -> Response:
     form = await request.form()
     token = field(form, "token", 100)
     raw_code = field(form, "code", 40)
-    settings = request.app.state.settings
+    settings = settings_of(request)
     locale = LANGUAGES[lang]
 
     def store(session: Session) -> tuple[str, object]:

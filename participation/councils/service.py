@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, func, text
 from sqlmodel import Session, col, select
@@ -81,14 +82,12 @@ class CouncilEntry:
             # Its own messages go out from its own number, never the installation's.
             number = own.get("council_sms_number", "")
             changes["twilio_phone_number"] = ("+" + re.sub(r"\D", "", number)) if number else ""
-        if self.hosts:
+        address = urlsplit(base.public_base_url)
+        if self.hosts and address.hostname not in self.hosts:
             # Links in its pages, SMS and posters lead to its own host; Twilio keeps
             # calling the installation's address, where signatures are checked.
-            scheme, _, rest = base.public_base_url.partition("://")
-            port = rest.split("/", 1)[0].partition(":")[2]
-            changes["public_base_url"] = f"{scheme}://{self.hosts[0]}" + (
-                f":{port}" if port else ""
-            )
+            port = f":{address.port}" if address.port else ""
+            changes["public_base_url"] = f"{address.scheme}://{self.hosts[0]}{port}"
             changes["webhook_base_url"] = base.webhook_base_url or base.public_base_url
         return replace(base, **changes) if changes else base
 

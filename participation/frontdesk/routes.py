@@ -42,6 +42,7 @@ from participation.moderation.service import audit, audit_contribution
 from participation.phones import normalise_number, phone_key
 from participation.settings import LANGUAGE_NAMES, LANGUAGES
 from participation.web import submissions
+from participation.web.councils import settings_of
 from participation.web.errors import error_response
 from participation.web.forms import field, in_transaction, int_or_none
 from participation.web.templating import render, url
@@ -273,7 +274,7 @@ async def enter(request: Request) -> Response:
     staff: StaffUser = request.scope["staff"]
     raw = await request.form()
     values = _read_entry(raw)
-    settings = request.app.state.settings
+    settings = settings_of(request)
     tz = ZoneInfo(settings.timezone)
     claim = submissions.claim_for(
         settings.secret_key,
@@ -381,7 +382,7 @@ def _entry_response(request: Request, outcome: str, payload: object) -> Response
 
 @requires_role(*MODERATORS)
 async def receipt(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = settings_of(request)
 
     def load(session: Session) -> dict | None:
         contribution = find_by_reference(session, request.path_params["reference"])

@@ -10,6 +10,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.moderation import flags
 from participation.moderation import public_pages as pages
 from participation.moderation.labels import decision_labels, reason_labels, report_labels
+from participation.web.councils import settings_of
 from participation.web.errors import error_response, page
 from participation.web.forms import field, query_int
 from participation.web.templating import language_of, render, url
@@ -51,7 +52,7 @@ async def report(request: Request) -> Response:
         reference,
         reason=flags.ReportReason(values["reason"]),
         note=values["note"],
-        secret_key=request.app.state.settings.secret_key,
+        secret_key=settings_of(request).secret_key,
         client_address=request.client.host if request.client else "",
     )
     if not reported:

@@ -10,12 +10,13 @@ from participation.accounts.permissions import MODERATORS, requires_role
 from participation.moderation import decisions
 from participation.outbox import service
 from participation.twilio import is_signed_by_twilio, webhook_params
+from participation.web.councils import settings_of
 from participation.web.templating import render, url
 from participation.web.transactions import read, write
 
 
 async def status_callback(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     form = await request.form()
     if not is_signed_by_twilio(settings, request, form):
         return PlainTextResponse("Forbidden", status_code=403)

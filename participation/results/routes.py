@@ -18,6 +18,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.results import export_files, exports, pages, service
 from participation.results.export_files import BuildRunning, Built, ExportStore
 from participation.results.streaming import stream_template
+from participation.web.councils import settings_of
 from participation.web.errors import error_response
 from participation.web.forms import query_int
 from participation.web.templating import language_of, render
@@ -147,7 +148,7 @@ async def download(request: Request) -> Response:
     if kind not in MEDIA:
         return error_response(request, 404)
     store = _export_store(request)
-    seconds = request.app.state.settings.page_cache_seconds
+    seconds = settings_of(request).page_cache_seconds
     consultation_id, version = await read(request, pages.download_version, slug, seconds)
     if version is None:
         # Never published, or withdrawn: nothing is served, and what was built goes.

@@ -13,6 +13,7 @@ from participation.accounts.permissions import MODERATORS, requires_role
 from participation.i18n.catalogs import gettext as _
 from participation.paths import same_origin_path
 from participation.results import pages, service
+from participation.web.councils import settings_of
 from participation.web.forms import field, int_or_none
 from participation.web.templating import is_fragment_request, render, url
 from participation.web.transactions import read, write
@@ -109,7 +110,7 @@ async def publish_results(request: Request) -> Response:
         service.publish_with_summary,
         request.path_params["id"],
         staff.id,
-        request.app.state.settings,
+        settings_of(request),
         summary,
     )
     return RedirectResponse(url(request, "results", slug=consultation.slug), status_code=303)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from participation.accounts.permissions import ANY_STAFF, Endpoint, requires_role
 from participation.simulator.service import simulator_enabled
+from participation.web.councils import settings_of
 from participation.web.errors import error_response
 
 #: Simulated calls this login started (CallSid -> number), newest last: the phone
@@ -23,7 +24,7 @@ def simulator_page(endpoint: Endpoint) -> Endpoint:
 
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
-        if not simulator_enabled(request.app.state.settings):
+        if not simulator_enabled(settings_of(request)):
             return error_response(request, 404)
         return await staff_only(request)
 

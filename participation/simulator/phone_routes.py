@@ -36,6 +36,7 @@ from participation.simulator.access import own_call, remember_call, simulator_pa
 from participation.simulator.records import record_call_input, record_recording
 from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
 from participation.twilio import canonical_url, sign
+from participation.web.councils import settings_of
 from participation.web.forms import field
 from participation.web.templating import render, url
 from participation.web.transactions import read, write
@@ -53,7 +54,7 @@ WORDS_PER_SECOND = 2.5
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return settings_of(request)
 
 
 def _page(

@@ -31,6 +31,7 @@ from participation.simulator.models import SimulatedSms
 from participation.simulator.records import record_sms_exchange
 from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
 from participation.twilio import canonical_url, sign
+from participation.web.councils import settings_of
 from participation.web.errors import error_response
 from participation.web.forms import field
 from participation.web.templating import is_fragment_request, render, url
@@ -83,7 +84,7 @@ async def send_to_webhook(
     request: Request, number: str, body: str, num_media: int
 ) -> tuple[int, str | None]:
     """POSTs a signed, Twilio-shaped request to our own /twilio/sms; (status, reply)."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = settings_of(request)
     sid = "SM" + secrets.token_hex(16)
     params = {
         "MessageSid": sid,
@@ -112,7 +113,7 @@ async def send_to_webhook(
 
 def _number_from(request: Request, raw: str) -> str | None:
     """The typed number in E.164, when it is one of the fictional numbers."""
-    settings = request.app.state.settings
+    settings = settings_of(request)
     number = normalise_number(raw, settings.default_region)
     return number if is_fictional_number(number) else None
 
@@ -133,7 +134,7 @@ def _context(session: Session, settings: Settings, number: str | None, **extra) 
 
 @simulator_page
 async def sms_page(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     number = _number_from(request, request.query_params.get("number", EXAMPLE_NUMBERS[0]))
     context = await read(request, _context, settings, number)
     return render(
@@ -143,7 +144,7 @@ async def sms_page(request: Request) -> Response:
 
 @simulator_page
 async def sms_send(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     form = await request.form()
     raw_number = field(form, "number", 40)
     body = field(form, "body", 5000)
@@ -198,7 +199,7 @@ async def sms_send(request: Request) -> Response:
 @simulator_page
 async def run_outbox(request: Request) -> Response:
     """Sends what the outbox holds to the simulator (only without Twilio credentials)."""
-    settings = request.app.state.settings
+    settings = settings_of(request)
     if settings.twilio_configured:
         return error_response(request, 404)
     form = await request.form()

@@ -16,6 +16,7 @@ from participation.sitepages.forms import BarrierReportForm, parse_barrier_repor
 from participation.sitepages.media import sign_video
 from participation.sitepages.models import ReportStatus
 from participation.web import submissions
+from participation.web.councils import settings_of
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
 from participation.web.forms import field
@@ -37,7 +38,7 @@ def page_titles() -> dict[str, str]:
 async def site_page(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
-    settings = request.app.state.settings
+    settings = settings_of(request)
     page = await read(request, service.get_page, slug, LANGUAGES[lang], settings, lang)
     if page is None:
         return error_response(request, 404)
@@ -108,7 +109,7 @@ async def report_submit(request: Request) -> Response:
         "email": _("Please enter an e-mail address like name@example.org, or leave it empty."),
     }
     claim = submissions.claim_for(
-        request.app.state.settings.secret_key,
+        settings_of(request).secret_key,
         field(form, "csrf_token", 1000),
         report.submission_key,
         report.content(),

@@ -13,6 +13,7 @@ from participation.channels.sms.service import handle_sms
 from participation.numbers import bounded_int
 from participation.phones import is_personal_number, normalise_number
 from participation.twilio import is_signed_by_twilio, webhook_params
+from participation.web.councils import settings_of
 from participation.web.transactions import write
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def twiml(reply: str | None) -> Response:
 
 
 async def sms_webhook(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     form = await request.form()
     if not is_signed_by_twilio(settings, request, form):
         # Nothing is read or stored from a request Twilio did not sign.

@@ -19,6 +19,7 @@ from participation.channels.voice import callbacks, readings, service, steps
 from participation.outcomes import NotFound
 from participation.text import without_controls
 from participation.twilio import is_signed_by_twilio, webhook_params
+from participation.web.councils import settings_of
 from participation.web.transactions import read, write
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 async def _signed_params(request: Request) -> dict[str, str] | None:
     form = await request.form()
-    settings = request.app.state.settings
+    settings = settings_of(request)
     if not is_signed_by_twilio(settings, request, form):
         log.warning("voice webhook with a missing or wrong signature: %s", request.url.path)
         return None
@@ -48,7 +49,7 @@ async def voice_step(request: Request) -> Response:
         return _forbidden()
     if not params.get("CallSid"):
         return PlainTextResponse("CallSid missing", status_code=400)
-    settings = request.app.state.settings
+    settings = settings_of(request)
     query = {key: without_controls(value) for key, value in request.query_params.items()}
 
     try:
@@ -67,7 +68,7 @@ async def recording_status(request: Request) -> Response:
     params = await _signed_params(request)
     if params is None:
         return _forbidden()
-    settings = request.app.state.settings
+    settings = settings_of(request)
     query = {key: without_controls(value) for key, value in request.query_params.items()}
     # An IntegrityError means the <Record> action stored this recording a moment earlier.
     with contextlib.suppress(IntegrityError):

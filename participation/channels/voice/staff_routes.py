@@ -24,6 +24,7 @@ from participation.channels.voice.summary_routes import routes as summary_routes
 from participation.i18n.catalogs import gettext as _
 from participation.paths import same_origin_path
 from participation.settings import Settings
+from participation.web.councils import settings_of
 from participation.web.errors import error_response
 from participation.web.forms import field
 from participation.web.templating import is_fragment_request, render, url
@@ -80,7 +81,7 @@ def allowed_recording_url(settings: Settings, recording_url: str) -> bool:
 
 @requires_role(*MODERATORS)
 async def recording_audio(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
+    settings: Settings = settings_of(request)
     contribution_id = request.path_params["id"]
     contribution, simulated = await read(request, staff.recording_of, contribution_id)
     if not contribution.recording_url:
@@ -142,7 +143,7 @@ async def recording_page(request: Request) -> Response:
 
 @requires_role(*MODERATORS)
 async def save_transcript(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
+    settings: Settings = settings_of(request)
     contribution_id = request.path_params["id"]
     user = request.scope["staff"]
     form = await request.form()
@@ -184,7 +185,7 @@ async def save_transcript(request: Request) -> Response:
 
 @requires_role(*MODERATORS)
 async def callbacks(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
+    settings: Settings = settings_of(request)
     context = await read(request, staff.callbacks_overview, settings)
     context["outcomes"] = outcome_labels()
     context["message"] = (
@@ -218,7 +219,7 @@ async def callback_done(request: Request) -> Response:
 
 @requires_role(*ANY_STAFF)
 async def report(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
+    settings: Settings = settings_of(request)
     report = await read(request, service_report, timezone=settings.timezone)
     return render(
         request,
