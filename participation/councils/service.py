@@ -63,6 +63,8 @@ class CouncilEntry:
     profile: tuple[tuple[str, str], ...] = ()
     #: Its host names, the first being its public address.
     hosts: tuple[str, ...] = ()
+    #: Its phone and SMS numbers (E.164), where Twilio's webhooks find it.
+    numbers: tuple[str, ...] = ()
 
     def settings(self, base: Settings) -> Settings:
         """The installation's settings as this council's pages and doors see them: the
@@ -81,7 +83,8 @@ class CouncilEntry:
         if self.id != FIRST_COUNCIL:
             # Its own messages go out from its own number, never the installation's.
             number = own.get("council_sms_number", "")
-            changes["twilio_phone_number"] = ("+" + re.sub(r"\D", "", number)) if number else ""
+            sender = ("+" + re.sub(r"\D", "", number)) if number else ""
+            changes["twilio_phone_number"] = sender or (self.numbers[0] if self.numbers else "")
         address = urlsplit(base.public_base_url)
         if self.hosts and address.hostname not in self.hosts:
             # Links in its pages, SMS and posters lead to its own host; Twilio keeps
@@ -223,13 +226,20 @@ def directory(connection: Connection) -> Directory:
         for host in names
         if council_id in councils
     }
-    numbers = {
-        number: councils[council_id]
-        for number, council_id in connection.execute(
-            select(CouncilNumber.number, CouncilNumber.council_id)
-        )
-        if council_id in councils
-    }
+    owned: dict[int, list[str]] = {}
+    for number, council_id in connection.execute(
+        select(CouncilNumber.number, CouncilNumber.council_id).order_by(col(CouncilNumber.number))
+    ):
+        owned.setdefault(council_id, []).append(number)
+    numbers = {}
+    for council_id, listed in owned.items():
+        if council_id not in councils:
+            continue
+        council = replace(councils[council_id], numbers=tuple(listed))
+        councils[council_id] = council
+        numbers.update(dict.fromkeys(listed, council))
+    # The host map was made before the numbers were known: the same councils, completed.
+    hosts = {host: councils[council.id] for host, council in hosts.items()}
     return Directory(hosts, numbers, list(councils.values()))
 
 

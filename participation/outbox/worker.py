@@ -216,6 +216,16 @@ def make_sender(settings: Settings) -> Sender:
     return SimulatorSender()
 
 
+class NoNumberSender:
+    """For a council without an SMS number: every message fails, visibly in the outbox."""
+
+    def send(self, message_id: int, to: str, body: str) -> SendResult:
+        return SendResult(ok=False, http_status=400, error_code="no_council_number")
+
+    def find_accepted(self, to: str, body: str, since: datetime) -> list[SendResult]:
+        return []
+
+
 class CouncilSenders:
     """One sender a council, made from its settings (its number, its Twilio account),
     so that no message leaves with another council's sender or credentials. The council
@@ -235,7 +245,13 @@ class CouncilSenders:
             self.senders.clear()
             self.read_at = utcnow()
         if council_id not in self.senders:
-            self.senders[council_id] = make_sender(self._settings_of(council_id))
+            own = self._settings_of(council_id)
+            if self.simulated or own.twilio_phone_number:
+                self.senders[council_id] = make_sender(own)
+            else:
+                # Twilio is on, but this council has no number of its own: never the
+                # simulator (it would count as sent) and never another council's number.
+                self.senders[council_id] = NoNumberSender()
         return self.senders[council_id]
 
     def _settings_of(self, council_id: int) -> Settings:
