@@ -22,6 +22,8 @@ from participation.accounts.models import Role, StaffUser
 from participation.clock import utcnow
 from participation.consultations import service as consultations
 from participation.contributions.models import Contribution, Status
+from participation.councils.models import CouncilStatus
+from participation.councils.service import directory
 from participation.db import session_scope
 from participation.i18n import catalogs
 from participation.moderation.models import AuditEvent, Flag
@@ -133,8 +135,26 @@ def _already_sent(session: Session, day: str, now: datetime) -> bool:
 def send_staff_digest(
     settings: Settings, engine: Engine, now: datetime | None = None, *, force: bool = False
 ) -> int:
-    """Sends the day's digest to every active admin and moderator; returns how many
-    e-mails went out (0 when it is too early, already sent, nothing waits, or no SMTP)."""
+    """Each council's digest to its own active admins and moderators, about its own queue,
+    in its own name and time zone; returns how many e-mails went out in all."""
+    with engine.connect() as connection:
+        councils = directory(connection).councils
+    return sum(
+        _send_council_digest(council.settings(settings), engine, council.id, now, force=force)
+        for council in councils
+        if council.status is CouncilStatus.active
+    )
+
+
+def _send_council_digest(
+    settings: Settings,
+    engine: Engine,
+    council_id: int,
+    now: datetime | None = None,
+    *,
+    force: bool = False,
+) -> int:
+    """0 when it is too early, already sent, nothing waits, or no SMTP."""
     now = now or utcnow()
     local = now.astimezone(ZoneInfo(settings.timezone))
     day = local.date().isoformat()
@@ -142,7 +162,7 @@ def send_staff_digest(
         return 0
     if not force and local.hour < DIGEST_HOUR:
         return 0
-    with session_scope(engine) as session:
+    with session_scope(engine, council_id=council_id) as session:
         if not force and _already_sent(session, day, now):
             return 0
         if not anything_waits(session):
@@ -177,7 +197,7 @@ def send_staff_digest(
         log.warning("staff digest not sent (%s sent before the error): %s", sent, problem)
         if not sent:
             return 0
-    with session_scope(engine, write=True) as session:
+    with session_scope(engine, write=True, council_id=council_id) as session:
         audit(
             session,
             ACTION,

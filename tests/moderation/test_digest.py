@@ -146,3 +146,28 @@ def test_the_worker_pass_sends_the_digest(engine, settings, smtp):
     done = housekeeping(engine, settings)
     assert done["digest_emails"] == 1
     assert len(inbox.messages) == 1
+
+
+def test_each_council_gets_its_own_digest_about_its_own_queue(engine, settings, smtp):
+    from participation.councils.service import create_council
+
+    inbox, port = smtp
+    settings = settings.with_(smtp_host="127.0.0.1", smtp_port=port)
+    with session_scope(engine, write=True) as session:
+        other = create_council(session, "beispieldorf", "Gemeinde Beispieldorf").id
+    ours = make_consultation(engine, title="Marktplatz", code="4711", council_id=1)
+    theirs = make_consultation(engine, title="Dorfteich", code="4711", council_id=other)
+    make_contribution(engine, ours, "Mehr Bänke")
+    make_contribution(engine, theirs, "Ein Steg")
+    make_contribution(engine, theirs, "Schilf lassen")
+    our_admin = make_staff(engine, Role.admin, "admin@musterstadt.example", council_id=1)
+    their_admin = make_staff(engine, Role.admin, "admin@beispieldorf.example", council_id=other)
+
+    assert send_staff_digest(settings, engine, _morning(hour=8)) == 2
+    by_recipient = {rcpt[0]: message for rcpt, message in inbox.messages}
+    ours_body = by_recipient[our_admin.email].get_content()
+    theirs_body = by_recipient[their_admin.email].get_content()
+    assert "Marktplatz" in ours_body and "Dorfteich" not in ours_body
+    assert "Dorfteich" in theirs_body and "Marktplatz" not in theirs_body
+    assert "[Gemeinde Beispieldorf]" in by_recipient[their_admin.email]["Subject"]
+    assert "Beispieldorf" not in by_recipient[our_admin.email]["Subject"]
