@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import date
 
 from participation.councils import service
 from participation.councils.models import CouncilStatus
@@ -115,6 +116,32 @@ def _set_twilio(args: argparse.Namespace) -> int:
     return _run(store)
 
 
+def _usage(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from participation.councils.usage import monthly_usage
+
+    try:
+        year, month = (int(part) for part in args.month.split("-"))
+        wanted = date(year, month, 1)
+    except ValueError:
+        print("Not done: give the month as YYYY-MM, e.g. 2026-12.")
+        return 1
+
+    doors = ("web", "sms", "voice", "paper", "in_person")
+
+    def table(session) -> str:
+        heads = (*doors, "SMS in", "SMS out", "minutes")
+        lines = [f"{wanted:%Y-%m}  {'council':<20}" + "".join(f"{h:>10}" for h in heads)]
+        for row in monthly_usage(session, wanted):
+            figures = [row.contributions.get(door, 0) for door in doors]
+            figures += [row.sms_received, row.sms_sent, row.call_minutes]
+            lines.append(f"{'':9}{row.slug:<20}" + "".join(f"{n:>10}" for n in figures))
+        return "\n".join(lines)
+
+    return _run(table)
+
+
 def add_council_commands(sub: argparse._SubParsersAction) -> None:
     council = sub.add_parser("council", help="create, list, suspend the installation's councils")
     commands = council.add_subparsers(dest="council_command", required=True)
@@ -152,3 +179,6 @@ def add_council_commands(sub: argparse._SubParsersAction) -> None:
     twilio.add_argument("slug")
     twilio.add_argument("account_sid", help="AC and 32 hex digits")
     twilio.set_defaults(func=_set_twilio)
+    usage = commands.add_parser("usage", help="contributions, SMS and call minutes by council")
+    usage.add_argument("--month", default=date.today().strftime("%Y-%m"), help="YYYY-MM")
+    usage.set_defaults(func=_usage)
