@@ -119,7 +119,7 @@ def _set_twilio(args: argparse.Namespace) -> int:
 def _usage(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from participation.councils.usage import monthly_usage
+    from participation.council_usage import monthly_usage
 
     try:
         year, month = (int(part) for part in args.month.split("-"))

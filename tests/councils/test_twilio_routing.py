@@ -128,3 +128,49 @@ def test_a_council_without_a_number_never_sends_with_another_ones(engine, settin
         message = session.exec(select(OutboundMessage)).one()
     assert message.status is not OutboundStatus.sent
     assert message.error_code == "no_council_number"
+
+
+def _call(client, to: str, token: str):
+    params = {
+        "CallSid": "CA" + secrets.token_hex(16),
+        "AccountSid": "AC" + "b" * 32,
+        "From": RESIDENT,
+        "To": to,
+        "CallStatus": "ringing",
+    }
+    url = PUBLIC_BASE + "/twilio/voice"
+    return client.post(
+        "/twilio/voice",
+        data=params,
+        headers={"X-Twilio-Signature": signature(url, params, token)},
+    )
+
+
+def test_a_suspended_councils_line_and_number_say_so_and_take_nothing(
+    app, client, engine, numbered
+):
+    from participation.councils.models import CouncilStatus
+    from participation.councils.service import set_status
+
+    _ours, theirs, _b = numbered
+    with session_scope(engine, write=True) as session:
+        council = by_slug(session, "beispieldorf")
+        council.address = "Dorfstraße 1, 31199 Beispieldorf"
+        session.add(council)
+        set_status(
+            session, "beispieldorf", CouncilStatus.suspended, "Die Beteiligung ruht bis März."
+        )
+    app.state.councils.expire()
+
+    first = _sms(client, "4711 Ein Steg wäre schön", B_NUMBER, B_TOKEN)
+    assert first.status_code == 200
+    [notice] = parse_twiml(first.text)
+    assert "Die Beteiligung ruht bis März." in notice and "Dorfstraße 1" in notice
+    again = _sms(client, "4711 Hallo?", B_NUMBER, B_TOKEN)
+    assert again.status_code == 200 and parse_twiml(again.text) == []  # once a day
+    assert _texts(engine, theirs.id) == []
+
+    call = _call(client, B_NUMBER, B_TOKEN)
+    assert call.status_code == 200
+    assert "Die Beteiligung ruht bis März." in call.text and "<Hangup" in call.text
+    assert _call(client, B_NUMBER, TEST_TWILIO_TOKEN).status_code == 403

@@ -8,8 +8,8 @@ from participation.channels.voice.models import VoiceCall
 from participation.cli import main
 from participation.clock import utcnow
 from participation.contributions.models import Channel
+from participation.council_usage import monthly_usage
 from participation.councils.service import create_council
-from participation.councils.usage import monthly_usage
 from participation.db import session_scope
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from tests.factories import make_consultation, make_contribution

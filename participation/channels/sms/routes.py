@@ -10,6 +10,8 @@ from starlette.routing import Route
 from twilio.twiml.messaging_response import MessagingResponse
 
 from participation.channels.sms.service import handle_sms
+from participation.channels.suspended import sms_notice_once_a_day
+from participation.councils.models import CouncilStatus
 from participation.numbers import bounded_int
 from participation.phones import is_personal_number, normalise_number
 from participation.twilio import is_signed_by_twilio, webhook_params
@@ -40,6 +42,13 @@ async def sms_webhook(request: Request) -> Response:
     if not message_sid or not sender:
         return PlainTextResponse("MessageSid and From are required", status_code=400)
     number = normalise_number(sender, settings.default_region) or sender[:32]
+    council = request.scope["council"]
+    if council.status is CouncilStatus.suspended:
+        # Nothing is taken in; the sender hears why, once a day at most.
+        notice = await write(
+            request, sms_notice_once_a_day, settings, number, council.suspended_notice
+        )
+        return twiml(notice)
     # A sender name or short code is shared by many: votes, STATUS and LÖSCHEN are refused.
     shared = not is_personal_number(sender, settings.default_region)
     body = params.get("Body", "")

@@ -14,8 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from twilio.twiml.voice_response import VoiceResponse
 
+from participation.channels.suspended import notice_text
 from participation.channels.voice import callbacks, readings, service, steps
+from participation.councils.models import CouncilStatus
 from participation.outcomes import NotFound
 from participation.text import without_controls
 from participation.twilio import is_signed_by_twilio, webhook_params
@@ -50,6 +53,13 @@ async def voice_step(request: Request) -> Response:
     if not params.get("CallSid"):
         return PlainTextResponse("CallSid missing", status_code=400)
     settings = settings_of(request)
+    council = request.scope["council"]
+    if council.status is CouncilStatus.suspended:
+        # A short notice with where to go instead, then the line hangs up.
+        answer = VoiceResponse()
+        answer.say(notice_text(settings, council.suspended_notice), language="de-DE")
+        answer.hangup()
+        return Response(str(answer), media_type=TWIML)
     query = {key: without_controls(value) for key, value in request.query_params.items()}
 
     try:

@@ -3,6 +3,7 @@ SMS received and sent, phone minutes. Counts only: the operator reads no citizen
 this way (councils/service.py's `operator_may_read` is for that, and it is off).
 
 GROUP BY in the database, one statement a figure, whatever the number of councils.
+Beside the command line, as it reads the doors' own tables (SMS received, calls).
 """
 
 from __future__ import annotations
