@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -12,9 +13,11 @@ from babel.numbers import format_decimal, format_percent
 from participation.i18n.catalogs import babel_locale, current_language
 from participation.settings import Settings
 
-#: The council's time zone; create_app sets it from the TIMEZONE setting (one council per
-#: process), the default until then.
+#: The installation's time zone; create_app sets it from the TIMEZONE setting.
 _TZ = ZoneInfo(Settings.timezone)
+#: The request's council's, where it has its own (web/councils.py sets it per request;
+#: the thread pool's workers see it too, as anyio copies the context).
+_request_zone: ContextVar[ZoneInfo | None] = ContextVar("request_zone", default=None)
 
 
 def use_timezone(name: str) -> None:
@@ -22,9 +25,18 @@ def use_timezone(name: str) -> None:
     _TZ = ZoneInfo(name)
 
 
+def use_request_timezone(name: str) -> Token[ZoneInfo | None]:
+    """This request's council's zone until reset_request_timezone(token)."""
+    return _request_zone.set(ZoneInfo(name) if name else None)
+
+
+def reset_request_timezone(token: Token[ZoneInfo | None]) -> None:
+    _request_zone.reset(token)
+
+
 def local_zone() -> ZoneInfo:
     """The council's time zone, for what staff type in and see as local dates."""
-    return _TZ
+    return _request_zone.get() or _TZ
 
 
 # Babel takes 20-50 µs a value and a page lists the same dates and counts on every
@@ -55,14 +67,15 @@ def _format_percent(fraction: float, language: str) -> str:
 def local_datetime(moment: datetime | None, fmt: str = "medium") -> str:
     if moment is None:
         return ""
-    aware = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(_TZ)
-    return _format_datetime(aware, fmt, current_language.get(), _TZ)
+    zone = local_zone()
+    aware = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
+    return _format_datetime(aware, fmt, current_language.get(), zone)
 
 
 def local_date(moment: datetime | None, fmt: str = "long") -> str:
     if moment is None:
         return ""
-    aware = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(_TZ)
+    aware = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(local_zone())
     return _format_date(aware.date(), fmt, current_language.get())
 
 

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from participation.councils.models import CouncilStatus
 from participation.councils.service import CouncilEntry, Directory, directory, normalise_host
+from participation.i18n.formatting import reset_request_timezone, use_request_timezone
 from participation.settings import Settings
 from participation.tenancy import FIRST_COUNCIL
 from participation.web.errors import error_response
@@ -121,11 +122,16 @@ class CouncilMiddleware:
             await HTMLResponse(UNKNOWN_HOST, status_code=404)(scope, receive, send)
             return
         scope["council"] = council
-        scope["settings"] = self.councils.settings.get(council.id, self.councils.base)
+        settings = scope["settings"] = self.councils.settings.get(council.id, self.councils.base)
         if council.status is CouncilStatus.suspended and not _open_while_suspended(scope["path"]):
             await self._suspended(scope, receive, send, council)
             return
-        await self.app(scope, receive, send)
+        # Dates on its pages and in its forms in its own time zone.
+        token = use_request_timezone(settings.timezone)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            reset_request_timezone(token)
 
     async def _twilio_council(
         self, scope: Scope, receive: Receive, by_host: CouncilEntry | None

@@ -132,3 +132,26 @@ def test_each_council_pages_name_their_own_council_and_contacts(app, engine, cou
     with _client(app, MUSTERSTADT) as musterstadt:
         page = musterstadt.get("/de/").text
     assert "Musterstadt" in page and "Beispieldorf" not in page
+
+
+def test_each_council_shows_dates_in_its_own_time_zone(app, engine, councils):
+    from datetime import UTC, datetime
+
+    from participation.consultations.models import Consultation
+
+    ours, theirs, _other = councils
+    closing = datetime(2027, 1, 5, 12, 0, tzinfo=UTC)  # 13:00 in Berlin, 01:00 next day in Auckland
+    with session_scope(engine, write=True) as session:
+        for row in (ours, theirs):
+            consultation = session.get(Consultation, row.id)
+            consultation.closes_at = closing
+            session.add(consultation)
+        council = by_slug(session, "beispieldorf")
+        council.timezone = "Pacific/Auckland"
+        session.add(council)
+    app.state.councils.expire()
+    with _client(app, MUSTERSTADT) as musterstadt:
+        assert "5. Januar 2027" in musterstadt.get("/de/").text
+    with _client(app, BEISPIELDORF) as dorf:
+        page = dorf.get("/de/").text
+    assert "6. Januar 2027" in page and "5. Januar 2027" not in page
