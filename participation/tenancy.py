@@ -103,11 +103,28 @@ def _only_this_council(state: ORMExecuteState) -> None:
         )
 
 
+def _row_security_applies(connection) -> bool:
+    """Whether this connection's role is held by the policies: not for a superuser or the
+    tables' owner (a single-council installation's usual role), which would only pay
+    a round trip a transaction for nothing. Asked once a pooled connection."""
+    known = connection.info.get("row_security")
+    if known is None:
+        known = connection.info["row_security"] = bool(
+            connection.exec_driver_sql(
+                "SELECT NOT (r.rolsuper OR r.rolbypassrls OR coalesce("
+                " (SELECT t.tableowner = current_user FROM pg_tables t"
+                "  WHERE t.tablename = 'consultation' AND t.schemaname = current_schema()),"
+                " false)) FROM pg_roles r WHERE r.rolname = current_user"
+            ).scalar()
+        )
+    return known
+
+
 @event.listens_for(Session, "after_begin")
 def _name_the_council_to_postgresql(session: Session, _transaction: object, connection) -> None:
     # Row-level security (migration 0002) reads it; local to this transaction, so a
     # pooled connection never carries one request's council into the next.
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or not _row_security_applies(connection):
         return
     council_id = session.info.get(_KEY)
     connection.exec_driver_sql(

@@ -146,6 +146,27 @@ def send_staff_digest(
     )
 
 
+def _mail(settings: Settings, recipients: list[str], subject: str, body: str, now) -> int:
+    """Sends the digest to each recipient; how many went out before any error."""
+    sent = 0
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            for email in recipients:
+                message = EmailMessage()
+                message["Subject"] = subject
+                message["From"] = settings.smtp_from
+                message["To"] = email
+                message["Date"] = formatdate(now.timestamp(), localtime=False)
+                message["Message-ID"] = make_msgid(domain=settings.smtp_from.split("@")[-1])
+                message["Auto-Submitted"] = "auto-generated"
+                message.set_content(body)
+                smtp.send_message(message)
+                sent += 1
+    except (OSError, smtplib.SMTPException) as problem:
+        log.warning("staff digest not sent (%s sent before the error): %s", sent, problem)
+    return sent
+
+
 def _send_council_digest(
     settings: Settings,
     engine: Engine,
@@ -178,25 +199,9 @@ def _send_council_digest(
         )
     if not lines or not recipients:
         return 0
-    subject, body = render_digest(settings, lines, now)
-    sent = 0
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-            for email in sorted(recipients):
-                message = EmailMessage()
-                message["Subject"] = subject
-                message["From"] = settings.smtp_from
-                message["To"] = email
-                message["Date"] = formatdate(now.timestamp(), localtime=False)
-                message["Message-ID"] = make_msgid(domain=settings.smtp_from.split("@")[-1])
-                message["Auto-Submitted"] = "auto-generated"
-                message.set_content(body)
-                smtp.send_message(message)
-                sent += 1
-    except (OSError, smtplib.SMTPException) as problem:
-        log.warning("staff digest not sent (%s sent before the error): %s", sent, problem)
-        if not sent:
-            return 0
+    sent = _mail(settings, sorted(recipients), *render_digest(settings, lines, now), now)
+    if not sent:
+        return 0
     with session_scope(engine, write=True, council_id=council_id) as session:
         audit(
             session,

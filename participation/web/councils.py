@@ -63,6 +63,14 @@ class CouncilDirectory:
         self._read_at = float("-inf")
         self._known = Directory({}, {}, [])
 
+    def settings_for(self, council_id: int, base: Settings) -> Settings:
+        """The council's settings over ``base``, the app's current settings (tests and
+        the operator may replace those while the app runs)."""
+        if base is not self.base:
+            self.base = base
+            self.settings = {c.id: c.settings(base) for c in self._known.councils}
+        return self.settings.get(council_id, base)
+
     def expire(self) -> None:
         self._read_at = float("-inf")
 
@@ -122,7 +130,9 @@ class CouncilMiddleware:
             await HTMLResponse(UNKNOWN_HOST, status_code=404)(scope, receive, send)
             return
         scope["council"] = council
-        settings = scope["settings"] = self.councils.settings.get(council.id, self.councils.base)
+        settings = scope["settings"] = self.councils.settings_for(
+            council.id, scope["app"].state.settings
+        )
         if council.status is CouncilStatus.suspended and not _open_while_suspended(scope["path"]):
             await self._suspended(scope, receive, send, council)
             return
