@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from participation.web.forms import field
+from participation.web.forms import field, int_or_none
 
 
 @dataclass(frozen=True)
@@ -40,18 +40,24 @@ def parse_comment(form, header_token: str) -> CommentForm:
 
 @dataclass(frozen=True)
 class PollForm:
-    poll_option: str
-    phone: str
-    #: "unconfirmed" for the answer without a number, where the consultation allows it.
-    action: str
+    """The poll's first form as sent; ``values`` go back into it when it is refused."""
 
-    def shown(self) -> dict[str, str]:
-        return {"poll_option": self.poll_option, "phone": self.phone, "action": self.action}
+    values: dict[str, str]
+    option_id: int | None
+    phone: str
+    #: The answer without a number, where the consultation allows it.
+    unconfirmed: bool
+
+
+#: The poll form's fields and how many characters of each are read.
+POLL_FIELDS = (("poll_option", 20), ("phone", 100), ("action", 20))
 
 
 def parse_poll(form) -> PollForm:
+    values = {name: field(form, name, limit) for name, limit in POLL_FIELDS}
     return PollForm(
-        poll_option=field(form, "poll_option", 20),
-        phone=field(form, "phone", 100),
-        action=field(form, "action", 20),
+        values=values,
+        option_id=int_or_none(values["poll_option"]),
+        phone=values["phone"],
+        unconfirmed=values["action"] == "unconfirmed",
     )

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.consultations import service as consultations
-from participation.consultations.models import Phase
+from participation.consultations.models import Consultation, Phase
 from participation.contributions import errors, lookups
 from participation.contributions.forms import CommentForm, parse_comment
 from participation.contributions.labels import refusal_beside_field
@@ -65,27 +65,22 @@ def _submit_once(
     locale: str,
     max_chars: int,
 ) -> str:
-    """Stores the comment and returns its reference; the same form sent twice gets the
-    first one's instead of a second row. A refusal (ContributionRefused) rolls the claim
-    back with the rest, so the corrected form may use the key."""
+    """The comment's reference, stored once for its form (a refusal raises
+    ContributionRefused); a draft or missing consultation is NotFound before any claim."""
     consultation = consultations.public_or_404(session, slug)
-    earlier, claimed = submissions.earlier_receipt(session, claim)
-    if earlier:
-        return earlier
-    submitted = submit_contribution(
-        session,
-        Submission(
-            consultation=consultation,
-            body=comment.body,
-            pseudonym=comment.pseudonym,
-            channel=Channel.web,
-            locale=locale,
-            max_chars=max_chars,
-        ),
+    return submissions.stored_once(
+        session, claim, _store_comment, consultation, comment, locale, max_chars
     )
-    if claimed:
-        submissions.record_receipt(session, claim, submitted.reference)
-    return submitted.reference
+
+
+def _store_comment(
+    session: Session, consultation: Consultation, comment: CommentForm, locale: str, max_chars: int
+) -> str:
+    """Stores the comment and returns its reference (submit_contribution checks it)."""
+    submission = Submission(
+        consultation, comment.body, Channel.web, locale, comment.pseudonym, max_chars=max_chars
+    )
+    return submit_contribution(session, submission).reference
 
 
 @keeps_text_on_expired_token

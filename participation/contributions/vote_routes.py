@@ -24,7 +24,7 @@ from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
 from participation.moderation import consultation_pages
 from participation.settings import LANGUAGES
-from participation.web.forms import field, int_or_none
+from participation.web.forms import field
 from participation.web.templating import language_of, render, templates
 from participation.web.transactions import read, write
 
@@ -96,13 +96,13 @@ async def ask_for_code(request: Request) -> Response:
     poll = parse_poll(await request.form())
     settings = request.app.state.settings
     asked = vote_pages.CodeRequest(
-        option_id=int_or_none(poll.poll_option),
+        option_id=poll.option_id,
         raw_number=poll.phone,
         client_key=_client_key(request),
         locale=LANGUAGES[lang],
     )
     try:
-        if poll.action == "unconfirmed":
+        if poll.unconfirmed:
             context = await write(request, vote_pages.answer_without_code, slug, asked)
             return render(request, "votes/recorded.html", context)
         context = await write(
@@ -128,7 +128,7 @@ async def _poll_refused(
     """The consultation page again, with the poll's answer kept and why it was refused."""
     context = await read(request, consultation_pages.public_consultation, slug, lang, None)
     name, message = refusal(refused)
-    context.update(vote=poll.shown(), vote_errors={name: message}, form={}, errors={})
+    context.update(vote=poll.values, vote_errors={name: message}, form={}, errors={})
     return render(request, "consultations/page.html", context, status_code=422)
 
 
