@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.consultations import service as consultations
-from participation.consultations.models import Consultation, Phase
+from participation.consultations.models import Phase
 from participation.contributions import errors, lookups
 from participation.contributions.forms import CommentForm, parse_comment
 from participation.contributions.labels import refusal_beside_field
@@ -57,28 +57,17 @@ def refusal_message(error: errors.ContributionRefused, limit: int) -> tuple[str,
     )
 
 
-def _submit_once(
-    session: Session,
-    claim: submissions.Claim | None,
-    slug: str,
-    comment: CommentForm,
-    locale: str,
-    max_chars: int,
-) -> str:
-    """The comment's reference, stored once for its form (a refusal raises
-    ContributionRefused); a draft or missing consultation is NotFound before any claim."""
-    consultation = consultations.public_or_404(session, slug)
-    return submissions.stored_once(
-        session, claim, _store_comment, consultation, comment, locale, max_chars
-    )
-
-
 def _store_comment(
-    session: Session, consultation: Consultation, comment: CommentForm, locale: str, max_chars: int
+    session: Session, slug: str, comment: CommentForm, locale: str, max_chars: int
 ) -> str:
     """Stores the comment and returns its reference (submit_contribution checks it)."""
     submission = Submission(
-        consultation, comment.body, Channel.web, locale, comment.pseudonym, max_chars=max_chars
+        consultations.public_or_404(session, slug),
+        comment.body,
+        Channel.web,
+        locale,
+        comment.pseudonym,
+        max_chars=max_chars,
     )
     return submit_contribution(session, submission).reference
 
@@ -123,10 +112,12 @@ async def _submitted(request: Request, slug: str, comment: CommentForm) -> Respo
         (slug, comment.body, comment.pseudonym),
     )
     try:
+        # The same form sent twice gets the first one's reference, not a second row.
         reference = await write(
             request,
-            _submit_once,
+            submissions.stored_once,
             claim,
+            _store_comment,
             slug,
             comment,
             LANGUAGES[lang],
