@@ -21,6 +21,7 @@ from participation.consultations.models import (
     PollOption,
 )
 from participation.db import table_of
+from participation.outcomes import NotFound
 from participation.tenancy import council_or_first
 
 FALLBACK_LOCALE = "de"
@@ -228,6 +229,14 @@ def public_by_slug(session: Session, slug: str) -> Consultation | None:
     consultation = get_by_slug(session, slug)
     if consultation is None or consultation.phase() is Phase.draft:
         return None
+    return consultation
+
+
+def public_or_404(session: Session, slug: str) -> Consultation:
+    """public_by_slug(), raising NotFound where that finds none."""
+    consultation = public_by_slug(session, slug)
+    if consultation is None:
+        raise NotFound
     return consultation
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import cast
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -15,6 +14,7 @@ from starlette.routing import Route
 from participation.consultations import service as consultations
 from participation.consultations.models import Phase
 from participation.contributions import errors, lookups
+from participation.contributions.forms import CommentForm, parse_comment
 from participation.contributions.labels import refusal_beside_field
 from participation.contributions.models import Channel
 from participation.contributions.reference import format_reference, parse_reference
@@ -22,15 +22,13 @@ from participation.contributions.service import Submission, submit_contribution
 from participation.contributions.vote_routes import routes as vote_routes
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number
-from participation.moderation import public_pages
-from participation.moderation.consultation_pages import consultation_context
+from participation.moderation import consultation_pages, public_pages
 from participation.outcomes import NotFound
 from participation.settings import LANGUAGES
 from participation.web import submissions
 from participation.web.councils import settings_of
 from participation.web.csrf import form_token_ok, keeps_text_on_expired_token
 from participation.web.errors import error_response
-from participation.web.forms import field, in_transaction
 from participation.web.templating import is_fragment_request, language_of, render, url
 from participation.web.transactions import read, write
 
@@ -60,67 +58,81 @@ def refusal_message(error: errors.ContributionRefused, limit: int) -> tuple[str,
     )
 
 
+def _store_comment(
+    session: Session, slug: str, comment: CommentForm, locale: str, max_chars: int
+) -> str:
+    """Stores the comment and returns its reference (submit_contribution checks it)."""
+    submission = Submission(
+        consultations.public_or_404(session, slug),
+        comment.body,
+        Channel.web,
+        locale,
+        comment.pseudonym,
+        max_chars=max_chars,
+    )
+    return submit_contribution(session, submission).reference
+
+
 @keeps_text_on_expired_token
 async def submit(request: Request) -> Response:
-    lang = language_of(request)
     slug = request.path_params["slug"]
     form = await request.form()
-    values = {
-        "body": field(form, "body", 1_000_000),
-        "pseudonym": field(form, "pseudonym", 1000),
-        "submission_key": field(form, "submission_key", 100),
-    }
-    honeypot = field(form, "website", 1000)
-    settings = settings_of(request)
-    csrf_ok = form_token_ok(request)
-    claim = submissions.claim_for(
-        settings.secret_key,
-        field(form, "csrf_token", 1000) or request.headers.get("x-csrf-token", ""),
-        values["submission_key"],
-        (slug, values["body"], values["pseudonym"]),
-    )
-
-    def store(session: Session) -> tuple[str, object]:
-        consultation = consultations.public_by_slug(session, slug)
-        if consultation is None:
-            # Without a valid token the answer is the guard's, whatever the address.
-            return ("missing" if csrf_ok else "forbidden"), None
-        if not csrf_ok:
-            return "csrf", consultation_context(session, consultation, lang)
-        if honeypot:
-            # Bots fill every field; people never see this one. Answer as if it worked.
-            return "bot", None
-        # The same form sent twice: the first one's receipt, not a second row.
-        earlier, claimed = submissions.earlier_receipt(session, claim)
-        if earlier:
-            return "stored", earlier
-        try:
-            submitted = submit_contribution(
-                session,
-                Submission(
-                    consultation=consultation,
-                    body=values["body"],
-                    pseudonym=values["pseudonym"],
-                    channel=Channel.web,
-                    locale=LANGUAGES[lang],
-                    max_chars=settings.max_contribution_chars,
-                ),
-            )
-        except errors.ContributionRefused as refused:
-            session.rollback()
-            return "refused", (refused, consultation_context(session, consultation, lang))
-        if claimed:
-            submissions.record_receipt(session, claim, submitted.reference)
-        return "stored", submitted.reference
-
+    comment = parse_comment(form, request.headers.get("x-csrf-token", ""))
     try:
-        outcome, payload = await in_transaction(request, store, write=True)
+        return await _submitted(request, slug, comment)
     except UNAVAILABLE as error:
         # The transaction was rolled back (or never began): nothing half-written. The
         # person gets their text back in the form, never a page that loses it.
         log.warning("comment not saved, database unavailable: %s", error)
-        return _retry_later(request, slug, values)
-    return _submit_response(request, slug, values, outcome, payload)
+        return _retry_later(request, slug, comment.shown())
+
+
+async def _submitted(request: Request, slug: str, comment: CommentForm) -> Response:
+    """The answer to a comment sent: stored (to its status page), or the page again."""
+    lang = language_of(request)
+    if not form_token_ok(request):
+        try:
+            context = await read(request, consultation_pages.public_consultation, slug, lang, None)
+        except NotFound:
+            # Without a valid token the answer is the guard's, whatever the address.
+            return error_response(request, 403)
+        expired = _(
+            "For your safety this form had expired. Your text is "
+            "still here: please check it and send it again."
+        )
+        return _form_with_errors(request, comment, context, {"body": expired}, 403)
+    if comment.honeypot:
+        # Bots fill every field; people never see this one. Answer as if it worked.
+        await read(request, consultations.public_or_404, slug)
+        return RedirectResponse(url(request, "consultation", slug=slug), status_code=303)
+    settings = settings_of(request)
+    claim = submissions.claim_for(
+        settings.secret_key,
+        comment.csrf_token,
+        comment.submission_key,
+        (slug, comment.body, comment.pseudonym),
+    )
+    try:
+        # The same form sent twice gets the first one's reference, not a second row.
+        reference = await write(
+            request,
+            submissions.stored_once,
+            claim,
+            _store_comment,
+            slug,
+            comment,
+            LANGUAGES[lang],
+            settings.max_contribution_chars,
+        )
+    except errors.ContributionRefused as refused:
+        context = await read(request, consultation_pages.public_consultation, slug, lang, None)
+        name, message = refusal_message(refused, settings.max_contribution_chars)
+        status = 409 if isinstance(refused, errors.ConsultationNotOpen) else 422
+        return _form_with_errors(request, comment, context, {name: message}, status)
+    target = url(request, "contribution_status", reference=reference) + "?new=1"
+    if is_fragment_request(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _retry_later(request: Request, slug: str, values: dict) -> Response:
@@ -135,42 +147,11 @@ def _retry_later(request: Request, slug: str, values: dict) -> Response:
     )
 
 
-def _submit_response(
-    request: Request, slug: str, values: dict, outcome: str, payload: object
+def _form_with_errors(
+    request: Request, comment: CommentForm, context: dict, problems: dict, status: int
 ) -> Response:
-    if outcome == "missing":
-        return error_response(request, 404)
-    if outcome == "forbidden":
-        return error_response(request, 403)
-    if outcome == "bot":
-        return RedirectResponse(url(request, "consultation", slug=slug), status_code=303)
-    if outcome == "stored":
-        target = url(request, "contribution_status", reference=payload) + "?new=1"
-        if is_fragment_request(request):
-            response = Response(status_code=204, headers={"HX-Redirect": target})
-            return response
-        return RedirectResponse(target, status_code=303)
-    return _form_with_errors(request, values, outcome, payload)
-
-
-def _form_with_errors(request: Request, values: dict, outcome: str, payload: object) -> Response:
     """The consultation page again, the text still in the form, with what went wrong."""
-    if outcome == "csrf":
-        context = cast(dict, payload)
-        error_fields = {
-            "body": _(
-                "For your safety this form had expired. Your text is "
-                "still here: please check it and send it again."
-            )
-        }
-        status = 403
-    else:
-        limit = settings_of(request).max_contribution_chars
-        refused, context = cast(tuple[errors.ContributionRefused, dict], payload)
-        name, message = refusal_message(refused, limit)
-        error_fields = {name: message}
-        status = 409 if isinstance(refused, errors.ConsultationNotOpen) else 422
-    context.update(form=values, errors=error_fields)
+    context.update(form=comment.shown(), errors=problems)
     return render(
         request,
         "consultations/page.html",

@@ -72,16 +72,6 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
         return PlainTextResponse(f"{status} {title}", status_code=status)
 
 
-async def page_or_404(
-    request: Request, load: Callable[[Session], dict[str, Any] | None], template: str
-) -> Response:
-    """A page whose context `load` reads in one transaction; None from it means not found."""
-    context = await read(request, load)
-    if context is None:
-        return error_response(request, 404)
-    return render(request, template, context)
-
-
 async def page(
     request: Request,
     template: str,

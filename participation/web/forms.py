@@ -1,26 +1,12 @@
-"""Small helpers shared by endpoints: the database session and form values."""
+"""Small helpers shared by endpoints: form and query values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
-from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from participation.numbers import bounded_int
 from participation.text import without_controls
-from participation.web.transactions import _run
-
-T = TypeVar("T")
-
-
-async def in_transaction(
-    request: Request, work: Callable[[Session], T], *, write: bool = False
-) -> T:
-    """Deprecated: `web.transactions.read`/`write` take the domain function itself."""
-    return await _run(request, write, work)
 
 
 def field(form, name: str, limit: int = 100_000) -> str:

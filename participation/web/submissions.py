@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Concatenate, ParamSpec
 
 from sqlalchemy import delete, update
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -27,6 +29,8 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from participation.clock import utcnow
 from participation.crypto import keyed_hash
 from participation.db import insert_or_skip
+
+P = ParamSpec("P")
 
 KEEP = timedelta(days=1)
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -111,3 +115,24 @@ def record_receipt(session: Session, claim: Claim | None, receipt: str) -> None:
         .where(col(FormSubmission.key_hash) == claim.key_hash)
         .values(receipt=receipt)
     )
+
+
+def stored_once(
+    session: Session,
+    claim: Claim | None,
+    store: Callable[Concatenate[Session, P], str],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> str:
+    """The receipt ``store(session, *args, **kwargs)`` returns for what it stored, kept
+    for the claim: the same post a second time gets the first one's and stores nothing.
+    An exception from ``store`` rolls the claim back with the rest of the transaction,
+    so a corrected form may use its key."""
+    earlier, claimed = earlier_receipt(session, claim)
+    if earlier:
+        return earlier
+    receipt = store(session, *args, **kwargs)
+    if claimed:
+        record_receipt(session, claim, receipt)
+    return receipt
