@@ -64,6 +64,23 @@ PER_COUNCIL = (
 )
 
 
+#: The council's profile columns (text, empty by default) and their lengths.
+PROFILE = (
+    ("suspended_notice", 2000),
+    ("address", 300),
+    ("email", 254),
+    ("phone", 40),
+    ("sms_number", 40),
+    ("front_desk_hours", 200),
+    ("phone_hours", 200),
+    ("data_protection_officer", 500),
+    ("timezone", 64),
+    ("accent_colour", 7),
+    ("twilio_account_sid", 34),
+    ("twilio_auth_token", 255),
+)
+
+
 def _string(length: int) -> sa.types.TypeEngine:
     return sqlmodel.sql.sqltypes.AutoString(length=length)
 
@@ -79,18 +96,7 @@ def _council_tables() -> None:
             sa.Enum("active", "suspended", "archived", name="councilstatus"),
             nullable=False,
         ),
-        sa.Column("suspended_notice", _string(2000), nullable=False),
-        sa.Column("address", _string(300), nullable=False),
-        sa.Column("email", _string(254), nullable=False),
-        sa.Column("phone", _string(40), nullable=False),
-        sa.Column("sms_number", _string(40), nullable=False),
-        sa.Column("front_desk_hours", _string(200), nullable=False),
-        sa.Column("phone_hours", _string(200), nullable=False),
-        sa.Column("data_protection_officer", _string(500), nullable=False),
-        sa.Column("timezone", _string(64), nullable=False),
-        sa.Column("accent_colour", _string(7), nullable=False),
-        sa.Column("twilio_account_sid", _string(34), nullable=False),
-        sa.Column("twilio_auth_token", _string(255), nullable=False),
+        *(sa.Column(name, _string(length), nullable=False) for name, length in PROFILE),
         sa.Column("operator_may_read", sa.Boolean(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -108,14 +114,13 @@ def _council_tables() -> None:
         op.create_index(f"ix_{name}_council_id", name, ["council_id"])
     # The first council: every row so far is its. Empty profile fields mean "from the
     # environment", so an upgraded single-council installation looks as it did.
+    profile = [name for name, _length in PROFILE]
     op.execute(
         sa.text(
-            "INSERT INTO council (id, slug, name, status, suspended_notice, address, email,"
-            " phone, sms_number, front_desk_hours, phone_hours, data_protection_officer,"
-            " timezone, accent_colour, twilio_account_sid, twilio_auth_token,"
-            " operator_may_read, created_at, updated_at)"
-            " VALUES (1, 'council', '', 'active', '', '', '', '', '', '', '', '', '', '',"
-            " '', '', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            f"INSERT INTO council (id, slug, name, status, {', '.join(profile)},"
+            " operator_may_read, created_at, updated_at) VALUES (1, 'council', '', 'active', "
+            + "'', " * len(profile)
+            + "false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         )
     )
     if op.get_bind().dialect.name == "postgresql":
