@@ -38,7 +38,7 @@ def load_staff(request: Request) -> StaffUser | None:
 
     with Session(request.app.state.engine) as db:
         # A login of another council's host is no login here (tenancy.py).
-        scope(db, request.scope["council"].id)
+        scope(db, request.scope["council"].session_council)
         user = db.get(StaffUser, staff_id)
         if user is None or not user.is_active or user.session_version != session.get("sv"):
             return None

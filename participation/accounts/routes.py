@@ -48,7 +48,7 @@ async def login(request: Request) -> Response:
         email,
         password,
         address,
-        request.scope["council"].id,
+        request.scope["council"].session_council,
     )
     if found is None:
         return render(

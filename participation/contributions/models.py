@@ -30,7 +30,8 @@ class Contribution(CouncilOwned, table=True):
     __table_args__ = (
         # The consultation page and the moderation queue: newest first within a status.
         Index("ix_contribution_consultation_status_created", "consultation_id", "status", "id"),
-        Index("ix_contribution_status_id", "status", "id"),
+        # The queue of a council by status, newest or oldest first (moderation/queue.py).
+        Index("ix_contribution_council_status_id", "council_id", "status", "id"),
     )
 
     id: int = Field(default=None, primary_key=True)

@@ -65,6 +65,14 @@ class CouncilEntry:
     hosts: tuple[str, ...] = ()
     #: Its phone and SMS numbers (E.164), where Twilio's webhooks find it.
     numbers: tuple[str, ...] = ()
+    #: Other councils share the installation: its sessions must keep to it. With one
+    #: council there is nothing to cross, and its sessions skip the scoping's cost.
+    shared: bool = False
+
+    @property
+    def session_council(self) -> int | None:
+        """What a request's session is kept to (tenancy.scope): None for the only one."""
+        return self.id if self.shared else None
 
     def settings(self, base: Settings) -> Settings:
         """The installation's settings as this council's pages and doors see them: the
@@ -240,6 +248,10 @@ def directory(connection: Connection) -> Directory:
         numbers.update(dict.fromkeys(listed, council))
     # The host map was made before the numbers were known: the same councils, completed.
     hosts = {host: councils[council.id] for host, council in hosts.items()}
+    if len(councils) > 1:
+        councils = {key: replace(council, shared=True) for key, council in councils.items()}
+        hosts = {host: councils[council.id] for host, council in hosts.items()}
+        numbers = {number: councils[council.id] for number, council in numbers.items()}
     return Directory(hosts, numbers, list(councils.values()))
 
 

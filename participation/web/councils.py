@@ -21,7 +21,6 @@ from urllib.parse import parse_qs
 from anyio import to_thread
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -121,7 +120,7 @@ class CouncilMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(ANY_HOST_PATHS):
             await self.app(scope, receive, send)
             return
-        host = Headers(scope=scope).get("host", "")
+        host = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
         council = await self.councils.council_for(host)
         if scope["path"].startswith(TWILIO_PREFIX) and scope["method"] == "POST":
             council, receive = await self._twilio_council(scope, receive, council)

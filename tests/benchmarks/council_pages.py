@@ -27,7 +27,7 @@ import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import bindparam, event, func, insert, select, update
+from sqlalchemy import bindparam, event, func, select, update
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
@@ -37,7 +37,7 @@ from participation.db import make_engine
 from participation.moderation.models import Flag, ModerationDecision
 from participation.results.models import ContributionTheme, Theme
 from participation.settings import Settings
-from tests.benchmarks.seed import seed
+from tests.benchmarks.seed import insert_rows, seed
 
 THEMES = [
     "Bäume und Schatten",
@@ -55,8 +55,9 @@ BASE = "https://bench.example"
 def add_council_rows(engine: Engine, consultation_id: int, rng: random.Random) -> dict[str, int]:
     """Themes, assignments, answers and reports on the big consultation, in bulk."""
     with engine.begin() as db:
-        db.execute(
-            insert(Theme),
+        insert_rows(
+            db,
+            Theme,
             [
                 {"consultation_id": consultation_id, "name": name, "answer": f"Abwägung {n}"}
                 for n, name in enumerate(THEMES, start=1)
@@ -80,7 +81,7 @@ def add_council_rows(engine: Engine, consultation_id: int, rng: random.Random) -
             for theme in rng.sample(theme_ids, rng.randint(1, 2))
         ]
         for chunk in range(0, len(links), 20_000):
-            db.execute(insert(ContributionTheme), links[chunk : chunk + 20_000])
+            insert_rows(db, ContributionTheme, links[chunk : chunk + 20_000])
         answered = [
             {"cid": cid, "answer": "Danke, der Rat hat das abgewogen."}
             for cid in published
@@ -94,8 +95,9 @@ def add_council_rows(engine: Engine, consultation_id: int, rng: random.Random) -
         for chunk in range(0, len(answered), 20_000):
             db.execute(statement, answered[chunk : chunk + 20_000])
         reported = rng.sample(published, 200)
-        db.execute(
-            insert(Flag),
+        insert_rows(
+            db,
+            Flag,
             [{"contribution_id": cid, "reason": "insult", "note": None} for cid in reported],
         )
         db.execute(

@@ -26,6 +26,7 @@ from participation.contributions.models import Channel, Contribution, PollVote, 
 from participation.contributions.reference import check_digit
 from participation.demo import MARKET
 from participation.moderation.models import Decision, ModerationDecision
+from participation.tenancy import FIRST_COUNCIL
 
 STAFF_EMAIL = "bench-moderator@musterstadt.example"
 STAFF_PASSWORD = "bench-passwort-2026-lang"
@@ -105,6 +106,12 @@ def _references(rng: random.Random, n: int) -> list[str]:
     ]
 
 
+def insert_rows(db, model, rows) -> None:
+    """Bulk rows of the first council: the benchmark measures a single-council
+    installation (a council's rows name it; nothing fills it in for a bulk insert)."""
+    db.execute(insert(model), [{"council_id": FIRST_COUNCIL, **row} for row in rows])
+
+
 def seed(
     engine: Engine, *, big: int = 100_000, open_size: int = 3_000, rng_seed: int = 8
 ) -> Seeded:
@@ -117,8 +124,9 @@ def seed(
     with engine.begin() as db:
         if db.execute(select(func.count()).select_from(Consultation)).scalar_one():
             raise RuntimeError("the benchmark database is not empty; use a fresh one (--reset)")
-        db.execute(
-            insert(StaffUser),
+        insert_rows(
+            db,
+            StaffUser,
             [
                 {
                     "email": STAFF_EMAIL,
@@ -153,18 +161,20 @@ def seed(
                     "results_published_at": results,
                 }
             )
-        db.execute(insert(Consultation), consultation_rows)
+        insert_rows(db, Consultation, consultation_rows)
         ids = list(db.execute(select(Consultation.id).order_by(Consultation.id)).scalars())
-        db.execute(
-            insert(ConsultationText),
+        insert_rows(
+            db,
+            ConsultationText,
             [
                 {"consultation_id": cid, "locale": locale, **MARKET[locale]}
                 for cid in ids
                 for locale in MARKET
             ],
         )
-        db.execute(
-            insert(PollOption),
+        insert_rows(
+            db,
+            PollOption,
             [
                 {
                     "consultation_id": cid,
@@ -255,7 +265,7 @@ def _contributions(db, rng, cid, size, option_ids, references, staff_id, now) ->
             }
         )
     for chunk in range(0, size, 20_000):
-        db.execute(insert(Contribution), rows[chunk : chunk + 20_000])
+        insert_rows(db, Contribution, rows[chunk : chunk + 20_000])
     ids = db.execute(
         select(Contribution.id).where(Contribution.consultation_id == cid).order_by(Contribution.id)
     ).scalars()
@@ -284,6 +294,6 @@ def _contributions(db, rng, cid, size, option_ids, references, staff_id, now) ->
                 }
             )
     for chunk in range(0, len(votes), 20_000):
-        db.execute(insert(PollVote), votes[chunk : chunk + 20_000])
+        insert_rows(db, PollVote, votes[chunk : chunk + 20_000])
     for chunk in range(0, len(decisions), 20_000):
-        db.execute(insert(ModerationDecision), decisions[chunk : chunk + 20_000])
+        insert_rows(db, ModerationDecision, decisions[chunk : chunk + 20_000])

@@ -26,7 +26,7 @@ def sms_sender(context: Context, item: object) -> str:
         page_items = context.get("items") or []
         wanted = {i.id for i in page_items if getattr(i, "channel", None) == "sms"} | {item_id}
         with Session(request.app.state.engine) as session:
-            scope(session, request.scope["council"].id)
+            scope(session, request.scope["council"].session_council)
             found = masked_senders(session, sorted(wanted))
         cache.update({wanted_id: found.get(wanted_id, "") for wanted_id in wanted})
     return cache[item_id]

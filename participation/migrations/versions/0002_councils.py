@@ -183,6 +183,12 @@ def upgrade() -> None:
             for _table, old, new, columns in changes[table]:
                 _drop_old_unique(batch, table, old, columns)
                 batch.create_unique_constraint(new, ["council_id", *columns])
+            if table == "contribution":
+                # The queue reads a council's contributions by status and id.
+                batch.drop_index("ix_contribution_status_id")
+                batch.create_index(
+                    "ix_contribution_council_status_id", ["council_id", "status", "id"]
+                )
     if op.get_bind().dialect.name == "postgresql":
         _row_level_security()
 
@@ -194,6 +200,9 @@ def downgrade() -> None:
             op.execute(sa.text(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY'))
     for table in reversed(OWNED):
         with op.batch_alter_table(table) as batch:
+            if table == "contribution":
+                batch.drop_index("ix_contribution_council_status_id")
+                batch.create_index("ix_contribution_status_id", ["status", "id"])
             for _table, old, new, columns in (c for c in PER_COUNCIL if c[0] == table):
                 batch.drop_constraint(new, type_="unique")
                 kind, name = old.split(":", 1)
