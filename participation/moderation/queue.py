@@ -16,7 +16,7 @@ from sqlalchemy import BindParameter, and_, bindparam, func
 from sqlmodel import Session, col, select
 
 from participation.accounts.models import StaffUser
-from participation.consultations.models import PollOption
+from participation.consultations.models import Consultation, PollOption
 from participation.contributions.models import (
     Channel,
     Contribution,
@@ -97,12 +97,24 @@ def _values(session: Session, f: QueueFilter) -> dict[str, object]:
 def _scope(query, shape: Shape):
     """Everything but the status: the counts are shown for all statuses of this scope."""
     unassigned, consultation, channel, locale = shape
-    # Core statements pass no ORM hook (tenancy.py): the council is named here.
-    query = query.where(Contribution.council_id == bindparam("council_id"))
+    # Core statements pass no ORM hook (tenancy.py): the council is named here. For one
+    # consultation, through the consultation's own row: a condition on the contribution's
+    # council beside it made SQLite read the council's index (8 ms on 100,000 rows
+    # instead of 0.1), and another council's consultation id matches nothing either way.
+    if consultation and not unassigned:
+        ours = (
+            select(table_of(Consultation).c.id)
+            .where(
+                table_of(Consultation).c.id == bindparam("consultation_id"),
+                table_of(Consultation).c.council_id == bindparam("council_id"),
+            )
+            .scalar_subquery()
+        )
+        query = query.where(Contribution.consultation_id == ours)
+    else:
+        query = query.where(Contribution.council_id == bindparam("council_id"))
     if unassigned:
         query = query.where(col(Contribution.consultation_id).is_(None))
-    elif consultation:
-        query = query.where(Contribution.consultation_id == bindparam("consultation_id"))
     if channel:
         query = query.where(Contribution.channel == bindparam("channel"))
     if locale:
