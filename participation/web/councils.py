@@ -70,6 +70,12 @@ class CouncilDirectory:
             self.settings = {c.id: c.settings(base) for c in self._known.councils}
         return self.settings.get(council_id, base)
 
+    @property
+    def has_numbers(self) -> bool:
+        """Whether any council has a number: else the host decides, as with one council,
+        and a webhook's body is not read twice."""
+        return bool(self._known.numbers)
+
     def expire(self) -> None:
         self._read_at = float("-inf")
 
@@ -122,7 +128,11 @@ class CouncilMiddleware:
             return
         host = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
         council = await self.councils.council_for(host)
-        if scope["path"].startswith(TWILIO_PREFIX) and scope["method"] == "POST":
+        if (
+            scope["path"].startswith(TWILIO_PREFIX)
+            and scope["method"] == "POST"
+            and self.councils.has_numbers
+        ):
             council, receive = await self._twilio_council(scope, receive, council)
         if council is None or council.status is CouncilStatus.archived:
             # Names no council: an unknown address must not tell which ones exist.
