@@ -127,18 +127,19 @@ def _writers(engine: Engine) -> SqliteWriters | None:
 
 @contextmanager
 def session_scope(
-    engine: Engine, *, write: bool = False, council_id: int | None = None
+    engine: Engine, *, write: bool = False, council_id: int | None = None, alone: bool = False
 ) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error.
 
     ``write=True`` marks a transaction that will write, so SQLite locks at BEGIN.
-    ``council_id`` keeps the session to that council's rows (tenancy.py); None sees all.
+    ``council_id`` keeps the session to that council's rows (tenancy.py); None sees all;
+    with ``alone`` (the installation's only council) it only names the council of new rows.
     """
     writers = _writers(engine) if write else None
     queued = writers is not None and writers.acquire()
     try:
         with Session(engine, expire_on_commit=False) as session:
-            scope(session, council_id)
+            scope(session, council_id, alone=alone)
             if write:
                 session.connection(execution_options={"sqlite_write": True})
             try:

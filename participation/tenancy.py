@@ -32,6 +32,9 @@ from sqlmodel import Field, Session, SQLModel
 #: The council of a single-council installation, and of rows written before councils.
 FIRST_COUNCIL = 1
 _KEY = "council_id"
+#: The request's council where it is the installation's only one: new rows take it
+#: without a look-up, and no statement is changed (there is nothing to cross).
+_ONLY_KEY = "only_council_id"
 
 
 class _ProbeColumn:
@@ -64,19 +67,20 @@ class CrossCouncilWrite(Exception):
     """A session of one council tried to write a row of another."""
 
 
-def scope(session: Session, council_id: int | None) -> Session:
-    """Keeps `session` to one council from now on (None: all councils)."""
-    if council_id is None:
-        session.info.pop(_KEY, None)
-    else:
-        session.info[_KEY] = council_id
+def scope(session: Session, council_id: int | None, *, alone: bool = False) -> Session:
+    """Keeps `session` to one council from now on (None: all councils). ``alone``: the
+    council is the installation's only one, so only new rows are given it."""
+    session.info.pop(_KEY, None)
+    session.info.pop(_ONLY_KEY, None)
+    if council_id is not None:
+        session.info[_ONLY_KEY if alone else _KEY] = council_id
     return session
 
 
 def council_or_first(session: Session) -> int:
     """The council a Core statement of this session reads or writes for: its own, or in
     a session that sees all councils, the first (see the module's text)."""
-    return session.info.get(_KEY) or FIRST_COUNCIL
+    return session.info.get(_KEY) or session.info.get(_ONLY_KEY) or FIRST_COUNCIL
 
 
 def council_of(session: Session) -> int | None:
@@ -160,7 +164,7 @@ def council_for_new(session: Session, table: Table, values: Mapping[str, Any]) -
     """The council of a new row of ``table`` with these ``values``: the session's; in a
     session that sees all councils, the council of the row it hangs on (a text goes with
     its consultation, a vote with its option), else the first council."""
-    council_id = session.info.get(_KEY)
+    council_id = session.info.get(_KEY) or session.info.get(_ONLY_KEY)
     if council_id is not None:
         return council_id
     return _parent_council(session, table, values) or FIRST_COUNCIL

@@ -51,10 +51,11 @@ async def _run(request: Request, writes: bool, work: Callable[[Session], T]) -> 
     engine = request.app.state.engine
     # Set by web/councils.py for every request: the host's council, never the client's say.
     council = request.scope.get("council")
-    council_id = council.session_council if council is not None else None
+    council_id = council.id if council is not None else None
+    alone = council is not None and not council.shared
 
     def run() -> T:
-        with session_scope(engine, write=writes, council_id=council_id) as session:
+        with session_scope(engine, write=writes, council_id=council_id, alone=alone) as session:
             return work(session)
 
     return await to_thread.run_sync(run, limiter=_limiter(engine, writes))
