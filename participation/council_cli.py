@@ -35,6 +35,13 @@ MESSAGES = {
     "number_invalid": "not a phone number in international form (+49...)",
     "number_taken": "this number belongs to a council already",
     "unknown": "no council with this short name",
+    "name_too_long": "the name is too long (200 characters at most)",
+    "timezone_invalid": "not a time zone (for example Europe/Berlin)",
+    "colour_invalid": "the accent colour is #rrggbb, for example #1d5f3a",
+    "colour_contrast": "the accent colour is too light: links in it need a contrast of "
+    "4.5:1 on white (WCAG 2.2 AA); choose a darker one",
+    "email_invalid": "not an e-mail address",
+    "field_unknown": "no such field",
     "twilio_invalid": "an Account SID is AC and 32 hex digits; the token 16 characters or more",
 }
 
@@ -45,7 +52,9 @@ def _run(work) -> int:
         with session_scope(make_engine(settings.database_url), write=True) as session:
             print(work(session))
     except service.CouncilError as problem:
-        print(f"Not done: {MESSAGES.get(problem.code, problem.code)}.")
+        field = problem.code.removesuffix("_too_long").replace("_", " ")
+        fallback = f"the {field} is too long" if problem.code.endswith("_too_long") else field
+        print(f"Not done: {MESSAGES.get(problem.code, fallback)}.")
         return 1
     return 0
 
@@ -142,6 +151,23 @@ def _usage(args: argparse.Namespace) -> int:
     return _run(table)
 
 
+def _configure(args: argparse.Namespace) -> int:
+    changes = {
+        field: value
+        for field in service.CONFIGURABLE
+        if (value := getattr(args, field, None)) is not None
+    }
+    if not changes:
+        print("Not done: name at least one field to change (see --help).")
+        return 1
+
+    def store(session) -> str:
+        council = service.configure(session, args.slug, changes)
+        return f"Council {council.slug}: {', '.join(sorted(changes))} changed."
+
+    return _run(store)
+
+
 def add_council_commands(sub: argparse._SubParsersAction) -> None:
     council = sub.add_parser("council", help="create, list, suspend the installation's councils")
     commands = council.add_subparsers(dest="council_command", required=True)
@@ -179,6 +205,13 @@ def add_council_commands(sub: argparse._SubParsersAction) -> None:
     twilio.add_argument("slug")
     twilio.add_argument("account_sid", help="AC and 32 hex digits")
     twilio.set_defaults(func=_set_twilio)
+    configure = commands.add_parser(
+        "configure", help="its name, address, numbers, hours, time zone, accent colour, ..."
+    )
+    configure.add_argument("slug")
+    for field in service.CONFIGURABLE:
+        configure.add_argument("--" + field.replace("_", "-"), dest=field)
+    configure.set_defaults(func=_configure)
     usage = commands.add_parser("usage", help="contributions, SMS and call minutes by council")
     usage.add_argument("--month", default=date.today().strftime("%Y-%m"), help="YYYY-MM")
     usage.set_defaults(func=_usage)

@@ -7,6 +7,7 @@ here reads a council's citizens' rows.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -165,6 +166,71 @@ def set_status(session: Session, slug: str, status: CouncilStatus, notice: str =
     council.status = status
     if notice:
         council.suspended_notice = notice.strip()
+    council.updated_at = utcnow()
+    session.add(council)
+    return council
+
+
+#: What `configure` may change, and the longest each may be (the columns' lengths).
+CONFIGURABLE = {
+    "name": 200,
+    "address": 300,
+    "email": 254,
+    "phone": 40,
+    "sms_number": 40,
+    "front_desk_hours": 200,
+    "phone_hours": 200,
+    "data_protection_officer": 500,
+    "timezone": 64,
+    "accent_colour": 7,
+    "suspended_notice": 2000,
+}
+#: WCAG 2.2 AA for text: the accent colour carries links and buttons on white.
+MIN_CONTRAST = 4.5
+
+
+def contrast_on_white(colour: str) -> float:
+    """The contrast ratio of "#rrggbb" against white (WCAG's relative luminance)."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
+
+
+def _checked(field: str, value: str) -> str:
+    value = value.strip()
+    if len(value) > CONFIGURABLE[field]:
+        raise CouncilError(f"{field}_too_long")
+    if field == "name" and not value:
+        raise CouncilError("name_missing")
+    if field == "timezone" and value and value not in zoneinfo.available_timezones():
+        raise CouncilError("timezone_invalid")
+    if field == "accent_colour" and value:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise CouncilError("colour_invalid")
+        if contrast_on_white(value) < MIN_CONTRAST:
+            raise CouncilError("colour_contrast")
+        value = value.lower()
+    if field == "email" and value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise CouncilError("email_invalid")
+    return value
+
+
+def configure(session: Session, slug: str, changes: dict[str, str]) -> Council:
+    """Sets the council's profile fields in ``changes`` (names of CONFIGURABLE); all are
+    checked before any is stored. An empty value of the first council means: from the
+    environment again."""
+    unknown = set(changes) - set(CONFIGURABLE)
+    if unknown:
+        raise CouncilError("field_unknown")
+    council = by_slug(session, slug)
+    checked = {field: _checked(field, value) for field, value in changes.items()}
+    for field, value in checked.items():
+        setattr(council, field, value)
     council.updated_at = utcnow()
     session.add(council)
     return council
