@@ -174,3 +174,35 @@ def test_a_suspended_councils_line_and_number_say_so_and_take_nothing(
     assert call.status_code == 200
     assert "Die Beteiligung ruht bis März." in call.text and "<Hangup" in call.text
     assert _call(client, B_NUMBER, TEST_TWILIO_TOKEN).status_code == 403
+
+
+def test_a_status_callback_cannot_reach_another_councils_message(client, engine, numbered):
+    from participation.outbox.models import OutboundMessage, OutboundStatus
+    from participation.outbox.service import enqueue_sms
+
+    _ours, _theirs, b = numbered
+    with session_scope(engine, write=True, council_id=b) as session:
+        message = enqueue_sms(session, TEST_SECRET, RESIDENT, "Beispieldorf: Ihr Beitrag ist da.")
+        message_id = message.id
+    path = f"/twilio/status/{message_id}"
+    callback = {
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "MessageStatus": "undelivered",
+        "ErrorCode": "21610",  # the resident opted out: would stop every later message
+        "AccountSid": "AC" + "0" * 32,
+    }
+    for sender, token in ((A_NUMBER, TEST_TWILIO_TOKEN), (B_NUMBER, TEST_TWILIO_TOKEN)):
+        params = {**callback, "From": sender, "To": RESIDENT}
+        response = client.post(
+            path,
+            data=params,
+            headers={"X-Twilio-Signature": signature(PUBLIC_BASE + path, params, token)},
+        )
+        # As council A: not A's message, nothing done; as B with A's token: refused.
+        assert response.status_code == (204 if sender == A_NUMBER else 403)
+    with session_scope(engine, council_id=b) as session:
+        kept = session.get(OutboundMessage, message_id)
+        assert kept.status is OutboundStatus.queued and kept.error_code is None
+        from participation.outbox.consent import opted_out_keys
+
+        assert opted_out_keys(session, {kept.to_key}) == set()
