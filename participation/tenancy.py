@@ -83,11 +83,6 @@ def council_or_first(session: Session) -> int:
     return session.info.get(_KEY) or session.info.get(_ONLY_KEY) or FIRST_COUNCIL
 
 
-def council_of(session: Session) -> int | None:
-    """The council this session is kept to, or None when it sees all."""
-    return session.info.get(_KEY)
-
-
 @event.listens_for(Session, "do_orm_execute")
 def _only_this_council(state: ORMExecuteState) -> None:
     council_id = state.session.info.get(_KEY)

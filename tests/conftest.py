@@ -96,9 +96,7 @@ def _engine_for(url: str) -> Engine:
     # that the Alembic migrations build exactly the same schema.
     if url not in _migrated:
         engine = make_engine(url)
-        tables.metadata.create_all(engine)
-        with engine.begin() as connection:
-            ensure_first_council(connection)
+        tables.metadata.create_all(engine)  # with the first council (councils/models.py)
         _migrated[url] = engine
     return _migrated[url]
 

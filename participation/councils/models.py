@@ -48,17 +48,22 @@ class Council(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-@event.listens_for(Council.__table__, "after_create")  # type: ignore[attr-defined]
-def _first_council(table, connection, **_kw) -> None:
-    # A schema made from the models (tests, a development database) has the first council
-    # as the migrations give it: every row of a single-council installation is its.
+def insert_first_council(connection) -> None:
+    """The first council's row, as migration 0002 writes it: every row of a
+    single-council installation is its."""
     connection.execute(
-        table.insert().values(
+        Council.__table__.insert().values(  # type: ignore[attr-defined]
             id=1, slug="council", name="", created_at=utcnow(), updated_at=utcnow()
         )
     )
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SELECT setval('council_id_seq', 1)")
+
+
+@event.listens_for(Council.__table__, "after_create")  # type: ignore[attr-defined]
+def _first_council(_table, connection, **_kw) -> None:
+    # A schema made from the models (tests, a development database) has it too.
+    insert_first_council(connection)
 
 
 class CouncilHost(SQLModel, table=True):

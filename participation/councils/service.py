@@ -13,11 +13,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, func, text
+from sqlalchemy import Connection, func
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
-from participation.councils.models import Council, CouncilHost, CouncilNumber, CouncilStatus
+from participation.councils.models import (
+    Council,
+    CouncilHost,
+    CouncilNumber,
+    CouncilStatus,
+    insert_first_council,
+)
 from participation.crypto import decrypt, encrypt
 from participation.settings import Settings
 from participation.tenancy import FIRST_COUNCIL
@@ -327,15 +333,6 @@ def _by_preference(hosts: list[str]) -> list[str]:
 
 
 def ensure_first_council(connection: Connection) -> None:
-    """The first council's row where a schema was made from the models (tests, create_all)
-    instead of by the migrations, which add it themselves."""
-    present = connection.execute(select(func.count()).select_from(Council)).scalar()
-    if present:
-        return
-    connection.execute(
-        Council.__table__.insert().values(  # type: ignore[attr-defined]
-            id=FIRST_COUNCIL, slug="council", name="", created_at=utcnow(), updated_at=utcnow()
-        )
-    )
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT setval('council_id_seq', (SELECT max(id) FROM council))"))
+    """The first council's row again where every table was emptied (the tests do)."""
+    if not connection.execute(select(func.count()).select_from(Council)).scalar():
+        insert_first_council(connection)
