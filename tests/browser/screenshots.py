@@ -1,9 +1,10 @@
-"""Screenshots of the consultation page for the README: German, Arabic, Leichte Sprache,
-each at 320 and 1280 CSS px, written to docs/screenshots/*.png.
+"""Screenshots for the README, written to docs/screenshots/*.png: the consultation page
+in German, Arabic and Leichte Sprache at 320 and 1280 CSS px, and the demo's two
+councils, each on its own host (Chromium resolves every *.localhost name to this machine).
 
 Run: .venv/bin/python -m tests.browser.screenshots
-It starts the same live server as the browser tests (demo data on a temporary SQLite
-file) and drives Debian's Chromium.
+It starts the same live server as the browser tests (demo data, with the second council,
+on a temporary SQLite file) and drives Debian's Chromium.
 """
 
 from __future__ import annotations
@@ -14,12 +15,32 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from participation.db import session_scope
+from participation.demo_councils import seed_second_council
 from participation.settings import PROJECT_ROOT
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.server import start_server
 
 OUT = PROJECT_ROOT / "docs" / "screenshots"
-SHOTS = [(lang, width) for lang in ("de", "ar", "ls") for width in (320, 1280)]
+
+
+def shots(base_url: str) -> list[tuple[str, int, str]]:
+    """(address, width, file name) of every screenshot."""
+    port = base_url.rsplit(":", 1)[1]
+    pages = [
+        (f"{base_url}/{lang}/c/marktplatz", width, f"consultation-{lang}-{width}")
+        for lang in ("de", "ar", "ls")
+        for width in (320, 1280)
+    ]
+    for council, path, name in (
+        ("musterstadt", "/de/", "home"),
+        ("beispieldorf", "/de/", "home"),
+        ("beispieldorf", "/de/c/dorfteich", "dorfteich"),
+    ):
+        pages.append(
+            (f"http://{council}.localhost:{port}{path}", 1280, f"council-{council}-{name}-de-1280")
+        )
+    return pages
 
 
 def main() -> int:
@@ -29,19 +50,20 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(Path(tmp))
+        # Before the first request: the server reads the councils' hosts when it starts.
+        with session_scope(server.engine, write=True) as session:
+            seed_second_council(session)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
                 )
-                for lang, width in SHOTS:
-                    page = browser.new_page(
-                        base_url=server.base_url, viewport={"width": width, "height": 900}
-                    )
-                    page.goto(f"/{lang}/c/marktplatz")
-                    target = OUT / f"consultation-{lang}-{width}.png"
+                for address, width, name in shots(server.base_url):
+                    page = browser.new_page(viewport={"width": width, "height": 900})
+                    page.goto(address)
+                    target = OUT / f"{name}.png"
                     page.screenshot(path=str(target), full_page=True)
-                    print(target.relative_to(PROJECT_ROOT))
+                    print(target.relative_to(PROJECT_ROOT), page.title())
                     page.close()
                 browser.close()
         finally:
