@@ -7,16 +7,7 @@ from starlette.testclient import TestClient
 from participation.db import session_scope
 from participation.demo import DEMO_ADMIN, seed_demo
 from participation.demo_councils import SECOND_ADMIN, seed_second_council
-from tests.factories import csrf_token
-
-
-def _log_in(client: TestClient, account: tuple[str, str]) -> int:
-    token = csrf_token(client, "/de/staff/login")
-    return client.post(
-        "/de/staff/login",
-        data={"email": account[0], "password": account[1], "csrf_token": token},
-        follow_redirects=False,
-    ).status_code
+from tests.factories import log_in_as
 
 
 def test_the_demo_has_two_councils_each_on_its_host(app, engine):
@@ -30,14 +21,14 @@ def test_the_demo_has_two_councils_each_on_its_host(app, engine):
     with TestClient(app, base_url="https://musterstadt.localhost") as musterstadt:
         home = musterstadt.get("/de/").text
         assert "Marktplatz" in home and "Dorfteich" not in home
-        assert _log_in(musterstadt, SECOND_ADMIN) != 303
-        assert _log_in(musterstadt, DEMO_ADMIN) == 303
+        assert log_in_as(musterstadt, *SECOND_ADMIN) != 303
+        assert log_in_as(musterstadt, *DEMO_ADMIN) == 303
     with TestClient(app, base_url="https://beispieldorf.localhost") as dorf:
         home = dorf.get("/de/").text
         assert "Dorfteich" in home and "Marktplatz" not in home
         assert "Gemeinde Beispieldorf" in home and "Dorfstraße 1" in home
-        assert _log_in(dorf, DEMO_ADMIN) != 303
-        assert _log_in(dorf, SECOND_ADMIN) == 303
+        assert log_in_as(dorf, *DEMO_ADMIN) != 303
+        assert log_in_as(dorf, *SECOND_ADMIN) == 303
         assert "Schilf am Nordufer" in dorf.get("/de/staff/moderation").text
     with TestClient(app, base_url="https://127.0.0.1") as loopback:
         assert "Marktplatz" in loopback.get("/de/").text

@@ -10,8 +10,7 @@ from participation.councils.models import CouncilStatus
 from participation.councils.service import add_host, by_slug, create_council, set_status
 from participation.db import session_scope
 from tests.factories import (
-    STAFF_PASSWORD,
-    csrf_token,
+    log_in_as,
     make_consultation,
     make_contribution,
     make_staff,
@@ -71,21 +70,9 @@ def test_staff_of_one_council_cannot_log_in_or_act_on_the_other_host(app, engine
     ours, theirs, other = councils
     theirs_admin = make_staff(engine, Role.admin, "admin@beispieldorf.example", council_id=other)
     with _client(app, MUSTERSTADT) as musterstadt:
-        token = csrf_token(musterstadt, "/de/staff/login")
-        refused = musterstadt.post(
-            "/de/staff/login",
-            data={"email": theirs_admin.email, "password": STAFF_PASSWORD, "csrf_token": token},
-            follow_redirects=False,
-        )
-        assert refused.status_code != 303
+        assert log_in_as(musterstadt, theirs_admin.email) != 303
     with _client(app, BEISPIELDORF) as dorf:
-        token = csrf_token(dorf, "/de/staff/login")
-        logged_in = dorf.post(
-            "/de/staff/login",
-            data={"email": theirs_admin.email, "password": STAFF_PASSWORD, "csrf_token": token},
-            follow_redirects=False,
-        )
-        assert logged_in.status_code == 303
+        assert log_in_as(dorf, theirs_admin.email) == 303
         assert dorf.get(f"/de/staff/consultations/{theirs.id}").status_code == 200
         assert dorf.get(f"/de/staff/consultations/{ours.id}").status_code == 404
         # The session cookie of one host is no login on the other.

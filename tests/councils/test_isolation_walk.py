@@ -35,8 +35,8 @@ from participation.results.models import Theme
 from participation.sitepages.models import BarrierReport
 from tests.conftest import TEST_SECRET
 from tests.factories import (
-    STAFF_PASSWORD,
     csrf_token,
+    log_in_as,
     make_consultation,
     make_contribution,
     make_staff,
@@ -254,13 +254,7 @@ def _login_a(client: TestClient, engine) -> None:
             sa.text("UPDATE staff_user SET id = :new WHERE id = :old"),
             {"new": A_ADMIN_ID, "old": admin.id},
         )
-    token = csrf_token(client, "/de/staff/login")
-    response = client.post(
-        "/de/staff/login",
-        data={"email": admin.email, "password": STAFF_PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
+    assert log_in_as(client, admin.email) == 303
 
 
 @pytest.mark.parametrize("staff", [True, False], ids=["as A's admin", "anonymous on A's host"])

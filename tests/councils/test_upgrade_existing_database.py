@@ -23,7 +23,7 @@ from participation.demo import DEMO_ADMIN
 from participation.migrate import check, upgrade
 from participation.settings import Settings
 from tests.conftest import TEST_SECRET
-from tests.factories import csrf_token
+from tests.factories import log_in_as
 
 DUMP = Path(__file__).resolve().parents[1] / "fixtures" / "demo_database_0001.sql.gz"
 
@@ -74,12 +74,6 @@ def test_a_database_of_the_release_before_councils_becomes_the_first_council(tmp
     with TestClient(create_app(settings, engine), base_url="http://127.0.0.1:8000") as client:
         page = client.get("/de/c/marktplatz")
         assert page.status_code == 200 and "Gemeinde Musterstadt" in page.text
-        token = csrf_token(client, "/de/staff/login")
-        login = client.post(
-            "/de/staff/login",
-            data={"email": DEMO_ADMIN[0], "password": DEMO_ADMIN[1], "csrf_token": token},
-            follow_redirects=False,
-        )
-        assert login.status_code == 303
+        assert log_in_as(client, *DEMO_ADMIN) == 303
         assert client.get("/de/staff/moderation").status_code == 200
     engine.dispose()
