@@ -359,10 +359,10 @@ Sie haben 4 Möglichkeiten.
 1. **Im Internet:** Wählen Sie auf der [Start-Seite](/{lang}/) ein Thema. Schreiben Sie
    Ihre Meinung in das Feld. Drücken Sie dann auf den Knopf zum Senden.
 2. **Mit dem Telefon:** Rufen Sie an: {council_phone}. Eine Stimme hilft Ihnen.
-3. **Mit einer SMS:** Schreiben Sie die Nummer vom Thema. Schreiben Sie dann Ihre Meinung.
-   Senden Sie die SMS an: {council_sms_number}.
-4. **Im Rathaus:** Kommen Sie vorbei. Oder schreiben Sie einen Brief.
-   Die Adresse ist: {council_address}. Das Rathaus ist offen: {front_desk_hours}.
+3. **Mit einer SMS:** Schreiben Sie die Kenn-Nummer von der Bürger-Beteiligung. Schreiben Sie
+   dann Ihre Meinung. Senden Sie die SMS an: {council_sms_number}.
+4. **Bei der Gemeinde:** Kommen Sie vorbei. Oder schreiben Sie einen Brief.
+   Die Adresse ist: {council_address}. Die Gemeinde ist zu diesen Zeiten offen: {front_desk_hours}.
 
 Sie brauchen kein Passwort.
 
