@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 from participation.i18n.catalogs import babel_locale, current_language
@@ -86,3 +89,24 @@ def local_number(value: float | int) -> str:
 def local_percent(fraction: float) -> str:
     """A fraction as a percentage the way the reader's language writes it: 75 %, %75, 75%."""
     return _format_percent(fraction, current_language.get())
+
+
+ListStyle = Literal["standard", "or"]
+
+
+def local_list(items: Sequence[str], style: ListStyle = "standard", language: str = "") -> str:
+    """Items joined as the language writes a list: "A, B und C", "A أو B أو C" ("or" for
+    choices). Without a language, the current one."""
+    locale = babel_locale(language or current_language.get())
+    return format_list(list(items), style=style, locale=locale)
+
+
+def local_list_start(items: Sequence[str], language: str = "") -> str:
+    """The first items of a longer list, without the "and" that would close it: the
+    language's own separator between each ("4711, 4712", "4711 و4712")."""
+    locale = babel_locale(language or current_language.get())
+    middle = locale.list_patterns["standard"]["middle"]
+    text = ""
+    for index, item in enumerate(items):
+        text = item if index == 0 else middle.format(text, item)
+    return text

@@ -1,9 +1,10 @@
 """What an SMS asks for: pure functions from text to a ParsedSms, no database.
 
 Keywords work in the seven SMS languages and are compared after folding: case, accents
-and umlauts (LÖSCHEN = LOESCHEN = loschen), Arabic letter variants, Arabic-Indic digits
-and punctuation around words do not matter. The first alias of each list is the one the
-replies suggest to people writing in that language.
+and umlauts (LÖSCHEN = LOESCHEN = loschen), Turkish dotted and dotless i (BİLGİ = BILGI =
+bilgi = bılgı), Arabic letter variants, Arabic-Indic digits and punctuation around words do
+not matter. The first alias of each list is the one the replies suggest to people writing in
+that language, spelt as that language spells it (BİLGİ, BAŞLA).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ COMMANDS: dict[Intent, dict[str, tuple[str, ...]]] = {
     Intent.info: {
         "de": ("INFO",),
         "en": ("INFO",),
-        "tr": ("BILGI",),
+        "tr": ("BİLGİ", "BILGI"),
         "ar": ("معلومات",),
         "ru": ("ИНФО",),
         "uk": ("ІНФО",),
@@ -79,7 +80,7 @@ COMMANDS: dict[Intent, dict[str, tuple[str, ...]]] = {
     Intent.stop: {
         "de": ("STOPP", "STOP", "ABMELDEN"),
         "en": ("STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "REVOKE", "OPTOUT", "CANCEL"),
-        "tr": ("DUR", "IPTAL"),
+        "tr": ("DUR", "İPTAL", "IPTAL"),
         "ar": ("توقف", "إيقاف"),
         "ru": ("СТОП",),
         "uk": ("СТОП",),
@@ -88,7 +89,7 @@ COMMANDS: dict[Intent, dict[str, tuple[str, ...]]] = {
     Intent.start: {
         "de": ("START",),
         "en": ("START", "UNSTOP"),
-        "tr": ("BASLA", "BAŞLA"),
+        "tr": ("BAŞLA", "BASLA"),
         "ar": ("ابدأ", "ابدا"),
         "ru": ("СТАРТ",),
         "uk": ("СТАРТ",),
@@ -136,7 +137,7 @@ VOTES: dict[str, dict[str, tuple[str, ...]]] = {
     "undecided": {
         "de": ("UNENTSCHIEDEN", "WEISS NICHT", "VIELLEICHT"),
         "en": ("UNDECIDED", "MAYBE", "DON'T KNOW"),
-        "tr": ("KARARSIZ", "BILMIYORUM"),
+        "tr": ("KARARSIZ", "BİLMİYORUM", "BILMIYORUM"),
         "ar": ("لا أعرف", "ربما"),
         "ru": ("НЕ ЗНАЮ", "ВОЗДЕРЖУСЬ"),
         "uk": ("НЕ ЗНАЮ", "УТРИМУЮСЬ"),

@@ -22,7 +22,7 @@ from participation.channels.sms.parser import Intent
 from participation.channels.sms.segments import MAX_REPLY_SEGMENTS, gsm_friendly, segments
 from participation.contributions.reference import format_reference
 from participation.i18n import catalogs
-from participation.i18n.formatting import local_date, local_number
+from participation.i18n.formatting import local_date, local_list, local_list_start, local_number
 from participation.rendering import environment
 from participation.settings import LANGUAGES
 
@@ -104,16 +104,19 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:-") + "..."
 
 
-def _choice_variants(choices: list[tuple[str, str]]) -> Iterator[str]:
-    """'4711 Marktplatz; 4712 Buslinie', ever shorter: titles first, then fewer entries."""
+def _choice_variants(language: str, choices: list[tuple[str, str]]) -> Iterator[str]:
+    """'4711 Marktplatz und 4712 Buslinie' as the language writes a list, ever shorter:
+    titles first, then fewer entries."""
     if not choices:
         yield ""
         return
     for title_limit in (40, 24, 14):
-        yield "; ".join(f"{code} {shorten(title, title_limit)}".strip() for code, title in choices)
-    for count in range(len(choices), 0, -1):
-        more = " ..." if count < len(choices) else ""
-        yield ", ".join(code for code, _title in choices[:count]) + more
+        titled = [f"{code} {shorten(title, title_limit)}".strip() for code, title in choices]
+        yield local_list(titled, language=language)
+    codes = [code for code, _title in choices]
+    yield local_list(codes, language=language)
+    for count in range(len(choices) - 1, 0, -1):
+        yield local_list_start(codes[:count], language=language) + " ..."
 
 
 def _summary_variants(summary: str) -> Iterator[str]:
@@ -166,7 +169,7 @@ def unassigned(
         (
             dict(ref=ref, choices=c, unknown_code=unknown_code, media=keep_media)
             for keep_media in ((True, False) if media else (False,))
-            for c in _choice_variants(choices)
+            for c in _choice_variants(language, choices)
         ),
     )
 
@@ -180,9 +183,11 @@ def voted(language: str, *, code: str, option: str) -> str:
 
 
 def vote_options(language: str, *, code: str, options: list[tuple[int, str]]) -> str:
-    full = ", ".join(f"{position} {label}" for position, label in options)
-    short = ", ".join(f"{position} {shorten(label, 12)}" for position, label in options)
-    numbers = ", ".join(str(position) for position, _label in options)
+    full = local_list([f"{position} {label}" for position, label in options], "or", language)
+    short = local_list(
+        [f"{position} {shorten(label, 12)}" for position, label in options], "or", language
+    )
+    numbers = local_list([str(position) for position, _label in options], "or", language)
     return _fitted(
         "vote_options",
         language,
@@ -206,7 +211,10 @@ def choose(
     return _fitted(
         "choose",
         language,
-        (dict(purpose=purpose, choices=c, example=example) for c in _choice_variants(choices)),
+        (
+            dict(purpose=purpose, choices=c, example=example)
+            for c in _choice_variants(language, choices)
+        ),
     )
 
 
@@ -223,13 +231,18 @@ def not_open(
     return _fitted(
         "not_open",
         language,
-        (dict(code=code, phase=phase, date=date, choices=c) for c in _choice_variants(choices)),
+        (
+            dict(code=code, phase=phase, date=date, choices=c)
+            for c in _choice_variants(language, choices)
+        ),
     )
 
 
 def unknown_code(language: str, *, code: str, choices: list[tuple[str, str]]) -> str:
     return _fitted(
-        "unknown_code", language, (dict(code=code, choices=c) for c in _choice_variants(choices))
+        "unknown_code",
+        language,
+        (dict(code=code, choices=c) for c in _choice_variants(language, choices)),
     )
 
 

@@ -9,6 +9,7 @@ from participation.channels.sms.parser import (
     Intent,
     detect_languages,
     fold,
+    keyword,
     parse_sms,
 )
 
@@ -217,3 +218,38 @@ def test_erasure_alone_is_not_confirmed_and_no_is_no_confirmation():
     assert parse_sms("LÖSCHEN").confirmed is False
     assert parse_sms("LÖSCHEN NEIN").intent is Intent.contribute
     assert parse_sms("Löschen ja die Parkplätze").intent is Intent.contribute
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("BİLGİ 4711", Intent.info),
+        ("BILGI 4711", Intent.info),
+        ("bilgi 4711", Intent.info),
+        ("Bilgi 4711", Intent.info),
+        ("bılgı 4711", Intent.info),
+        ("BAŞLA", Intent.start),
+        ("BASLA", Intent.start),
+        ("başla", Intent.start),
+        ("Başla", Intent.start),
+        ("İPTAL", Intent.stop),
+        ("iptal", Intent.stop),
+        ("ıptal", Intent.stop),
+    ],
+)
+def test_turkish_keywords_with_and_without_dots(text: str, intent: Intent) -> None:
+    # Turkish phones write İ/ı and ş; older ones and hurried people write I/i and s.
+    # Python's casefold() turns "İ" into "i" plus a combining dot, which fold() drops.
+    assert parse_sms(text).intent is intent
+
+
+def test_turkish_keywords_are_suggested_in_turkish_spelling() -> None:
+    assert keyword(Intent.info, "tr") == "BİLGİ"
+    assert keyword(Intent.start, "tr") == "BAŞLA"
+    assert keyword(Intent.delete, "tr") == "SİL"
+
+
+def test_a_turkish_vote_with_dotted_capitals() -> None:
+    parsed = parse_sms("4711 BİLMİYORUM")
+    assert (parsed.intent, parsed.vote, parsed.code) == (Intent.vote, "undecided", "4711")
+    assert parse_sms("4711 bilmiyorum").vote == "undecided"
