@@ -66,6 +66,8 @@ def build_environment() -> Environment:
         lambda message: catalogs.translations(catalogs.current_language.get()).gettext(message),
         lambda s, p, n: catalogs.translations(catalogs.current_language.get()).ngettext(s, p, n),
         newstyle=True,
+        # A message context tells translators which "Name" is meant: a person's or a theme's.
+        pgettext=lambda c, m: catalogs.translations(catalogs.current_language.get()).pgettext(c, m),
     )
     translate, gettext_literal = _translation_callables()
     env.globals.update(

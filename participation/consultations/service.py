@@ -21,6 +21,7 @@ from participation.consultations.models import (
     PollOption,
 )
 from participation.db import table_of
+from participation.i18n.catalogs import N_, in_every_language
 from participation.outcomes import NotFound
 from participation.tenancy import council_or_first
 
@@ -73,38 +74,14 @@ def clamp_retention_days(days: int | None) -> int:
     return max(RETENTION_MIN_DAYS, min(RETENTION_MAX_DAYS, days))
 
 
-STANDARD_OPTIONS = {
-    "yes": {
-        "de": "Ja",
-        "en": "Yes",
-        "tr": "Evet",
-        "ar": "نعم",
-        "ru": "Да",
-        "uk": "Так",
-        "pl": "Tak",
-        "de@easy": "Ja",
-    },
-    "no": {
-        "de": "Nein",
-        "en": "No",
-        "tr": "Hayır",
-        "ar": "لا",
-        "ru": "Нет",
-        "uk": "Ні",
-        "pl": "Nie",
-        "de@easy": "Nein",
-    },
-    "undecided": {
-        "de": "Unentschieden",
-        "en": "Undecided",
-        "tr": "Kararsız",
-        "ar": "غير متأكد",
-        "ru": "Не определился",
-        "uk": "Не визначився",
-        "pl": "Nie wiem",
-        "de@easy": "Ich weiß es noch nicht",
-    },
-}
+#: The standard answers of a yes/no poll, labelled in every language from the catalogs.
+STANDARD_OPTION_MESSAGES = {"yes": N_("Yes"), "no": N_("No"), "undecided": N_("Undecided")}
+
+
+@cache
+def standard_options() -> dict[str, dict[str, str]]:
+    """Option key -> locale -> label ("undecided" -> {"de": "Unentschieden", ...})."""
+    return {key: in_every_language(message) for key, message in STANDARD_OPTION_MESSAGES.items()}
 
 
 @dataclass(frozen=True)
@@ -375,7 +352,7 @@ def set_poll(
     ``has_votes``: whether anybody answered the poll yet (contributions.votes.has_votes);
     the caller asks, as the votes stand above the consultations they answer."""
     existing = poll_options(session, consultation.id)
-    wanted = [(key, labels or STANDARD_OPTIONS.get(key, {})) for key, labels in options[:9]]
+    wanted = [(key, labels or standard_options().get(key, {})) for key, labels in options[:9]]
     if [(o.key, o.labels) for o in existing] == wanted:
         return []
     if consultation.results_published_at is not None:

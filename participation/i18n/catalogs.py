@@ -43,6 +43,17 @@ def babel_locale(language: str) -> Locale:
     return Locale.parse(locale)
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction where it is translated later (gettext_noop)."""
+    return message
+
+
+def in_every_language(message: str) -> dict[str, str]:
+    """{locale: translation} in each of our languages: for a text stored once for every
+    reader, such as the labels of a poll's standard answers."""
+    return {locale: translations(code).gettext(message) for code, locale in LANGUAGES.items()}
+
+
 def gettext(message: str, **variables: object) -> str:
     text = translations(current_language.get()).gettext(message)
     return text % variables if variables else text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar, Token
 from collections.abc import Sequence
+from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Literal

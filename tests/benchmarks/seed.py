@@ -21,7 +21,7 @@ from participation.accounts.models import Role, StaffUser
 from participation.accounts.passwords import hash_password
 from participation.clock import utcnow
 from participation.consultations.models import Consultation, ConsultationText, PollOption
-from participation.consultations.service import STANDARD_OPTIONS
+from participation.consultations.service import standard_options
 from participation.contributions.models import Channel, Contribution, PollVote, Status
 from participation.contributions.reference import check_digit
 from participation.demo import MARKET
@@ -180,7 +180,7 @@ def seed(
                     "consultation_id": cid,
                     "position": position,
                     "key": key,
-                    "labels": STANDARD_OPTIONS[key],
+                    "labels": standard_options()[key],
                 }
                 for cid in ids
                 for position, key in enumerate(("yes", "no", "undecided"), start=1)

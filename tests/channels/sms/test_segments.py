@@ -17,7 +17,7 @@ from participation.channels.sms.segments import (
     is_gsm7,
     segments,
 )
-from participation.consultations.service import STANDARD_OPTIONS
+from participation.consultations.service import standard_options
 from participation.settings import LANGUAGES
 
 
@@ -92,9 +92,9 @@ def _choices(language: str) -> list[tuple[str, str]]:
 def _option(language: str) -> str:
     # The longest standard label ("Ich weiß es noch nicht", "Не определился", ...).
     return (
-        max(STANDARD_OPTIONS["undecided"].values(), key=len)
+        max(standard_options()["undecided"].values(), key=len)
         if language == "ls"
-        else (STANDARD_OPTIONS["undecided"][LANGUAGES[language]])
+        else (standard_options()["undecided"][LANGUAGES[language]])
     )
 
 
@@ -102,9 +102,9 @@ def all_replies(language: str) -> dict[str, str]:
     """Every reply the SMS channel can give, with the longest realistic values."""
     lang = _sample(language)
     options = [
-        (1, STANDARD_OPTIONS["yes"][LANGUAGES[language]]),
-        (2, STANDARD_OPTIONS["no"][LANGUAGES[language]]),
-        (3, STANDARD_OPTIONS["undecided"][LANGUAGES[language]]),
+        (1, standard_options()["yes"][LANGUAGES[language]]),
+        (2, standard_options()["no"][LANGUAGES[language]]),
+        (3, standard_options()["undecided"][LANGUAGES[language]]),
     ]
     r = replies
     return {
