@@ -18,6 +18,7 @@ from babel.dates import format_time, get_day_names
 from participation.channels.voice.speech import spoken
 from participation.clock import utcnow
 from participation.i18n.catalogs import babel_locale
+from participation.i18n.formatting import local_list
 
 log = logging.getLogger(__name__)
 
@@ -100,4 +101,4 @@ def spoken_hours(spec: str, language: str) -> str:
                 end=format_time(period.end, "short", locale=locale),
             )
         )
-    return "; ".join(parts)
+    return local_list(parts, language=language)

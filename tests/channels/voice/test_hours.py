@@ -55,3 +55,10 @@ def test_hours_are_read_out_in_the_callers_language():
 def test_numbers_are_read_digit_by_digit():
     assert digits_aloud("47112093") == "4 7 1 1, 2 0 9 3"
     assert number_aloud("+4951211150") == "0 5 1 2 1, 1 1 5 0"
+
+
+def test_several_periods_are_read_as_a_list_in_the_callers_language() -> None:
+    spec = "mon-fri 08:00-18:00; sat 09:00-12:00"
+    assert " und Samstag" in spoken_hours(spec, "de")
+    arabic = spoken_hours(spec, "ar")
+    assert ";" not in arabic and " و" in arabic
