@@ -90,7 +90,7 @@ def _choices(language: str) -> list[tuple[str, str]]:
 
 
 def _option(language: str) -> str:
-    # The longest standard label ("Ich weiß es noch nicht", "Не определился", ...).
+    # The longest standard label ("Ich weiß es noch nicht", "Затрудняюсь ответить", ...).
     return (
         max(standard_options()["undecided"].values(), key=len)
         if language == "ls"
