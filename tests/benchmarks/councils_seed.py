@@ -196,9 +196,10 @@ def copy_first_council(engine: Engine, councils: int) -> None:
             for table, stride in copied:
                 new_id = f"id + (g - 1) * {stride}"
                 names = [c.name for c in table.columns]
+                quoted = ", ".join(f'"{n}"' for n in names)
                 values = ", ".join(_column_expression(table, n, strides, new_id) for n in names)
                 db.exec_driver_sql(
-                    f'INSERT INTO "{table.name}" ({", ".join(chr(34) + n + chr(34) for n in names)}) '
+                    f'INSERT INTO "{table.name}" ({quoted}) '
                     f'SELECT {values} FROM "{table.name}", generate_series({first}, {last}) AS g '
                     f'WHERE "{table.name}".council_id = 1'
                 )

@@ -19,6 +19,7 @@ the same run. Also: each web process's memory, and a council added while the ser
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -233,7 +234,9 @@ def run_many_councils(url: str | None, args: argparse.Namespace) -> dict | None:
         )
         return None
     council = measured_council(args.councils)
-    results = {}
+    installations = []
+    # Both seeded first, then measured one right after the other: on a shared machine
+    # the minutes of seeding between them would be minutes of another load.
     for label, suffix, councils, total in (
         ("one council", "one", 1, args.council_contributions // args.councils),
         (NAME, "councils", args.councils, args.council_contributions),
@@ -243,7 +246,10 @@ def run_many_councils(url: str | None, args: argparse.Namespace) -> dict | None:
         engine = make_engine(target)
         started = time.perf_counter()
         print(f"\nSeeding {label} ({councils:,} councils, ~{total:,} contributions)", flush=True)
-        facts, kept = seeded(engine, councils, total, reset=args.reset)
+        try:
+            facts, kept = seeded(engine, councils, total, reset=args.reset)
+        finally:
+            engine.dispose()
         seed_figures = {
             "database": target.rsplit("/", 1)[-1],
             "councils": councils,
@@ -252,13 +258,18 @@ def run_many_councils(url: str | None, args: argparse.Namespace) -> dict | None:
             "seconds": round(time.perf_counter() - started, 1),
         }
         print(f"  {seed_figures}", flush=True)
+        installations.append((label, target, facts, seed_figures))
+    results = {}
+    for label, target, facts, seed_figures in installations:
+        engine = make_engine(target)
         try:
             measured = measure_installation(
-                label, target, engine, facts, council if councils > 1 else 1, args
+                label, target, engine, facts, council if seed_figures["councils"] > 1 else 1, args
             )
         finally:
             engine.dispose()
         measured["seed"] = seed_figures
+        measured["load_average"] = [round(x, 2) for x in os.getloadavg()]
         results[label] = measured
     comparison = compare(results["one council"], results[NAME])
     return {"installations": results, "comparison": comparison}

@@ -149,7 +149,9 @@ def seed(
         plan += ["results"] * 4 + ["draft"]
         sizes = [big, open_size] + [rng.randint(20, 600) for _ in plan[2:]]
         if fill_to is not None:
-            others = sum(sizes[2 + n] for n, p in enumerate(plan[2:]) if p in ("open", "closed", "results"))
+            others = sum(
+                sizes[2 + n] for n, p in enumerate(plan[2:]) if p in ("open", "closed", "results")
+            )
             sizes[0] = max(fill_to - open_size - others, 100)
         consultation_rows = []
         for n, phase in enumerate(plan):
