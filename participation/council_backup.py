@@ -226,13 +226,27 @@ def _refuse_present_council(db: Connection, header: dict) -> None:
         )
 
 
+def _hanging_parents() -> set[str]:
+    """The tables whose rows others hang on without a council column of their own."""
+    return {
+        next(iter(table.c[how].foreign_keys)).column.table.name
+        for table, how in council_tables()
+        if how not in ("id", "council_id")
+    }
+
+
+#: The ids written so far, by table: a row hanging on a council's row must find it here.
+_Restored = dict[str, set[Any]]
+
+
 class _TableWriter:
     """Rows of one table, written in chunks after checking their ids are free."""
 
-    def __init__(self, db: Connection, line: dict) -> None:
+    def __init__(self, db: Connection, line: dict, council_id: int, restored: _Restored) -> None:
         name = line["table"]
         table = tables.metadata.tables.get(name)
-        if table is None or set(line["columns"]) != set(table.c.keys()):
+        how = dict((t.name, how) for t, how in council_tables()).get(name)
+        if table is None or how is None or set(line["columns"]) != set(table.c.keys()):
             raise CouncilBackupError(
                 f"table {name!r} of the backup does not match this installation's schema"
             )
@@ -241,14 +255,29 @@ class _TableWriter:
         self.decoders = [_decoder(table.c[name]) for name in self.columns]
         self.pending: list[dict[str, Any]] = []
         self.written = 0
+        self.owner, self.restored = (how, council_id), restored
+        # The rows of a table without a council column must hang on the council's own.
+        self.parent = None
+        if how not in ("id", "council_id"):
+            key = next(iter(table.c[how].foreign_keys))
+            self.parent = (key.column.table.name, restored[key.column.table.name])
 
     def add(self, values: list[Any]) -> None:
-        self.pending.append(
-            {
-                name: decode(value)
-                for name, decode, value in zip(self.columns, self.decoders, values, strict=True)
-            }
-        )
+        row = {
+            name: decode(value)
+            for name, decode, value in zip(self.columns, self.decoders, values, strict=True)
+        }
+        how, council_id = self.owner
+        belongs = row[how] in self.parent[1] if self.parent else row[how] == council_id
+        if not belongs:
+            # A file edited (or mixed up) to carry another council's rows.
+            raise CouncilBackupError(
+                f"{self.table.name}: a row of the backup belongs to another council; "
+                "nothing was restored"
+            )
+        if "id" in row and self.table.name in self.restored:
+            self.restored[self.table.name].add(row["id"])
+        self.pending.append(row)
         if len(self.pending) >= CHUNK:
             self.flush()
 
@@ -316,6 +345,7 @@ def restore_council(engine: Engine, path: Path) -> CouncilBackupReport:
         _allow_every_council(db)
         _refuse_present_council(db, header)
         writer: _TableWriter | None = None
+        restored: _Restored = {name: set() for name in _hanging_parents()}
         for item in lines:
             if isinstance(item, list) and writer is not None:
                 writer.add(item)
@@ -324,7 +354,7 @@ def restore_council(engine: Engine, path: Path) -> CouncilBackupReport:
                 counts[writer.table.name] = writer.close()
                 writer = None
             if isinstance(item, dict) and "table" in item:
-                writer = _TableWriter(db, item)
+                writer = _TableWriter(db, item, header["council_id"], restored)
             elif isinstance(item, dict) and item.get("end"):
                 ended = item.get("rows") == sum(counts.values())
                 break

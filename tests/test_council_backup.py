@@ -237,3 +237,30 @@ def test_the_command_line_writes_and_restores_a_council(tmp_path, request, monke
     assert cli(["restore", "--council", str(path)]) == 0
     assert f"Council {B!r} restored" in capsys.readouterr().out
     assert _rows_of(engine, b) == before
+
+
+@pytest.mark.parametrize("table", ["consultation", "totp_use"])
+def test_a_file_carrying_another_councils_row_is_refused(table, tmp_path, request):
+    engine = _installation("sqlite", request, tmp_path, "cbackup")
+    b = _two_councils(engine)
+    export_council(engine, B, tmp_path / "b.jsonl.gz")
+    _delete(engine, b)
+    a_staff = _rows_of(engine, 1)["staff_user"][0][0]
+    with gzip.open(tmp_path / "b.jsonl.gz", "rt") as source:
+        lines = [json.loads(line) for line in source]
+    current, columns = "", []
+    for n, line in enumerate(lines):
+        if isinstance(line, dict) and "table" in line:
+            current, columns = line["table"], line["columns"]
+        elif isinstance(line, list) and current == table:
+            # Edited to write into the first council (A), or to hang on A's staff.
+            field = "council_id" if table == "consultation" else "staff_id"
+            line[columns.index(field)] = 1 if table == "consultation" else a_staff
+            lines[n] = line
+            break
+    with gzip.open(tmp_path / "edited.jsonl.gz", "wt") as out:
+        out.write("\n".join(json.dumps(line) for line in lines) + "\n")
+    counts = _counts(engine)
+    with pytest.raises(CouncilBackupError, match="belongs to another council"):
+        restore_council(engine, tmp_path / "edited.jsonl.gz")
+    assert _counts(engine) == counts
