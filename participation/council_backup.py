@@ -30,14 +30,14 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, LargeBinary, MetaData, Table, func, select, text
+from sqlalchemy import Column, Connection, Engine, LargeBinary, MetaData, Table, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -107,7 +107,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decoder(column):
+def _decoder(column: Column) -> Callable[[Any], Any]:
     kind = column.type
     impl = getattr(kind, "impl", kind)
     if isinstance(impl, LargeBinary):
