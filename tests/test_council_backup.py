@@ -7,6 +7,7 @@ import gzip
 import json
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -32,8 +33,16 @@ def _installation(backend: str, request, tmp_path: Path, name: str) -> sa.Engine
     url = _fresh_url(backend, request, tmp_path, name)
     upgrade(url)
     engine = make_engine(url)
-    request.addfinalizer(engine.dispose)
+    request.addfinalizer(lambda: _drop(engine))
     return engine
+
+
+def _drop(engine: sa.Engine) -> None:
+    engine.dispose()
+    if engine.dialect.name == "postgresql":
+        server = engine.url.set(drivername="postgresql", database="postgres")
+        with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{engine.url.database}" WITH (FORCE)')
 
 
 def _fill_a(connection: sa.Connection) -> None:
