@@ -186,11 +186,39 @@ def _digest(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _council_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from participation import council_backup
+    from participation.db import make_engine
+
+    engine = make_engine(load_settings().database_url)
+    try:
+        if args.command == "backup":
+            report = council_backup.export_council(engine, args.council, Path(args.path))
+            verb = "written to"
+        else:
+            report = council_backup.restore_council(engine, Path(args.path))
+            verb = "restored from"
+    except council_backup.CouncilBackupError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(
+        f"Council {report.council!r} {verb} {report.path}: {report.rows:,} rows in "
+        f"{len(report.tables)} tables."
+    )
+    return 0
+
+
 def _backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from participation import backup
 
+    if args.council:
+        return _council_backup(args)
     settings = load_settings()
     target = Path(args.path)
     try:
@@ -219,6 +247,8 @@ def _restore(args: argparse.Namespace) -> int:
 
     from participation import backup
 
+    if args.council:
+        return _council_backup(args)
     settings = load_settings()
     source = Path(args.path)
     database = backup.sqlite_path(settings.database_url)
@@ -280,10 +310,18 @@ def main(argv: list[str] | None = None) -> int:
     ).set_defaults(func=_digest)
     backup = sub.add_parser("backup", help="consistent copy of the database while it runs")
     backup.add_argument("path", help="file to write (SQLite copy, or pg_dump archive)")
+    backup.add_argument(
+        "--council", metavar="SLUG", help="only this council's rows (gzip JSON lines)"
+    )
     backup.set_defaults(func=_backup)
     restore = sub.add_parser("restore", help="bring an SQLite backup back")
     restore.add_argument("path", help="a file written by `participation backup`")
     restore.add_argument("--yes", action="store_true", help="really replace the database")
+    restore.add_argument(
+        "--council",
+        action="store_true",
+        help="the file is one council's backup: add that council (it must not exist here)",
+    )
     restore.set_defaults(func=_restore)
     add_council_commands(sub)
     args = parser.parse_args(argv)

@@ -36,6 +36,8 @@ RESULTS_DIR = ROOT / "bench-results"
 SERVED_EXPORTS = 20
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 REFERENCE = re.compile(r"/r/(\d{8})")
+#: The name of the many-council part (tests/benchmarks/many_councils.py) for --only.
+MANY_COUNCILS = "many councils"
 
 
 def database_url_from_env() -> str | None:
@@ -185,6 +187,8 @@ class Suite:
     def __init__(self, server: Server, engine: Engine, facts: Seeded, args: argparse.Namespace):
         self.server, self.engine, self.facts, self.args = server, engine, facts, args
         self.results: list[load.LoadResult] = []
+        #: The number the signed SMS are sent to (a council's own, where it has one).
+        self.sms_to = "+4915100000000"
         self.scratch = Path(tempfile.mkdtemp(prefix="bench-"))
 
     def wanted(self, name: str) -> bool:
@@ -440,7 +444,8 @@ class Suite:
         name = "SMS webhook (signed POST /twilio/sms)"
         if not self.wanted(name):
             return None
-        probe = httpx.post(self.server.base + "/twilio/sms", data={}, timeout=30)
+        # To: where councils have numbers, the number texted names the council.
+        probe = httpx.post(self.server.base + "/twilio/sms", data={"To": self.sms_to}, timeout=30)
         if probe.status_code == 404:
             note = "skipped: POST /twilio/sms does not exist yet (404)"
             print(f"  {name:<44} {note}")
@@ -462,7 +467,7 @@ class Suite:
                 "AccountSid": BENCH_TWILIO_SID,
                 # A number of its own each: the per-number hourly limit must not kick in.
                 "From": f"+49151{int(run_id) % 50 * 1_000_000 + i:08d}",
-                "To": "+4915100000000",
+                "To": self.sms_to,
                 "Body": f"{self.facts.open_code} Mehr Bänke am Marktplatz, bitte! ({i})",
                 "NumMedia": "0",
                 "NumSegments": "1",
@@ -823,13 +828,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 s runs, 1 s warm-up: for debugging")
     parser.add_argument("--reset", action="store_true", help="drop the tables at DATABASE_URL")
     parser.add_argument("--keep-db", action="store_true", help="keep the SQLite file")
+    parser.add_argument(
+        "--councils", type=int, default=1000, help="councils of the many-council run (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--council-contributions",
+        type=int,
+        default=10_000_000,
+        help="contributions in all in the many-council run",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warmup = 3, 1
         args.hello_seconds = min(args.hello_seconds, 1)
     load.wrk_path()
 
+    # Imported here: that module builds on this one's Suite.
+    from tests.benchmarks.many_councils import (
+        evaluate_many_councils,
+        print_many_councils,
+        run_many_councils,
+    )
+
     url = database_url_from_env()
+    # --only "many councils" (or "councils") runs that part alone: nothing else is seeded.
+    only_many = bool(args.only) and all(word in MANY_COUNCILS for word in args.only)
+    many = None
+    if not args.only or any(word in MANY_COUNCILS for word in args.only):
+        many = run_many_councils(url, args)
+    if only_many:
+        return finish_many_councils(many, args)
     scratch = None
     if url is None:
         scratch = Path(tempfile.mkdtemp(prefix="participation-bench-"))
@@ -874,9 +902,45 @@ def main(argv: list[str] | None = None) -> int:
         "cycles": cycles,
     }
     report["targets"] = evaluate(cycles, backend)
+    if many:
+        report["many_councils"] = many
+        report["targets"] += evaluate_many_councils(many)
     print_report(report)
+    if many:
+        print_many_councils(many)
     RESULTS_DIR.mkdir(exist_ok=True)
     out = RESULTS_DIR / f"{started.strftime('%Y%m%dT%H%M%SZ')}-{backend}.json"
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(f"\nwritten: {out.relative_to(ROOT)}")
+    return 0
+
+
+def finish_many_councils(many: dict | None, args: argparse.Namespace) -> int:
+    """The many-council part alone: its table, and its figures in bench-results/."""
+    from tests.benchmarks.many_councils import evaluate_many_councils, print_many_councils
+
+    if many is None:
+        return 0
+    started = datetime.now(UTC)
+    report = {
+        "started": started.isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "backend": "postgresql",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "wrk": {"threads": 1, "connections": args.connections, "duration": args.duration},
+        "many_councils": many,
+        "targets": evaluate_many_councils(many),
+    }
+    print_many_councils(many)
+    print("\nTargets")
+    for target in report["targets"]:
+        mark = {True: "met", False: "MISSED", None: "n/a"}[target["met"]]
+        print(f"  [{mark:>6}] {target['target']}: {target['value']} {target['note']}")
+    RESULTS_DIR.mkdir(exist_ok=True)
+    out = RESULTS_DIR / f"{started.strftime('%Y%m%dT%H%M%SZ')}-many-councils.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"\nwritten: {out.relative_to(ROOT)}")
     return 0

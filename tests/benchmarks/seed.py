@@ -113,9 +113,17 @@ def insert_rows(db, model, rows) -> None:
 
 
 def seed(
-    engine: Engine, *, big: int = 100_000, open_size: int = 3_000, rng_seed: int = 8
+    engine: Engine,
+    *,
+    big: int = 100_000,
+    open_size: int = 3_000,
+    rng_seed: int = 8,
+    fill_to: int | None = None,
+    small: tuple[int, int] = (20, 600),
 ) -> Seeded:
-    """Creates the schema from the models and fills it; the database must be empty."""
+    """Creates the schema from the models and fills it; the database must be empty.
+    ``fill_to``: the big consultation is sized so the council holds that many in all;
+    ``small``: the range of the other consultations' sizes."""
     started = time.perf_counter()
     rng = random.Random(rng_seed)
     tables.metadata.create_all(engine)
@@ -141,7 +149,12 @@ def seed(
         # Phases: 0 = the big closed one with results, 1 = the open one, then a mix.
         plan = ["results", "open"] + ["open"] * 6 + ["upcoming"] * 3 + ["closed"] * 4
         plan += ["results"] * 4 + ["draft"]
-        sizes = [big, open_size] + [rng.randint(20, 600) for _ in plan[2:]]
+        sizes = [big, open_size] + [rng.randint(*small) for _ in plan[2:]]
+        if fill_to is not None:
+            others = sum(
+                sizes[2 + n] for n, p in enumerate(plan[2:]) if p in ("open", "closed", "results")
+            )
+            sizes[0] = max(fill_to - open_size - others, 100)
         consultation_rows = []
         for n, phase in enumerate(plan):
             opens, closes, results = now - timedelta(days=20), now + timedelta(days=20), None
