@@ -32,6 +32,8 @@ class Contribution(CouncilOwned, table=True):
         Index("ix_contribution_consultation_status_created", "consultation_id", "status", "id"),
         # The queue of a council by status, newest or oldest first (moderation/queue.py).
         Index("ix_contribution_council_status_id", "council_id", "status", "id"),
+        # Unique within a council (migration 0009): every lookup by reference is scoped.
+        UniqueConstraint("council_id", "reference", name="uq_contribution_council_reference"),
     )
 
     id: int = Field(default=None, primary_key=True)
@@ -40,7 +42,7 @@ class Contribution(CouncilOwned, table=True):
         default=None, foreign_key="consultation.id", ondelete="CASCADE"
     )
     #: Digits only, the last one a check digit; shown as 4711-2093.
-    reference: str = Field(max_length=8, unique=True)
+    reference: str = Field(max_length=8)
     channel: Channel
     locale: str = Field(max_length=8)
     body: str = Field(default="")

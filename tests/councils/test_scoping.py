@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from participation.consultations.models import Consultation, ConsultationText
+from participation.contributions.models import Contribution
+from participation.contributions.service import find_by_reference
 from participation.councils.service import create_council
 from participation.db import session_scope
 from participation.tenancy import CrossCouncilWrite
-from tests.factories import make_consultation
+from tests.factories import make_consultation, make_contribution
 
 
 @pytest.fixture
@@ -91,3 +94,28 @@ def test_a_foreign_row_loaded_elsewhere_cannot_be_changed_in_a_scoped_session(en
         foreign = session.merge(theirs, load=False)
         foreign.retention_days = 40
         session.flush()
+
+
+def test_a_reference_is_unique_within_a_council_and_found_only_in_its_own(engine, two):
+    # Nine million references cannot number every contribution of hundreds of councils;
+    # unique within a council they do, and a lookup never leaves its council.
+    ours, theirs, other = two
+    mine = make_contribution(engine, ours, body="Bänke am Markt")
+    pond = make_contribution(engine, theirs, body="Teich")
+    with session_scope(engine, write=True) as session:
+        session.execute(
+            update(Contribution)
+            .where(col(Contribution.id) == pond.id)
+            .values(reference=mine.reference)
+        )
+    with session_scope(engine, council_id=1) as session:
+        assert find_by_reference(session, mine.reference).body == "Bänke am Markt"
+    with session_scope(engine, council_id=other) as session:
+        assert find_by_reference(session, mine.reference).body == "Teich"
+    second = make_contribution(engine, ours, body="Brunnen")
+    with pytest.raises(IntegrityError), session_scope(engine, write=True) as session:
+        session.execute(
+            update(Contribution)
+            .where(col(Contribution.id) == second.id)
+            .values(reference=mine.reference)
+        )
