@@ -13,11 +13,12 @@ from datetime import UTC, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_time, get_day_names
+from babel.dates import get_day_names
 
 from participation.channels.voice.speech import spoken
 from participation.clock import utcnow
 from participation.i18n.catalogs import babel_locale
+from participation.i18n.spoken import spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def line_is_open(spec: str, timezone: str, now: datetime | None = None) -> bool:
 
 
 def spoken_hours(spec: str, language: str) -> str:
-    """'Monday to Friday, 08:00 to 18:00' in the caller's language (empty when always open)."""
+    """'Montag bis Freitag, acht Uhr bis achtzehn Uhr' in the caller's language, the times
+    in words (spoken_time); empty when the line is always open."""
     periods = parse_hours(spec)
     if periods is None:
         return ""
@@ -96,8 +98,8 @@ def spoken_hours(spec: str, language: str) -> str:
                 first_day=names[period.first_day],
                 last_day=names[period.last_day],
                 same_day=period.first_day == period.last_day,
-                start=format_time(period.start, "short", locale=locale),
-                end=format_time(period.end, "short", locale=locale),
+                start=spoken_time(period.start, language),
+                end=spoken_time(period.end, language),
             )
         )
     return "; ".join(parts)
