@@ -32,6 +32,7 @@ from participation.channels.voice.prompts import (
     prompt_vote,
     say_reference,
 )
+from participation.channels.voice.reference_sms import reference_sms
 from participation.channels.voice.speech import (
     MENU_LANGUAGES,
     say_template,
@@ -42,7 +43,6 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.contributions import lookups
 from participation.contributions.errors import ConsultationNotOpen, ContributionRefused
-from participation.contributions.reference import format_reference
 from participation.contributions.service import find_by_reference
 from participation.crypto import decrypt, encrypt
 from participation.i18n.spoken import spoken_digits
@@ -396,13 +396,7 @@ def on_after(turn: Turn) -> VoiceResponse:
         prompt_after(t, r, reference or None)
 
     if digits == "1" and reference and number:
-        body = spoken(
-            "sms_reference",
-            turn.language,
-            council=turn.settings.council_name,
-            reference=format_reference(reference),
-            link=f"{turn.settings.public_base_url}/{turn.language}/r/{reference}",
-        )
+        body = reference_sms(turn.settings, turn.language, reference)
         service.send_reference_sms(
             turn.session, turn.settings, call=turn.call, e164=number, body=body, reference=reference
         )
