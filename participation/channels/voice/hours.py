@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -103,3 +103,32 @@ def spoken_hours(spec: str, language: str) -> str:
             )
         )
     return "; ".join(parts)
+
+
+def service_seconds(
+    spec: str, timezone: str, start: datetime, end: datetime, *, cap: float | None = None
+) -> float:
+    """Seconds of the line's opening hours between two moments (all of them for a line
+    that is always open): the clock a call-back promise runs on. Stops counting past
+    ``cap``, so an old open request costs no more than a day's walk per period."""
+    if end <= start:
+        return 0.0
+    periods = parse_hours(spec)
+    if periods is None:
+        return (end - start).total_seconds()
+    zone = ZoneInfo(timezone)
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    total = 0.0
+    day = first
+    while day <= last:
+        for period in periods:
+            if not period.first_day <= day.weekday() <= period.last_day:
+                continue
+            opens = datetime.combine(day, period.start, zone)
+            closes = datetime.combine(day, period.end, zone)
+            overlap = (min(closes, end) - max(opens, start)).total_seconds()
+            total += max(overlap, 0.0)
+        if cap is not None and total > cap:
+            return total
+        day += timedelta(days=1)
+    return total
