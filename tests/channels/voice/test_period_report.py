@@ -12,13 +12,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from starlette.testclient import TestClient
 
 from participation.accounts.models import Role
 from participation.channels.voice.models import CallbackRequest, CallbackStatus, VoiceCall
 from participation.channels.voice.report import STEPS, period_report
-from participation.councils.service import create_council
+from participation.councils.service import add_host, by_slug, create_council
 from participation.db import session_scope
-from tests.factories import login, soup
+from tests.factories import log_in_as, login, make_staff, soup
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOURS = "mon-fri 08:00-18:00"
@@ -191,3 +192,27 @@ def test_the_report_is_for_staff_only(client, engine, seeded, path):
         client.cookies.clear()
         login(client, engine, role)
         assert client.get(path).status_code == 200, role
+
+
+def this_weeks_calls(client: TestClient) -> str:
+    rows = csv.DictReader(io.StringIO(client.get("/de/staff/calls/report.csv").text))
+    return next(r for r in rows if r["period"] == "week" and r["start"] == "2026-03-02")["calls"]
+
+
+def test_each_councils_staff_see_their_own_calls_only(app, engine, seeded):
+    with session_scope(engine, write=True) as session:
+        add_host(session, by_slug(session, "council"), "musterstadt.localhost")
+        add_host(session, by_slug(session, "beispieldorf"), "beispieldorf.localhost")
+    ours = make_staff(engine, Role.editor, "musterstadt-staff@example.org")
+    theirs = make_staff(engine, Role.editor, "beispieldorf-staff@example.org", council_id=seeded)
+    with TestClient(app, base_url="https://musterstadt.localhost") as musterstadt:
+        # Another council's account does not log in here, and so sees nothing here.
+        assert log_in_as(musterstadt, theirs.email) != 303
+        assert (
+            musterstadt.get("/de/staff/calls/report.csv", follow_redirects=False).status_code == 303
+        )
+        assert log_in_as(musterstadt, ours.email) == 303
+        assert this_weeks_calls(musterstadt) == "7"
+    with TestClient(app, base_url="https://beispieldorf.localhost") as dorf:
+        assert log_in_as(dorf, theirs.email) == 303
+        assert this_weeks_calls(dorf) == "14"
