@@ -14,7 +14,7 @@ from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
 from participation.i18n import catalogs
-from participation.i18n.formatting import local_date, local_datetime, local_number
+from participation.i18n.formatting import local_date, local_datetime, local_number, local_percent
 from participation.markdown import render_markdown
 from participation.settings import LANGUAGE_NAMES, PROJECT_ROOT
 
@@ -80,6 +80,7 @@ def build_environment() -> Environment:
         datetime=local_datetime,
         date=local_date,
         number=local_number,
+        percent=local_percent,
     )
     return env
 

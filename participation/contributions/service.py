@@ -169,7 +169,7 @@ def _insert_with_unique_reference(session: Session, values: dict) -> tuple[int, 
     before.
 
     Without a check before the insert: ON CONFLICT DO NOTHING tells both cases apart in
-    one statement, and the reference is drawn again on the rare clash (1 in 10^7 a row of the same council).
+    one statement, and the reference is drawn again on the rare clash within its council.
     """
     external_id = values["external_id"]
     for _attempt in range(8):

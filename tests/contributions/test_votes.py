@@ -522,9 +522,9 @@ def test_no_code_and_no_vote_once_the_consultation_closed(client, engine):
 
 
 def test_the_code_sms_is_short_and_in_the_visitors_language():
-    from participation.channels.sms.segments import MAX_REPLY_SEGMENTS, segments
     from participation.contributions.vote_routes import code_sms
     from participation.settings import LANGUAGES
+    from participation.sms_segments import MAX_REPLY_SEGMENTS, segments
 
     texts = {lang: code_sms(lang, "012345") for lang in LANGUAGES}
     for lang, text in texts.items():

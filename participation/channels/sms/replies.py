@@ -19,12 +19,12 @@ from jinja2 import Environment
 
 from participation.channels.sms import parser
 from participation.channels.sms.parser import Intent
-from participation.channels.sms.segments import MAX_REPLY_SEGMENTS, gsm_friendly, segments
 from participation.contributions.reference import format_reference
 from participation.i18n import catalogs
 from participation.i18n.formatting import local_date, local_list, local_list_start, local_number
 from participation.rendering import environment
 from participation.settings import LANGUAGES
+from participation.sms_segments import MAX_REPLY_SEGMENTS, gsm_friendly, segments
 
 EXAMPLE_CODE = "4711"
 

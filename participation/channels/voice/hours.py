@@ -9,16 +9,17 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_time, get_day_names
+from babel.dates import get_day_names
 
 from participation.channels.voice.speech import spoken
 from participation.clock import utcnow
 from participation.i18n.catalogs import babel_locale
 from participation.i18n.formatting import local_list
+from participation.i18n.spoken import spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ def line_is_open(spec: str, timezone: str, now: datetime | None = None) -> bool:
 
 
 def spoken_hours(spec: str, language: str) -> str:
-    """'Monday to Friday, 08:00 to 18:00' in the caller's language (empty when always open)."""
+    """'Montag bis Freitag, acht Uhr bis achtzehn Uhr' in the caller's language, the times
+    in words (spoken_time); empty when the line is always open."""
     periods = parse_hours(spec)
     if periods is None:
         return ""
@@ -97,8 +99,37 @@ def spoken_hours(spec: str, language: str) -> str:
                 first_day=names[period.first_day],
                 last_day=names[period.last_day],
                 same_day=period.first_day == period.last_day,
-                start=format_time(period.start, "short", locale=locale),
-                end=format_time(period.end, "short", locale=locale),
+                start=spoken_time(period.start, language),
+                end=spoken_time(period.end, language),
             )
         )
     return local_list(parts, language=language)
+
+
+def service_seconds(
+    spec: str, timezone: str, start: datetime, end: datetime, *, cap: float | None = None
+) -> float:
+    """Seconds of the line's opening hours between two moments (all of them for a line
+    that is always open): the clock a call-back promise runs on. Stops counting past
+    ``cap``, so an old open request costs no more than a day's walk per period."""
+    if end <= start:
+        return 0.0
+    periods = parse_hours(spec)
+    if periods is None:
+        return (end - start).total_seconds()
+    zone = ZoneInfo(timezone)
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    total = 0.0
+    day = first
+    while day <= last:
+        for period in periods:
+            if not period.first_day <= day.weekday() <= period.last_day:
+                continue
+            opens = datetime.combine(day, period.start, zone)
+            closes = datetime.combine(day, period.end, zone)
+            overlap = (min(closes, end) - max(opens, start)).total_seconds()
+            total += max(overlap, 0.0)
+        if cap is not None and total > cap:
+            return total
+        day += timedelta(days=1)
+    return total

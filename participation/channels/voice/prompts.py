@@ -19,15 +19,14 @@ from participation.channels.voice.models import VoiceCall
 from participation.channels.voice.service import caller_number, summary_audio_id
 from participation.channels.voice.speech import (
     MENU_LANGUAGES,
-    digits_aloud,
     language_of_locale,
-    number_aloud,
     say,
     say_template,
 )
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.i18n.catalogs import babel_locale
+from participation.i18n.spoken import spoken_digits, spoken_number
 from participation.settings import LANGUAGES, Settings
 
 #: Seconds of silence before a menu counts as unanswered.
@@ -36,6 +35,13 @@ MENU_TIMEOUT = 6
 ENTRY_TIMEOUT = 10
 RECORD_MAX_SECONDS = 180
 RECORD_SILENCE_SECONDS = 10
+#: Consultations read out in the menu; key 9 types a code, 0 goes back to the languages.
+MAX_LISTED = 8
+CODE_KEY = 9
+#: The order the languages are offered in (their keys stay MENU_LANGUAGES' positions):
+#: Leichte Sprache right after German, so that its callers, who most need a short way
+#: in, do not wait through six other languages first.
+SPOKEN_ORDER = ("de", "ls", "en", "tr", "ar", "ru", "uk", "pl")
 
 
 @dataclass
@@ -83,16 +89,23 @@ class Turn:
             "action": self.url(step, **extra),
             "method": "POST",
             "action_on_empty_result": True,
-            "finish_on_key": "#",
             "timeout": MENU_TIMEOUT if single else ENTRY_TIMEOUT,
         }
         if single:
+            # One key and the line moves on at once, without waiting for "#".
             kwargs["num_digits"] = 1
+        else:
+            # Codes and numbers end with "#"; every such prompt says so.
+            kwargs["finish_on_key"] = "#"
         return parent.gather(**kwargs)
 
 
 def hours_text(turn: Turn) -> str:
     return spoken_hours(turn.settings.phone_hours, turn.language)
+
+
+def sms_number_text(turn: Turn) -> str:
+    return spoken_number(turn.settings.council_sms_number, turn.settings.default_region)
 
 
 def voice_language(caller: str, text_locale: str) -> str:
@@ -110,22 +123,26 @@ def prompt_language(turn: Turn, response: VoiceResponse, *, greeting: bool = Fal
     menu = turn.gather(response, "language", single=True)
     if greeting:
         say_template(menu, "greeting", "de", council=turn.settings.council_name)
-    for digit, language in enumerate(MENU_LANGUAGES, start=1):
+    for language in SPOKEN_ORDER:
+        digit = MENU_LANGUAGES.index(language) + 1
         say_template(menu, "language_option", language, digit=digit)
 
 
-def prompt_consultation(turn: Turn, response: VoiceResponse) -> None:
+def prompt_consultation(turn: Turn, response: VoiceResponse, *, notice: bool = False) -> None:
+    """One key: a listed consultation (1-8), 9 to type a code from a poster, 0 for the
+    languages. The privacy notice, heard once per call, sits inside the menu: a caller
+    who knows it already skips it with their key."""
     language = turn.language
-    open_now = consultations.open_consultations(turn.session)[:9]
+    open_now = consultations.open_consultations(turn.session)[:MAX_LISTED]
     if not open_now:
         say_template(response, "no_consultations", language)
         goodbye(turn, response)
         return
     menu = turn.gather(
-        response, "consultation", single=False, m=".".join(str(c.id) for c in open_now)
+        response, "consultation", single=True, m=".".join(str(c.id) for c in open_now)
     )
-    say_template(menu, "consultation_code", language)
-    say_template(menu, "consultation_menu_intro", language)
+    if notice:
+        say_template(menu, "notice", language)
     for digit, consultation in enumerate(open_now, start=1):
         text = consultations.text_for(turn.session, consultation, turn.locale)
         title = text.text.title if text else consultation.code
@@ -136,7 +153,13 @@ def prompt_consultation(turn: Turn, response: VoiceResponse) -> None:
             # A title only written in another language is read by that language's voice.
             say(menu, title, title_voice)
             say_template(menu, "consultation_option", language, title="", digit=digit)
+    say_template(menu, "consultation_code", language, digit=CODE_KEY)
     say_template(menu, "back_to_languages", language)
+
+
+def prompt_code(turn: Turn, response: VoiceResponse) -> None:
+    menu = turn.gather(response, "code", single=False)
+    say_template(menu, "code_entry", turn.language)
 
 
 def say_summary(turn: Turn, parent: Gather, consultation: Consultation) -> None:
@@ -206,7 +229,7 @@ def prompt_callback(turn: Turn, response: VoiceResponse) -> None:
         prompt_callback_number(turn, response)
         return
     menu = turn.gather(response, "callback", single=True, c=turn.call.consultation_id)
-    say_template(menu, "callback_confirm", turn.language, digits=digits_aloud(number[-3:]))
+    say_template(menu, "callback_confirm", turn.language, digits=spoken_digits(number[-3:]))
 
 
 def prompt_callback_number(turn: Turn, response: VoiceResponse) -> None:
@@ -217,7 +240,7 @@ def prompt_callback_number(turn: Turn, response: VoiceResponse) -> None:
 def prompt_callback_check(turn: Turn, response: VoiceResponse, e164: str) -> None:
     menu = turn.gather(response, "callback-check", single=True)
     turn.spoken_number = e164
-    digits = number_aloud(e164, turn.settings.default_region)
+    digits = spoken_number(e164, turn.settings.default_region)
     say_template(menu, "callback_readback", turn.language, digits=digits)
 
 
@@ -235,7 +258,7 @@ def prompt_after(turn: Turn, response: VoiceResponse, reference: str | None = No
 
 
 def say_reference(turn: Turn, parent: VoiceResponse, reference: str) -> None:
-    say_template(parent, "reference", turn.language, digits=digits_aloud(reference))
+    say_template(parent, "reference", turn.language, digits=spoken_digits(reference))
 
 
 # --- Endings -------------------------------------------------------------------------
@@ -256,7 +279,7 @@ def goodbye_failed(turn: Turn, response: VoiceResponse) -> None:
         response,
         "goodbye_failed",
         turn.language,
-        sms_number=number_aloud(turn.settings.council_sms_number, turn.settings.default_region),
+        sms_number=sms_number_text(turn),
         hours=hours_text(turn),
     )
     response.hangup()

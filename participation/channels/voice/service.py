@@ -34,8 +34,9 @@ from participation.outbox.service import enqueue_sms
 from participation.phones import normalise_number, phone_key
 from participation.settings import LANGUAGES, Settings
 
-#: Recordings of 2 seconds or less are a hang-up or a cough, not a comment.
-MIN_RECORDING_SECONDS = 2
+#: Recordings of 3 seconds or less (a hang-up after the beep, a cough, "hello?") are no
+#: comment: nothing is stored and nothing reaches the moderation queue.
+MIN_RECORDING_SECONDS = 3
 _RECORDING_SID = re.compile(r"/Recordings/(RE[0-9a-fA-F]{32})")
 
 

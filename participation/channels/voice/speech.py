@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
-import phonenumbers
 from jinja2 import Environment
 from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
@@ -103,21 +102,3 @@ def say_template(
     if text:
         say(parent, text, language)
     return text
-
-
-def digits_aloud(value: str, group: int = 4) -> str:
-    """'47112093' -> '4 7 1 1, 2 0 9 3': voices read each digit, with a pause per group."""
-    digits = [c for c in value if c.isdigit()]
-    groups = [" ".join(digits[i : i + group]) for i in range(0, len(digits), group)]
-    return ", ".join(groups)
-
-
-def number_aloud(e164_or_raw: str, region: str = "DE") -> str:
-    """A phone number as dialled at home ('0151 23456789'), read digit by digit in groups."""
-    try:
-        parsed = phonenumbers.parse(e164_or_raw, region)
-        national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    except phonenumbers.NumberParseException:
-        national = e164_or_raw
-    parts = [p for p in re.split(r"[^\d]+", national) if p]
-    return ", ".join(" ".join(part) for part in parts)

@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route
 from participation.accounts.permissions import ANY_STAFF, MODERATORS, requires_role
 from participation.channels.voice import staff
 from participation.channels.voice.models import CallbackOutcome
-from participation.channels.voice.report import service_report
+from participation.channels.voice.report import period_csv, period_report, service_report
 from participation.channels.voice.staff import SIMULATED_PREFIX
 from participation.channels.voice.summary_routes import routes as summary_routes
 from participation.i18n.catalogs import gettext as _
@@ -47,6 +47,7 @@ def step_labels() -> dict[str, str]:
         "incoming": _("Greeting"),
         "language": _("Choosing a language"),
         "consultation": _("Choosing a consultation"),
+        "code": _("Typing a consultation code"),
         "action": _("Main menu of a consultation"),
         "record": _("Recording a comment"),
         "vote": _("Voting"),
@@ -221,10 +222,35 @@ async def callback_done(request: Request) -> Response:
 async def report(request: Request) -> Response:
     settings: Settings = settings_of(request)
     report = await read(request, service_report, timezone=settings.timezone)
+    periods = await read(
+        request, period_report, timezone=settings.timezone, hours=settings.phone_hours
+    )
     return render(
         request,
         "calls/report.html",
-        {"report": report, "steps": step_labels(), "hours": settings.phone_hours},
+        {
+            "report": report,
+            "periods": periods,
+            "steps": step_labels(),
+            "hours": settings.phone_hours,
+        },
+    )
+
+
+@requires_role(*ANY_STAFF)
+async def report_csv(request: Request) -> Response:
+    """The weekly and monthly figures of the page, for a council's own reporting."""
+    settings: Settings = settings_of(request)
+    periods = await read(
+        request, period_report, timezone=settings.timezone, hours=settings.phone_hours
+    )
+    return Response(
+        period_csv(periods),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="phone-line-report.csv"',
+            "Cache-Control": "no-store, private",
+        },
     )
 
 
@@ -242,6 +268,7 @@ staff_routes = [
                 name="calls_callback_done",
             ),
             Route("/report", report, name="calls_report"),
+            Route("/report.csv", report_csv, name="calls_report_csv"),
             Route("/recordings/{id:int}", recording_page, name="calls_recording"),
             Route("/recordings/{id:int}/audio", recording_audio, name="calls_recording_audio"),
             Route(

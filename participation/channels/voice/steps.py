@@ -14,6 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from participation.channels.voice import service
 from participation.channels.voice.hours import line_is_open
 from participation.channels.voice.prompts import (
+    CODE_KEY,
     Turn,
     goodbye,
     goodbye_failed,
@@ -23,6 +24,7 @@ from participation.channels.voice.prompts import (
     prompt_callback,
     prompt_callback_check,
     prompt_callback_number,
+    prompt_code,
     prompt_consultation,
     prompt_language,
     prompt_lookup,
@@ -30,9 +32,9 @@ from participation.channels.voice.prompts import (
     prompt_vote,
     say_reference,
 )
+from participation.channels.voice.reference_sms import reference_sms
 from participation.channels.voice.speech import (
     MENU_LANGUAGES,
-    digits_aloud,
     say_template,
     speaking,
     spoken,
@@ -41,9 +43,9 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.contributions import lookups
 from participation.contributions.errors import ConsultationNotOpen, ContributionRefused
-from participation.contributions.reference import format_reference
 from participation.contributions.service import find_by_reference
 from participation.crypto import decrypt, encrypt
+from participation.i18n.spoken import spoken_digits
 from participation.moderation.labels import reason_labels
 from participation.numbers import bounded_int, digits_only, menu_choice
 from participation.phones import phone_key
@@ -123,34 +125,42 @@ def on_language(turn: Turn) -> VoiceResponse:
         say_template(response, "notice", turn.language)
         prompt_record(turn, response, None)
         return response
-    # Heard once per call, before anything can be recorded.
-    say_template(response, "notice", turn.language)
-    prompt_consultation(turn, response)
+    # Heard once per call, before anything can be recorded; a key skips it.
+    prompt_consultation(turn, response, notice=True)
     return response
 
 
 def on_consultation(turn: Turn) -> VoiceResponse:
     digits = turn.digits
+    response = VoiceResponse()
     if digits == "0":
-        response = VoiceResponse()
         prompt_language(turn, response)
         return response
-    # "#" alone (or any key but 0-9 and *) is no choice and no code: asked again.
-    if input_kind(digits) != "input" or digits_only(digits) is None:
-        return failure(turn, prompt_consultation)
-    digits = digits_only(digits) or ""
+    if digits == str(CODE_KEY):
+        prompt_code(turn, response)
+        return response
     menu = [n for x in turn.query.get("m", "").split(".") if (n := bounded_int(x, low=1))]
-    consultation = None
-    if len(digits) == 1:
-        choice = menu_choice(digits, len(menu))
-        if choice is None:
-            return failure(turn, prompt_consultation)
-        consultation = turn.session.get(Consultation, menu[choice - 1])
-    else:
-        consultation = consultations.get_by_code(turn.session, digits)
+    choice = menu_choice(digits, len(menu))
+    if choice is None:
+        return failure(turn, prompt_consultation)
+    return _chosen(turn, turn.session.get(Consultation, menu[choice - 1]), digits)
+
+
+def on_code(turn: Turn) -> VoiceResponse:
+    """A consultation's code from a poster, typed and finished with "#"."""
+    digits = turn.digits
+    # "#" alone (or any key but 0-9) is no code: asked again.
+    if input_kind(digits) != "input" or digits_only(digits) is None:
+        return failure(turn, prompt_code)
+    digits = digits_only(digits) or ""
+    return _chosen(turn, consultations.get_by_code(turn.session, digits), digits)
+
+
+def _chosen(turn: Turn, consultation: Consultation | None, digits: str) -> VoiceResponse:
     if consultation is None or consultation.phase() is not Phase.open:
-        message = spoken("unknown_code", turn.language, code=digits_aloud(digits))
-        return retry(turn, "unknown_code", prompt_consultation, message)
+        message = spoken("unknown_code", turn.language, code=spoken_digits(digits))
+        again = prompt_code if len(digits) > 1 else prompt_consultation
+        return retry(turn, "unknown_code", again, message)
     turn.call.consultation_id = consultation.id
     service.log_event(turn.session, turn.call, "consultation", "chosen", consultation.code)
     response = VoiceResponse()
@@ -190,8 +200,14 @@ def on_action(turn: Turn) -> VoiceResponse:
 
 
 def on_recorded(turn: Turn) -> VoiceResponse:
-    """<Record> finished (# pressed, silence, time up, or hang-up: then Digits=hangup)."""
+    """<Record> finished (# pressed, silence, time up, or hang-up: then Digits=hangup).
+
+    Twilio still requests this action after a hang-up, with the recording's duration; the
+    recording is kept if it is long enough, but the answer asks nothing more: nobody is
+    listening, and a dialogue there would only pile up webhooks of a call that is over.
+    """
     response = VoiceResponse()
+    hung_up = turn.params.get("Digits") == "hangup"
     raw_c = turn.query.get("c") or ""
     duration = bounded_int(turn.params.get("RecordingDuration"), low=0) or 0
     try:
@@ -207,8 +223,16 @@ def on_recorded(turn: Turn) -> VoiceResponse:
         )
     except ConsultationNotOpen:
         service.log_event(turn.session, turn.call, "recorded", "not_open")
+        if hung_up:
+            return response
         say_template(response, "not_open", turn.language)
         prompt_after(turn, response)
+        return response
+    if hung_up:
+        kind = "hangup_kept" if contribution else "hangup_dropped"
+        service.log_event(turn.session, turn.call, "recorded", kind, str(duration))
+        turn.call.last_step = "record"
+        response.hangup()
         return response
     if contribution is None:
         service.log_event(turn.session, turn.call, "recorded", "too_short", str(duration))
@@ -343,7 +367,7 @@ def on_lookup(turn: Turn) -> VoiceResponse:
         prompt_after(turn, response)
         return response
     if contribution is None:
-        message = spoken("status_not_found", turn.language, digits=digits_aloud(digits))
+        message = spoken("status_not_found", turn.language, digits=spoken_digits(digits))
         return retry(turn, "unknown_reference", prompt_lookup, message)
     turn.call.heard_status = True
     service.log_event(turn.session, turn.call, "lookup", "status", contribution.status.value)
@@ -355,7 +379,7 @@ def on_lookup(turn: Turn) -> VoiceResponse:
         "status_result",
         turn.language,
         status=contribution.status.value,
-        digits=digits_aloud(contribution.reference),
+        digits=spoken_digits(contribution.reference),
         answered=bool(contribution.answer),
         reason=reason,
     )
@@ -372,13 +396,7 @@ def on_after(turn: Turn) -> VoiceResponse:
         prompt_after(t, r, reference or None)
 
     if digits == "1" and reference and number:
-        body = spoken(
-            "sms_reference",
-            turn.language,
-            council=turn.settings.council_name,
-            reference=format_reference(reference),
-            link=f"{turn.settings.public_base_url}/{turn.language}/r/{reference}",
-        )
+        body = reference_sms(turn.settings, turn.language, reference)
         service.send_reference_sms(
             turn.session, turn.settings, call=turn.call, e164=number, body=body, reference=reference
         )
@@ -401,6 +419,7 @@ STEPS: dict[str, Callable[[Turn], VoiceResponse]] = {
     "incoming": on_incoming,
     "language": on_language,
     "consultation": on_consultation,
+    "code": on_code,
     "action": on_action,
     "recorded": on_recorded,
     "vote": on_vote,

@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 import pytest
 
 from participation.channels.sms import replies
-from participation.channels.sms.segments import (
+from participation.consultations.service import standard_options
+from participation.settings import LANGUAGES
+from participation.sms_segments import (
     MAX_REPLY_SEGMENTS,
     count_segments,
     gsm_friendly,
     is_gsm7,
     segments,
 )
-from participation.consultations.service import standard_options
-from participation.settings import LANGUAGES
 
 
 def test_gsm7_single_and_multipart():

@@ -76,6 +76,9 @@ class Call:
         assert gather is not None, f"no menu to press {digits!r} in:\n{self.last.twiml}"
         finish = gather.get("finishOnKey", "#")
         typed = digits[:-1] if finish and digits.endswith(finish) else digits
+        if gather.get("numDigits"):
+            # Twilio moves on after numDigits keys; whatever follows is not in Digits.
+            typed = typed[: int(gather.get("numDigits", "1"))]
         return self.post(gather.get("action", ""), {"Digits": typed}, f"press {digits}")
 
     def wait(self) -> Exchange:
@@ -95,8 +98,8 @@ class Call:
     ) -> tuple[Exchange, Exchange | None]:
         """Speaks for ``seconds`` and presses # (or hangs up); both of Twilio's requests.
 
-        Returns (status callback, action); the action is None when the caller hung up,
-        since Twilio ignores the TwiML then and the test need not follow it.
+        Returns (status callback, action); after a hang-up the action is not in the log,
+        since Twilio ignores the TwiML then and the call does not go on.
         """
         record = self.find("Record")
         assert record is not None, f"not recording:\n{self.last.twiml}"
@@ -127,8 +130,10 @@ class Call:
             action = self.post(action_url, action_params, f"record {seconds}s, #")
             callback = self.post(callback_url, callback_params, f"recording callback {seconds}s")
         if hang_up:
+            # Twilio plays nothing of this answer to a caller who is gone; it stays out of
+            # the transcript, and the test can still check that it asks nothing.
             self.log.remove(action)
-            return callback, None
+            return callback, action
         # The transcript ends on what the caller hears next: the action's answer.
         self.log.remove(action)
         self.log.append(action)

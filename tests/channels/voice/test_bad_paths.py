@@ -22,6 +22,7 @@ from tests.factories import make_consultation
 MENUS = {
     "language": (None, "9"),
     "consultation": ("0", "7"),
+    "code": ("0 9", "12#"),
     "action": ("", "5"),
     "vote": ("2", "8"),
     "callback": ("3", "7"),
@@ -52,8 +53,9 @@ def assert_failed_goodbye(call: Call, language: str) -> None:
     assert call.hung_up
     assert call.gather is None
     text = call.text()
-    # The SMS number, read digit by digit, and the line's hours in the caller's language.
-    assert "0 1 5 1 2, 3 4 5 6 7 8 9" in text
+    # The SMS number, read digit by digit in groups and said twice, and the line's hours
+    # in the caller's language.
+    assert text.count("0 1 5 1 2, 3 4 5 6, 7 8 9") == 2
     weekdays = {"de": "Montag", "en": "Monday", "ar": "الاثنين", "tr": "Pazartesi"}
     if language in weekdays:
         assert weekdays[language] in text
@@ -128,7 +130,9 @@ def test_silence_at_the_language_menu_reprompts_in_german_with_every_language(cl
 def test_unknown_code_three_times(client, engine):
     make_consultation(engine, code="4711")
     call = open_line(client)
+    call.press("9")
     call.press("9999#")
+    assert "9 9 9 9" in call.text()
     call.press("8888#")
     assert not call.hung_up
     call.press("77#")
@@ -138,8 +142,10 @@ def test_unknown_code_three_times(client, engine):
 def test_star_inside_a_typed_code_counts_as_star(client, engine):
     make_consultation(engine, code="4711")
     call = open_line(client)
+    call.press("9")
     call.press("47*1#")
     assert spoken("reprompt", "de", reason="star") in call.text()
+    assert step_of(call) == "code"
 
 
 def test_zero_goes_back_from_each_submenu(client, engine):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
 
 from participation.channels.voice.hours import line_is_open, parse_hours, spoken_hours
-from participation.channels.voice.speech import digits_aloud, number_aloud
 
 WEEKDAYS = "mon-fri 08:00-18:00"
 
@@ -52,13 +52,29 @@ def test_hours_are_read_out_in_the_callers_language():
     assert "Samstag" in spoken_hours("sat 09:00-12:00", "de")
 
 
-def test_numbers_are_read_digit_by_digit():
-    assert digits_aloud("47112093") == "4 7 1 1, 2 0 9 3"
-    assert number_aloud("+4951211150") == "0 5 1 2 1, 1 1 5 0"
-
-
 def test_several_periods_are_read_as_a_list_in_the_callers_language() -> None:
     spec = "mon-fri 08:00-18:00; sat 09:00-12:00"
     assert " und Samstag" in spoken_hours(spec, "de")
     arabic = spoken_hours(spec, "ar")
     assert ";" not in arabic and " و" in arabic
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "Montag bis Freitag, acht Uhr bis achtzehn Uhr"),
+        ("ls", "acht Uhr bis achtzehn Uhr"),
+        ("en", "eight a.m. to six p.m."),
+        ("tr", "saat sekiz ile saat on sekiz"),
+        ("ar", "من الساعة الثامنة صباحًا إلى الساعة السادسة مساءً"),
+        ("ru", "с восьми до восемнадцати"),
+        ("uk", "з восьмої до вісімнадцятої"),
+        ("pl", "od ósmej do osiemnastej"),
+    ],
+)
+def test_hours_are_said_in_words_never_as_clock_digits(language, expected):
+    said = spoken_hours(WEEKDAYS, language)
+    assert expected in said
+    assert ":" not in said and "08" not in said and "18" not in said
+    words = said.split()
+    assert all(a != b for a, b in itertools.pairwise(words)), said  # "Uhr Uhr"

@@ -116,17 +116,50 @@ def test_a_recording_is_stored_once_whichever_request_comes_first(client, engine
     assert len(fetch(engine, select(Contribution))) == 1
 
 
-def test_hanging_up_while_recording_keeps_a_recording_over_two_seconds(client, engine):
+def asks_nothing(answer) -> bool:
+    """A TwiML answer that says nothing and waits for nothing: the call is over."""
+    root = answer.root
+    return (
+        root.find(".//Say") is None
+        and root.find(".//Gather") is None
+        and root.find(".//Record") is None
+        and root.find(".//Redirect") is None
+    )
+
+
+def test_hanging_up_while_recording_keeps_a_recording_over_three_seconds(client, engine):
     consultation = make_consultation(engine)
     call = to_consultation(client)
     call.press("1")
-    call.record(3, hang_up=True)
+    _callback, action = call.record(4, hang_up=True)
     (stored,) = fetch(engine, select(Contribution))
-    assert stored.consultation_id == consultation.id and stored.recording_duration == 3
+    assert stored.consultation_id == consultation.id and stored.recording_duration == 4
+    # Twilio still requests the action after a hang-up: it must not go on talking.
+    assert asks_nothing(action)
+    (row,) = fetch(engine, select(VoiceCall))
+    assert row.contributed
 
 
-@pytest.mark.parametrize("seconds", [0, 1, 2])
-def test_two_seconds_or_less_is_no_comment(client, engine, seconds):
+@pytest.mark.parametrize("seconds", [0, 1, 3])
+@pytest.mark.parametrize("callback_first", [False, True])
+def test_hanging_up_after_a_few_seconds_stores_and_queues_nothing(
+    client, engine, seconds, callback_first
+):
+    make_consultation(engine)
+    call = to_consultation(client)
+    call.press("1")
+    _callback, action = call.record(seconds, hang_up=True, callback_first=callback_first)
+    assert fetch(engine, select(Contribution)) == []
+    assert fetch(engine, select(OutboundMessage)) == []
+    assert asks_nothing(action)
+    (row,) = fetch(engine, select(VoiceCall))
+    assert not row.contributed
+    events = fetch(engine, select(VoiceCallEvent.kind))
+    assert "hangup_dropped" in events and "recording_dropped" in events
+
+
+@pytest.mark.parametrize("seconds", [0, 1, 2, 3])
+def test_three_seconds_or_less_is_no_comment(client, engine, seconds):
     make_consultation(engine)
     call = to_consultation(client)
     call.press("1")

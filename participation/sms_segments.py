@@ -1,5 +1,8 @@
 """How many SMS a text costs: GSM-7 (160, or 153 per part) or UCS-2 (70, or 67 per part).
 
+On the ground floor, so that every door that sends a text (the SMS replies, the phone
+line's reference SMS) fits it into the same budget.
+
 One character outside the GSM 03.38 alphabet switches the whole message to UCS-2, so a
 single typographic quote in a German reply more than doubles its cost. Characters of the
 extension table (``€ [ ] { } \\ ^ ~ |``) take two septets, and a part never splits one.
