@@ -85,36 +85,34 @@ def is_signed_by_twilio(settings: Settings, request: Request, params: Mapping) -
     """X-Twilio-Signature over the canonical URL and the form, made with the auth token
     (HMAC-SHA1), or, where Twilio's Webhooks configuration API applies a SharedKey to
     this URL, with that key and the algorithm named in X-Twilio-Webhooks-Signature-
-    Settings ("key=<id>,algorithm=HMAC_SHA256"). That header switches to the shared key
-    only when the council has configured one under that id: without it, it is refused,
-    never checked with the token (anyone can send the header)."""
+    Settings ("key=<id>,algorithm=HMAC_SHA256"). The shared key is tried only when the
+    header names the key configured (TWILIO_WEBHOOK_KEY_ID or the council's); the token
+    always, being a secret only Twilio and we hold."""
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not signature:
         log.warning("Twilio webhook without X-Twilio-Signature: %s", request.url.path)
         return False
     url = request_url(settings, request)
     signing = request.headers.get(SIGNATURE_SETTINGS_HEADER)
-    if signing is None:
-        secret, algorithm, kind = webhook_token(settings), None, "auth token"
-    else:
+    algorithm = get_signature_algorithm(signing)
+    secrets = [webhook_token(settings)]
+    kind = "auth token"
+    if signing is not None:
         key_id = _signature_setting(signing, "key")
-        if not settings.twilio_webhook_key_secret or key_id != settings.twilio_webhook_key_id:
-            log.warning(
-                "Twilio webhook signed with shared key %r, which is not configured "
-                "(TWILIO_WEBHOOK_KEY_ID or the council's): refused; URL %s",
-                key_id[:80],
-                url,
-            )
-            return False
-        secret, kind = settings.twilio_webhook_key_secret, "shared key"
-        algorithm = get_signature_algorithm(signing)
-    if RequestValidator(secret).validate(url, params, signature, algorithm):
+        if settings.twilio_webhook_key_secret and key_id == settings.twilio_webhook_key_id:
+            secrets.insert(0, settings.twilio_webhook_key_secret)
+            kind = f"shared key {key_id}"
+        else:
+            kind = f"shared key {key_id[:80]!r}, not configured here, or auth token"
+    if any(RequestValidator(s).validate(url, params, signature, algorithm) for s in secrets):
         return True
     # The URL, never the secret: a wrong PUBLIC_BASE_URL, scheme or proxy prefix shows here.
     log.warning(
-        "Twilio signature (%s) does not match for %s: Twilio signs the URL it was given; "
-        "check PUBLIC_BASE_URL and the number's webhook URLs (participation twilio-check)",
+        "Twilio signature (%s, %s) does not match for %s: Twilio signs the URL it was "
+        "given; check PUBLIC_BASE_URL and the number's webhook URLs (participation "
+        "twilio-check)",
         kind,
+        algorithm,
         url,
     )
     return False
