@@ -54,7 +54,7 @@ def _caller_language(session: Session | None, call_sid: str) -> str | None:
         return None
     try:
         call = service.get_call(session, call_sid)
-    except Exception:  # noqa: BLE001 - the database may be what failed; German is enough
+    except Exception:
         log.exception("voice fallback: the call's language could not be read")
         return None
     language = call.language if call is not None else None

@@ -103,7 +103,7 @@ async def voice_fallback(request: Request) -> Response:
     settings = settings_of(request)
     try:
         twiml = await read(request, fallback.fallback_answer, settings, params)
-    except Exception:  # noqa: BLE001 - the caller hears the apology whatever failed
+    except Exception:
         log.exception("voice fallback: answering without the call's language")
         twiml = fallback.fallback_answer(None, settings, params)
     return Response(twiml, media_type=TWIML)

@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from participation.app import create_app
-
 from participation.outbox.consent import SmsContact
 from tests.channels.sms.conftest import (
     ALICE,
