@@ -174,14 +174,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
         twilio_phone_number=env.get("TWILIO_PHONE_NUMBER", ""),
         twilio_api_base=env.get("TWILIO_API_BASE", ""),
-        twilio_region=env.get("TWILIO_REGION", "").strip().lower(),
-        twilio_edge=env.get("TWILIO_EDGE", "").strip().lower(),
-        twilio_api_key_sid=env.get("TWILIO_API_KEY_SID", ""),
-        twilio_api_key_secret=env.get("TWILIO_API_KEY_SECRET", ""),
-        twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
-        twilio_advanced_opt_out=_bool(env, "TWILIO_ADVANCED_OPT_OUT"),
-        twilio_webhook_key_id=env.get("TWILIO_WEBHOOK_KEY_ID", ""),
-        twilio_webhook_key_secret=env.get("TWILIO_WEBHOOK_KEY_SECRET", ""),
+        **_twilio_options(env),
         council_name=env.get("COUNCIL_NAME", Settings.council_name),
         council_phone=env.get("COUNCIL_PHONE", Settings.council_phone),
         council_sms_number=env.get(
@@ -206,6 +199,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         media_dir=env.get("MEDIA_DIR", "") or Settings.media_dir,
         port=int(env.get("PORT", "") or Settings.port),
     )
+
+
+def _twilio_options(env: Mapping[str, str]) -> dict[str, Any]:
+    """Region, edge, API key, Messaging Service and webhook key: the installation's,
+    which a council's own values replace (councils/service.py)."""
+    return {
+        "twilio_region": env.get("TWILIO_REGION", "").strip().lower(),
+        "twilio_edge": env.get("TWILIO_EDGE", "").strip().lower(),
+        "twilio_api_key_sid": env.get("TWILIO_API_KEY_SID", ""),
+        "twilio_api_key_secret": env.get("TWILIO_API_KEY_SECRET", ""),
+        "twilio_messaging_service_sid": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "twilio_advanced_opt_out": _bool(env, "TWILIO_ADVANCED_OPT_OUT"),
+        "twilio_webhook_key_id": env.get("TWILIO_WEBHOOK_KEY_ID", ""),
+        "twilio_webhook_key_secret": env.get("TWILIO_WEBHOOK_KEY_SECRET", ""),
+    }
 
 
 def _timezone(value: str) -> str:

@@ -68,18 +68,11 @@ def handle_sms(
     key = phone_key(settings.secret_key, from_e164)
     raw = body or ""
     now = utcnow()
-    if len(raw) <= MAX_BODY:
-        parsed = parse_sms(raw)
-    else:
-        parsed = ParsedSms(Intent.unknown, languages=detect_languages(raw))
-    advanced = settings.twilio_advanced_opt_out and bool(settings.twilio_messaging_service_sid)
-    answered = twilio_keywords.answered_by_twilio(opt_out_type, raw, advanced)
-    if answered is not None:
-        parsed = ParsedSms(answered, languages=parsed.languages, twilio_keyword=True)
+    parsed, answered = _parse(settings, raw, opt_out_type)
     contact = _contact(session, key, parsed.languages[0] if parsed.languages else None, now)
     turn = Turn(session, settings, from_e164, key, message_sid, num_media, parsed, contact, now=now)
     turn.shared_sender = shared_sender
-    turn.twilio_answered = answered is not None
+    turn.twilio_answered = answered
     turn.language = _pick_language(parsed, contact)
 
     reply = _answer(turn, raw)
@@ -111,6 +104,20 @@ def handle_sms(
             contact.language = turn.language
         _save_contact(session, key, contact)
     return reply
+
+
+def _parse(settings: Settings, raw: str, opt_out_type: str) -> tuple[ParsedSms, bool]:
+    """What the message asks for, and whether Twilio answered it already (a Messaging
+    Service's Advanced Opt-Out, see twilio_keywords)."""
+    if len(raw) <= MAX_BODY:
+        parsed = parse_sms(raw)
+    else:
+        parsed = ParsedSms(Intent.unknown, languages=detect_languages(raw))
+    advanced = settings.twilio_advanced_opt_out and bool(settings.twilio_messaging_service_sid)
+    answered = twilio_keywords.answered_by_twilio(opt_out_type, raw, advanced)
+    if answered is None:
+        return parsed, False
+    return ParsedSms(answered, languages=parsed.languages, twilio_keyword=True), True
 
 
 def _logged(session: Session, message_sid: str) -> Row | None:
