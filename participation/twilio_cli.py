@@ -77,6 +77,13 @@ def describe_account(settings: Settings) -> Iterator[tuple[str, str]]:
         yield NOTE, f"credentials: API key {settings.twilio_api_key_sid}"
     else:
         yield NOTE, "credentials: the account's auth token"
+    if settings.twilio_region not in ("", "us1"):
+        # Twilio documents <Message> as US1 only (error 13803); our SMS replies are TwiML.
+        yield (
+            NOTE,
+            f"SMS replies are TwiML <Message>, which Twilio offers in US1 only (error 13803): "
+            f"a number whose messaging region is {settings.twilio_region} gets no replies",
+        )
     if not (settings.webhook_base_url or settings.public_base_url).startswith("https://"):
         yield FAIL, "PUBLIC_BASE_URL is not https://: Twilio's requests would go unencrypted"
 

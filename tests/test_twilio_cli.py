@@ -105,6 +105,7 @@ def test_a_council_in_the_eu_region_is_checked_there_with_its_key(api, engine, c
     assert all(own_account in r.path for r in api.number_requests)
     report = lines(capsys)
     assert "note  region ie1, edge dublin; account " + own_account in report
+    assert any("error 13803" in line for line in report)
 
 
 def test_a_number_not_found_with_these_credentials_is_a_region_mismatch(api, capsys):
