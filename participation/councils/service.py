@@ -87,6 +87,7 @@ OWN_ACCOUNT_ONLY = (
     "twilio_api_key_secret",
     "twilio_webhook_key_id",
     "twilio_webhook_key_secret",
+    "twilio_messaging_service_sid",
 )
 
 
