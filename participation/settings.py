@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import sys
 import zoneinfo
@@ -205,8 +206,8 @@ def _twilio_options(env: Mapping[str, str]) -> dict[str, Any]:
     """Region, edge, API key, Messaging Service and webhook key: the installation's,
     which a council's own values replace (councils/service.py)."""
     return {
-        "twilio_region": env.get("TWILIO_REGION", "").strip().lower(),
-        "twilio_edge": env.get("TWILIO_EDGE", "").strip().lower(),
+        "twilio_region": _host_label("TWILIO_REGION", env, r"[a-z]{2}[0-9]", "ie1"),
+        "twilio_edge": _host_label("TWILIO_EDGE", env, r"[a-z][a-z0-9-]{1,30}", "dublin"),
         "twilio_api_key_sid": env.get("TWILIO_API_KEY_SID", ""),
         "twilio_api_key_secret": env.get("TWILIO_API_KEY_SECRET", ""),
         "twilio_messaging_service_sid": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
@@ -214,6 +215,14 @@ def _twilio_options(env: Mapping[str, str]) -> dict[str, Any]:
         "twilio_webhook_key_id": env.get("TWILIO_WEBHOOK_KEY_ID", ""),
         "twilio_webhook_key_secret": env.get("TWILIO_WEBHOOK_KEY_SECRET", ""),
     }
+
+
+def _host_label(name: str, env: Mapping[str, str], pattern: str, example: str) -> str:
+    value = env.get(name, "").strip().lower()
+    # It becomes part of the API's host name, which the credentials are sent to.
+    if value and not re.fullmatch(pattern, value):
+        raise ValueError(f"{name}: {value!r} is not a Twilio name (for example {example})")
+    return value
 
 
 def _timezone(value: str) -> str:
