@@ -35,3 +35,27 @@ def test_a_caller_who_chose_a_language_hears_it_after_the_german(client):
 def test_the_fallback_needs_twilios_signature(client):
     call = Call(client)
     assert call.post(FALLBACK, FAILURE, "forged", sign=False).status == 403
+
+
+def test_a_council_signing_with_a_shared_key_reaches_the_fallback(settings, engine):
+    from starlette.testclient import TestClient
+    from twilio.request_validator import RequestValidator
+
+    from participation.app import create_app
+
+    keyed = settings.with_(
+        twilio_webhook_key_id="webhooks_sharedkey_voice1",
+        twilio_webhook_key_secret="voice-shared-key-secret-0123",
+    )
+    params = {"CallSid": "CA" + "c" * 32, "AccountSid": "AC" + "0" * 32, **FAILURE}
+    settings_header = "key=webhooks_sharedkey_voice1,algorithm=HMAC_SHA256"
+    header = {"X-Twilio-Webhooks-Signature-Settings": settings_header}
+    with TestClient(create_app(keyed, engine), base_url=PUBLIC_BASE) as client:
+        for secret, status in (
+            ("voice-shared-key-secret-0123", 200),
+            ("another-secret-0123456", 403),
+        ):
+            signed = RequestValidator(secret).compute_signature(FALLBACK, params, "HMAC_SHA256")
+            headers = header | {"X-Twilio-Signature": signed}
+            response = client.post("/twilio/voice/fallback", data=params, headers=headers)
+            assert response.status_code == status
