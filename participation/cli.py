@@ -8,6 +8,7 @@ import sys
 
 from participation.council_cli import add_council_commands
 from participation.settings import LANGUAGES, load_settings
+from participation.twilio_cli import add_twilio_commands
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -324,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     restore.set_defaults(func=_restore)
     add_council_commands(sub)
+    add_twilio_commands(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -9,6 +9,9 @@
     participation council add-host beispieldorf beispieldorf.localhost
     participation council add-number beispieldorf +4915112345678
     participation council set-twilio beispieldorf AC0123...  (the token on stdin)
+    participation council set-twilio-options beispieldorf --region ie1 --edge dublin \\
+        --api-key-sid SK0123... --messaging-service-sid MG0123... --advanced-opt-out on
+        (each secret on stdin, one line each: the API key's, then the webhook key's)
 
 Each is one row or one change: no process to start, no file to write. Running web
 processes pick a change up within web/councils.py's REFRESH_SECONDS.
@@ -43,6 +46,14 @@ MESSAGES = {
     "email_invalid": "not an e-mail address",
     "field_unknown": "no such field",
     "twilio_invalid": "an Account SID is AC and 32 hex digits; the token 16 characters or more",
+    "twilio_region_invalid": "a Twilio Region is two letters and a digit, for example ie1",
+    "twilio_edge_invalid": "a Twilio Edge is a lower-case name, for example dublin",
+    "twilio_api_key_sid_invalid": "an API key SID is SK and 32 hex digits",
+    "twilio_messaging_service_sid_invalid": "a Messaging Service SID is MG and 32 hex digits",
+    "twilio_webhook_key_id_invalid": "not a webhook key id (webhooks_sharedkey_...)",
+    "twilio_api_key_secret_invalid": "the API key's secret (16 characters or more) is missing",
+    "twilio_webhook_key_secret_invalid": "the webhook key's secret (16 characters or more) "
+    "is missing",
 }
 
 
@@ -121,6 +132,36 @@ def _set_twilio(args: argparse.Namespace) -> int:
     def store(session) -> str:
         service.set_twilio_account(session, args.slug, args.account_sid, token.strip(), secret_key)
         return f"{args.slug}'s SMS and calls go through Twilio account {args.account_sid} now."
+
+    return _run(store)
+
+
+def _secret(prompt: str) -> str:
+    # Secrets never on the command line, where the shell's history and `ps` keep them.
+    return (getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline()).strip()
+
+
+def _set_twilio_options(args: argparse.Namespace) -> int:
+    changes = {
+        field: value
+        for field in service.TWILIO_OPTIONS
+        if (value := getattr(args, field)) is not None
+    }
+    secrets = {
+        secret: _secret(f"Secret of {changes[field]}: ")
+        for field, secret in service.TWILIO_SECRETS.items()
+        if changes.get(field)
+    }
+    advanced = None if args.advanced_opt_out is None else args.advanced_opt_out == "on"
+    if not changes and advanced is None:
+        print("Not done: name at least one option to change (see --help).")
+        return 1
+    secret_key = load_settings().secret_key
+
+    def store(session) -> str:
+        service.set_twilio_options(session, args.slug, changes, secrets, secret_key, advanced)
+        named = sorted(changes) + ([] if advanced is None else ["twilio_advanced_opt_out"])
+        return f"Council {args.slug}: {', '.join(named)} changed."
 
     return _run(store)
 
@@ -205,6 +246,16 @@ def add_council_commands(sub: argparse._SubParsersAction) -> None:
     twilio.add_argument("slug")
     twilio.add_argument("account_sid", help="AC and 32 hex digits")
     twilio.set_defaults(func=_set_twilio)
+    options = commands.add_parser(
+        "set-twilio-options",
+        help="its Twilio region and edge, API key, Messaging Service, webhook signing key",
+    )
+    options.add_argument("slug")
+    for field in service.TWILIO_OPTIONS:
+        flag = "--" + field.removeprefix("twilio_").replace("_", "-")
+        options.add_argument(flag, dest=field, help="empty: the installation's")
+    options.add_argument("--advanced-opt-out", choices=["on", "off"])
+    options.set_defaults(func=_set_twilio_options)
     configure = commands.add_parser(
         "configure", help="its name, address, numbers, hours, time zone, accent colour, ..."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import sys
 import zoneinfo
@@ -64,8 +65,29 @@ class Settings:
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_phone_number: str = ""
-    #: Twilio's REST API; tests point it at a fake server on 127.0.0.1.
+    #: Every request to Twilio's REST API goes to this address instead, with the host
+    #: Twilio's (region and edge included) kept in the Host header: tests point it at a
+    #: fake server on 127.0.0.1.
     twilio_api_base: str = ""
+    #: Twilio Region ("ie1": data processed and stored in Ireland) and Edge ("dublin")
+    #: of the REST API; empty: Twilio's default US1. A region has its own credentials.
+    twilio_region: str = ""
+    twilio_edge: str = ""
+    #: An API key of the account (SK...) and its secret, used instead of the auth token
+    #: for the REST API when set; a regional account needs a key made in that region.
+    twilio_api_key_sid: str = ""
+    twilio_api_key_secret: str = ""
+    #: Messages go out through this Messaging Service (MG...) instead of from
+    #: twilio_phone_number: its sender pool, and its Advanced Opt-Out if switched on.
+    twilio_messaging_service_sid: str = ""
+    #: The Messaging Service answers opt-out, opt-in and help keywords itself
+    #: (Advanced Opt-Out): the SMS door records them but never answers them too.
+    twilio_advanced_opt_out: bool = False
+    #: A webhook signing key (Twilio's Webhooks configuration API, "SharedKey"): its id
+    #: (webhooks_sharedkey_...) and secret. Requests that carry
+    #: X-Twilio-Webhooks-Signature-Settings are checked with it; others with the token.
+    twilio_webhook_key_id: str = ""
+    twilio_webhook_key_secret: str = ""
 
     council_name: str = "Gemeinde Musterstadt"
     council_phone: str = "+49 5121 115"
@@ -111,7 +133,13 @@ class Settings:
 
     @property
     def twilio_configured(self) -> bool:
-        return bool(self.twilio_account_sid and self.twilio_auth_token)
+        api_key = self.twilio_api_key_sid and self.twilio_api_key_secret
+        return bool(self.twilio_account_sid and (self.twilio_auth_token or api_key))
+
+    @property
+    def twilio_sender_configured(self) -> bool:
+        """A number or a Messaging Service to send from."""
+        return bool(self.twilio_phone_number or self.twilio_messaging_service_sid)
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -147,6 +175,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
         twilio_phone_number=env.get("TWILIO_PHONE_NUMBER", ""),
         twilio_api_base=env.get("TWILIO_API_BASE", ""),
+        **_twilio_options(env),
         council_name=env.get("COUNCIL_NAME", Settings.council_name),
         council_phone=env.get("COUNCIL_PHONE", Settings.council_phone),
         council_sms_number=env.get(
@@ -171,6 +200,29 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         media_dir=env.get("MEDIA_DIR", "") or Settings.media_dir,
         port=int(env.get("PORT", "") or Settings.port),
     )
+
+
+def _twilio_options(env: Mapping[str, str]) -> dict[str, Any]:
+    """Region, edge, API key, Messaging Service and webhook key: the installation's,
+    which a council's own values replace (councils/service.py)."""
+    return {
+        "twilio_region": _host_label("TWILIO_REGION", env, r"[a-z]{2}[0-9]", "ie1"),
+        "twilio_edge": _host_label("TWILIO_EDGE", env, r"[a-z][a-z0-9-]{1,30}", "dublin"),
+        "twilio_api_key_sid": env.get("TWILIO_API_KEY_SID", ""),
+        "twilio_api_key_secret": env.get("TWILIO_API_KEY_SECRET", ""),
+        "twilio_messaging_service_sid": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "twilio_advanced_opt_out": _bool(env, "TWILIO_ADVANCED_OPT_OUT"),
+        "twilio_webhook_key_id": env.get("TWILIO_WEBHOOK_KEY_ID", ""),
+        "twilio_webhook_key_secret": env.get("TWILIO_WEBHOOK_KEY_SECRET", ""),
+    }
+
+
+def _host_label(name: str, env: Mapping[str, str], pattern: str, example: str) -> str:
+    value = env.get(name, "").strip().lower()
+    # It becomes part of the API's host name, which the credentials are sent to.
+    if value and not re.fullmatch(pattern, value):
+        raise ValueError(f"{name}: {value!r} is not a Twilio name (for example {example})")
+    return value
 
 
 def _timezone(value: str) -> str:

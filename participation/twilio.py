@@ -13,9 +13,11 @@ status callbacks, the voice webhook and the phone simulator all use these functi
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from twilio.request_validator import (
@@ -28,6 +30,8 @@ from twilio.request_validator import (
 from participation.crypto import keyed_hash
 from participation.settings import Settings
 from participation.text import without_controls
+
+log = logging.getLogger(__name__)
 
 #: CA..., SM..., MM..., RE..., AC...: two letters and 32 hex digits.
 _SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
@@ -78,26 +82,90 @@ def sign(settings: Settings, url: str, params: Mapping[str, str]) -> str:
 
 
 def is_signed_by_twilio(settings: Settings, request: Request, params: Mapping) -> bool:
+    """X-Twilio-Signature over the canonical URL and the form, made with the auth token
+    (HMAC-SHA1), or, where Twilio's Webhooks configuration API applies a SharedKey to
+    this URL, with that key and the algorithm named in X-Twilio-Webhooks-Signature-
+    Settings ("key=<id>,algorithm=HMAC_SHA256"). The shared key is tried only when the
+    header names the key configured (TWILIO_WEBHOOK_KEY_ID or the council's); the token
+    always, being a secret only Twilio and we hold."""
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not signature:
+        log.warning("Twilio webhook without X-Twilio-Signature: %s", request.url.path)
         return False
-    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-    validator = RequestValidator(webhook_token(settings))
-    return validator.validate(request_url(settings, request), params, signature, algorithm)
+    url = request_url(settings, request)
+    signing = request.headers.get(SIGNATURE_SETTINGS_HEADER)
+    algorithm = get_signature_algorithm(signing)
+    secrets = [webhook_token(settings)]
+    kind = "auth token"
+    if signing is not None:
+        key_id = _signature_setting(signing, "key")
+        if settings.twilio_webhook_key_secret and key_id == settings.twilio_webhook_key_id:
+            secrets.insert(0, settings.twilio_webhook_key_secret)
+            kind = f"shared key {key_id}"
+        else:
+            kind = f"shared key {key_id[:80]!r}, not configured here, or auth token"
+    if any(RequestValidator(s).validate(url, params, signature, algorithm) for s in secrets):
+        return True
+    # The URL, never the secret: a wrong PUBLIC_BASE_URL, scheme or proxy prefix shows here.
+    log.warning(
+        "Twilio signature (%s, %s) does not match for %s: Twilio signs the URL it was "
+        "given; check PUBLIC_BASE_URL and the number's webhook URLs (participation "
+        "twilio-check)",
+        kind,
+        algorithm,
+        url,
+    )
+    return False
+
+
+def _signature_setting(header: str, name: str) -> str:
+    for part in header.split(","):
+        key, separator, value = part.partition("=")
+        if separator and key.strip() == name:
+            return value.strip()
+    return ""
 
 
 def rest_client(settings: Settings, http_client: Any = None, *, timeout: float) -> Any:
-    """Twilio's REST client for the account in the settings; tests inject an HttpClient
-    or point TWILIO_API_BASE at a fake API."""
+    """Twilio's REST client for the account in the settings: in its Region and through
+    its Edge when set (api.dublin.ie1.twilio.com), with its API key when set, else its
+    auth token. Tests inject an HttpClient or set TWILIO_API_BASE (see below)."""
     # Loaded here: the webhooks need only the validator, the sender the whole client.
-    from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
+    if settings.twilio_api_key_sid and settings.twilio_api_key_secret:
+        username, password = settings.twilio_api_key_sid, settings.twilio_api_key_secret
+    else:
+        username, password = settings.twilio_account_sid, settings.twilio_auth_token
     client = Client(
-        settings.twilio_account_sid,
-        settings.twilio_auth_token,
-        http_client=http_client or TwilioHttpClient(timeout=timeout),
+        username,
+        password,
+        account_sid=settings.twilio_account_sid,
+        http_client=http_client or _http_client(settings, timeout),
     )
-    if settings.twilio_api_base:
-        client.api.base_url = settings.twilio_api_base.rstrip("/")
+    # Set after, not passed: an empty one passed would let the library read TWILIO_REGION
+    # and TWILIO_EDGE from the process environment, the installation's, not the council's.
+    client.region = settings.twilio_region or None
+    client.edge = settings.twilio_edge or None
     return client
+
+
+def _http_client(settings: Settings, timeout: float) -> Any:
+    from twilio.http.http_client import TwilioHttpClient
+
+    if not settings.twilio_api_base:
+        return TwilioHttpClient(timeout=timeout)
+
+    base = settings.twilio_api_base.rstrip("/")
+
+    class StandInHttpClient(TwilioHttpClient):
+        """Sends each request to TWILIO_API_BASE, the host it was meant for (region
+        and edge included) in the Host header: the stand-in sees what Twilio would."""
+
+        def request(self, method, url, params=None, data=None, headers=None, **kwargs):
+            parts = urlsplit(url)
+            headers = dict(headers or {}, Host=parts.netloc)
+            target = base + parts.path + (f"?{parts.query}" if parts.query else "")
+            return super().request(method, target, params, data, headers, **kwargs)
+
+    return StandInHttpClient(timeout=timeout)

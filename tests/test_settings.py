@@ -113,6 +113,18 @@ def test_timezone_empty_means_the_default_and_a_typo_stops_the_start():
         load_settings({"SECRET_KEY": "k", "TIMEZONE": "Europe/Berlinn"})
 
 
+def test_twilio_region_and_edge_are_checked_names():
+    env = {"SECRET_KEY": "k", "TWILIO_REGION": " IE1", "TWILIO_EDGE": "dublin"}
+    loaded = load_settings(env)
+    assert (loaded.twilio_region, loaded.twilio_edge) == ("ie1", "dublin")
+    # Both become part of the host the credentials are sent to.
+    for name, value in (("TWILIO_REGION", "evil.example#"), ("TWILIO_EDGE", "a.b/c")):
+        with pytest.raises(ValueError, match=name):
+            load_settings({"SECRET_KEY": "k", name: value})
+    switches = load_settings({"SECRET_KEY": "k", "TWILIO_ADVANCED_OPT_OUT": "1"})
+    assert switches.twilio_advanced_opt_out
+
+
 def test_dates_on_pages_are_in_the_configured_timezone():
     from participation.app import create_app
     from participation.i18n.catalogs import current_language

@@ -42,6 +42,19 @@ class Council(SQLModel, table=True):
     twilio_account_sid: str = Field(default="", max_length=34)
     #: Its auth token, encrypted with SECRET_KEY (crypto.encrypt); empty: the installation's.
     twilio_auth_token: str = Field(default="", max_length=255)
+    #: Twilio Region and Edge of its account ("ie1", "dublin"); empty: the installation's.
+    twilio_region: str = Field(default="", max_length=16)
+    twilio_edge: str = Field(default="", max_length=32)
+    #: An API key (SK...) of its account; the secret encrypted like the auth token.
+    twilio_api_key_sid: str = Field(default="", max_length=34)
+    twilio_api_key_secret: str = Field(default="", max_length=255)
+    #: Its Messaging Service (MG...): messages go out through it instead of its number.
+    twilio_messaging_service_sid: str = Field(default="", max_length=34)
+    #: That Messaging Service answers opt-out, opt-in and help keywords itself.
+    twilio_advanced_opt_out: bool = Field(default=False)
+    #: A webhook signing key (webhooks_sharedkey_...) and its secret, encrypted.
+    twilio_webhook_key_id: str = Field(default="", max_length=80)
+    twilio_webhook_key_secret: str = Field(default="", max_length=255)
     #: The operator may read citizens' texts only while the council grants it.
     operator_may_read: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)

@@ -51,10 +51,44 @@ PROFILE = {
     "timezone": "timezone",
     "twilio_account_sid": "twilio_account_sid",
     "twilio_auth_token": "twilio_auth_token",
+    "twilio_region": "twilio_region",
+    "twilio_edge": "twilio_edge",
+    "twilio_api_key_sid": "twilio_api_key_sid",
+    "twilio_api_key_secret": "twilio_api_key_secret",
+    "twilio_messaging_service_sid": "twilio_messaging_service_sid",
+    "twilio_advanced_opt_out": "twilio_advanced_opt_out",
+    "twilio_webhook_key_id": "twilio_webhook_key_id",
+    "twilio_webhook_key_secret": "twilio_webhook_key_secret",
 }
 #: Where any council may fall back to the installation's value: not a council's contact.
-#: A provider may carry every council's numbers on its own Twilio account.
-SHARED_DEFAULTS = frozenset({"timezone", "twilio_account_sid", "twilio_auth_token"})
+#: A provider may carry every council's numbers on its own Twilio account. A Messaging
+#: Service is not among them: its sender pool holds some council's numbers.
+SHARED_DEFAULTS = frozenset(
+    {
+        "timezone",
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "twilio_region",
+        "twilio_edge",
+        "twilio_api_key_sid",
+        "twilio_api_key_secret",
+        "twilio_webhook_key_id",
+        "twilio_webhook_key_secret",
+    }
+)
+#: Stored encrypted with SECRET_KEY (crypto.encrypt).
+ENCRYPTED = ("twilio_auth_token", "twilio_api_key_secret", "twilio_webhook_key_secret")
+#: A council's own account is reached with its own credentials only: the installation's
+#: region, API key and signing key belong to the installation's account.
+OWN_ACCOUNT_ONLY = (
+    "twilio_region",
+    "twilio_edge",
+    "twilio_api_key_sid",
+    "twilio_api_key_secret",
+    "twilio_webhook_key_id",
+    "twilio_webhook_key_secret",
+    "twilio_messaging_service_sid",
+)
 
 
 @dataclass(frozen=True)
@@ -86,15 +120,21 @@ class CouncilEntry:
         first council falls back to the environment for every empty field (a
         single-council installation is configured there); the others only for
         SHARED_DEFAULTS, so that no council shows another one's address or numbers."""
-        own = dict(self.profile)
-        if "twilio_auth_token" in own:
-            own["twilio_auth_token"] = decrypt(base.secret_key, own["twilio_auth_token"]) or ""
+        own: dict[str, Any] = dict(self.profile)
+        for setting in ENCRYPTED:
+            if setting in own:
+                own[setting] = decrypt(base.secret_key, own[setting]) or ""
+        if "twilio_account_sid" in own:
+            for setting in OWN_ACCOUNT_ONLY:
+                own.setdefault(setting, "")
+        if "twilio_advanced_opt_out" in own:
+            own["twilio_advanced_opt_out"] = True
         changes: dict[str, Any] = {}
         for setting in PROFILE.values():
             if setting in own:
                 changes[setting] = own[setting]
             elif self.id != FIRST_COUNCIL and setting not in SHARED_DEFAULTS:
-                changes[setting] = ""
+                changes[setting] = False if setting == "twilio_advanced_opt_out" else ""
         if self.id != FIRST_COUNCIL:
             # Its own messages go out from its own number, never the installation's.
             number = own.get("council_sms_number", "")
@@ -283,7 +323,11 @@ def directory(connection: Connection) -> Directory:
     table = Council.__table__  # type: ignore[attr-defined]  # SQLModel sets it, untyped
     councils = {}
     for row in connection.execute(table.select().order_by(table.c.id)).mappings():
-        profile = tuple((setting, row[field]) for field, setting in PROFILE.items() if row[field])
+        profile = tuple(
+            (setting, "1" if row[field] is True else row[field])
+            for field, setting in PROFILE.items()
+            if row[field]
+        )
         councils[row["id"]] = CouncilEntry(
             row["id"],
             row["slug"],
@@ -336,3 +380,51 @@ def ensure_first_council(connection: Connection) -> None:
     """The first council's row again where every table was emptied (the tests do)."""
     if not connection.execute(select(func.count()).select_from(Council)).scalar():
         insert_first_council(connection)
+
+
+#: What `set_twilio_options` accepts: field -> the form of its value (empty clears it).
+TWILIO_OPTIONS = {
+    "twilio_region": re.compile(r"[a-z]{2}[0-9]"),
+    "twilio_edge": re.compile(r"[a-z][a-z0-9-]{1,30}"),
+    "twilio_api_key_sid": re.compile(r"SK[0-9a-f]{32}"),
+    "twilio_messaging_service_sid": re.compile(r"MG[0-9a-f]{32}"),
+    "twilio_webhook_key_id": re.compile(r"[A-Za-z0-9_-]{4,80}"),
+}
+#: A secret that comes with an id: the id's field -> the secret's field.
+TWILIO_SECRETS = {
+    "twilio_api_key_sid": "twilio_api_key_secret",
+    "twilio_webhook_key_id": "twilio_webhook_key_secret",
+}
+
+
+def set_twilio_options(
+    session: Session,
+    slug: str,
+    changes: dict[str, str],
+    secrets: dict[str, str],
+    secret_key: str,
+    advanced_opt_out: bool | None = None,
+) -> Council:
+    """The council's Twilio region and edge, API key, Messaging Service and webhook
+    signing key; ``secrets`` holds the secret of each id given (TWILIO_SECRETS). All are
+    checked before any is stored; an empty value clears the field (with its secret)."""
+    if set(changes) - set(TWILIO_OPTIONS):
+        raise CouncilError("field_unknown")
+    for field, value in changes.items():
+        if value and not TWILIO_OPTIONS[field].fullmatch(value):
+            raise CouncilError(f"{field}_invalid")
+        secret_field = TWILIO_SECRETS.get(field)
+        if value and secret_field and len(secrets.get(secret_field, "")) < 16:
+            raise CouncilError(f"{secret_field}_invalid")
+    council = by_slug(session, slug)
+    for field, value in changes.items():
+        setattr(council, field, value)
+        secret_field = TWILIO_SECRETS.get(field)
+        if secret_field:
+            secret = secrets.get(secret_field, "") if value else ""
+            setattr(council, secret_field, encrypt(secret_key, secret) if secret else "")
+    if advanced_opt_out is not None:
+        council.twilio_advanced_opt_out = advanced_opt_out
+    council.updated_at = utcnow()
+    session.add(council)
+    return council

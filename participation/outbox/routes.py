@@ -30,7 +30,12 @@ async def status_callback(request: Request) -> Response:
 @requires_role(*MODERATORS)
 async def outbox_page(request: Request) -> Response:
     context = await read(request, service.problems_overview)
-    context.update(can_retry=service.can_retry, retried=request.query_params.get("retried"))
+    context.update(
+        can_retry=service.can_retry,
+        retried=request.query_params.get("retried"),
+        # Twilio's regional refusals name the region the messages went to.
+        twilio_region=settings_of(request).twilio_region,
+    )
     return render(request, "outbox/staff.html", context)
 
 

@@ -121,7 +121,15 @@ class TwilioSender:
     def __init__(self, settings: Settings, http_client=None) -> None:
         self.client = rest_client(settings, http_client, timeout=SEND_TIMEOUT_SECONDS)
         self.from_number = settings.twilio_phone_number
+        #: When set, Twilio picks the sender from the service's pool (and applies its
+        #: opt-out lists); the number is then only what the lookup cannot filter by.
+        self.messaging_service = settings.twilio_messaging_service_sid
         self.callback_base = (settings.webhook_base_url or settings.public_base_url).rstrip("/")
+
+    def _sender(self) -> dict[str, str]:
+        if self.messaging_service:
+            return {"messaging_service_sid": self.messaging_service}
+        return {"from_": self.from_number}
 
     def send(self, message_id: int, to: str, body: str) -> SendResult:
         from twilio.base.exceptions import TwilioException
@@ -129,10 +137,10 @@ class TwilioSender:
         try:
             created = self.client.messages.create(
                 to=to,
-                from_=self.from_number,
                 body=body,
                 # Our own id in the URL: the callback matches before the SID is stored.
                 status_callback=f"{self.callback_base}/twilio/status/{message_id}",
+                **self._sender(),
             )
         except (TwilioException, OSError, ValueError) as error:
             # requests' connection errors and timeouts are OSErrors: retried, never lost.
@@ -146,20 +154,25 @@ class TwilioSender:
         (a long code sends about one a second) would escape a DateSent filter."""
         from twilio.base.exceptions import TwilioException
 
+        # A Messaging Service sends from any number of its pool: filtered by its SID here.
+        sender = {} if self.messaging_service else {"from_": self.from_number}
         try:
-            listed = list(
-                self.client.messages.stream(to=to, from_=self.from_number, limit=LOOKUP_LIMIT)
-            )
+            listed = list(self.client.messages.stream(to=to, limit=LOOKUP_LIMIT, **sender))
         except (TwilioException, OSError, ValueError) as error:
             raise LookupFailed(replace(_failure(error), maybe_accepted=True)) from error
         return [
             _found(message)
             for message in listed
-            if message.from_ == self.from_number
+            if self._ours(message)
             and message.body == body
             and message.date_created is not None
             and message.date_created >= since
         ]
+
+    def _ours(self, message) -> bool:
+        if self.messaging_service:
+            return message.messaging_service_sid == self.messaging_service
+        return message.from_ == self.from_number
 
 
 def _found(message) -> SendResult:
@@ -211,7 +224,7 @@ class SimulatorSender:
 
 
 def make_sender(settings: Settings) -> Sender:
-    if settings.twilio_configured and settings.twilio_phone_number:
+    if settings.twilio_configured and settings.twilio_sender_configured:
         return TwilioSender(settings)
     return SimulatorSender()
 
@@ -246,7 +259,7 @@ class CouncilSenders:
             self.read_at = utcnow()
         if council_id not in self.senders:
             own = self._settings_of(council_id)
-            if self.simulated or own.twilio_phone_number:
+            if self.simulated or own.twilio_sender_configured:
                 self.senders[council_id] = make_sender(own)
             else:
                 # Twilio is on, but this council has no number of its own: never the

@@ -4,6 +4,13 @@ Outbound SMS go through the real `twilio` client with its API base pointed here,
 tests see exactly what would have been sent (URL, form fields, basic auth) and can make
 the "API" answer 429, 500 or a Twilio error code such as 21610.
 
+Every request keeps the Host it was meant for (``host``): the client's region and edge
+(api.dublin.ie1.twilio.com) show there, as participation.twilio sends each request to
+TWILIO_API_BASE with Twilio's host in the Host header.
+
+It also holds phone numbers (``IncomingPhoneNumbers.json``: listed by PhoneNumber, and
+updated by POST to ``IncomingPhoneNumbers/{sid}.json``) for twilio-check/twilio-setup.
+
 It keeps the messages it accepted and lists them like Twilio does
 (``GET /2010-04-01/Accounts/{sid}/Messages.json`` with the To, From, DateSent filters,
 newest first, in pages), so a worker can ask whether Twilio already has a message.
@@ -35,6 +42,8 @@ class SentRequest:
     form: dict[str, str]
     auth: tuple[str, str] | None
     sid: str | None = None
+    #: The host the client meant (Host header): shows the region and edge.
+    host: str = ""
 
 
 @dataclass
@@ -51,6 +60,7 @@ class StoredMessage:
     #: None while the message waits in Twilio's queue; set when it goes to the carrier.
     sent: datetime | None = None
     error_code: int | None = None
+    messaging_service_sid: str | None = None
 
     def resource(self) -> dict:
         return {
@@ -71,7 +81,7 @@ class StoredMessage:
             "error_message": None,
             "price": None,
             "price_unit": "USD",
-            "messaging_service_sid": None,
+            "messaging_service_sid": self.messaging_service_sid,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{self.sid}.json",
             "subresource_uris": {
                 "media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{self.sid}/Media.json"
@@ -101,6 +111,12 @@ class FakeTwilioApi:
     keep_queued: bool = False
     #: Seconds every request takes (to make concurrent workers overlap).
     delay: float = 0.0
+    #: The number a Messaging Service sends from.
+    pool_number: str = "+4915199990000"
+    #: The account's phone numbers, by SID: Twilio's IncomingPhoneNumber fields.
+    numbers: dict[str, dict] = field(default_factory=dict)
+    #: Every request about phone numbers, in order.
+    number_requests: list[SentRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -142,8 +158,11 @@ class FakeTwilioApi:
             sid=request.sid,
             account_sid=request.path.split("/")[3],
             to=request.form.get("To", ""),
-            from_=request.form.get("From", ""),
+            # A Messaging Service picks the sender from its pool: the fake's pool is one.
+            from_=request.form.get("From", "")
+            or (self.pool_number if "MessagingServiceSid" in request.form else ""),
             body=request.form.get("Body", ""),
+            messaging_service_sid=request.form.get("MessagingServiceSid"),
             created=now,
             status="queued" if self.keep_queued else "sent",
             sent=None if self.keep_queued else now,
@@ -189,6 +208,75 @@ class FakeTwilioApi:
             if more
             else None,
         }
+
+
+def add_number(api: FakeTwilioApi, phone_number: str, account_sid: str, **fields) -> dict:
+    """A number of the account as Twilio lists it, webhooks empty unless given."""
+    sid = "PN" + secrets.token_hex(16)
+    number = {
+        "sid": sid,
+        "account_sid": account_sid,
+        "phone_number": phone_number,
+        "friendly_name": phone_number,
+        "sms_url": "",
+        "sms_method": "POST",
+        "sms_fallback_url": "",
+        "voice_url": "",
+        "voice_method": "POST",
+        "voice_fallback_url": "",
+        "voice_fallback_method": "POST",
+        "status_callback": "",
+        "status_callback_method": "POST",
+        "capabilities": {"voice": True, "sms": True, "mms": False, "fax": False},
+        "api_version": "2010-04-01",
+        "uri": f"/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers/{sid}.json",
+    } | fields
+    with api.lock:
+        api.numbers[sid] = number
+    return number
+
+
+#: POST field -> resource field, for what twilio-setup sets.
+NUMBER_FIELDS = {
+    "SmsUrl": "sms_url",
+    "SmsMethod": "sms_method",
+    "SmsFallbackUrl": "sms_fallback_url",
+    "VoiceUrl": "voice_url",
+    "VoiceMethod": "voice_method",
+    "VoiceFallbackUrl": "voice_fallback_url",
+    "VoiceFallbackMethod": "voice_fallback_method",
+    "StatusCallback": "status_callback",
+    "StatusCallbackMethod": "status_callback_method",
+}
+
+
+def _numbers(api: FakeTwilioApi, request: SentRequest) -> tuple[int, dict]:
+    with api.lock:
+        api.number_requests.append(request)
+        account = request.path.split("/")[3]
+        owned = [n for n in api.numbers.values() if n["account_sid"] == account]
+    path = urlsplit(request.path).path
+    if request.method == "GET":
+        wanted = request.form.get("PhoneNumber")
+        listed = [n for n in owned if wanted in (None, n["phone_number"])]
+        return 200, {
+            "incoming_phone_numbers": listed,
+            "page": 0,
+            "page_size": 50,
+            "uri": path,
+            "first_page_uri": path,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+        }
+    sid = path.rsplit("/", 1)[-1].removesuffix(".json")
+    number = next((n for n in owned if n["sid"] == sid), None)
+    if number is None:
+        return _error(404, 20404)
+    with api.lock:
+        for name, value in request.form.items():
+            if name in NUMBER_FIELDS:
+                number[NUMBER_FIELDS[name]] = value
+    return 200, number
 
 
 def _error(status: int, code: int | None) -> tuple[int, dict]:
@@ -246,6 +334,9 @@ def _handler(api: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
             user, _, password = base64.b64decode(header[6:]).decode().partition(":")
             return user, password
 
+        def _host(self) -> str:
+            return self.headers.get("Host", "")
+
         def _reply(self, status: int, payload: dict) -> None:
             body = json.dumps(payload).encode()
             self.send_response(status)
@@ -260,20 +351,28 @@ def _handler(api: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
             form = {name: values[-1] for name, values in parse_qs(raw).items()}
             if api.delay:
                 threading.Event().wait(api.delay)
+            request = SentRequest("POST", self.path, form, self._auth(), host=self._host())
+            if "/IncomingPhoneNumbers/" in self.path:
+                self._reply(*_numbers(api, request))
+                return
             if not self.path.endswith("/Messages.json"):
                 self._reply(404, {"code": 20404, "message": "not found", "status": 404})
                 return
-            self._reply(*api._answer(SentRequest("POST", self.path, form, self._auth())))
+            self._reply(*api._answer(request))
 
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = {name: values[-1] for name, values in parse_qs(url.query).items()}
             if api.delay:
                 threading.Event().wait(api.delay)
+            request = SentRequest("GET", self.path, query, self._auth(), host=self._host())
+            if url.path.endswith("/IncomingPhoneNumbers.json"):
+                self._reply(*_numbers(api, request))
+                return
             if not url.path.endswith("/Messages.json"):
                 self._reply(404, {"code": 20404, "message": "not found", "status": 404})
                 return
-            self._reply(*api._list(SentRequest("GET", self.path, query, self._auth())))
+            self._reply(*api._list(request))
 
     return Handler
 

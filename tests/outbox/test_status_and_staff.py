@@ -130,3 +130,22 @@ def test_outbox_page_is_for_moderators(client, engine):
     response = client.post(f"/de/staff/outbox/{message_id}/retry", data={"csrf_token": token})
     assert response.status_code == 403
     assert status_of(engine, message_id).status is OutboundStatus.failed
+
+
+@pytest.fixture
+def eu_settings(settings):
+    return settings.with_(twilio_region="ie1", twilio_edge="dublin")
+
+
+def test_a_sender_outside_the_region_is_explained_on_the_outbox_page(eu_settings, engine):
+    from starlette.testclient import TestClient
+
+    from participation.app import create_app
+
+    message_id = queued(engine, OutboundStatus.failed, error_code="21663", error_message="")
+    with TestClient(create_app(eu_settings, engine), base_url=PUBLIC_BASE) as eu_client:
+        login(eu_client, engine, Role.moderator)
+        page = eu_client.get("/en/staff/outbox")
+    problem = soup(page.text).select_one(f"#message-{message_id}").get_text(" ")
+    assert "region ie1" in problem and "TWILIO_REGION" in problem
+    assert "Error 21663" not in problem

@@ -33,8 +33,7 @@ async def sms_webhook(request: Request) -> Response:
     settings = settings_of(request)
     form = await request.form()
     if not is_signed_by_twilio(settings, request, form):
-        # Nothing is read or stored from a request Twilio did not sign.
-        log.warning("SMS webhook: missing or wrong X-Twilio-Signature")
+        # Nothing is read or stored from a request Twilio did not sign (the check logs why).
         return PlainTextResponse("Forbidden", status_code=403)
     params = webhook_params(form)
     message_sid = params.get("MessageSid") or params.get("SmsSid") or ""
@@ -56,7 +55,16 @@ async def sms_webhook(request: Request) -> Response:
     num_media = bounded_int(params.get("NumMedia", "0"), low=0, high=100) or 0
 
     reply = await write(
-        request, handle_sms, settings, number, body, message_sid, num_media, shared_sender=shared
+        request,
+        handle_sms,
+        settings,
+        number,
+        body,
+        message_sid,
+        num_media,
+        shared_sender=shared,
+        # Present when Twilio's Advanced Opt-Out answered this message itself.
+        opt_out_type=params.get("OptOutType", ""),
     )
     return twiml(reply)
 

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, case, update
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
-from participation.channels.sms import commands, conversation, replies
+from participation.channels.sms import commands, conversation, replies, twilio_keywords
 from participation.channels.sms.models import InboundSms
 from participation.channels.sms.parser import (
     SMS_LANGUAGES,
@@ -53,11 +53,13 @@ def handle_sms(
     num_media: int = 0,
     *,
     shared_sender: bool = False,
+    opt_out_type: str = "",
 ) -> str | None:
     """Answers one inbound SMS; returns the reply text, or None for no reply at all.
 
     ``shared_sender``: the message came from a sender name or short code, not from one
-    person's number (participation.phones.is_personal_number).
+    person's number (participation.phones.is_personal_number). ``opt_out_type``: the
+    webhook's OptOutType, set when Twilio's Advanced Opt-Out answered the message.
 
     A delivery Twilio retries is answered in full once more and then meets the first
     delivery's log row: its work is rolled back and the first reply returned. That costs
@@ -66,13 +68,11 @@ def handle_sms(
     key = phone_key(settings.secret_key, from_e164)
     raw = body or ""
     now = utcnow()
-    if len(raw) <= MAX_BODY:
-        parsed = parse_sms(raw)
-    else:
-        parsed = ParsedSms(Intent.unknown, languages=detect_languages(raw))
+    parsed, answered = _parse(settings, raw, opt_out_type)
     contact = _contact(session, key, parsed.languages[0] if parsed.languages else None, now)
     turn = Turn(session, settings, from_e164, key, message_sid, num_media, parsed, contact, now=now)
     turn.shared_sender = shared_sender
+    turn.twilio_answered = answered
     turn.language = _pick_language(parsed, contact)
 
     reply = _answer(turn, raw)
@@ -106,6 +106,20 @@ def handle_sms(
     return reply
 
 
+def _parse(settings: Settings, raw: str, opt_out_type: str) -> tuple[ParsedSms, bool]:
+    """What the message asks for, and whether Twilio answered it already (a Messaging
+    Service's Advanced Opt-Out, see twilio_keywords)."""
+    if len(raw) <= MAX_BODY:
+        parsed = parse_sms(raw)
+    else:
+        parsed = ParsedSms(Intent.unknown, languages=detect_languages(raw))
+    advanced = settings.twilio_advanced_opt_out and bool(settings.twilio_messaging_service_sid)
+    answered = twilio_keywords.answered_by_twilio(opt_out_type, raw, advanced)
+    if answered is None:
+        return parsed, False
+    return ParsedSms(answered, languages=parsed.languages, twilio_keyword=True), True
+
+
 def _logged(session: Session, message_sid: str) -> Row | None:
     return session.execute(
         select(InboundSms.reply).where(InboundSms.message_sid == message_sid)
@@ -122,6 +136,14 @@ def _pick_language(parsed: ParsedSms, contact: Contact) -> str | None:
 
 def _answer(turn: Turn, raw: str) -> str | None:
     parsed = turn.parsed
+    if turn.twilio_answered:
+        # Twilio's Messaging Service answered it (Advanced Opt-Out): we record what it
+        # means and stay silent, so that no one gets two answers to one message.
+        if parsed.intent is Intent.stop:
+            commands.stop(turn)
+        elif parsed.intent is Intent.start:
+            commands.start(turn)
+        return None
     # Opt-out, opt-in and erasure are honoured before any limit.
     if parsed.intent is Intent.stop:
         return commands.stop(turn)

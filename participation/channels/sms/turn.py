@@ -73,6 +73,8 @@ class Turn:
     #: The sender is no one person's number (a sender name such as "Vodafone", a short
     #: code): many people share it, so nothing that acts on "this number" is allowed.
     shared_sender: bool = False
+    #: Twilio answered this message itself (a Messaging Service's Advanced Opt-Out).
+    twilio_answered: bool = False
 
     def lang(self, consultation: Consultation | None = None) -> str:
         if self.language:

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from twilio.twiml.voice_response import VoiceResponse
 
 from participation.channels.suspended import notice_text
-from participation.channels.voice import callbacks, readings, service, steps
+from participation.channels.voice import callbacks, fallback, readings, service, steps
 from participation.councils.models import CouncilStatus
 from participation.outcomes import NotFound
 from participation.text import without_controls
@@ -94,6 +94,21 @@ async def call_status(request: Request) -> Response:
     return Response(EMPTY_TWIML, media_type=TWIML)
 
 
+async def voice_fallback(request: Request) -> Response:
+    """Twilio's voice fallback URL: an apology and the other ways in, never Twilio's
+    English error; set on the number by `participation twilio-setup`."""
+    params = await _signed_params(request)
+    if params is None:
+        return _forbidden()
+    settings = settings_of(request)
+    try:
+        twiml = await read(request, fallback.fallback_answer, settings, params)
+    except Exception:
+        log.exception("voice fallback: answering without the call's language")
+        twiml = fallback.fallback_answer(None, settings, params)
+    return Response(twiml, media_type=TWIML)
+
+
 async def summary_audio(request: Request) -> Response:
     """A recorded summary for <Play>: public like the summary text it reads out."""
     try:
@@ -111,6 +126,7 @@ routes = [
     Route("/twilio/voice", voice_step, methods=["POST"], name="twilio_voice"),
     Route("/twilio/voice/recording", recording_status, methods=["POST"], name="twilio_recording"),
     Route("/twilio/voice/call-status", call_status, methods=["POST"], name="twilio_call_status"),
+    Route("/twilio/voice/fallback", voice_fallback, methods=["POST"], name="twilio_voice_fallback"),
     Route("/twilio/voice/summary-audio/{id:int}", summary_audio, name="twilio_summary_audio"),
     Route("/twilio/voice/{step}", voice_step, methods=["POST"], name="twilio_voice_step"),
 ]
