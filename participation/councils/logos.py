@@ -101,7 +101,10 @@ def logo_kind(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<?xml", b"<svg", b"<!--")) and b"<svg" in data[:4096].lower():
+    if (
+        head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype"))
+        and b"<svg" in data[:4096].lower()
+    ):
         _check_svg(data)
         return "svg"
     raise LogoError("logo_type")
