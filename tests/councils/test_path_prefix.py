@@ -101,7 +101,7 @@ def _walk(client: TestClient, starts: list[str], limit: int = 80) -> list[str]:
 
 
 def test_the_public_pages_under_the_prefix_keep_it_in_every_address(app, councils):
-    _ours_, theirs, _b = councils
+    _first, theirs, _b = councils
     with TestClient(app, base_url=PUBLIC_BASE) as client:
         first = client.get(PREFIX + "/", follow_redirects=False)
         assert first.status_code == 307 and first.headers["location"] == PREFIX + "/de/"
@@ -115,7 +115,7 @@ def test_the_public_pages_under_the_prefix_keep_it_in_every_address(app, council
 
 
 def test_a_poster_prints_the_councils_address_with_its_prefix(app, councils):
-    _ours_, theirs, _b = councils
+    _first, theirs, _b = councils
     with TestClient(app, base_url=PUBLIC_BASE) as client:
         poster = client.get(f"{PREFIX}/de/c/{theirs.slug}/poster")
     assert f"{PUBLIC_BASE}{PREFIX}/de/c/{theirs.slug}" in poster.text
@@ -123,7 +123,7 @@ def test_a_poster_prints_the_councils_address_with_its_prefix(app, councils):
 
 
 def test_staff_log_in_and_send_a_form_under_the_prefix(app, engine, councils):
-    _ours_, _theirs, b = councils
+    _first, _theirs, b = councils
     admin = make_staff(engine, Role.admin, "admin@beispieldorf.example", council_id=b)
     with TestClient(app, base_url=PUBLIC_BASE) as client:
         # A staff page asks for the login, under the prefix, and comes back to itself.
