@@ -183,6 +183,8 @@ class CouncilMiddleware:
         if council.status is CouncilStatus.suspended and not _open_while_suspended(path):
             await self._suspended(scope, receive, send, council)
             return
+        if prefix:
+            send = _own_session_cookie(scope, send, council.slug, prefix)
         # Dates on its pages and in its forms in its own time zone.
         token = use_request_timezone(settings.timezone)
         try:
@@ -245,6 +247,45 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+#: As app.py names it for SessionMiddleware.
+SESSION_COOKIE = "staff_session"
+
+
+def _own_session_cookie(scope: Scope, send: Send, slug: str, prefix: str) -> Send:
+    """Under a prefix the staff login is the council's own cookie, named for it and sent
+    only below its prefix: a login of one council on the shared host never replaces
+    another's, nor is one of another council's (or of the host's root) taken for it."""
+    own = f"{SESSION_COOKIE}-{slug}"
+    kept = []
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            pairs = [p.strip() for p in value.decode("latin-1").split(";")]
+            pairs = [p for p in pairs if p.split("=", 1)[0] != SESSION_COOKIE]
+            pairs = [
+                SESSION_COOKIE + p[len(own) :] if p.startswith(own + "=") else p for p in pairs
+            ]
+            value = "; ".join(pairs).encode("latin-1")
+        kept.append((name, value))
+    scope["headers"] = kept
+
+    async def send_own(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [
+                (name, _renamed(value, own, prefix) if name.lower() == b"set-cookie" else value)
+                for name, value in message.get("headers", [])
+            ]
+        await send(message)
+
+    return send_own
+
+
+def _renamed(cookie: bytes, own: str, prefix: str) -> bytes:
+    if not cookie.startswith(SESSION_COOKIE.encode() + b"="):
+        return cookie
+    text = own + cookie.decode("latin-1")[len(SESSION_COOKIE) :]
+    return text.replace("; path=/;", f"; path={prefix}/;", 1).encode("latin-1")
 
 
 def settings_of(request: Request) -> Settings:

@@ -259,3 +259,35 @@ def test_the_phone_lines_next_steps_keep_the_prefix(client, numbered):
         if element.get("action")
     ]
     assert actions and all(a.startswith(PUBLIC_BASE + PREFIX + "/twilio/voice/") for a in actions)
+
+
+def test_a_login_under_one_prefix_is_no_login_under_another(app, engine, councils):
+    _first, _theirs, b = councils
+    admin = make_staff(engine, Role.admin, council_id=b)
+    first_admin = make_staff(engine, Role.admin)
+    with TestClient(app, base_url=PUBLIC_BASE) as client:
+        token = csrf_token(client, PREFIX + "/de/staff/login")
+        login = client.post(
+            PREFIX + "/de/staff/login",
+            data={"email": admin.email, "password": STAFF_PASSWORD, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert login.status_code == 303
+        cookie = login.headers["set-cookie"]
+        assert cookie.startswith("staff_session-beispieldorf=") and f"path={PREFIX}/;" in cookie
+        assert client.get(PREFIX + "/de/staff/", follow_redirects=False).status_code == 200
+        elsewhere = client.get("/c/council/de/staff/", follow_redirects=False)
+        assert (
+            elsewhere.status_code == 303
+            and "/c/council/de/staff/login" in (elsewhere.headers["location"])
+        )
+        # Logging in to the other council there leaves this login as it was.
+        token = csrf_token(client, "/c/council/de/staff/login")
+        other = client.post(
+            "/c/council/de/staff/login",
+            data={"email": first_admin.email, "password": STAFF_PASSWORD, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert other.status_code == 303
+        assert client.get(PREFIX + "/de/staff/", follow_redirects=False).status_code == 200
+        assert client.get("/c/council/de/staff/", follow_redirects=False).status_code == 200
