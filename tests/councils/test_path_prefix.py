@@ -291,3 +291,16 @@ def test_a_login_under_one_prefix_is_no_login_under_another(app, engine, council
         assert other.status_code == 303
         assert client.get(PREFIX + "/de/staff/", follow_redirects=False).status_code == 200
         assert client.get("/c/council/de/staff/", follow_redirects=False).status_code == 200
+
+
+def test_the_open_data_api_under_the_prefix_names_the_prefixed_server(app, councils):
+    _first, theirs, _b = councils
+    with TestClient(app, base_url=PUBLIC_BASE) as client:
+        document = client.get(PREFIX + "/api/v1/openapi.json").json()
+        assert document["servers"] == [{"url": PUBLIC_BASE + PREFIX}]
+        listed = client.get(PREFIX + "/api/v1/consultations").json()
+        assert theirs.slug in str(listed) and "Marktplatz" not in str(listed)
+        missing = client.get(PREFIX + "/api/v1/consultations/nirgendwo")
+        assert missing.status_code == 404 and missing.headers["content-type"].startswith(
+            "application/json"
+        )
