@@ -39,6 +39,8 @@ REFRESH_SECONDS = 10.0
 #: The installation's own files too (MEDIA_DIR, static): they name no council.
 ANY_HOST_PATHS = ("/healthz", "/static/", "/media/")
 TWILIO_PREFIX = "/twilio/"
+#: The council's own style sheet and logo (web/council_look.py).
+LOOK_PATHS = ("/council-style.css", "/council-logo")
 #: The path-prefix fallback: /c/<slug>/... on the installation's own host.
 PREFIX_PATH = "/c/"
 #: A Twilio webhook's form is a few hundred bytes; more is not Twilio.
@@ -125,7 +127,7 @@ class CouncilDirectory:
     async def council_by_prefix(self, host: str, path: str) -> tuple[CouncilEntry | None, str]:
         """For /c/<slug>/... on the installation's own host, where it is no council's host
         and other councils share the installation: (the council or None, "/c/<slug>").
-        ("", None) where the path-prefix fallback does not apply."""
+        (None, "") where the path-prefix fallback does not apply."""
         known = await self._fresh()
         name = normalise_host(host)
         if len(known.councils) < 2 or name in known.hosts:
@@ -297,4 +299,6 @@ def _open_while_suspended(path: str) -> bool:
     """The council's staff keep their pages (to export, answer, close); Twilio's doors
     answer in their own way (a short notice), as the SMS and voice webhooks decide."""
     parts = path.split("/", 3)
+    if path.startswith(ANY_HOST_PATHS + LOOK_PATHS):
+        return True  # the notice's own page needs its style sheets (under a prefix too)
     return path.startswith(TWILIO_PREFIX) or (len(parts) > 2 and parts[2] == "staff")

@@ -304,3 +304,21 @@ def test_the_open_data_api_under_the_prefix_names_the_prefixed_server(app, counc
         assert missing.status_code == 404 and missing.headers["content-type"].startswith(
             "application/json"
         )
+
+
+def test_a_suspended_council_under_its_prefix_shows_its_notice_with_its_style(
+    app, engine, councils
+):
+    from participation.councils.models import CouncilStatus
+    from participation.councils.service import configure, set_status
+
+    with session_scope(engine, write=True) as session:
+        configure(session, "beispieldorf", {"accent_colour": "#1d5f3a"})
+        set_status(session, "beispieldorf", CouncilStatus.suspended, "Die Beteiligung ruht.")
+    app.state.councils.expire()
+    with TestClient(app, base_url=PUBLIC_BASE) as client:
+        page = client.get(PREFIX + "/de/")
+        assert page.status_code == 503 and "Die Beteiligung ruht." in page.text
+        sheets = [link["href"] for link in soup(page.text).find_all("link", rel="stylesheet")]
+        assert sheets and all(href.startswith(PREFIX + "/") for href in sheets)
+        assert all(client.get(href).status_code == 200 for href in sheets)
