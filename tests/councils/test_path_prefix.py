@@ -322,3 +322,20 @@ def test_a_suspended_council_under_its_prefix_shows_its_notice_with_its_style(
         sheets = [link["href"] for link in soup(page.text).find_all("link", rel="stylesheet")]
         assert sheets and all(href.startswith(PREFIX + "/") for href in sheets)
         assert all(client.get(href).status_code == 200 for href in sheets)
+
+
+def test_the_operators_reset_link_leads_to_the_councils_prefix(
+    app, engine, settings, councils, monkeypatch, capsys
+):
+    from participation import cli
+
+    _first, _theirs, b = councils
+    admin = make_staff(engine, Role.admin, council_id=b)
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE)
+    assert cli.main(["reset-password", admin.email, "--link"]) == 0
+    link = capsys.readouterr().out.splitlines()[0]
+    assert link.startswith(PUBLIC_BASE + PREFIX + "/de/staff/password-reset/")
+    with TestClient(app, base_url=PUBLIC_BASE) as client:
+        assert client.get(link.removeprefix(PUBLIC_BASE)).status_code == 200
