@@ -46,6 +46,8 @@ from participation.sitepages.media import serve_media
 from participation.sitepages.routes import public_routes as sitepage_routes
 from participation.sitepages.routes import staff_routes as sitepage_staff_routes
 from participation.staff.home import staff_routes as staff_home_routes
+from participation.staff.look import staff_routes as council_look_staff_routes
+from participation.web.council_look import routes as council_look_routes
 from participation.web.councils import CouncilDirectory, CouncilMiddleware
 from participation.web.errors import EXCEPTION_HANDLERS
 from participation.web.health import healthz, root
@@ -97,6 +99,7 @@ staff_routes = [
     *moderation_staff_routes,
     *frontdesk_routes,
     *sitepage_staff_routes,
+    *council_look_staff_routes,
     *account_security_routes,
     *account_password_routes,
     *privacy_routes,
@@ -133,6 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Mount("/api/v1", routes=api_routes),
             Route("/static/{path:path}", serve_static),
             Route("/media/sign-language.{ext}", serve_media),
+            *council_look_routes,
             Mount("/{lang:lang}", routes=localized_routes),
         ],
         middleware=[

@@ -109,6 +109,17 @@ def _reset_password(args: argparse.Namespace) -> int:
     return _set_password_here(args, engine, user.email)
 
 
+def _council_address(settings, engine, council_id: int) -> str:
+    """The public address of the account's council: its host, or its path prefix on the
+    installation's host (councils/service.py), where its staff log in."""
+    from participation.councils.service import directory
+
+    with engine.connect() as connection:
+        known = directory(connection)
+    entry = next((c for c in known.councils if c.id == council_id), None)
+    return (entry.settings(settings) if entry else settings).public_base_url
+
+
 def _print_reset_link(args: argparse.Namespace, settings, engine) -> int:
     from participation.accounts import credentials
     from participation.accounts.service import AccountError, get_by_email
@@ -133,7 +144,10 @@ def _print_reset_link(args: argparse.Namespace, settings, engine) -> int:
             print("This account is deactivated.", file=sys.stderr)
             return 1
         audit_account(session, "staff.reset_link", fresh.id, staff_id=None, by="command line")
-    print(f"{settings.public_base_url}/{args.lang}/staff/password-reset/{token}")
+        council_id = fresh.council_id
+    print(
+        f"{_council_address(settings, engine, council_id)}/{args.lang}/staff/password-reset/{token}"
+    )
     print("The link works once, within one hour. Pass it on in a safe way.")
     return 0
 

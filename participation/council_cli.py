@@ -24,7 +24,7 @@ import getpass
 import sys
 from datetime import date
 
-from participation.councils import service
+from participation.councils import logos, service
 from participation.councils.models import CouncilStatus
 from participation.db import make_engine, session_scope
 from participation.settings import load_settings
@@ -54,6 +54,11 @@ MESSAGES = {
     "twilio_api_key_secret_invalid": "the API key's secret (16 characters or more) is missing",
     "twilio_webhook_key_secret_invalid": "the webhook key's secret (16 characters or more) "
     "is missing",
+    "logo_type": "the logo must be a PNG, JPEG, WebP or SVG file",
+    "logo_too_large": f"the logo may be at most {logos.MAX_LOGO_BYTES // 1024} KB",
+    "logo_unsafe": "this SVG holds scripts, links or other things than a plain drawing; "
+    "save it as plain SVG or as PNG",
+    "logo_unreadable": "the logo file cannot be read",
 }
 
 
@@ -62,7 +67,7 @@ def _run(work) -> int:
     try:
         with session_scope(make_engine(settings.database_url), write=True) as session:
             print(work(session))
-    except service.CouncilError as problem:
+    except (service.CouncilError, logos.LogoError) as problem:
         field = problem.code.removesuffix("_too_long").replace("_", " ")
         fallback = f"the {field} is too long" if problem.code.endswith("_too_long") else field
         print(f"Not done: {MESSAGES.get(problem.code, fallback)}.")
@@ -192,19 +197,40 @@ def _usage(args: argparse.Namespace) -> int:
     return _run(table)
 
 
+def _logo(path: str) -> bytes | None:
+    """The file's bytes, at most one past the limit (enough to refuse it); None: none."""
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(logos.MAX_LOGO_BYTES + 1)
+    except OSError:
+        raise logos.LogoError("logo_unreadable") from None
+
+
 def _configure(args: argparse.Namespace) -> int:
     changes = {
         field: value
         for field in service.CONFIGURABLE
         if (value := getattr(args, field, None)) is not None
     }
-    if not changes:
+    if not changes and args.logo is None:
         print("Not done: name at least one field to change (see --help).")
         return 1
+    media_dir = load_settings().media_dir
 
     def store(session) -> str:
+        logo = _logo(args.logo or "")
+        if logo is not None:
+            logos.logo_kind(logo)  # checked before anything is stored
         council = service.configure(session, args.slug, changes)
-        return f"Council {council.slug}: {', '.join(sorted(changes))} changed."
+        if args.logo is not None:
+            if logo is None:
+                logos.remove_logo(media_dir, council.id)
+            else:
+                logos.store_logo(media_dir, council.id, logo)
+        named = sorted(changes) + (["logo"] if args.logo is not None else [])
+        return f"Council {council.slug}: {', '.join(named)} changed."
 
     return _run(store)
 
@@ -262,6 +288,9 @@ def add_council_commands(sub: argparse._SubParsersAction) -> None:
     configure.add_argument("slug")
     for field in service.CONFIGURABLE:
         configure.add_argument("--" + field.replace("_", "-"), dest=field)
+    configure.add_argument(
+        "--logo", help="its logo: a PNG, JPEG, WebP or SVG file (an empty value removes it)"
+    )
     configure.set_defaults(func=_configure)
     usage = commands.add_parser("usage", help="contributions, SMS and call minutes by council")
     usage.add_argument("--month", default=date.today().strftime("%Y-%m"), help="YYYY-MM")

@@ -11,6 +11,8 @@ backslash, no control or space character, no scheme, no host.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 #: Longer values are refused, not cut: a cut path could point somewhere else.
@@ -53,3 +55,21 @@ def same_origin_path(value: object, fallback: str = "", *, within: str = "/") ->
     if is_same_origin_path(value) and str(value).startswith(within):
         return str(value)
     return fallback
+
+
+#: A council reached by the path-prefix fallback (/c/<slug>/, web/councils.py) has its
+#: prefix here and in the ASGI ``root_path``; its ``path`` keeps the whole path, as ASGI
+#: has it, so that Starlette's routing and ``request.url`` see the prefix too.
+PREFIX_KEY = "council_prefix"
+
+
+def prefix_of(scope: Mapping[str, Any]) -> str:
+    """ "/c/<slug>" for a request that came through the path-prefix fallback, else ""."""
+    return scope.get(PREFIX_KEY, "")
+
+
+def route_path(scope: Mapping[str, Any]) -> str:
+    """The request's path below its council's prefix: what the routes are written for."""
+    path: str = scope["path"]
+    prefix = scope.get(PREFIX_KEY, "")
+    return path[len(prefix) :] if prefix and path.startswith(prefix) else path

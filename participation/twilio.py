@@ -28,6 +28,7 @@ from twilio.request_validator import (
 )
 
 from participation.crypto import keyed_hash
+from participation.paths import prefix_of
 from participation.settings import Settings
 from participation.text import without_controls
 
@@ -62,8 +63,13 @@ def webhook_token(settings: Settings) -> str:
     return keyed_hash(settings.secret_key, "local-webhook-token", purpose="twilio")
 
 
+def webhook_base(settings: Settings) -> str:
+    """The address Twilio calls (with a council's path prefix where it came by one)."""
+    return (settings.webhook_base_url or settings.public_base_url).rstrip("/")
+
+
 def canonical_url(settings: Settings, path: str, query: str = "") -> str:
-    base = (settings.webhook_base_url or settings.public_base_url).rstrip("/")
+    base = webhook_base(settings)
     return f"{base}{path}?{query}" if query else f"{base}{path}"
 
 
@@ -72,6 +78,11 @@ def request_url(settings: Settings, request: Request) -> str:
     raw = request.scope.get("raw_path")
     path = raw.decode("latin-1") if raw else request.url.path
     path = path.split("?", 1)[0]
+    # Under a council's path prefix the settings' webhook address carries it already
+    # (web/councils.py): Twilio signed https://host/c/<slug>/twilio/..., prefix and all.
+    prefix = prefix_of(request.scope)
+    if prefix and path.startswith(prefix + "/"):
+        path = path[len(prefix) :]
     query = request.scope.get("query_string", b"").decode("latin-1")
     return canonical_url(settings, path, query)
 

@@ -18,7 +18,7 @@ from participation.accounts.permissions import ADMINS, requires_role
 from participation.accounts.service import AccountError
 from participation.i18n.catalogs import gettext as _
 from participation.web.councils import settings_of
-from participation.web.templating import render, url
+from participation.web.templating import public_url, render, url
 from participation.web.transactions import read, write
 
 
@@ -137,7 +137,7 @@ async def reset_link(request: Request) -> Response:
     except AccountError as problem:
         query = urlencode({"problem": str(problem)})
         return RedirectResponse(url(request, "staff_accounts") + "?" + query, status_code=303)
-    link = settings.public_base_url + url(request, "password_reset", token=token)
+    link = public_url(request, "password_reset", token=token)
     sent = emailed and await run_in_threadpool(send_reset_link, settings, email, link)
     response = render(
         request,

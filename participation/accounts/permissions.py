@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from participation.accounts.models import Role, StaffUser
 from participation.caching.staff_pages import mark_write
+from participation.paths import prefix_of
 from participation.tenancy import scope
 from participation.web.errors import error_response
 
@@ -56,8 +57,10 @@ def requires_role(*roles: Role) -> Callable[[Endpoint], Endpoint]:
             if user is None:
                 if request.method == "GET" and "hx-request" not in request.headers:
                     lang = request.scope.get("language", "de")
+                    # The whole path: under a council's prefix (/c/<slug>/) it has it.
                     target = quote(request.url.path)
-                    return RedirectResponse(f"/{lang}/staff/login?next={target}", status_code=303)
+                    login = f"{prefix_of(request.scope)}/{lang}/staff/login"
+                    return RedirectResponse(f"{login}?next={target}", status_code=303)
                 return error_response(request, 401)
             if user.role not in allowed:
                 return error_response(request, 403)

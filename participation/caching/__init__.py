@@ -11,7 +11,8 @@ are ``make bench`` ratios to the plain-text hello of the same run (SQLite, one w
 Public pages (pages.py, ``PageCacheMiddleware`` in app.py)
     Holds: the answer to a cookieless ``GET`` of the home page, a consultation's page
     and its results page, stored plain and served with fresh form keys.
-    Key: (path, query: none or ``before``/``after=<id>``, htmx fragment or whole page).
+    Key: (council, the whole path with any ``/c/<slug>`` prefix, query: none or
+    ``before``/``after=<id>``, htmx fragment or whole page).
     Invalidated by: time only. A change reaches anonymous visitors at most the lifetime
     later; visitors with any cookie (staff) never get a kept page.
     Lifetime: ``PAGE_CACHE_SECONDS`` (2 s in a server), at most 256 pages.

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from participation.caching.kept import Kept
+from participation.paths import route_path
 from participation.settings import LANGUAGES
 
 MAX_PAGES = 256
@@ -131,7 +132,7 @@ class PageCacheMiddleware:
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         query = scope.get("query_string", b"")
-        if not CACHED_PATHS.match(scope["path"]) or not CACHED_QUERIES.match(query):
+        if not CACHED_PATHS.match(route_path(scope)) or not CACHED_QUERIES.match(query):
             return None
         fragment = False
         for name, _value in scope["headers"]:
@@ -142,7 +143,8 @@ class PageCacheMiddleware:
             elif name == b"hx-history-restore-request":
                 return None
         # One plain page serves both encodings (see the module's docstring).
-        # The same path is another page on another council's host (web/councils.py).
+        # The same path is another page on another council's host (web/councils.py);
+        # the whole path, with a council's prefix (/c/<slug>/), whose links carry it.
         council = getattr(scope.get("council"), "id", None)
         return (council, scope["path"], query, fragment)
 

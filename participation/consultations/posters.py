@@ -13,8 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from participation.consultations import pages
-from participation.web.councils import settings_of
-from participation.web.templating import language_of, render, url
+from participation.web.templating import language_of, public_url, render
 from participation.web.transactions import read
 
 
@@ -32,11 +31,9 @@ def qr_svg(target: str) -> Markup:
 async def poster(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
-    settings = settings_of(request)
-
     context = await read(request, pages.poster, slug, lang)
-    public_url = settings.public_base_url + url(request, "consultation", slug=slug)
-    context.update(public_url=public_url, qr=qr_svg(public_url))
+    address = public_url(request, "consultation", slug=slug)
+    context.update(public_url=address, qr=qr_svg(address))
     return render(request, "consultations/poster.html", context)
 
 

@@ -10,6 +10,7 @@ import re
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -106,6 +107,14 @@ class CouncilEntry:
     hosts: tuple[str, ...] = ()
     #: Its phone and SMS numbers (E.164), where Twilio's webhooks find it.
     numbers: tuple[str, ...] = ()
+    #: "/c/<slug>" where its public address is the path-prefix fallback on the
+    #: installation's own host: it has no host name of its own, and the installation
+    #: has other councils (the first one keeps every host while no council has one).
+    path_prefix: str = ""
+    #: Its accent colour ("#rrggbb", checked for contrast), or "" for the standard one.
+    accent: str = ""
+    #: When its row last changed: the version in its stylesheet's URL.
+    updated: str = ""
     #: Other councils share the installation: its sessions must keep to it. With one
     #: council there is nothing to cross, and its sessions skip the scoping's cost.
     shared: bool = False
@@ -146,6 +155,9 @@ class CouncilEntry:
             # calling the installation's address, where signatures are checked.
             port = f":{address.port}" if address.port else ""
             changes["public_base_url"] = f"{address.scheme}://{self.hosts[0]}{port}"
+            changes["webhook_base_url"] = base.webhook_base_url or base.public_base_url
+        elif self.path_prefix:
+            changes["public_base_url"] = base.public_base_url.rstrip("/") + self.path_prefix
             changes["webhook_base_url"] = base.webhook_base_url or base.public_base_url
         return replace(base, **changes) if changes else base
 
@@ -282,6 +294,19 @@ def configure(session: Session, slug: str, changes: dict[str, str]) -> Council:
     return council
 
 
+def set_accent_colour(session: Session, council_id: int, colour: str) -> Council:
+    """The council's accent colour ("" for the standard one), checked as configure()."""
+    council = session.get(Council, council_id)
+    if council is None:
+        raise CouncilError("unknown")
+    return configure(session, council.slug, {"accent_colour": colour})
+
+
+def accent_colour_of(session: Session, council_id: int) -> str:
+    council = session.get(Council, council_id)
+    return council.accent_colour if council is not None else ""
+
+
 def listing(session: Session) -> list[tuple[Council, list[str], list[str]]]:
     """Every council with its hosts and numbers, for the operator."""
     councils = list(session.exec(select(Council).order_by(col(Council.id))).all())
@@ -301,6 +326,8 @@ class Directory:
     hosts: dict[str, CouncilEntry]
     numbers: dict[str, CouncilEntry]
     councils: list[CouncilEntry]
+    #: Every council by its slug, for the path-prefix fallback (/c/<slug>/).
+    slugs: dict[str, CouncilEntry] = dataclass_field(default_factory=dict)
 
 
 def set_twilio_account(
@@ -335,6 +362,8 @@ def directory(connection: Connection) -> Directory:
             CouncilStatus(row["status"]),
             row["suspended_notice"],
             profile,
+            accent=row["accent_colour"],
+            updated=row["updated_at"].strftime("%Y%m%d%H%M%S%f") if row["updated_at"] else "",
         )
     named: dict[int, list[str]] = {}
     for host, council_id in connection.execute(
@@ -365,10 +394,22 @@ def directory(connection: Connection) -> Directory:
     # The host map was made before the numbers were known: the same councils, completed.
     hosts = {host: councils[council.id] for host, council in hosts.items()}
     if len(councils) > 1:
-        councils = {key: replace(council, shared=True) for key, council in councils.items()}
+        councils = {
+            key: replace(council, shared=True, path_prefix=_path_prefix(council, bool(hosts)))
+            for key, council in councils.items()
+        }
         hosts = {host: councils[council.id] for host, council in hosts.items()}
         numbers = {number: councils[council.id] for number, council in numbers.items()}
-    return Directory(hosts, numbers, list(councils.values()))
+    slugs = {council.slug: council for council in councils.values()}
+    return Directory(hosts, numbers, list(councils.values()), slugs)
+
+
+def _path_prefix(council: CouncilEntry, any_hosts: bool) -> str:
+    """Where a council of a shared installation lives when it has no host of its own;
+    the first one is served on every host while no council has one, as before."""
+    if council.hosts or (council.id == FIRST_COUNCIL and not any_hosts):
+        return ""
+    return f"/c/{council.slug}"
 
 
 def _by_preference(hosts: list[str]) -> list[str]:

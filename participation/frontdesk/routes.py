@@ -32,7 +32,7 @@ from participation.web import submissions
 from participation.web.councils import settings_of
 from participation.web.errors import page
 from participation.web.forms import field
-from participation.web.templating import render, url
+from participation.web.templating import public_url, render, url
 from participation.web.transactions import read, write
 
 #: The receipt a vote without a text leaves for its form key: it has no reference.
@@ -135,10 +135,9 @@ def _entry_response(request: Request, consultation_id: int, receipt: str) -> Res
 
 @requires_role(*MODERATORS)
 async def receipt(request: Request) -> Response:
-    settings = settings_of(request)
     context = await read(request, front_desk.receipt, request.path_params["reference"])
     reference = context["contribution"].reference
-    status_url = settings.public_base_url + url(request, "contribution_status", reference=reference)
+    status_url = public_url(request, "contribution_status", reference=reference)
     # A QR code to the status page, drawn as inline SVG (no image request, CSP-safe).
     context["status_url"] = status_url
     context["qr_svg"] = segno.make(status_url, error="m").svg_inline(

@@ -35,7 +35,8 @@ from participation.settings import Settings
 from participation.simulator.access import own_call, remember_call, simulator_page
 from participation.simulator.records import record_call_input, record_recording
 from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
-from participation.twilio import canonical_url, sign
+from participation.simulator.sms import simulated_base
+from participation.twilio import canonical_url, sign, webhook_base
 from participation.web.councils import settings_of
 from participation.web.forms import field
 from participation.web.templating import render, url
@@ -93,9 +94,9 @@ async def post_webhook(
     data = {**_call_params(settings, call_sid, number), **params}
     signature = sign(settings, target, data)
     transport = httpx.ASGITransport(app=request.app)
-    async with httpx.AsyncClient(transport=transport, base_url=settings.public_base_url) as client:
+    async with httpx.AsyncClient(transport=transport, base_url=simulated_base(request)) as client:
         response = await client.post(
-            target.removeprefix(settings.public_base_url.rstrip("/")),
+            target.removeprefix(webhook_base(settings)),
             data=data,
             headers={"X-Twilio-Signature": signature},
         )

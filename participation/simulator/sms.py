@@ -24,13 +24,14 @@ from starlette.routing import Route
 from participation.i18n.catalogs import gettext as _
 from participation.outbox.models import OutboundMessage
 from participation.outbox.worker import SimulatorSender, send_due
+from participation.paths import prefix_of
 from participation.phones import is_fictional_number, normalise_number, phone_key
 from participation.settings import Settings
 from participation.simulator.access import simulator_page
 from participation.simulator.models import SimulatedSms
 from participation.simulator.records import record_sms_exchange
 from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
-from participation.twilio import canonical_url, sign
+from participation.twilio import canonical_url, sign, webhook_base
 from participation.web.councils import settings_of
 from participation.web.errors import error_response
 from participation.web.forms import field
@@ -80,6 +81,14 @@ def reply_from_twiml(twiml: str) -> str | None:
     return "\n".join(texts) if texts else None
 
 
+def simulated_base(request: Request) -> str:
+    """Where the simulator sends its webhooks: the council's public address (its host
+    finds it where the installation has no numbers), or under a path prefix the
+    installation's address with the prefix, where Twilio would call."""
+    settings = settings_of(request)
+    return webhook_base(settings) if prefix_of(request.scope) else settings.public_base_url
+
+
 async def send_to_webhook(
     request: Request, number: str, body: str, num_media: int
 ) -> tuple[int, str | None]:
@@ -102,7 +111,7 @@ async def send_to_webhook(
         params["MediaContentType0"] = "image/jpeg"
     signature = sign(settings, canonical_url(settings, WEBHOOK_PATH), params)
     transport = httpx.ASGITransport(app=request.app)
-    async with httpx.AsyncClient(transport=transport, base_url=settings.public_base_url) as client:
+    async with httpx.AsyncClient(transport=transport, base_url=simulated_base(request)) as client:
         response = await client.post(
             WEBHOOK_PATH, data=params, headers={"X-Twilio-Signature": signature}
         )

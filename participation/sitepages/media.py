@@ -81,7 +81,8 @@ class SignVideo:
     poster_src: str | None
 
 
-def sign_video(media_dir: str) -> SignVideo | None:
+def sign_video(media_dir: str, prefix: str = "") -> SignVideo | None:
+    """The video's facts; its addresses below ``prefix``, a council's path prefix."""
     found = media_file("mp4", media_dir)
     if found is None:
         return None
@@ -91,12 +92,12 @@ def sign_video(media_dir: str) -> SignVideo | None:
     poster = media_file("jpg", media_dir)
     return SignVideo(
         # The file's time in the query: a replaced video is never served from a stale cache.
-        src=f"/media/sign-language.mp4?v={stamp}",
+        src=f"{prefix}/media/sign-language.mp4?v={stamp}",
         size_bytes=path.stat().st_size,
         duration_seconds=mp4_duration(path),
         is_placeholder=placeholder,
-        captions_src=f"/media/sign-language.vtt?v={stamp}" if captions else None,
-        poster_src=f"/media/sign-language.jpg?v={stamp}" if poster else None,
+        captions_src=f"{prefix}/media/sign-language.vtt?v={stamp}" if captions else None,
+        poster_src=f"{prefix}/media/sign-language.jpg?v={stamp}" if poster else None,
     )
 
 

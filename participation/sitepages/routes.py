@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from participation.accounts.permissions import ADMINS, ANY_STAFF, requires_role
 from participation.i18n.catalogs import gettext as _
-from participation.paths import same_origin_path
+from participation.paths import prefix_of, same_origin_path
 from participation.settings import LANGUAGES
 from participation.sitepages import service
 from participation.sitepages.forms import BarrierReportForm, parse_barrier_report
@@ -39,7 +39,8 @@ async def site_page(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
     settings = settings_of(request)
-    page = await read(request, service.get_page, slug, LANGUAGES[lang], settings, lang)
+    prefix = prefix_of(request.scope)
+    page = await read(request, service.get_page, slug, LANGUAGES[lang], settings, lang, prefix)
     if page is None:
         return error_response(request, 404)
     return render(
@@ -47,7 +48,7 @@ async def site_page(request: Request) -> Response:
         "sitepages/page.html",
         {
             "page": page,
-            "video": sign_video(settings.media_dir) if slug == "sign-language" else None,
+            "video": sign_video(settings.media_dir, prefix) if slug == "sign-language" else None,
         },
     )
 

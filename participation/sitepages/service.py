@@ -50,8 +50,13 @@ class ShownPage:
         return "de" if self.locale == "de@easy" else self.locale
 
 
-def fill(body: str, settings: Settings, lang: str, reviewed: datetime | None) -> str:
-    """Replaces {council_name} etc.; unknown words in braces stay as they are."""
+def fill(
+    body: str, settings: Settings, lang: str, reviewed: datetime | None, prefix: str = ""
+) -> str:
+    """Replaces {council_name} etc.; unknown words in braces stay as they are. Links to
+    our own pages, written ](/{lang}/...), keep a council's path prefix (/c/<slug>)."""
+    if prefix:
+        body = body.replace("](/{lang}", f"]({prefix}/{{lang}}")
     values = {
         "council_name": settings.council_name,
         "council_address": settings.council_address,
@@ -82,7 +87,7 @@ def raw_page(session: Session, slug: str, locale: str) -> tuple[str, str, bool, 
 
 
 def get_page(
-    session: Session, slug: str, locale: str, settings: Settings, lang: str
+    session: Session, slug: str, locale: str, settings: Settings, lang: str, prefix: str = ""
 ) -> ShownPage | None:
     """The page in the reader's locale, else German (marked as a fallback)."""
     if slug not in PAGE_SLUGS:
@@ -93,7 +98,7 @@ def get_page(
             return ShownPage(
                 slug=slug,
                 title=title,
-                body_md=fill(body, settings, lang, updated),
+                body_md=fill(body, settings, lang, updated, prefix),
                 locale=candidate,
                 requested=locale,
                 is_custom=custom,

@@ -16,18 +16,20 @@ look-up; a new council is rows, picked up by every process within that time.
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs
+from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
 
 from anyio import to_thread
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from participation.councils.models import CouncilStatus
 from participation.councils.service import CouncilEntry, Directory, directory, normalise_host
 from participation.i18n.formatting import reset_request_timezone, use_request_timezone
+from participation.paths import PREFIX_KEY, route_path
 from participation.settings import Settings
 from participation.tenancy import FIRST_COUNCIL
 from participation.web.errors import error_response
@@ -37,6 +39,10 @@ REFRESH_SECONDS = 10.0
 #: The installation's own files too (MEDIA_DIR, static): they name no council.
 ANY_HOST_PATHS = ("/healthz", "/static/", "/media/")
 TWILIO_PREFIX = "/twilio/"
+#: The council's own style sheet and logo (web/council_look.py).
+LOOK_PATHS = ("/council-style.css", "/council-logo")
+#: The path-prefix fallback: /c/<slug>/... on the installation's own host.
+PREFIX_PATH = "/c/"
 #: A Twilio webhook's form is a few hundred bytes; more is not Twilio.
 TWILIO_MAX_BYTES = 64 * 1024
 
@@ -59,16 +65,28 @@ class CouncilDirectory:
         self.base = base
         self.refresh_seconds = refresh_seconds
         self.settings: dict[int, Settings] = {}
+        #: (council id, "/c/<slug>") -> its settings as its prefixed requests see them.
+        self.prefixed: dict[tuple[int, str], Settings] = {}
         self._read_at = float("-inf")
         self._known = Directory({}, {}, [])
 
-    def settings_for(self, council_id: int, base: Settings) -> Settings:
+    def settings_for(self, council_id: int, base: Settings, prefix: str = "") -> Settings:
         """The council's settings over ``base``, the app's current settings (tests and
-        the operator may replace those while the app runs)."""
+        the operator may replace those while the app runs). Under a path prefix, Twilio
+        called the installation's address with the prefix: its signatures are checked,
+        and the phone line's next steps addressed, there (twilio.py)."""
         if base is not self.base:
             self.base = base
             self.settings = {c.id: c.settings(base) for c in self._known.councils}
-        return self.settings.get(council_id, base)
+            self.prefixed = {}
+        own = self.settings.get(council_id, base)
+        if not prefix:
+            return own
+        key = (council_id, prefix)
+        if key not in self.prefixed:
+            webhooks = (base.webhook_base_url or base.public_base_url).rstrip("/") + prefix
+            self.prefixed[key] = replace(own, webhook_base_url=webhooks)
+        return self.prefixed[key]
 
     @property
     def has_numbers(self) -> bool:
@@ -91,6 +109,7 @@ class CouncilDirectory:
             self._read_at = time.monotonic() - self.refresh_seconds + 1
             return
         self.settings = {council.id: council.settings(self.base) for council in known.councils}
+        self.prefixed = {}
         self._known = known
         self._read_at = time.monotonic()
 
@@ -104,6 +123,20 @@ class CouncilDirectory:
         if not known.hosts:
             return known.councils[0] if known.councils else None
         return known.hosts.get(normalise_host(host))
+
+    async def council_by_prefix(self, host: str, path: str) -> tuple[CouncilEntry | None, str]:
+        """For /c/<slug>/... on the installation's own host, where it is no council's host
+        and other councils share the installation: (the council or None, "/c/<slug>").
+        (None, "") where the path-prefix fallback does not apply."""
+        known = await self._fresh()
+        name = normalise_host(host)
+        if len(known.councils) < 2 or name in known.hosts:
+            return None, ""
+        if name != normalise_host(urlsplit(self.base.public_base_url).netloc):
+            return None, ""
+        slug = path.split("/", 3)[2]
+        council = known.slugs.get(slug)
+        return council, f"/c/{slug}"
 
     async def council_for_numbers(self, numbers: list[str]) -> CouncilEntry | bool | None:
         """The council of the first of ``numbers`` that is one of theirs; None when none
@@ -127,30 +160,51 @@ class CouncilMiddleware:
             await self.app(scope, receive, send)
             return
         host = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
-        council = await self.councils.council_for(host)
+        council, prefix = await self._council(scope, host)
+        if prefix and scope["path"] == prefix and council is not None:
+            await RedirectResponse(prefix + "/", status_code=308)(scope, receive, send)
+            return
+        path = route_path(scope)
         if (
-            scope["path"].startswith(TWILIO_PREFIX)
+            path.startswith(TWILIO_PREFIX)
             and scope["method"] == "POST"
             and self.councils.has_numbers
         ):
-            council, receive = await self._twilio_council(scope, receive, council)
+            numbered, receive = await self._twilio_council(scope, receive, council)
+            # Under a prefix the number must be that council's own, or nothing is served.
+            same = numbered is not None and council is not None and numbered.id == council.id
+            council = numbered if not prefix or same else None
         if council is None or council.status is CouncilStatus.archived:
             # Names no council: an unknown address must not tell which ones exist.
             await HTMLResponse(UNKNOWN_HOST, status_code=404)(scope, receive, send)
             return
         scope["council"] = council
         settings = scope["settings"] = self.councils.settings_for(
-            council.id, scope["app"].state.settings
+            council.id, scope["app"].state.settings, prefix
         )
-        if council.status is CouncilStatus.suspended and not _open_while_suspended(scope["path"]):
+        if council.status is CouncilStatus.suspended and not _open_while_suspended(path):
             await self._suspended(scope, receive, send, council)
             return
+        if prefix:
+            send = _own_session_cookie(scope, send, council.slug, prefix)
         # Dates on its pages and in its forms in its own time zone.
         token = use_request_timezone(settings.timezone)
         try:
             await self.app(scope, receive, send)
         finally:
             reset_request_timezone(token)
+
+    async def _council(self, scope: Scope, host: str) -> tuple[CouncilEntry | None, str]:
+        """The host's council, or under the path-prefix fallback the prefix's, which then
+        becomes the request's root_path (ASGI's way: the path itself stays whole)."""
+        if scope["path"].startswith(PREFIX_PATH):
+            council, prefix = await self.councils.council_by_prefix(host, scope["path"])
+            if prefix:
+                if council is not None:
+                    scope["root_path"] = scope.get("root_path", "") + prefix
+                    scope[PREFIX_KEY] = prefix
+                return council, prefix
+        return await self.councils.council_for(host), ""
 
     async def _twilio_council(
         self, scope: Scope, receive: Receive, by_host: CouncilEntry | None
@@ -197,6 +251,45 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
+#: As app.py names it for SessionMiddleware.
+SESSION_COOKIE = "staff_session"
+
+
+def _own_session_cookie(scope: Scope, send: Send, slug: str, prefix: str) -> Send:
+    """Under a prefix the staff login is the council's own cookie, named for it and sent
+    only below its prefix: a login of one council on the shared host never replaces
+    another's, nor is one of another council's (or of the host's root) taken for it."""
+    own = f"{SESSION_COOKIE}-{slug}"
+    kept = []
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            pairs = [p.strip() for p in value.decode("latin-1").split(";")]
+            pairs = [p for p in pairs if p.split("=", 1)[0] != SESSION_COOKIE]
+            pairs = [
+                SESSION_COOKIE + p[len(own) :] if p.startswith(own + "=") else p for p in pairs
+            ]
+            value = "; ".join(pairs).encode("latin-1")
+        kept.append((name, value))
+    scope["headers"] = kept
+
+    async def send_own(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [
+                (name, _renamed(value, own, prefix) if name.lower() == b"set-cookie" else value)
+                for name, value in message.get("headers", [])
+            ]
+        await send(message)
+
+    return send_own
+
+
+def _renamed(cookie: bytes, own: str, prefix: str) -> bytes:
+    if not cookie.startswith(SESSION_COOKIE.encode() + b"="):
+        return cookie
+    text = own + cookie.decode("latin-1")[len(SESSION_COOKIE) :]
+    return text.replace("; path=/;", f"; path={prefix}/;", 1).encode("latin-1")
+
+
 def settings_of(request: Request) -> Settings:
     """The settings as the request's council sees them (its name, numbers, hours)."""
     return request.scope.get("settings") or request.app.state.settings
@@ -206,4 +299,6 @@ def _open_while_suspended(path: str) -> bool:
     """The council's staff keep their pages (to export, answer, close); Twilio's doors
     answer in their own way (a short notice), as the SMS and voice webhooks decide."""
     parts = path.split("/", 3)
+    if path.startswith(ANY_HOST_PATHS + LOOK_PATHS):
+        return True  # the notice's own page needs its style sheets (under a prefix too)
     return path.startswith(TWILIO_PREFIX) or (len(parts) > 2 and parts[2] == "staff")

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from participation.i18n.catalogs import gettext as _
 from participation.outcomes import Outcome
+from participation.paths import route_path
 from participation.web.templating import render
 from participation.web.transactions import read
 
@@ -58,7 +59,7 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
     title, text = _messages().get(status, _messages()[500])
     accept = request.headers.get("accept", "")
     wants_json = accept.startswith("application/json")
-    if request.url.path.startswith(("/api/", "/healthz")) or wants_json:
+    if route_path(request.scope).startswith(("/api/", "/healthz")) or wants_json:
         return JSONResponse({"error": title, "detail": detail or text}, status_code=status)
     try:
         return render(

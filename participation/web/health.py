@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from participation.i18n.catalogs import negotiate
+from participation.paths import prefix_of
 
 
 async def healthz(request: Request) -> Response:
@@ -26,4 +27,5 @@ async def healthz(request: Request) -> Response:
 async def root(request: Request) -> Response:
     """The first visit: the best of our languages for the browser's Accept-Language."""
     language = negotiate(request.headers.get("accept-language"))
-    return RedirectResponse(f"/{language}/", status_code=307, headers={"Vary": "Accept-Language"})
+    target = f"{prefix_of(request.scope)}/{language}/"
+    return RedirectResponse(target, status_code=307, headers={"Vary": "Accept-Language"})

@@ -10,6 +10,7 @@ from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from participation.i18n import catalogs
+from participation.paths import route_path
 from participation.settings import LANGUAGES, Settings
 from participation.web import csrf
 from participation.web.errors import error_response
@@ -37,7 +38,8 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        first = scope["path"].split("/", 2)[1] if scope["path"].count("/") >= 1 else ""
+        path = route_path(scope)
+        first = path.split("/", 2)[1] if path.count("/") >= 1 else ""
         language = (
             first
             if first in LANGUAGES
@@ -126,7 +128,7 @@ class FormGuardMiddleware:
             data, body = body, b""
             return {"type": "http.request", "body": data, "more_body": False}
 
-        if scope["path"].startswith(CSRF_EXEMPT_PREFIXES):
+        if route_path(scope).startswith(CSRF_EXEMPT_PREFIXES):
             await self.app(scope, replay, send)
             return
 

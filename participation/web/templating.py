@@ -13,10 +13,11 @@ from starlette.templating import Jinja2Templates
 
 from participation.caching.fragments import FragmentCacheExtension
 from participation.i18n import catalogs
-from participation.paths import is_same_origin_path
+from participation.paths import is_same_origin_path, prefix_of
 from participation.rendering import environment
 from participation.settings import LANGUAGES, RTL_LANGUAGES
 from participation.web import csrf, submissions
+from participation.web.council_look import council_look
 from participation.web.static import static_url
 
 #: Where a kept fragment's forms take the request's CSRF token (moderation/_region.html).
@@ -60,12 +61,18 @@ def _url_pattern(router: Any, name: str, keys: tuple[str, ...]) -> tuple[str, ..
 
 
 def url(request: Request, name: str, **params: Any) -> str:
-    """A localized URL: the route's path with the page's language in front.
+    """A localized URL: the route's path with the page's language in front, below the
+    council's path prefix where the request came through one (/c/<slug>/...).
 
     Starlette's url_path_for tries every route and mount in turn (raising NoMatchFound
     through each), and a page asks for dozens of URLs (one per listed comment), so the
     route's path is looked up once per name and filled in with the values afterwards.
     """
+    return prefix_of(request.scope) + route_url(request, name, **params)
+
+
+def route_url(request: Request, name: str, **params: Any) -> str:
+    """url() without the council's path prefix."""
     params.setdefault("lang", language_of(request))
     known = _url_patterns.setdefault(request.app, {})
     key = (name, tuple(sorted(params)))
@@ -73,8 +80,15 @@ def url(request: Request, name: str, **params: Any) -> str:
         known[key] = _url_pattern(request.app.router, name, key[1])
     parts = known[key]
     if parts is None:
-        return request.app.url_path_for(name, **params)
+        return str(request.app.url_path_for(name, **params))
     return "".join(str(params[p]) if i % 2 else p for i, p in enumerate(parts))
+
+
+def public_url(request: Request, name: str, **params: Any) -> str:
+    """The page's address for print and messages: the council's own public address
+    (its host, or its prefix on the installation's), however this request reached it."""
+    settings = request.scope.get("settings") or request.app.state.settings
+    return settings.public_base_url + route_url(request, name, **params)
 
 
 def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
@@ -84,10 +98,12 @@ def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     settings = request.scope.get("settings") or request.app.state.settings
     # request.url.path without building the URL (it parses the whole address, ~15 us).
     path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
-    rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
+    prefix = prefix_of(request.scope)
+    below = path[len(prefix) :]
+    rest = below.split("/", 2)[2] if below.count("/") >= 2 else ""
 
     def switch_url(code: str) -> str:
-        return f"/{code}/{rest}"
+        return f"{prefix}/{code}/{rest}"
 
     base = {
         "lang": language,
@@ -100,7 +116,12 @@ def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
         "csrf_token": csrf.new_token(settings.secret_key, request.scope.get("session") or {}),
         "staff": request.scope.get("staff"),
         "current_path": path,
+        "url_prefix": prefix,
+        "council_look": council_look(request),
     }
+    if prefix:
+        # The installation's files too: every address on the page keeps the prefix.
+        base["static_url"] = lambda relative: prefix + static_url(relative)
     base.update(context)
     return base
 

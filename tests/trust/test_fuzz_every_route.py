@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import example as explicit_example
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
@@ -195,8 +196,14 @@ class Tally:
         return hits / total if total else 0.0
 
 
-def explore(strategy: st.SearchStrategy, check: Callable[[object], None], examples: int) -> None:
-    """Runs ``check`` on ``examples`` generated values, hypothesis shrinking any failure."""
+def explore(
+    strategy: st.SearchStrategy,
+    check: Callable[[object], None],
+    examples: int,
+    always: tuple = (),
+) -> None:
+    """Runs ``check`` on the ``always`` values, then on ``examples`` generated ones,
+    hypothesis shrinking any failure."""
 
     @settings(
         max_examples=examples,
@@ -209,6 +216,8 @@ def explore(strategy: st.SearchStrategy, check: Callable[[object], None], exampl
     def run(example: object) -> None:
         check(example)
 
+    for value in always:
+        run = explicit_example(value)(run)
     run()
 
 

@@ -28,6 +28,7 @@ from participation.consultations.models import Consultation
 from participation.i18n.catalogs import babel_locale
 from participation.i18n.spoken import spoken_digits, spoken_number
 from participation.settings import LANGUAGES, Settings
+from participation.twilio import webhook_base
 
 #: Seconds of silence before a menu counts as unanswered.
 MENU_TIMEOUT = 6
@@ -79,7 +80,7 @@ class Turn:
         """An absolute step URL carrying the answer counter, so (CallSid, step) is unique."""
         query = {"n": str(self.call.seq)}
         query.update({k: str(v) for k, v in extra.items() if v is not None})
-        return f"{self.settings.public_base_url}/twilio/voice/{step}?{urlencode(query)}"
+        return f"{webhook_base(self.settings)}/twilio/voice/{step}?{urlencode(query)}"
 
     def gather(self, parent: VoiceResponse, step: str, *, single: bool, **extra: object) -> Gather:
         """A keypad menu; silence still calls the action (empty Digits) so we can re-prompt."""
@@ -175,6 +176,7 @@ def say_summary(turn: Turn, parent: Gather, consultation: Consultation) -> None:
     audio_id = summary_audio_id(turn.session, consultation.id, text.locale)
     if audio_id is not None:
         # A recorded reading by a person replaces the synthetic voice.
+        # Fetched with GET, which finds its council by the host: the council's own address.
         parent.play(f"{turn.settings.public_base_url}/twilio/voice/summary-audio/{audio_id}")
     else:
         say(parent, words, voice)
@@ -203,7 +205,7 @@ def prompt_record(turn: Turn, response: VoiceResponse, consultation_id: int | No
         action=recorded,
         method="POST",
         recording_status_callback=(
-            f"{turn.settings.public_base_url}/twilio/voice/recording?{status_query}"
+            f"{webhook_base(turn.settings)}/twilio/voice/recording?{status_query}"
         ),
         recording_status_callback_event="completed",
         recording_status_callback_method="POST",

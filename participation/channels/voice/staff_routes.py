@@ -22,7 +22,7 @@ from participation.channels.voice.report import period_csv, period_report, servi
 from participation.channels.voice.staff import SIMULATED_PREFIX
 from participation.channels.voice.summary_routes import routes as summary_routes
 from participation.i18n.catalogs import gettext as _
-from participation.paths import same_origin_path
+from participation.paths import prefix_of, same_origin_path
 from participation.settings import Settings
 from participation.web.councils import settings_of
 from participation.web.errors import error_response
@@ -61,7 +61,7 @@ def step_labels() -> dict[str, str]:
 
 
 def _safe_back(request: Request, back: str, default: str) -> str:
-    staff_prefix = f"/{request.scope.get('language', 'de')}/staff/"
+    staff_prefix = f"{prefix_of(request.scope)}/{request.scope.get('language', 'de')}/staff/"
     return same_origin_path(back, default, within=staff_prefix)
 
 
