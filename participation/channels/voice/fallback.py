@@ -16,7 +16,8 @@ from sqlmodel import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from participation.channels.voice import service
-from participation.channels.voice.speech import MENU_LANGUAGES, number_aloud, say_template
+from participation.channels.voice.speech import MENU_LANGUAGES, say_template
+from participation.i18n.spoken import spoken_number
 from participation.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def fallback_answer(session: Session | None, settings: Settings, params: Mapping
             response,
             "fallback",
             language,
-            sms_number=number_aloud(sms, settings.default_region) if sms else "",
+            sms_number=spoken_number(sms, settings.default_region) if sms else "",
             front_desk=settings.front_desk_hours,
         )
     response.hangup()
