@@ -29,6 +29,8 @@ from participation.crypto import decrypt
 from participation.db import table_of
 from participation.moderation.models import ModerationDecision
 from participation.moderation.service import audit
+from participation.outbox.carrier import forget_now, recording_sid_in
+from participation.outbox.models import CarrierKind
 from participation.phones import normalise_number, phone_key
 from participation.settings import Settings
 
@@ -183,10 +185,12 @@ def export_json(found: dict[str, list[dict[str, Any]]], settings: Settings) -> s
 
 
 def _delete_contributions(session: Session, ids: list[int], counts: dict[str, int]) -> None:
-    """Deletes contributions and whatever hangs on them (found through the foreign keys)."""
+    """Deletes contributions and whatever hangs on them (found through the foreign keys),
+    and has their recordings deleted at Twilio."""
     if not ids:
         return
     target = table_of(Contribution).c.id
+    _count_at_carrier(counts, forget_recordings_at_carrier(session, target.in_(ids)))
     for table in reversed(_tables()):
         if table.name in (Contribution.__tablename__, "audit_event"):
             continue
@@ -236,6 +240,46 @@ def _erase_by_column(
         counts[table.name] = counts.get(table.name, 0) + result.rowcount
 
 
+#: Where each message table keeps Twilio's id of a message and the number's key.
+_MESSAGE_SIDS = (
+    ("outbound_message", "provider_sid", "to_key"),
+    ("sms_inbound", "message_sid", "from_key"),
+)
+
+
+def _forget_messages_at_carrier(session: Session, phone_key: str) -> int:
+    queued = 0
+    for name, sid, key in _MESSAGE_SIDS:
+        table = SQLModel.metadata.tables.get(name)
+        if table is None:
+            continue
+        rows = session.execute(
+            select(table.c[sid], table.c.council_id).where(
+                table.c[key] == phone_key, table.c[sid].is_not(None)
+            )
+        ).all()
+        queued += forget_now(session, CarrierKind.message, [(row[0], row[1]) for row in rows])
+    return queued
+
+
+def forget_recordings_at_carrier(session: Session, where: Any) -> int:
+    """The Twilio recordings of the contributions ``where`` selects: deleted there now
+    (with the copy here, which goes with its contribution or its recording_url)."""
+    table = table_of(Contribution)
+    rows = session.execute(
+        select(table.c.recording_url, table.c.external_id, table.c.council_id).where(
+            where, table.c.recording_url.is_not(None)
+        )
+    ).all()
+    sids = [(recording_sid_in(row[0], row[1]), row[2]) for row in rows]
+    return forget_now(session, CarrierKind.recording, sids)
+
+
+def _count_at_carrier(counts: dict[str, int], queued: int) -> None:
+    if queued:
+        counts["at_twilio"] = counts.get("at_twilio", 0) + queued
+
+
 def _finish(
     session: Session, counts: dict[str, int], *, via: str, staff_id: int | None, kind: str
 ) -> dict[str, int]:
@@ -269,6 +313,8 @@ def erase_phone_data(
     """
     counts: dict[str, int] = {}
     if phone_key:
+        # Twilio's records of the number's messages (number and text) go as well.
+        _count_at_carrier(counts, _forget_messages_at_carrier(session, phone_key))
         contributions = table_of(Contribution)
         # Contributions first: their votes and decisions go with them.
         _erase_by_column(session, contributions, contributions.c.author_key, phone_key, counts)

@@ -11,6 +11,7 @@ as on the web.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, update
@@ -29,6 +30,7 @@ from participation.channels.sms.parser import (
 from participation.channels.sms.turn import Contact, Turn
 from participation.clock import utcnow
 from participation.db import dialect_insert, dialect_of, insert_or_skip, table_of
+from participation.outbox.carrier import forget_inbound
 from participation.outbox.consent import SmsContact
 from participation.phones import masked, phone_key
 from participation.settings import Settings
@@ -53,8 +55,12 @@ def handle_sms(
     num_media: int = 0,
     *,
     shared_sender: bool = False,
+    media_urls: Sequence[str] = (),
 ) -> str | None:
     """Answers one inbound SMS; returns the reply text, or None for no reply at all.
+
+    ``media_urls``: Twilio's URLs of the pictures sent with it. Twilio's record of the
+    message and the pictures is deleted there a minute later (participation.outbox.carrier).
 
     ``shared_sender``: the message came from a sender name or short code, not from one
     person's number (participation.phones.is_personal_number).
@@ -99,6 +105,7 @@ def handle_sms(
         session.rollback()
         earlier = _logged(session, message_sid)
         return earlier.reply if earlier is not None else None
+    forget_inbound(session, message_sid, media_urls)
     if not turn.forgotten:
         if parsed.languages and turn.language:
             contact.language = turn.language
