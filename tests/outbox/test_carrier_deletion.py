@@ -254,3 +254,13 @@ def test_without_a_twilio_account_nothing_is_sent_anywhere(engine, settings, twi
     assert deletions(engine, bare) == 1
     assert twilio_api.deletions == []
     assert audited(engine)["SM" + "f" * 32]["no_account"] is True
+
+
+def test_the_worker_process_deletes_beside_sending(engine, settings, twilio_api):
+    from participation.outbox.worker import run_worker
+
+    held, _ = twilio_api.receive(ACCOUNT)
+    with session_scope(engine, write=True) as session:
+        forget_at_carrier(session, CarrierKind.message, held)
+    assert run_worker(settings, once=True, engine=engine) == 0
+    assert twilio_api.deleted("Messages") == [held]
