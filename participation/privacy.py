@@ -240,16 +240,18 @@ def _erase_by_column(
         counts[table.name] = counts.get(table.name, 0) + result.rowcount
 
 
-#: Where each message table keeps Twilio's id of a message and the number's key.
+#: Where a table keeps Twilio's id of a message or call, and the number's key.
 _MESSAGE_SIDS = (
-    ("outbound_message", "provider_sid", "to_key"),
-    ("sms_inbound", "message_sid", "from_key"),
+    ("outbound_message", "provider_sid", "to_key", CarrierKind.message),
+    ("sms_inbound", "message_sid", "from_key", CarrierKind.message),
+    # A call's row forgets the caller a day after (voice.service.purge_call_data).
+    ("voice_call", "call_sid", "caller_key", CarrierKind.call),
 )
 
 
 def _forget_messages_at_carrier(session: Session, phone_key: str) -> int:
     queued = 0
-    for name, sid, key in _MESSAGE_SIDS:
+    for name, sid, key, kind in _MESSAGE_SIDS:
         table = SQLModel.metadata.tables.get(name)
         if table is None:
             continue
@@ -258,7 +260,7 @@ def _forget_messages_at_carrier(session: Session, phone_key: str) -> int:
                 table.c[key] == phone_key, table.c[sid].is_not(None)
             )
         ).all()
-        queued += forget_now(session, CarrierKind.message, [(row[0], row[1]) for row in rows])
+        queued += forget_now(session, kind, [(row[0], row[1]) for row in rows])
     return queued
 
 

@@ -123,6 +123,8 @@ def carrier_path(account_sid: str, kind: str, sid: str, parent_sid: str | None =
         return f"{account}/Recordings/{sid}"
     if kind == "media":
         return f"{account}/Messages/{parent_sid}/Media/{sid}"
+    if kind == "call":
+        return f"{account}/Calls/{sid}"
     return f"{account}/Messages/{sid}"
 
 

@@ -11,6 +11,7 @@ that learned of it, and deleted by the worker (participation.outbox.carrier_work
   Twilio took it when no final report comes. Twilio refuses to delete a message still
   in progress (error 20009, "wait at least 1 minute"); the refusal is retried like a
   failed send, with backoff, for up to about two weeks;
+- a call's record (the caller's number, time and length) SETTLE after the call ended;
 - everything of a number at once when the number is erased (LÖSCHEN, the staff's
   erasure page) and whatever the retention removes.
 
@@ -152,6 +153,13 @@ def forget_now(
             .values(next_attempt_at=now)
         )
     return count
+
+
+def forget_call(session: Session, call_sid: str | None) -> None:
+    """A finished call's record (the caller's number, time, length): deleted at Twilio
+    after SETTLE, so that its recording is surely copied before (Twilio keeps a call's
+    recordings when the call's record goes, but a slow copy should not race it)."""
+    forget_at_carrier(session, CarrierKind.call, call_sid, due=utcnow() + SETTLE)
 
 
 def forget_recording(

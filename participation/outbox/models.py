@@ -61,6 +61,8 @@ class CarrierKind(enum.StrEnum):
     recording = "recording"
     message = "message"
     media = "media"
+    #: A call's record: the caller's number, the time and the length of the call.
+    call = "call"
 
 
 class DeletionStatus(enum.StrEnum):

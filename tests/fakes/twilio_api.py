@@ -12,7 +12,7 @@ Its clock is the application's (participation.clock): tests that move time move 
 It also holds what Twilio keeps of calls and inbound messages: recordings (their audio
 served at ``.../Recordings/{sid}.mp3``, with "Enforce HTTP Auth on Media URLs" on unless
 ``enforce_media_auth`` is False), inbound messages and their pictures; it accepts
-``DELETE`` of recordings, messages and pictures, each only in the account that holds
+``DELETE`` of recordings, calls, messages and pictures, each only in the account that holds
 it (another account gets 404, as from Twilio), and records every such request.
 """
 
@@ -107,8 +107,9 @@ class FakeTwilioApi:
     keep_queued: bool = False
     #: Seconds every request takes (to make concurrent workers overlap).
     delay: float = 0.0
-    #: Recording SID -> (account SID, audio): what Twilio keeps of calls.
+    #: Recording SID -> (account SID, audio), call SID -> account: what it keeps of calls.
     recordings: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    calls: dict[str, str] = field(default_factory=dict)
     #: Inbound message SID -> account SID; its pictures: media SID -> (account, message).
     inbound: dict[str, str] = field(default_factory=dict)
     media: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -171,13 +172,14 @@ class FakeTwilioApi:
         with self.lock:
             return (
                 sid in self.recordings
+                or sid in self.calls
                 or sid in self.inbound
                 or sid in self.media
                 or any(m.sid == sid for m in self.messages)
             )
 
     def deleted(self, kind: str = "") -> list[str]:
-        """SIDs whose DELETE succeeded (``kind``: "Recordings", "Messages", "Media")."""
+        """SIDs whose DELETE succeeded (``kind``: "Recordings", "Calls", "Messages", "Media")."""
         with self.lock:
             return [
                 r.sid
@@ -219,6 +221,7 @@ class FakeTwilioApi:
             if owner != account_sid:
                 return _error(404, 20404)
             self.recordings.pop(sid, None)
+            self.calls.pop(sid, None)
             self.inbound.pop(sid, None)
             self.media.pop(sid, None)
             self.messages = [m for m in self.messages if m.sid != sid]
@@ -230,6 +233,8 @@ class FakeTwilioApi:
     def _owner(self, parts: list[str], sid: str) -> str | None:
         if parts[-2] == "Recordings":
             return self.recordings.get(sid, (None,))[0]
+        if parts[-2] == "Calls":
+            return self.calls.get(sid)
         if parts[-2] == "Media":
             account, message = self.media.get(sid, (None, None))
             return account if message == parts[-3] else None

@@ -41,7 +41,7 @@ def _tables() -> None:
         "carrier_deletion",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column(
-            "kind", sa.Enum("recording", "message", "media", name="carrierkind"), nullable=False
+            "kind", sa.Enum("recording", "message", "media", "call", name="carrierkind"), nullable=False
         ),
         sa.Column("sid", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("parent_sid", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),

@@ -164,3 +164,27 @@ def test_retention_of_a_closed_consultation_reaches_twilio_too(
     assert counts["recordings_at_twilio"] == 1
     deletions(engine, settings)
     assert twilio_api.downloads == [] and twilio_api.deleted("Recordings") == [sid]
+
+
+def test_a_finished_calls_record_is_deleted_at_twilio_after_a_while(
+    client, engine, settings, twilio_api
+):
+    make_consultation(engine)
+    call = to_consultation(client, from_number=CALLER)
+    twilio_api.calls[call.sid] = ACCOUNT_SID
+    call.hang_up()
+    deletions(engine, settings)
+    assert twilio_api.held(call.sid)  # its recording is copied first
+    set_now(utcnow() + timedelta(minutes=16))
+    deletions(engine, settings)
+    assert twilio_api.deleted("Calls") == [call.sid]
+
+
+def test_erasure_reaches_the_numbers_call_records(client, engine, settings, twilio_api):
+    make_consultation(engine)
+    call = to_consultation(client, from_number=CALLER)
+    twilio_api.calls[call.sid] = ACCOUNT_SID
+    with session_scope(engine, write=True) as session:
+        erase_phone_data(session, settings, phone_key(TEST_SECRET, CALLER), via="staff")
+    deletions(engine, settings)
+    assert twilio_api.deleted("Calls") == [call.sid]
