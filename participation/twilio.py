@@ -191,3 +191,20 @@ def download_recording(
     if len(response.content) > max_bytes:
         return CarrierAnswer(413)
     return CarrierAnswer(200, None, response.content, response.headers.get("content-type", ""))
+
+
+def media_is_public(settings: Settings, path: str, *, timeout: float) -> bool | None:
+    """Whether a recording's audio is served without credentials, i.e. "Enforce HTTP
+    Auth on Media URLs" is off for the account (None: Twilio could not be asked). Reads
+    only the status line; the audio is not downloaded."""
+    try:
+        with (
+            httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0)) as client,
+            client.stream("GET", f"{api_base(settings)}{path}.mp3") as response,
+        ):
+            status = response.status_code
+    except httpx.HTTPError:
+        return None
+    if status in (401, 403):
+        return False
+    return True if status == 200 or 300 <= status < 400 else None

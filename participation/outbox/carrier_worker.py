@@ -28,11 +28,19 @@ from participation.moderation.models import AuditEvent
 from participation.outbox.models import CarrierDeletion, CarrierKind, DeletionStatus
 from participation.outbox.worker import BATCH, LEASE, CouncilSenders, backoff
 from participation.settings import Settings
-from participation.twilio import CarrierAnswer, carrier_path, delete_at_twilio, download_recording
+from participation.twilio import (
+    CarrierAnswer,
+    carrier_path,
+    delete_at_twilio,
+    download_recording,
+    media_is_public,
+)
 
 log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_SECONDS = 20
+#: Accounts whose "Enforce HTTP Auth on Media URLs" this process has checked.
+_MEDIA_AUTH_CHECKED: set[str] = set()
 #: Waits before the 2nd, 3rd, ... attempt; the last one repeats. With MAX_ATTEMPTS the
 #: job gives up after about fifteen days (Twilio: "rarely up to 14 days").
 BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600, 12 * 3600, 24 * 3600)
@@ -113,6 +121,7 @@ def _fetch_first(engine: Engine, settings: Settings, claim: DeletionClaim) -> Ou
         if not wants_recording(session, claim.contribution_id):
             return None
     path = carrier_path(settings.twilio_account_sid, "recording", claim.sid)
+    _check_media_auth(engine, settings, claim, path)
     audio = download_recording(
         settings, path, timeout=REQUEST_TIMEOUT_SECONDS, max_bytes=MAX_RECORDING_BYTES
     )
@@ -130,6 +139,33 @@ def _fetch_first(engine: Engine, settings: Settings, claim: DeletionClaim) -> Ou
             audio.content_type or "audio/mpeg",
         )
     return Outcome(False, 200, kept=True)
+
+
+def _check_media_auth(engine: Engine, settings: Settings, claim: DeletionClaim, path: str) -> None:
+    """Once a process and account, with a real recording: is its audio public? Then
+    anyone with the link (it came in a webhook, it may sit in a log) could hear it until
+    we delete it. Logged and audited; the README says where to switch it on."""
+    account = settings.twilio_account_sid
+    if account in _MEDIA_AUTH_CHECKED:
+        return
+    public = media_is_public(settings, path, timeout=REQUEST_TIMEOUT_SECONDS)
+    if public is None:
+        return
+    _MEDIA_AUTH_CHECKED.add(account)
+    if not public:
+        return
+    log.warning("Twilio account %s serves recordings without HTTP auth", account)
+    with session_scope(engine, write=True) as session:
+        session.add(
+            AuditEvent(
+                council_id=claim.council_id,
+                staff_id=None,
+                action="carrier.media_auth_off",
+                object_type="twilio_account",
+                object_id=account,
+                detail={"setting": "Enforce HTTP Auth on Media URLs"},
+            )
+        )
 
 
 def perform(engine: Engine, settings: Settings, claim: DeletionClaim) -> Outcome:

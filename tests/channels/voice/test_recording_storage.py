@@ -13,6 +13,7 @@ from participation.clock import set_now, utcnow
 from participation.contributions.models import Contribution, Status
 from participation.contributions.recordings import RecordingAudio
 from participation.db import session_scope
+from participation.outbox import carrier_worker
 from participation.outbox.carrier_worker import delete_due
 from participation.outbox.models import CarrierDeletion, DeletionStatus
 from participation.outbox.worker import CouncilSenders
@@ -40,7 +41,9 @@ def settings(settings, twilio_api):
 
 
 @pytest.fixture(autouse=True)
-def _clock():
+def _clock(monkeypatch):
+    # Every test starts with a worker that has not yet checked the media auth setting.
+    monkeypatch.setattr(carrier_worker, "_MEDIA_AUTH_CHECKED", set())
     yield
     set_now(None)
 
@@ -83,7 +86,8 @@ def test_a_failed_download_keeps_the_recording_at_twilio_until_it_worked(
 ):
     make_consultation(engine)
     sid = record(client, twilio_api)
-    twilio_api.download_failures.append((500, None))
+    # The first for the worker's look at the media auth setting, the second for the copy.
+    twilio_api.download_failures.extend([(500, None), (500, None)])
     deletions(engine, settings)
     # Not deleted: it would be lost.
     assert twilio_api.held(sid) and twilio_api.deletions == [] and stored(engine) == []
@@ -99,8 +103,9 @@ def test_with_media_auth_off_the_download_still_sends_credentials(
     make_consultation(engine)
     record(client, twilio_api)
     deletions(engine, settings)
-    (download,) = twilio_api.downloads
-    assert download.auth == (ACCOUNT_SID, TEST_TWILIO_TOKEN)
+    probe, download = twilio_api.downloads
+    assert probe.auth is None and download.auth == (ACCOUNT_SID, TEST_TWILIO_TOKEN)
+    assert len(stored(engine)) == 1
 
 
 def test_a_too_short_recording_is_deleted_without_a_copy(client, engine, settings, twilio_api):
@@ -188,3 +193,20 @@ def test_erasure_reaches_the_numbers_call_records(client, engine, settings, twil
         erase_phone_data(session, settings, phone_key(TEST_SECRET, CALLER), via="staff")
     deletions(engine, settings)
     assert twilio_api.deleted("Calls") == [call.sid]
+
+
+@pytest.mark.parametrize("enforced", [True, False])
+def test_media_auth_is_checked_with_a_real_recording(
+    client, engine, settings, twilio_api, enforced
+):
+    from participation.moderation.models import AuditEvent
+
+    twilio_api.enforce_media_auth = enforced
+    make_consultation(engine)
+    record(client, twilio_api)
+    deletions(engine, settings)
+    unauthenticated = [r for r in twilio_api.downloads if r.auth is None]
+    assert len(unauthenticated) == 1
+    warned = fetch(engine, select(AuditEvent).where(AuditEvent.action == "carrier.media_auth_off"))
+    assert [e.object_id for e in warned] == ([] if enforced else [ACCOUNT_SID])
+    assert len(stored(engine)) == 1
