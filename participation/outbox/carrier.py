@@ -86,7 +86,12 @@ def forget_at_carrier(
         return None
     now = utcnow()
     due = due or now
-    job = session.exec(select(CarrierDeletion).where(CarrierDeletion.sid == sid)).first()
+    # A request's session sees only its council's jobs (tenancy); the worker and the
+    # retention name the council.
+    found = select(CarrierDeletion).where(CarrierDeletion.sid == sid)
+    if council_id is not None:
+        found = found.where(CarrierDeletion.council_id == council_id)
+    job = session.exec(found).first()
     if job is not None:
         if job.status is DeletionStatus.queued and due < job.next_attempt_at:
             job.next_attempt_at = due

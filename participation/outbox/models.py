@@ -80,8 +80,10 @@ class CarrierDeletion(CouncilOwned, table=True):
     __tablename__ = "carrier_deletion"
     __table_args__ = (
         Index("ix_carrier_deletion_due", "status", "next_attempt_at"),
-        # One job a resource, however often a webhook, an erasure or the retention asks.
-        UniqueConstraint("sid", name="uq_carrier_deletion_sid"),
+        # One job a resource, however often a webhook, an erasure or the retention asks;
+        # per council, so that no council's (signed, but made-up) SID can take the place
+        # of another council's job.
+        UniqueConstraint("council_id", "sid", name="uq_carrier_deletion_council_sid"),
     )
 
     id: int = Field(default=None, primary_key=True)

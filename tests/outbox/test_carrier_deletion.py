@@ -264,3 +264,21 @@ def test_the_worker_process_deletes_beside_sending(engine, settings, twilio_api)
         forget_at_carrier(session, CarrierKind.message, held)
     assert run_worker(settings, once=True, engine=engine) == 0
     assert twilio_api.deleted("Messages") == [held]
+
+
+def test_another_councils_made_up_sid_cannot_take_the_place_of_our_job(
+    app, engine, settings, twilio_api
+):
+    with session_scope(engine, write=True) as session:
+        b_id = create_council(session, "beispieldorf", "Gemeinde Beispieldorf").id
+        set_twilio_account(session, "beispieldorf", B_ACCOUNT, B_TOKEN, TEST_SECRET)
+    twilio_api.tokens[B_ACCOUNT] = B_TOKEN
+    ours, _ = twilio_api.receive(ACCOUNT)
+    with session_scope(engine, write=True, council_id=b_id) as session:
+        forget_at_carrier(session, CarrierKind.message, ours)
+    with session_scope(engine, write=True, council_id=1) as session:
+        forget_at_carrier(session, CarrierKind.message, ours)
+    deletions(engine, settings)
+    assert not twilio_api.held(ours)
+    accounts = sorted(r.auth[0] for r in twilio_api.deletions if r.auth)
+    assert accounts == sorted([ACCOUNT, B_ACCOUNT])

@@ -60,7 +60,7 @@ def _tables() -> None:
         sa.ForeignKeyConstraint(["contribution_id"], ["contribution.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["council_id"], ["council.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("sid", name="uq_carrier_deletion_sid"),
+        sa.UniqueConstraint("council_id", "sid", name="uq_carrier_deletion_council_sid"),
     )
     with op.batch_alter_table("carrier_deletion") as batch:
         batch.create_index("ix_carrier_deletion_due", ["status", "next_attempt_at"])
@@ -90,7 +90,7 @@ def _queue_what_twilio_holds() -> None:
     bind = op.get_bind()
     jobs = table_of_jobs()
     now = sa.func.now() if bind.dialect.name == "postgresql" else sa.func.current_timestamp()
-    seen: set[str] = set()
+    seen: set[tuple[str, int]] = set()
     rows = []
     contributions = bind.execute(
         sa.text(
@@ -100,16 +100,16 @@ def _queue_what_twilio_holds() -> None:
     )
     for contribution_id, url, council_id in contributions:
         match = _RECORDING.search(url or "")
-        if match and match.group(1) not in seen:
-            seen.add(match.group(1))
+        if match and (match.group(1), council_id) not in seen:
+            seen.add((match.group(1), council_id))
             rows.append(("recording", match.group(1), contribution_id, council_id))
     for query in (
         "SELECT provider_sid, council_id FROM outbound_message WHERE provider_sid IS NOT NULL",
         "SELECT message_sid, council_id FROM sms_inbound",
     ):
         for sid, council_id in bind.execute(sa.text(query)):
-            if _SID.fullmatch(sid or "") and sid not in seen:
-                seen.add(sid)
+            if _SID.fullmatch(sid or "") and (sid, council_id) not in seen:
+                seen.add((sid, council_id))
                 rows.append(("message", sid, None, council_id))
     for kind, sid, contribution_id, council_id in rows:
         bind.execute(
