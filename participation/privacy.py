@@ -23,14 +23,13 @@ from typing import Any
 from sqlalchemy import Column, Table, delete, func, select, update
 from sqlmodel import Session, SQLModel
 
+from participation.carrier_deletions import forget_number_at_carrier, forget_recordings_at_carrier
 from participation.contributions.models import Contribution, PollVote
 from participation.contributions.reference import format_reference, parse_reference
 from participation.crypto import decrypt
 from participation.db import table_of
 from participation.moderation.models import ModerationDecision
 from participation.moderation.service import audit
-from participation.outbox.carrier import forget_now, recording_sid_in
-from participation.outbox.models import CarrierKind
 from participation.phones import normalise_number, phone_key
 from participation.settings import Settings
 
@@ -240,43 +239,6 @@ def _erase_by_column(
         counts[table.name] = counts.get(table.name, 0) + result.rowcount
 
 
-#: Where a table keeps Twilio's id of a message or call, and the number's key.
-_MESSAGE_SIDS = (
-    ("outbound_message", "provider_sid", "to_key", CarrierKind.message),
-    ("sms_inbound", "message_sid", "from_key", CarrierKind.message),
-    # A call's row forgets the caller a day after (voice.service.purge_call_data).
-    ("voice_call", "call_sid", "caller_key", CarrierKind.call),
-)
-
-
-def _forget_messages_at_carrier(session: Session, phone_key: str) -> int:
-    queued = 0
-    for name, sid, key, kind in _MESSAGE_SIDS:
-        table = SQLModel.metadata.tables.get(name)
-        if table is None:
-            continue
-        rows = session.execute(
-            select(table.c[sid], table.c.council_id).where(
-                table.c[key] == phone_key, table.c[sid].is_not(None)
-            )
-        ).all()
-        queued += forget_now(session, kind, [(row[0], row[1]) for row in rows])
-    return queued
-
-
-def forget_recordings_at_carrier(session: Session, where: Any) -> int:
-    """The Twilio recordings of the contributions ``where`` selects: deleted there now
-    (with the copy here, which goes with its contribution or its recording_url)."""
-    table = table_of(Contribution)
-    rows = session.execute(
-        select(table.c.recording_url, table.c.external_id, table.c.council_id).where(
-            where, table.c.recording_url.is_not(None)
-        )
-    ).all()
-    sids = [(recording_sid_in(row[0], row[1]), row[2]) for row in rows]
-    return forget_now(session, CarrierKind.recording, sids)
-
-
 def _count_at_carrier(counts: dict[str, int], queued: int) -> None:
     if queued:
         counts["at_twilio"] = counts.get("at_twilio", 0) + queued
@@ -316,7 +278,7 @@ def erase_phone_data(
     counts: dict[str, int] = {}
     if phone_key:
         # Twilio's records of the number's messages (number and text) go as well.
-        _count_at_carrier(counts, _forget_messages_at_carrier(session, phone_key))
+        _count_at_carrier(counts, forget_number_at_carrier(session, phone_key))
         contributions = table_of(Contribution)
         # Contributions first: their votes and decisions go with them.
         _erase_by_column(session, contributions, contributions.c.author_key, phone_key, counts)

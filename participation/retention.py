@@ -40,6 +40,7 @@ from sqlalchemy import Column, String, Table, cast, delete, literal, or_, select
 from sqlmodel import Session, SQLModel, col
 
 from participation.accounts.throttle import purge_expired
+from participation.carrier_deletions import forget_recordings_at_carrier
 from participation.clock import utcnow
 from participation.consultations.models import Consultation
 from participation.consultations.service import clamp_retention_days
@@ -49,7 +50,7 @@ from participation.db import table_of
 from participation.moderation.service import audit
 from participation.outbox.carrier import forget_now, purge_finished
 from participation.outbox.models import CarrierKind, OutboundMessage, OutboundStatus
-from participation.privacy import EMAIL_COLUMNS, PHONE_KEY_COLUMNS, forget_recordings_at_carrier
+from participation.privacy import EMAIL_COLUMNS, PHONE_KEY_COLUMNS
 from participation.settings import Settings
 
 UNASSIGNED_RETENTION_DAYS = 180

@@ -2,7 +2,7 @@
 
 Twilio keeps every call recording, every message record (number and text) and every
 picture sent to us until it is deleted there. Each is queued here, in the transaction
-that learned of it, and deleted by the worker (participation.outbox.carrier_worker):
+that learned of it, and deleted by the worker (participation.carrier_deletions):
 
 - a recording as soon as Twilio reports it finished: the worker first copies it into our
   own storage (participation.contributions.recordings) when it became a contribution;

@@ -74,7 +74,7 @@ class DeletionStatus(enum.StrEnum):
 class CarrierDeletion(CouncilOwned, table=True):
     """One thing to delete at Twilio (a call recording, a message record, a picture),
     with the council whose account holds it; the worker deletes it with the outbox's
-    claim, retry and backoff (participation.outbox.carrier_worker). A recording whose
+    claim, retry and backoff (participation.carrier_deletions). A recording whose
     contribution is still kept is first copied into our storage."""
 
     __tablename__ = "carrier_deletion"

@@ -497,13 +497,12 @@ def run_worker(
     stop: threading.Event | None = None,
     idle_seconds: float = 2.0,
     housekeeping: Callable[[Engine, Settings], object] | None = None,
+    deletions: Callable[[Engine, CouncilSenders], int] | None = None,
 ) -> int:
     """Sends until stopped (SIGTERM/SIGINT); ``once``: everything due now, then return.
     ``housekeeping`` runs once every HOUSEKEEPING_EVERY (participation.housekeeping
-    passes its schedule: the outbox knows nothing of the other areas' jobs)."""
-    # Imported here: the deletions reuse this module's lease, backoff and senders.
-    from participation.outbox.carrier_worker import delete_due
-
+    passes its schedule: the outbox knows nothing of the other areas' jobs);
+    ``deletions`` one batch of deletions at Twilio each round (participation.carrier_deletions)."""
     engine = engine or make_engine(settings.database_url)
     senders: Sender | CouncilSenders = sender or CouncilSenders(engine, settings)
     # Deletions at Twilio always use each council's own account, whatever sender is given.
@@ -521,7 +520,8 @@ def run_worker(
             housekeeping(engine, settings)
             next_housekeeping = utcnow() + HOUSEKEEPING_EVERY
         tried = send_due(engine, settings, senders)
-        tried += delete_due(engine, accounts)
+        if deletions is not None:
+            tried += deletions(engine, accounts)
         if once:
             if tried == 0:
                 break

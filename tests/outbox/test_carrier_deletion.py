@@ -11,12 +11,12 @@ import pytest
 from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
 
+from participation.carrier_deletions import MAX_ATTEMPTS, delete_due
 from participation.clock import set_now, utcnow
 from participation.councils.service import add_number, by_slug, create_council, set_twilio_account
 from participation.db import session_scope
 from participation.moderation.models import AuditEvent
 from participation.outbox.carrier import forget_at_carrier, forget_inbound
-from participation.outbox.carrier_worker import MAX_ATTEMPTS, delete_due
 from participation.outbox.models import (
     CarrierDeletion,
     CarrierKind,
@@ -257,7 +257,7 @@ def test_without_a_twilio_account_nothing_is_sent_anywhere(engine, settings, twi
 
 
 def test_the_worker_process_deletes_beside_sending(engine, settings, twilio_api):
-    from participation.outbox.worker import run_worker
+    from participation.housekeeping import run_worker
 
     held, _ = twilio_api.receive(ACCOUNT)
     with session_scope(engine, write=True) as session:

@@ -59,11 +59,8 @@ def handle_sms(
 ) -> str | None:
     """Answers one inbound SMS; returns the reply text, or None for no reply at all.
 
-    ``media_urls``: Twilio's URLs of the pictures sent with it. Twilio's record of the
-    message and the pictures is deleted there a minute later (participation.outbox.carrier).
-
-    ``shared_sender``: the message came from a sender name or short code, not from one
-    person's number (participation.phones.is_personal_number).
+    ``shared_sender``: from a sender name or short code, not one person's number.
+    ``media_urls``: its pictures, deleted at Twilio with it (participation.outbox.carrier).
 
     A delivery Twilio retries is answered in full once more and then meets the first
     delivery's log row: its work is rolled back and the first reply returned. That costs
@@ -107,10 +104,15 @@ def handle_sms(
         return earlier.reply if earlier is not None else None
     forget_inbound(session, message_sid, media_urls)
     if not turn.forgotten:
-        if parsed.languages and turn.language:
-            contact.language = turn.language
-        _save_contact(session, key, contact)
+        _remember(turn, contact)
     return reply
+
+
+def _remember(turn: Turn, contact: Contact) -> None:
+    """What this message changed in the number's state, its language included."""
+    if turn.parsed.languages and turn.language:
+        contact.language = turn.language
+    _save_contact(turn.session, turn.key, contact)
 
 
 def _logged(session: Session, message_sid: str) -> Row | None:

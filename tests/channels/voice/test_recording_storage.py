@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from participation import carrier_deletions
+from participation.carrier_deletions import delete_due
 from participation.clock import set_now, utcnow
 from participation.contributions.models import Contribution, Status
 from participation.contributions.recordings import RecordingAudio
 from participation.db import session_scope
-from participation.outbox import carrier_worker
-from participation.outbox.carrier_worker import delete_due
 from participation.outbox.models import CarrierDeletion, DeletionStatus
 from participation.outbox.worker import CouncilSenders
 from participation.phones import phone_key
@@ -43,7 +43,7 @@ def settings(settings, twilio_api):
 @pytest.fixture(autouse=True)
 def _clock(monkeypatch):
     # Every test starts with a worker that has not yet checked the media auth setting.
-    monkeypatch.setattr(carrier_worker, "_MEDIA_AUTH_CHECKED", set())
+    monkeypatch.setattr(carrier_deletions, "_MEDIA_AUTH_CHECKED", set())
     yield
     set_now(None)
 

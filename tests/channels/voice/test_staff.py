@@ -6,13 +6,13 @@ import pytest
 from sqlmodel import select
 
 from participation.accounts.models import Role
+from participation.carrier_deletions import delete_due
 from participation.channels.voice.models import CallbackRequest, VoiceStep
 from participation.contributions.models import Channel, Contribution, Status
 from participation.contributions.recordings import RecordingAudio
 from participation.db import session_scope
 from participation.moderation.models import AuditEvent, Decision, ModerationDecision
 from participation.outbox.carrier import forget_recording, recording_sid_in
-from participation.outbox.carrier_worker import delete_due
 from participation.outbox.worker import CouncilSenders
 from tests.channels.voice.phone import ACCOUNT_SID, fetch, open_line, to_consultation
 from tests.conftest import TEST_TWILIO_TOKEN

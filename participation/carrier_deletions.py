@@ -1,5 +1,9 @@
 """The worker's deletions at Twilio: recordings (copied into our storage first), message
-records and pictures, each with its own council's Twilio account.
+records, pictures and call records, each with its own council's Twilio account; and what
+erasure and retention queue there (participation.outbox.carrier queues the rest).
+
+A domain area of its own above the outbox, the contributions and the audit trail, which
+it uses; the worker gets ``delete_due`` from the housekeeping schedule's assembly.
 
 Claimed like outbound messages (participation.outbox.worker: ``FOR UPDATE SKIP LOCKED``
 on PostgreSQL, a lease), retried with the same backoff on 429, 5xx, network errors and
@@ -12,19 +16,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from participation.clock import utcnow
+from participation.contributions.models import Contribution
 from participation.contributions.recordings import (
     MAX_RECORDING_BYTES,
     keep_recording,
     wants_recording,
 )
-from participation.db import session_scope
+from participation.db import session_scope, table_of
 from participation.moderation.models import AuditEvent
+from participation.outbox.carrier import forget_now, recording_sid_in
 from participation.outbox.models import CarrierDeletion, CarrierKind, DeletionStatus
 from participation.outbox.worker import BATCH, LEASE, CouncilSenders, backoff
 from participation.settings import Settings
@@ -237,6 +244,44 @@ def _audit(
             detail=detail,
         )
     )
+
+
+#: Where a table keeps Twilio's id of a message or call, and the number's key.
+_MESSAGE_SIDS = (
+    ("outbound_message", "provider_sid", "to_key", CarrierKind.message),
+    ("sms_inbound", "message_sid", "from_key", CarrierKind.message),
+    # A call's row forgets the caller a day after (voice.service.purge_call_data).
+    ("voice_call", "call_sid", "caller_key", CarrierKind.call),
+)
+
+
+def forget_number_at_carrier(session: Session, phone_key: str) -> int:
+    """Erasure: Twilio's records of this number's messages and calls go now."""
+    queued = 0
+    for name, sid, key, kind in _MESSAGE_SIDS:
+        table = SQLModel.metadata.tables.get(name)
+        if table is None:
+            continue
+        rows = session.execute(
+            select(table.c[sid], table.c.council_id).where(
+                table.c[key] == phone_key, table.c[sid].is_not(None)
+            )
+        ).all()
+        queued += forget_now(session, kind, [(row[0], row[1]) for row in rows])
+    return queued
+
+
+def forget_recordings_at_carrier(session: Session, where: Any) -> int:
+    """The Twilio recordings of the contributions ``where`` selects: deleted there now
+    (with the copy here, which goes with its contribution or its recording_url)."""
+    table = table_of(Contribution)
+    rows = session.execute(
+        select(table.c.recording_url, table.c.external_id, table.c.council_id).where(
+            where, table.c.recording_url.is_not(None)
+        )
+    ).all()
+    sids = [(recording_sid_in(row[0], row[1]), row[2]) for row in rows]
+    return forget_now(session, CarrierKind.recording, sids)
 
 
 def delete_due(engine: Engine, accounts: CouncilSenders, limit: int = BATCH) -> int:
