@@ -405,6 +405,11 @@ def _drive_twilio(
         _no_server_error(response, f"voice {path} {query!r} {params!r}")
 
     explore(SMS_PARAMS, sms, SMS_EXAMPLES)
+    # Every step once with a plain call, so that "every step answered" does not hang on
+    # the draws: Hypothesis mixes literals of the loaded code into its text, so any change
+    # anywhere in the package changes the examples.
+    for step in sorted(STEPS):
+        voice((step, {}, {"CallSid": CALL_SIDS[0], "From": "+4915111111111"}))
     explore(VOICE_PARAMS, voice, VOICE_EXAMPLES)
     others = [f for f in routes if f.template not in ("/twilio/sms", "/twilio/voice/{step}")]
     for found in others:
