@@ -38,9 +38,20 @@ def test_0005_queues_what_twilio_holds(backend, request, tmp_path):
             ).all()
     finally:
         engine.dispose()
+        _drop(url)
     contribution = rows["contribution"]["id"]
     assert [tuple(job) for job in jobs] == [
         ("message", RECEIVED, None, "queued"),
         ("recording", RECORDING, contribution, "queued"),
         ("message", SENT, None, "queued"),
     ]
+
+
+def _drop(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    import psycopg
+
+    server, name = url.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)
+    with psycopg.connect(server + "/test", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
