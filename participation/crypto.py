@@ -36,3 +36,15 @@ def decrypt(secret_key: str, token: str) -> str | None:
         return _fernet(secret_key).decrypt(token.encode()).decode()
     except InvalidToken:
         return None
+
+
+def encrypt_bytes(secret_key: str, data: bytes) -> bytes:
+    """Binary data (a call recording) sealed like the numbers: Fernet, SECRET_KEY's key."""
+    return _fernet(secret_key).encrypt(data)
+
+
+def decrypt_bytes(secret_key: str, token: bytes) -> bytes | None:
+    try:
+        return _fernet(secret_key).decrypt(token)
+    except InvalidToken:
+        return None

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from participation import tables  # noqa: F401 - retention and erasure see every table
+from participation.carrier_deletions import delete_due
 from participation.contributions.vote_codes import forget_old_codes
 from participation.db import session_scope
 from participation.moderation.digest import send_staff_digest
@@ -98,5 +99,8 @@ def housekeeping(engine: Engine, settings: Settings) -> dict[str, int]:
 
 
 def run_worker(settings: Settings, once: bool = False, **options: Any) -> int:
-    """The worker process: the outbox sender with the housekeeping schedule."""
-    return worker.run_worker(settings, once, housekeeping=housekeeping, **options)
+    """The worker process: the outbox sender with the housekeeping schedule and the
+    deletions at Twilio."""
+    return worker.run_worker(
+        settings, once, housekeeping=housekeeping, deletions=delete_due, **options
+    )

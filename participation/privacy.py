@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Column, Table, delete, func, select, update
 from sqlmodel import Session, SQLModel
 
+from participation.carrier_deletions import forget_number_at_carrier, forget_recordings_at_carrier
 from participation.contributions.models import Contribution, PollVote
 from participation.contributions.reference import format_reference, parse_reference
 from participation.crypto import decrypt
@@ -183,10 +184,12 @@ def export_json(found: dict[str, list[dict[str, Any]]], settings: Settings) -> s
 
 
 def _delete_contributions(session: Session, ids: list[int], counts: dict[str, int]) -> None:
-    """Deletes contributions and whatever hangs on them (found through the foreign keys)."""
+    """Deletes contributions and whatever hangs on them (found through the foreign keys),
+    and has their recordings deleted at Twilio."""
     if not ids:
         return
     target = table_of(Contribution).c.id
+    _count_at_carrier(counts, forget_recordings_at_carrier(session, target.in_(ids)))
     for table in reversed(_tables()):
         if table.name in (Contribution.__tablename__, "audit_event"):
             continue
@@ -236,6 +239,11 @@ def _erase_by_column(
         counts[table.name] = counts.get(table.name, 0) + result.rowcount
 
 
+def _count_at_carrier(counts: dict[str, int], queued: int) -> None:
+    if queued:
+        counts["at_twilio"] = counts.get("at_twilio", 0) + queued
+
+
 def _finish(
     session: Session, counts: dict[str, int], *, via: str, staff_id: int | None, kind: str
 ) -> dict[str, int]:
@@ -269,6 +277,8 @@ def erase_phone_data(
     """
     counts: dict[str, int] = {}
     if phone_key:
+        # Twilio's records of the number's messages (number and text) go as well.
+        _count_at_carrier(counts, forget_number_at_carrier(session, phone_key))
         contributions = table_of(Contribution)
         # Contributions first: their votes and decisions go with them.
         _erase_by_column(session, contributions, contributions.c.author_key, phone_key, counts)

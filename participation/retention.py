@@ -18,6 +18,10 @@ and why, is listed in README.md ("Operations"):
   person texted STOP) stays: it holds only the keyed hash, and without it we would text
   them again.
 - Outbound messages lose their recipient after ``OUTBOX_KEEP_DAYS`` once final.
+- Whatever goes here goes at Twilio too (participation.outbox.carrier): a recording
+  whose ``recording_url`` is cleared is deleted there and our copy of it here; an
+  outbound message still held there is deleted with its row. Finished deletion jobs go
+  after 30 days (the audit trail keeps what was deleted).
 - Login-throttle rows (keyed hashes of client addresses) are deleted once expired.
 - Short-lived caches say so in their table's ``info``: ``keep_hours`` deletes rows older
   than that (the phone line's cached answers, which may read a typed number back);
@@ -36,13 +40,16 @@ from sqlalchemy import Column, String, Table, cast, delete, literal, or_, select
 from sqlmodel import Session, SQLModel, col
 
 from participation.accounts.throttle import purge_expired
+from participation.carrier_deletions import forget_recordings_at_carrier
 from participation.clock import utcnow
 from participation.consultations.models import Consultation
 from participation.consultations.service import clamp_retention_days
 from participation.contributions.models import Contribution, PollVote, Status
+from participation.contributions.recordings import RecordingAudio
 from participation.db import table_of
 from participation.moderation.service import audit
-from participation.outbox.models import OutboundMessage, OutboundStatus
+from participation.outbox.carrier import forget_now, purge_finished
+from participation.outbox.models import CarrierKind, OutboundMessage, OutboundStatus
 from participation.privacy import EMAIL_COLUMNS, PHONE_KEY_COLUMNS
 from participation.settings import Settings
 
@@ -58,7 +65,16 @@ FINAL_OUTBOUND = (
 #: Tables whose own handling is below, staff accounts and councils (not a resident's
 #: contact data: a council's e-mail address is its office's).
 _HANDLED = frozenset(
-    {"contribution", "poll_vote", "outbound_message", "audit_event", "staff_user", "council"}
+    {
+        "contribution",
+        "poll_vote",
+        "outbound_message",
+        "audit_event",
+        "staff_user",
+        "council",
+        "recording_audio",
+        "carrier_deletion",
+    }
 )
 #: The first of these a table has tells how old a row is.
 _AGE_COLUMNS = ("created_at", "started_at", "at", "updated_at")
@@ -128,8 +144,28 @@ def _count(counts: dict[str, int], name: str, result: Any) -> None:
         counts[name] = counts.get(name, 0) + result.rowcount
 
 
+def _forget_audio(session: Session, where: Any, counts: dict[str, int]) -> None:
+    """Before a recording_url goes: the recording at Twilio (if still there) and our
+    copy of it go too."""
+    _add(counts, "recordings_at_twilio", forget_recordings_at_carrier(session, where))
+    contributions = table_of(Contribution)
+    audio = table_of(RecordingAudio)
+    chosen = select(contributions.c.id).where(where, contributions.c.recording_url.is_not(None))
+    _count(
+        counts,
+        "recording_audio",
+        session.execute(delete(audio).where(audio.c.contribution_id.in_(chosen))),
+    )
+
+
+def _add(counts: dict[str, int], name: str, number: int) -> None:
+    if number > 0:
+        counts[name] = counts.get(name, 0) + number
+
+
 def _strip_contributions(session: Session, where: Any, counts: dict[str, int]) -> None:
     table = table_of(Contribution)
+    _forget_audio(session, where, counts)
     for column, name in (
         (table.c.author_key, "phone_links"),
         (table.c.recording_url, "recordings"),
@@ -255,16 +291,14 @@ def _forget_recordings(session: Session) -> dict[str, int]:
     """A published contribution's recording goes once its transcript stands in for it."""
     contributions = table_of(Contribution)
     transcribed: dict[str, int] = {}
+    published = (contributions.c.status == Status.published) & (contributions.c.body != "")
+    _forget_audio(session, published, transcribed)
     _count(
         transcribed,
         "recordings",
         session.execute(
             update(contributions)
-            .where(
-                contributions.c.recording_url.is_not(None),
-                contributions.c.status == Status.published,
-                contributions.c.body != "",
-            )
+            .where(contributions.c.recording_url.is_not(None), published)
             .values(recording_url=None)
         ),
     )
@@ -299,14 +333,17 @@ def _forget_unassigned(session: Session, now: datetime) -> dict[str, int]:
 def _clear_outbox(session: Session, now: datetime) -> dict[str, int]:
     outbox: dict[str, int] = {}
     messages = table_of(OutboundMessage)
-    _count(
-        outbox,
-        "outbound_messages",
-        session.execute(
-            delete(messages).where(
-                messages.c.status.in_(FINAL_OUTBOUND),
-                messages.c.updated_at <= now - timedelta(days=OUTBOX_KEEP_DAYS),
-            )
-        ),
+    old = messages.c.status.in_(FINAL_OUTBOUND) & (
+        messages.c.updated_at <= now - timedelta(days=OUTBOX_KEEP_DAYS)
     )
+    # Long deleted at Twilio as a rule; any still queued there goes now.
+    sids = session.execute(
+        select(messages.c.provider_sid, messages.c.council_id).where(
+            old, messages.c.provider_sid.is_not(None)
+        )
+    ).all()
+    queued = forget_now(session, CarrierKind.message, [(row[0], row[1]) for row in sids])
+    _add(outbox, "messages_at_twilio", queued)
+    _count(outbox, "outbound_messages", session.execute(delete(messages).where(old)))
+    _add(outbox, "carrier_deletion_jobs", purge_finished(session, now))
     return outbox

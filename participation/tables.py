@@ -9,6 +9,7 @@ from participation.channels.sms import models as _sms  # noqa: F401
 from participation.channels.voice import models as _voice  # noqa: F401
 from participation.consultations import models as _consultations  # noqa: F401
 from participation.contributions import models as _contributions  # noqa: F401
+from participation.contributions import recordings as _recordings  # noqa: F401
 from participation.councils import models as _councils  # noqa: F401
 from participation.moderation import models as _moderation  # noqa: F401
 from participation.outbox import consent as _consent  # noqa: F401

@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from starlette.requests import Request
 from twilio.request_validator import (
     SIGNATURE_HEADER,
@@ -180,3 +182,121 @@ def _http_client(settings: Settings, timeout: float) -> Any:
             return super().request(method, target, params, data, headers, **kwargs)
 
     return StandInHttpClient(timeout=timeout)
+
+
+# --- What Twilio keeps: recordings, message records, pictures ------------------------
+
+
+def api_host(settings: Settings) -> str:
+    """Twilio's REST host for the account's Region and Edge, as the `twilio` library
+    builds it: api.dublin.ie1.twilio.com, api.ie1.twilio.com, api.twilio.com."""
+    region = settings.twilio_region or ("us1" if settings.twilio_edge else "")
+    labels = [label for label in ("api", settings.twilio_edge, region) if label]
+    return ".".join([*labels, "twilio.com"])
+
+
+def api_base(settings: Settings) -> str:
+    """Where the requests go: TWILIO_API_BASE (the stand-in in tests) or the host above."""
+    return (settings.twilio_api_base or f"https://{api_host(settings)}").rstrip("/")
+
+
+def carrier_path(account_sid: str, kind: str, sid: str, parent_sid: str | None = None) -> str:
+    """The REST path of a recording, a message or a picture of ``account_sid``, without
+    the ending (".json" for the resource, ".mp3" for a recording's audio)."""
+    account = f"/2010-04-01/Accounts/{account_sid}"
+    if kind == "recording":
+        return f"{account}/Recordings/{sid}"
+    if kind == "media":
+        return f"{account}/Messages/{parent_sid}/Media/{sid}"
+    if kind == "call":
+        return f"{account}/Calls/{sid}"
+    return f"{account}/Messages/{sid}"
+
+
+@dataclass(frozen=True)
+class CarrierAnswer:
+    """Twilio's answer to a fetch or a deletion; ``status`` None: no answer at all."""
+
+    status: int | None
+    code: int | None = None
+    content: bytes = b""
+    content_type: str = ""
+
+
+def _http(settings: Settings, timeout: float) -> httpx.Client:
+    # Always with the account's credentials: with "Enforce HTTP Auth on Media URLs" on
+    # (the README asks for it), a recording's audio is served to nobody else.
+    # The API key where one is set, like rest_client(); the Host header names the
+    # region's host, so a stand-in at TWILIO_API_BASE sees where the request was meant for.
+    if settings.twilio_api_key_sid and settings.twilio_api_key_secret:
+        auth = (settings.twilio_api_key_sid, settings.twilio_api_key_secret)
+    else:
+        auth = (settings.twilio_account_sid, settings.twilio_auth_token)
+    return httpx.Client(
+        auth=auth,
+        headers={"Host": api_host(settings)},
+        timeout=httpx.Timeout(timeout, connect=5.0),
+        follow_redirects=False,
+    )
+
+
+def _code_of(response: httpx.Response) -> int | None:
+    try:
+        code = response.json().get("code")
+    except ValueError:
+        return None
+    return code if isinstance(code, int) else None
+
+
+def delete_at_twilio(settings: Settings, path: str, *, timeout: float) -> CarrierAnswer:
+    """DELETE ``path``.json with the account's credentials: 204 when deleted."""
+    try:
+        with _http(settings, timeout) as client:
+            response = client.delete(f"{api_base(settings)}{path}.json")
+    except httpx.HTTPError:
+        return CarrierAnswer(None)
+    code = None if response.status_code < 300 else _code_of(response)
+    return CarrierAnswer(response.status_code, code)
+
+
+def download_recording(
+    settings: Settings, path: str, *, timeout: float, max_bytes: int
+) -> CarrierAnswer:
+    """A recording's audio as MP3 (a tenth of the WAV), fetched with HTTP basic auth.
+
+    Twilio answers the media URL with a redirect to its storage; the redirect is
+    followed only to an https host (or back to the configured API in tests), never
+    with our credentials to anywhere else."""
+    url = f"{api_base(settings)}{path}.mp3"
+    try:
+        with _http(settings, timeout) as client:
+            response = client.get(url)
+            if response.is_redirect:
+                target = response.headers.get("location", "")
+                if not target.startswith(("https://", api_base(settings))):
+                    return CarrierAnswer(502)
+                response = httpx.get(target, timeout=timeout)
+    except httpx.HTTPError:
+        return CarrierAnswer(None)
+    if response.status_code != 200:
+        return CarrierAnswer(response.status_code, _code_of(response))
+    if len(response.content) > max_bytes:
+        return CarrierAnswer(413)
+    return CarrierAnswer(200, None, response.content, response.headers.get("content-type", ""))
+
+
+def media_is_public(settings: Settings, path: str, *, timeout: float) -> bool | None:
+    """Whether a recording's audio is served without credentials, i.e. "Enforce HTTP
+    Auth on Media URLs" is off for the account (None: Twilio could not be asked). Reads
+    only the status line; the audio is not downloaded."""
+    try:
+        with (
+            httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0)) as client,
+            client.stream("GET", f"{api_base(settings)}{path}.mp3") as response,
+        ):
+            status = response.status_code
+    except httpx.HTTPError:
+        return None
+    if status in (401, 403):
+        return False
+    return True if status == 200 or 300 <= status < 400 else None

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field
 
 from participation.clock import utcnow
@@ -53,3 +53,55 @@ class OutboundMessage(CouncilOwned, table=True):
     sent_at: datetime | None = None
     #: What staff see of the recipient on the outbox page ("•••123").
     to_masked: str | None = Field(default=None, max_length=12)
+
+
+class CarrierKind(enum.StrEnum):
+    """What Twilio keeps of ours until it is deleted there."""
+
+    recording = "recording"
+    message = "message"
+    media = "media"
+    #: A call's record: the caller's number, the time and the length of the call.
+    call = "call"
+
+
+class DeletionStatus(enum.StrEnum):
+    queued = "queued"
+    done = "done"
+    failed = "failed"
+
+
+class CarrierDeletion(CouncilOwned, table=True):
+    """One thing to delete at Twilio (a call recording, a message record, a picture),
+    with the council whose account holds it; the worker deletes it with the outbox's
+    claim, retry and backoff (participation.carrier_deletions). A recording whose
+    contribution is still kept is first copied into our storage."""
+
+    __tablename__ = "carrier_deletion"
+    __table_args__ = (
+        Index("ix_carrier_deletion_due", "status", "next_attempt_at"),
+        # One job a resource, however often a webhook, an erasure or the retention asks;
+        # per council, so that no council's (signed, but made-up) SID can take the place
+        # of another council's job.
+        UniqueConstraint("council_id", "sid", name="uq_carrier_deletion_council_sid"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    kind: CarrierKind
+    #: Twilio's id of the thing: RE..., SM.../MM..., ME...
+    sid: str = Field(max_length=64)
+    #: A picture's message (Twilio's URL of a picture names both).
+    parent_sid: str | None = Field(default=None, max_length=64, index=True)
+    #: A recording still wanted here: fetched into our storage before it is deleted at
+    #: Twilio. NULL (or erased meanwhile): deleted without fetching.
+    contribution_id: int | None = Field(
+        default=None, foreign_key="contribution.id", ondelete="SET NULL", index=True
+    )
+    status: DeletionStatus = Field(default=DeletionStatus.queued)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    locked_until: datetime | None = None
+    error_code: str | None = Field(default=None, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None

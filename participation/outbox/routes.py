@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from participation.accounts.permissions import MODERATORS, requires_role
 from participation.moderation import decisions
-from participation.outbox import service
+from participation.outbox import carrier, service
 from participation.twilio import is_signed_by_twilio, webhook_params
 from participation.web.councils import settings_of
 from participation.web.templating import render, url
@@ -24,6 +24,15 @@ async def status_callback(request: Request) -> Response:
     params = webhook_params(form)
     await write(request, service.apply_twilio_callback, message_id, params)
     # Also for an unknown id (erased meanwhile): Twilio need not retry.
+    return Response(status_code=204)
+
+
+async def reply_status_callback(request: Request) -> Response:
+    settings = settings_of(request)
+    form = await request.form()
+    if not is_signed_by_twilio(settings, request, form):
+        return PlainTextResponse("Forbidden", status_code=403)
+    await write(request, carrier.reply_status, webhook_params(form))
     return Response(status_code=204)
 
 
@@ -51,6 +60,9 @@ async def retry_message(request: Request) -> Response:
 webhook_routes = [
     Route(
         "/twilio/status/{message_id:int}", status_callback, methods=["POST"], name="twilio_status"
+    ),
+    Route(
+        carrier.REPLY_STATUS, reply_status_callback, methods=["POST"], name="twilio_reply_status"
     ),
 ]
 #: Under /{lang}/.

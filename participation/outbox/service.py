@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.crypto import encrypt
+from participation.outbox.carrier import forget_outbound
 from participation.outbox.consent import mark_opted_out
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.phones import masked, phone_key
@@ -30,6 +31,8 @@ RANK = {
     OutboundStatus.undelivered: 3,
     OutboundStatus.failed: 3,
 }
+#: Nothing more will happen to these at Twilio: its record can be deleted.
+FINAL = frozenset({OutboundStatus.delivered, OutboundStatus.undelivered, OutboundStatus.failed})
 #: Twilio's MessageStatus values -> ours. "read" (WhatsApp, RCS) counts as delivered.
 TWILIO_STATUS = {
     "accepted": OutboundStatus.queued,
@@ -123,6 +126,9 @@ def apply_twilio_callback(
     )
     if error_code == OPTED_OUT:
         mark_opted_out(session, message.to_key)
+    if status in FINAL:
+        # Twilio's record of it (number and text) goes a minute after its final word.
+        forget_outbound(session, params.get("MessageSid"), message.council_id, final=True)
     session.flush()
     return message
 

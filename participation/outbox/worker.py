@@ -43,9 +43,11 @@ from participation.clock import utcnow
 from participation.councils.service import directory
 from participation.crypto import decrypt
 from participation.db import make_engine, session_scope
+from participation.outbox.carrier import forget_outbound
 from participation.outbox.consent import is_opted_out, mark_opted_out, opted_out_keys
 from participation.outbox.models import OutboundMessage, OutboundStatus
 from participation.outbox.service import (
+    FINAL,
     OPTED_OUT,
     PERMANENT_ERRORS,
     TWILIO_STATUS,
@@ -250,15 +252,17 @@ class CouncilSenders:
         self.engine = engine
         self.base = settings
         self.senders: dict[int, Sender] = {}
+        self.accounts: dict[int, Settings] = {}
         self.read_at = datetime.min.replace(tzinfo=UTC)
         self.simulated = not settings.twilio_configured
 
     def for_council(self, council_id: int) -> Sender:
         if utcnow() - self.read_at > self.REFRESH:
             self.senders.clear()
+            self.accounts.clear()
             self.read_at = utcnow()
         if council_id not in self.senders:
-            own = self._settings_of(council_id)
+            own = self.settings_for(council_id)
             if self.simulated or own.twilio_sender_configured:
                 self.senders[council_id] = make_sender(own)
             else:
@@ -266,6 +270,17 @@ class CouncilSenders:
                 # simulator (it would count as sent) and never another council's number.
                 self.senders[council_id] = NoNumberSender()
         return self.senders[council_id]
+
+    def settings_for(self, council_id: int) -> Settings:
+        """The council's settings: its number and its own Twilio account (or the
+        installation's, where the council shares it)."""
+        if utcnow() - self.read_at > self.REFRESH:
+            self.senders.clear()
+            self.accounts.clear()
+            self.read_at = utcnow()
+        if council_id not in self.accounts:
+            self.accounts[council_id] = self._settings_of(council_id)
+        return self.accounts[council_id]
 
     def _settings_of(self, council_id: int) -> Settings:
         with self.engine.connect() as connection:
@@ -371,8 +386,8 @@ def _opted_out(engine: Engine, to_key: str) -> bool:
         return is_opted_out(session, to_key)
 
 
-def backoff(attempts: int) -> timedelta:
-    base = BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1]
+def backoff(attempts: int, schedule: tuple[int, ...] = BACKOFF_SECONDS) -> timedelta:
+    base = schedule[min(attempts, len(schedule)) - 1]
     # A little jitter, so a burst that failed together does not retry together.
     return timedelta(seconds=base * random.uniform(1.0, 1.2))  # noqa: S311
 
@@ -422,6 +437,8 @@ def _record_accepted(
     if found is not None:
         apply_status(session, message, found, error_code=result.error_code)
     message.locked_until = None
+    # Twilio keeps the number and the text until we delete them there.
+    forget_outbound(session, result.provider_sid, message.council_id, final=message.status in FINAL)
 
 
 def _held_elsewhere(engine: Engine, sids: list[str], message_id: int) -> set[str]:
@@ -493,12 +510,16 @@ def run_worker(
     stop: threading.Event | None = None,
     idle_seconds: float = 2.0,
     housekeeping: Callable[[Engine, Settings], object] | None = None,
+    deletions: Callable[[Engine, CouncilSenders], int] | None = None,
 ) -> int:
     """Sends until stopped (SIGTERM/SIGINT); ``once``: everything due now, then return.
     ``housekeeping`` runs once every HOUSEKEEPING_EVERY (participation.housekeeping
-    passes its schedule: the outbox knows nothing of the other areas' jobs)."""
+    passes its schedule: the outbox knows nothing of the other areas' jobs);
+    ``deletions`` one batch of deletions at Twilio each round (participation.carrier_deletions)."""
     engine = engine or make_engine(settings.database_url)
     senders: Sender | CouncilSenders = sender or CouncilSenders(engine, settings)
+    # Deletions at Twilio always use each council's own account, whatever sender is given.
+    accounts = senders if isinstance(senders, CouncilSenders) else CouncilSenders(engine, settings)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -512,6 +533,8 @@ def run_worker(
             housekeeping(engine, settings)
             next_housekeeping = utcnow() + HOUSEKEEPING_EVERY
         tried = send_due(engine, settings, senders)
+        if deletions is not None:
+            tried += deletions(engine, accounts)
         if once:
             if tried == 0:
                 break

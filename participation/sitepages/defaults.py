@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 #: The day these texts were last checked against what the software does.
-DEFAULTS_REVIEWED = date(2026, 11, 23)
+DEFAULTS_REVIEWED = date(2026, 12, 6)
 
 ACCESSIBILITY_DE = """\
 {council_name} ist bemüht, diese Beteiligungs-Plattform barrierefrei zugänglich zu machen.
@@ -166,7 +166,8 @@ als Prüfwert, der mit einem geheimen Schlüssel gebildet wird (HMAC), damit wir
 doppelte Stimmen erkennen und Ihre Daten auf Wunsch löschen können. Nur wenn Sie um
 einen Rückruf oder eine Nachricht bitten,
 speichern wir die Nummer verschlüsselt, bis dieser Wunsch erledigt ist. Sprach-Aufnahmen
-löschen wir, sobald sie abgeschrieben und veröffentlicht sind.
+speichern wir verschlüsselt auf unserem Server und löschen sie, sobald sie abgeschrieben
+und veröffentlicht sind, spätestens mit dem Ablauf der Aufbewahrungs-Frist.
 
 **Barriere melden:** Wir speichern Ihre Beschreibung, die Seite und, wenn Sie sie angeben,
 Ihre E-Mail-Adresse für die Antwort. Die E-Mail-Adresse löschen wir, sobald Ihre Meldung
@@ -200,6 +201,24 @@ Ihren Beitrag.
 Die Mitarbeitenden der Verwaltung, die Beiträge prüfen. Für SMS und Telefon nutzen wir den
 Dienstleister Twilio (Twilio Ireland Limited) als Auftragsverarbeiter; dabei können Daten
 in die USA übermittelt werden (EU-US Data Privacy Framework und Standard-Vertragsklauseln).
+
+**Was bei Twilio bleibt, und wie lange:** Twilio speichert jede SMS (Telefonnummern, Text,
+Zeitpunkt), jedes mitgeschickte Bild, jede Sprach-Aufnahme und zu jedem Anruf Ihre Nummer,
+Zeitpunkt und Dauer, bis wir sie dort löschen. Das tun wir automatisch:
+
+- Ihre SMS an uns und mitgeschickte Bilder: etwa eine Minute nach dem Eingang.
+- Unsere SMS an Sie: etwa eine Minute, nachdem Twilio die Zustellung oder ihr Scheitern
+  meldet, sonst 15 Minuten nach dem Versand.
+- Sprach-Aufnahmen: sobald Twilio sie fertig meldet, nachdem wir eine Kopie auf unseren
+  Server geholt haben (siehe oben).
+- Die Angaben zum Anruf: 15 Minuten nach seinem Ende.
+- Wenn Sie LÖSCHEN senden oder uns um Löschung bitten: alles zu Ihrer Nummer, was wir bei
+  Twilio kennen, sofort.
+
+Lehnt Twilio eine Löschung vorübergehend ab (etwa weil eine SMS noch unterwegs ist),
+versuchen wir es erneut, bis zu etwa zwei Wochen lang. Nach Angaben von Twilio kann es bis
+zu 14 Tage dauern, bis ein gelöschter Eintrag aus allen Systemen von Twilio verschwunden
+ist; Angaben zu einer gelöschten Aufnahme (ohne den Ton) hält Twilio noch 40 Tage vor.
 
 ## Ihre Rechte
 
@@ -239,8 +258,9 @@ When you send a comment, we store:
 **By text message or phone:** we do not store your phone number in plain form, only a
 keyed check value (HMAC), so that we can recognise duplicate votes and delete your data on
 request. Only if you ask for a call back or a message do we keep the number, encrypted,
-until that request is done. Voice recordings are deleted once they have been transcribed
-and published.
+until that request is done. Voice recordings are stored encrypted on our server and
+deleted once they have been transcribed and published, at the latest when the retention
+period ends.
 
 **Reporting a barrier:** we store your description, the page and, if you give it, your
 e-mail address for our answer. The e-mail address is deleted once your report has been
@@ -272,6 +292,25 @@ your comment.
 The council staff who check comments. For text messages and phone calls we use Twilio
 (Twilio Ireland Limited) as a processor; data may be transferred to the USA (EU-US Data
 Privacy Framework and standard contractual clauses).
+
+**What stays at Twilio, and for how long:** Twilio keeps every text message (phone
+numbers, text, time), every picture sent with one, every voice recording and, for every
+call, your number, the time and the length, until we delete them there. We do so
+automatically:
+
+- your text messages to us and their pictures: about a minute after they arrive;
+- our text messages to you: about a minute after Twilio reports them delivered or failed,
+  otherwise 15 minutes after sending;
+- voice recordings: as soon as Twilio reports them finished, after we have copied them to
+  our server (see above);
+- the details of a call: 15 minutes after it ended;
+- when you send LÖSCHEN or ask us to erase your data: everything of your number that we
+  know of at Twilio, at once.
+
+If Twilio refuses a deletion for the time being (for example while a message is still on
+its way), we try again for up to about two weeks. According to Twilio, a deleted record
+can take up to 14 days to disappear from all of Twilio's systems; details of a deleted
+recording (without the sound) are kept by Twilio for 40 more days.
 
 ## Your rights
 

@@ -27,10 +27,15 @@ from participation.channels.voice.models import (
     SummaryAudio,
 )
 from participation.clock import utcnow
+from participation.consultations.models import Consultation
+from participation.contributions.models import Channel
+from participation.contributions.recordings import keep_recording
+from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.councils.service import add_host, by_slug, create_council
 from participation.crypto import encrypt, keyed_hash
 from participation.db import session_scope
-from participation.outbox.models import OutboundMessage
+from participation.outbox.carrier import forget_at_carrier
+from participation.outbox.models import CarrierKind, OutboundMessage
 from participation.results.models import Theme
 from participation.sitepages.models import BarrierReport
 from tests.conftest import TEST_SECRET
@@ -97,6 +102,32 @@ def _b_world(engine) -> dict:
         )
         session.add_all([theme, report, callback, recording, audio, message])
         session.flush()
+        # A phone comment whose recording sits (sealed) in B's storage, and B's deletion
+        # job for it at Twilio.
+        voice = submit_contribution(
+            session,
+            Submission(
+                consultation=session.get(Consultation, consultation.id),
+                body="",
+                channel=Channel.voice,
+                locale="de",
+                details=ChannelDetails(
+                    external_id="RE" + "c" * 32,
+                    recording_url="https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE"
+                    + "c" * 32,
+                    recording_duration=9,
+                ),
+            ),
+        ).contribution
+        keep_recording(
+            session,
+            TEST_SECRET,
+            voice.id,
+            "RE" + "c" * 32,
+            b"Beispieldorf-Geheimtext",
+            "audio/mpeg",
+        )
+        forget_at_carrier(session, CarrierKind.recording, "RE" + "c" * 32, council_id=b)
         ids = {
             "consultation": consultation.id,
             "closed": closed.id,
@@ -110,6 +141,7 @@ def _b_world(engine) -> dict:
             "audio": audio.id,
             "message": message.id,
             "option": option,
+            "voice": voice.id,
         }
     return {
         "council": b,

@@ -15,6 +15,12 @@ It keeps the messages it accepted and lists them like Twilio does
 (``GET /2010-04-01/Accounts/{sid}/Messages.json`` with the To, From, DateSent filters,
 newest first, in pages), so a worker can ask whether Twilio already has a message.
 Its clock is the application's (participation.clock): tests that move time move both.
+
+It also holds what Twilio keeps of calls and inbound messages: recordings (their audio
+served at ``.../Recordings/{sid}.mp3``, with "Enforce HTTP Auth on Media URLs" on unless
+``enforce_media_auth`` is False), inbound messages and their pictures; it accepts
+``DELETE`` of recordings, calls, messages and pictures, each only in the account that holds
+it (another account gets 404, as from Twilio), and records every such request.
 """
 
 from __future__ import annotations
@@ -117,6 +123,22 @@ class FakeTwilioApi:
     numbers: dict[str, dict] = field(default_factory=dict)
     #: Every request about phone numbers, in order.
     number_requests: list[SentRequest] = field(default_factory=list)
+    #: Recording SID -> (account SID, audio), call SID -> account: what it keeps of calls.
+    recordings: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    calls: dict[str, str] = field(default_factory=dict)
+    #: Inbound message SID -> account SID; its pictures: media SID -> (account, message).
+    inbound: dict[str, str] = field(default_factory=dict)
+    media: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Auth tokens by account SID: requests with another token are refused (401).
+    tokens: dict[str, str] = field(default_factory=dict)
+    #: Twilio's "Enforce HTTP Auth on Media URLs": recordings' audio needs basic auth.
+    enforce_media_auth: bool = True
+    #: Every GET of a recording's audio, and every DELETE, in order.
+    downloads: list[SentRequest] = field(default_factory=list)
+    deletions: list[SentRequest] = field(default_factory=list)
+    #: Failures for the next DELETEs / recording downloads, used up in order.
+    delete_failures: list[tuple[int, int | None]] = field(default_factory=list)
+    download_failures: list[tuple[int, int | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -133,6 +155,108 @@ class FakeTwilioApi:
     def stored(self, sid: str) -> StoredMessage:
         with self.lock:
             return next(message for message in self.messages if message.sid == sid)
+
+    # --- what Twilio keeps of calls and inbound messages, and its deletion ----------------
+
+    def add_recording(self, account_sid: str, audio: bytes = b"ID3fake-mp3-audio") -> str:
+        sid = "RE" + secrets.token_hex(16)
+        with self.lock:
+            self.recordings[sid] = (account_sid, audio)
+        return sid
+
+    def recording_url(self, account_sid: str, sid: str) -> str:
+        """As Twilio sends it in RecordingUrl: without an ending."""
+        return f"{self.base_url}/2010-04-01/Accounts/{account_sid}/Recordings/{sid}"
+
+    def receive(self, account_sid: str, pictures: int = 0) -> tuple[str, list[str]]:
+        """An inbound message Twilio now keeps; returns its SID and its MediaUrl values."""
+        sid = "MM" + secrets.token_hex(16) if pictures else "SM" + secrets.token_hex(16)
+        urls = []
+        with self.lock:
+            self.inbound[sid] = account_sid
+            for _ in range(pictures):
+                media_sid = "ME" + secrets.token_hex(16)
+                self.media[media_sid] = (account_sid, sid)
+                urls.append(
+                    f"{self.base_url}/2010-04-01/Accounts/{account_sid}"
+                    f"/Messages/{sid}/Media/{media_sid}"
+                )
+        return sid, urls
+
+    def held(self, sid: str) -> bool:
+        """Whether Twilio still keeps this recording, message or picture."""
+        with self.lock:
+            return (
+                sid in self.recordings
+                or sid in self.calls
+                or sid in self.inbound
+                or sid in self.media
+                or any(m.sid == sid for m in self.messages)
+            )
+
+    def deleted(self, kind: str = "") -> list[str]:
+        """SIDs whose DELETE succeeded (``kind``: "Recordings", "Calls", "Messages", "Media")."""
+        with self.lock:
+            return [
+                r.sid
+                for r in self.deletions
+                if r.sid and (not kind or f"/{kind}/{r.sid}" in r.path)
+            ]
+
+    def _authorised(self, account_sid: str, auth: tuple[str, str] | None) -> bool:
+        if auth is None or auth[0] != account_sid:
+            return False
+        token = self.tokens.get(account_sid)
+        return token is None or auth[1] == token
+
+    def _download(self, request: SentRequest, account_sid: str, sid: str) -> tuple[int, object]:
+        with self.lock:
+            self.downloads.append(request)
+            failure = self.download_failures.pop(0) if self.download_failures else None
+            held = self.recordings.get(sid)
+        if failure is not None:
+            return _error(*failure)
+        if self.enforce_media_auth and not self._authorised(account_sid, request.auth):
+            return _error(401, 20003)
+        if held is None or held[0] != account_sid:
+            return _error(404, 20404)
+        return 200, held[1]
+
+    def _delete(self, request: SentRequest, account_sid: str) -> tuple[int, dict | None]:
+        parts = urlsplit(request.path).path.removesuffix(".json").split("/")
+        sid = parts[-1]
+        with self.lock:
+            self.deletions.append(request)
+            failure = self.delete_failures.pop(0) if self.delete_failures else None
+        if failure is not None:
+            return _error(*failure)
+        if not self._authorised(account_sid, request.auth):
+            return _error(401, 20003)
+        with self.lock:
+            owner = self._owner(parts, sid)
+            if owner != account_sid:
+                return _error(404, 20404)
+            self.recordings.pop(sid, None)
+            self.calls.pop(sid, None)
+            self.inbound.pop(sid, None)
+            self.media.pop(sid, None)
+            self.messages = [m for m in self.messages if m.sid != sid]
+            # Deleting a message deletes its pictures (Twilio, since October 2020).
+            self.media = {k: v for k, v in self.media.items() if v[1] != sid}
+            request.sid = sid
+        return 204, None
+
+    def _owner(self, parts: list[str], sid: str) -> str | None:
+        if parts[-2] == "Recordings":
+            return self.recordings.get(sid, (None,))[0]
+        if parts[-2] == "Calls":
+            return self.calls.get(sid)
+        if parts[-2] == "Media":
+            account, message = self.media.get(sid, (None, None))
+            return account if message == parts[-3] else None
+        if sid in self.inbound:
+            return self.inbound[sid]
+        return next((m.account_sid for m in self.messages if m.sid == sid), None)
 
     def _answer(self, request: SentRequest) -> tuple[int, dict]:
         with self.lock:
@@ -337,13 +461,27 @@ def _handler(api: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
         def _host(self) -> str:
             return self.headers.get("Host", "")
 
-        def _reply(self, status: int, payload: dict) -> None:
-            body = json.dumps(payload).encode()
+        def _reply(self, status: int, payload: object) -> None:
+            if payload is None:
+                self.send_response(status)
+                self.end_headers()
+                return
+            is_audio = isinstance(payload, bytes)
+            body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "audio/mpeg" if is_audio else "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_DELETE(self) -> None:
+            path = urlsplit(self.path).path
+            parts = path.split("/")
+            if len(parts) < 6 or parts[2] != "Accounts" or not path.endswith(".json"):
+                self._reply(404, {"code": 20404, "message": "not found", "status": 404})
+                return
+            request = SentRequest("DELETE", self.path, {}, self._auth(), host=self._host())
+            self._reply(*api._delete(request, parts[3]))
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -368,6 +506,11 @@ def _handler(api: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
             request = SentRequest("GET", self.path, query, self._auth(), host=self._host())
             if url.path.endswith("/IncomingPhoneNumbers.json"):
                 self._reply(*_numbers(api, request))
+                return
+            parts = url.path.split("/")
+            if len(parts) == 6 and parts[4] == "Recordings":
+                sid = parts[5].rsplit(".", 1)[0]
+                self._reply(*api._download(request, parts[3], sid))
                 return
             if not url.path.endswith("/Messages.json"):
                 self._reply(404, {"code": 20404, "message": "not found", "status": 404})

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from participation.accounts.models import Role
+from participation.clock import utcnow
 from participation.consultations.service import poll_options
 from participation.contributions.models import Channel, Contribution, PollVote
 from participation.contributions.reference import format_reference
@@ -219,3 +220,23 @@ def test_staff_erasure_keeps_a_stop_objection(engine, settings):
     from participation.outbox.worker import claim_due
 
     assert message.id not in [claim.message_id for claim in claim_due(engine)]
+
+
+def test_staff_erasure_has_the_numbers_messages_deleted_at_twilio(client, engine):
+    from participation.outbox.models import CarrierDeletion, CarrierKind, DeletionStatus
+
+    _person(engine)
+    sent, other = "SM" + "1" * 32, "SM" + "2" * 32
+    with session_scope(engine, write=True) as session:
+        message = session.exec(select(OutboundMessage)).one()
+        message.provider_sid = sent
+        enqueue_sms(session, TEST_SECRET, "+4916099999999", "Nicht betroffen").provider_sid = other
+    login(client, engine, Role.admin)
+    erased = _post(client, "/en/staff/privacy/erase", phone="0151 1234 5678", confirm="yes")
+    assert erased.status_code == 200 and "at_twilio" in erased.text
+    with session_scope(engine) as session:
+        jobs = session.exec(select(CarrierDeletion)).all()
+    assert [(j.kind, j.sid, j.status) for j in jobs] == [
+        (CarrierKind.message, sent, DeletionStatus.queued)
+    ]
+    assert jobs[0].next_attempt_at <= utcnow()

@@ -13,8 +13,10 @@ from participation.channels.sms.service import handle_sms
 from participation.channels.suspended import sms_notice_once_a_day
 from participation.councils.models import CouncilStatus
 from participation.numbers import bounded_int
+from participation.outbox.carrier import REPLY_STATUS, forget_inbound
 from participation.phones import is_personal_number, normalise_number
-from participation.twilio import is_signed_by_twilio, webhook_params
+from participation.settings import Settings
+from participation.twilio import canonical_url, is_signed_by_twilio, webhook_params
 from participation.web.councils import settings_of
 from participation.web.transactions import write
 
@@ -22,11 +24,18 @@ log = logging.getLogger(__name__)
 TWIML = "application/xml"
 
 
-def twiml(reply: str | None) -> Response:
+def twiml(reply: str | None, settings: Settings | None = None) -> Response:
     response = MessagingResponse()
     if reply:
-        response.message(reply)
+        # Twilio reports the reply's status (and so its MessageSid) to `action`: the
+        # reply's record is deleted there like every message we send.
+        action = canonical_url(settings, REPLY_STATUS) if settings else None
+        response.message(reply, action=action)
     return Response(str(response), media_type=TWIML)
+
+
+def media_urls(params: dict[str, str], num_media: int) -> tuple[str, ...]:
+    return tuple(params[f"MediaUrl{i}"] for i in range(num_media) if f"MediaUrl{i}" in params)
 
 
 async def sms_webhook(request: Request) -> Response:
@@ -47,7 +56,9 @@ async def sms_webhook(request: Request) -> Response:
         notice = await write(
             request, sms_notice_once_a_day, settings, number, council.suspended_notice
         )
-        return twiml(notice)
+        num_media = bounded_int(params.get("NumMedia", "0"), low=0, high=100) or 0
+        await write(request, forget_inbound, message_sid, media_urls(params, num_media))
+        return twiml(notice, settings)
     # A sender name or short code is shared by many: votes, STATUS and LÖSCHEN are refused.
     shared = not is_personal_number(sender, settings.default_region)
     body = params.get("Body", "")
@@ -65,8 +76,9 @@ async def sms_webhook(request: Request) -> Response:
         shared_sender=shared,
         # Present when Twilio's Advanced Opt-Out answered this message itself.
         opt_out_type=params.get("OptOutType", ""),
+        media_urls=media_urls(params, num_media),
     )
-    return twiml(reply)
+    return twiml(reply, settings)
 
 
 routes = [Route("/twilio/sms", sms_webhook, methods=["POST"], name="twilio_sms")]

@@ -11,6 +11,7 @@ as on the web.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, update
@@ -29,6 +30,7 @@ from participation.channels.sms.parser import (
 from participation.channels.sms.turn import Contact, Turn
 from participation.clock import utcnow
 from participation.db import dialect_insert, dialect_of, insert_or_skip, table_of
+from participation.outbox.carrier import forget_inbound
 from participation.outbox.consent import SmsContact
 from participation.phones import masked, phone_key
 from participation.settings import Settings
@@ -54,12 +56,14 @@ def handle_sms(
     *,
     shared_sender: bool = False,
     opt_out_type: str = "",
+    media_urls: Sequence[str] = (),
 ) -> str | None:
     """Answers one inbound SMS; returns the reply text, or None for no reply at all.
 
     ``shared_sender``: the message came from a sender name or short code, not from one
     person's number (participation.phones.is_personal_number). ``opt_out_type``: the
     webhook's OptOutType, set when Twilio's Advanced Opt-Out answered the message.
+    ``media_urls``: its pictures, deleted at Twilio with it (participation.outbox.carrier).
 
     A delivery Twilio retries is answered in full once more and then meets the first
     delivery's log row: its work is rolled back and the first reply returned. That costs
@@ -99,10 +103,9 @@ def handle_sms(
         session.rollback()
         earlier = _logged(session, message_sid)
         return earlier.reply if earlier is not None else None
+    forget_inbound(session, message_sid, media_urls)
     if not turn.forgotten:
-        if parsed.languages and turn.language:
-            contact.language = turn.language
-        _save_contact(session, key, contact)
+        _remember(turn, contact)
     return reply
 
 
@@ -118,6 +121,13 @@ def _parse(settings: Settings, raw: str, opt_out_type: str) -> tuple[ParsedSms, 
     if answered is None:
         return parsed, False
     return ParsedSms(answered, languages=parsed.languages, twilio_keyword=True), True
+
+
+def _remember(turn: Turn, contact: Contact) -> None:
+    """What this message changed in the number's state, its language included."""
+    if turn.parsed.languages and turn.language:
+        contact.language = turn.language
+    _save_contact(turn.session, turn.key, contact)
 
 
 def _logged(session: Session, message_sid: str) -> Row | None:

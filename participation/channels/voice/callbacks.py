@@ -15,6 +15,7 @@ from participation.channels.voice.speech import MENU_LANGUAGES
 from participation.clock import utcnow
 from participation.contributions.errors import ConsultationNotOpen
 from participation.numbers import bounded_int
+from participation.outbox.carrier import forget_call
 from participation.settings import Settings
 
 
@@ -54,6 +55,8 @@ def call_status(session: Session, params: Mapping[str, str]) -> None:
     """Twilio's call-status callback: the end of the call, for the service report."""
     if params.get("CallStatus") not in {"completed", "busy", "failed", "no-answer", "canceled"}:
         return
+    # Twilio's record of the call (the caller's number) is deleted there too.
+    forget_call(session, params.get("CallSid"))
     call = service.get_call(session, params.get("CallSid", ""))
     if call is None or call.ended_at is not None:
         return

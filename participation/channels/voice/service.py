@@ -24,12 +24,14 @@ from participation.channels.voice.models import (
     VoiceCallEvent,
     VoiceStep,
 )
+from participation.channels.voice.staff import SIMULATED_PREFIX
 from participation.clock import utcnow
 from participation.consultations.models import Consultation, PollOption
 from participation.contributions.models import Channel, Contribution
 from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.contributions.votes import Voter, submit_vote
 from participation.crypto import decrypt, encrypt, keyed_hash
+from participation.outbox.carrier import forget_recording
 from participation.outbox.service import enqueue_sms
 from participation.phones import normalise_number, phone_key
 from participation.settings import LANGUAGES, Settings
@@ -173,9 +175,13 @@ def store_recording(
     first stores, the other finds the same row by its external id. None for a recording
     too short to be a comment. Raises ConsultationNotOpen like every other channel.
     """
+    sid = recording_sid_of(recording_sid, recording_url)
+    at_twilio = sid if not recording_url.startswith(SIMULATED_PREFIX) else None
+    # Twilio keeps every recording until it is deleted there, a dropped one too.
+    forget_recording(session, at_twilio, None)
     if duration <= MIN_RECORDING_SECONDS or not recording_url:
         return None
-    external_id = recording_sid_of(recording_sid, recording_url) or call_sid
+    external_id = sid or call_sid
     consultation = session.get(Consultation, consultation_id) if consultation_id else None
     call = get_call(session, call_sid)
     submitted = submit_contribution(
@@ -196,6 +202,8 @@ def store_recording(
     if call is not None and not call.contributed:
         call.contributed = True
         session.add(call)
+    # Copied into our storage before it is deleted at Twilio.
+    forget_recording(session, at_twilio, submitted.contribution.id)
     return submitted.contribution
 
 

@@ -1,18 +1,15 @@
-"""Staff pages of the phone line: recordings (proxy and transcript), call-backs, the report.
+"""Staff pages of the phone line: recordings (playback and transcript), call-backs, the report.
 
-Recordings are never linked publicly: staff hear them through an authenticated proxy
-that fetches them from Twilio with the account's credentials.
+Recordings are never linked publicly: staff hear them from our own storage, where the
+worker copied them (encrypted) before deleting them at Twilio.
 """
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
-import httpx
-from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from participation.accounts.permissions import ANY_STAFF, MODERATORS, requires_role
@@ -21,6 +18,7 @@ from participation.channels.voice.models import CallbackOutcome
 from participation.channels.voice.report import period_csv, period_report, service_report
 from participation.channels.voice.staff import SIMULATED_PREFIX
 from participation.channels.voice.summary_routes import routes as summary_routes
+from participation.contributions.recordings import stored_audio
 from participation.i18n.catalogs import gettext as _
 from participation.paths import prefix_of, same_origin_path
 from participation.settings import Settings
@@ -68,20 +66,10 @@ def _safe_back(request: Request, back: str, default: str) -> str:
 # --- Recordings ----------------------------------------------------------------------
 
 
-def allowed_recording_url(settings: Settings, recording_url: str) -> bool:
-    """Only Twilio's API (or the configured stand-in in tests) is ever fetched: the URL
-    came in a webhook, and the proxy must not become a way into the internal network."""
-    parts = urlsplit(recording_url)
-    host = (parts.hostname or "").lower()
-    if settings.twilio_api_base:
-        base = urlsplit(settings.twilio_api_base)
-        if parts.scheme == base.scheme and parts.netloc == base.netloc:
-            return True
-    return parts.scheme == "https" and (host == "api.twilio.com" or host.endswith(".twilio.com"))
-
-
 @requires_role(*MODERATORS)
 async def recording_audio(request: Request) -> Response:
+    """The recording from our own storage, where the worker put it before deleting it
+    at Twilio; never fetched from Twilio while staff wait."""
     settings: Settings = settings_of(request)
     contribution_id = request.path_params["id"]
     contribution, simulated = await read(request, staff.recording_of, contribution_id)
@@ -96,42 +84,15 @@ async def recording_audio(request: Request) -> Response:
             media_type=simulated.content_type or "audio/wav",
             headers=private,
         )
-    if not allowed_recording_url(settings, contribution.recording_url):
-        log.warning("recording URL refused for contribution %s", contribution_id)
+    stored = await read(request, stored_audio, settings.secret_key, contribution_id)
+    if stored is None:
+        # Not copied from Twilio yet (the worker does so within seconds), or gone.
         return error_response(request, 404)
-    client = httpx.AsyncClient(
-        auth=(settings.twilio_account_sid, settings.twilio_auth_token),
-        timeout=httpx.Timeout(20.0, connect=5.0),
-        follow_redirects=True,
-    )
-    try:
-        upstream = await client.send(
-            client.build_request("GET", contribution.recording_url), stream=True
-        )
-    except httpx.HTTPError as problem:
-        await client.aclose()
-        log.warning("recording fetch failed: %s", problem)
-        return error_response(request, 503)
-    if upstream.status_code != 200:
-        await upstream.aclose()
-        await client.aclose()
-        log.warning("recording fetch answered %s", upstream.status_code)
-        return error_response(request, 404 if upstream.status_code == 404 else 503)
-
-    async def close() -> None:
-        await upstream.aclose()
-        await client.aclose()
-
+    audio, content_type = stored
+    extension = "mp3" if content_type == "audio/mpeg" else "wav"
     headers = dict(private)
-    if "content-length" in upstream.headers:
-        headers["Content-Length"] = upstream.headers["content-length"]
-    headers["Content-Disposition"] = f'inline; filename="{contribution.reference}.wav"'
-    return StreamingResponse(
-        upstream.aiter_raw(),
-        media_type=upstream.headers.get("content-type", "audio/wav"),
-        headers=headers,
-        background=BackgroundTask(close),
-    )
+    headers["Content-Disposition"] = f'inline; filename="{contribution.reference}.{extension}"'
+    return Response(audio, media_type=content_type, headers=headers)
 
 
 @requires_role(*MODERATORS)

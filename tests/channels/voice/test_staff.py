@@ -1,84 +1,51 @@
-"""Staff side of the phone line: the recording proxy, transcripts, call-backs, the report."""
+"""Staff side of the phone line: recordings from our storage, transcripts, call-backs, report."""
 
 from __future__ import annotations
-
-import base64
-import io
-import threading
-import wave
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlmodel import select
 
 from participation.accounts.models import Role
+from participation.carrier_deletions import delete_due
 from participation.channels.voice.models import CallbackRequest, VoiceStep
 from participation.contributions.models import Channel, Contribution, Status
+from participation.contributions.recordings import RecordingAudio
+from participation.db import session_scope
 from participation.moderation.models import AuditEvent, Decision, ModerationDecision
+from participation.outbox.carrier import forget_recording, recording_sid_in
+from participation.outbox.worker import CouncilSenders
 from tests.channels.voice.phone import ACCOUNT_SID, fetch, open_line, to_consultation
 from tests.conftest import TEST_TWILIO_TOKEN
 from tests.factories import csrf_token, login, make_consultation, make_contribution, soup
+from tests.fakes.twilio_api import FakeTwilioApi, SentRequest, running_fake_twilio
 
 CALLER = "+4915112345678"
 
 
-def small_wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(8000)
-        audio.writeframes(b"\x00\x01" * 4000)
-    return buffer.getvalue()
-
-
 class FakeTwilio:
-    """Twilio's recording endpoint on 127.0.0.1: a WAV for the right credentials only."""
+    """The fake Twilio REST API (tests/fakes/twilio_api.py) holding the call's recording."""
 
-    def __init__(self) -> None:
-        self.wav = small_wav()
-        self.requests: list[tuple[str, str]] = []
-        fake = self
+    def __init__(self, api: FakeTwilioApi) -> None:
+        self.api = api
+        self.base = api.base_url
+        self.audio = b"ID3" + bytes(range(256)) * 8
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                auth = self.headers.get("Authorization", "")
-                fake.requests.append((self.path, auth))
-                expected = (
-                    "Basic "
-                    + base64.b64encode(f"{ACCOUNT_SID}:{TEST_TWILIO_TOKEN}".encode()).decode()
-                )
-                if auth != expected:
-                    self.send_response(401)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "audio/x-wav")
-                self.send_header("Content-Length", str(len(fake.wav)))
-                self.end_headers()
-                self.wfile.write(fake.wav)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    @property
+    def requests(self) -> list[SentRequest]:
+        """The downloads with credentials (the worker's check of the account's media
+        auth setting asks once without)."""
+        return [r for r in self.api.downloads if r.auth is not None]
 
     def recording_url(self, sid: str) -> str:
-        return f"{self.base}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.api.recordings[sid] = (ACCOUNT_SID, self.audio)
+        return self.api.recording_url(ACCOUNT_SID, sid)
 
 
 @pytest.fixture
 def fake_twilio():
-    fake = FakeTwilio()
-    yield fake
-    fake.close()
+    with running_fake_twilio() as api:
+        api.tokens[ACCOUNT_SID] = TEST_TWILIO_TOKEN
+        yield FakeTwilio(api)
 
 
 @pytest.fixture
@@ -99,37 +66,62 @@ def voice_contribution(engine) -> Contribution:
     return contribution
 
 
-# --- The recording proxy ----------------------------------------------------------------
+def run_deletions(engine, settings) -> int:
+    return delete_due(engine, CouncilSenders(engine, settings))
 
 
-def test_moderators_hear_the_recording_through_the_proxy(client, engine, fake_twilio):
+# --- The recording, from our own storage --------------------------------------------
+
+
+def test_moderators_hear_the_recording_from_our_storage_after_twilio_deleted_it(
+    client, engine, settings, fake_twilio
+):
     make_consultation(engine)
     recorded_call(client, fake_twilio)
     contribution = voice_contribution(engine)
     audio_path = f"/de/staff/calls/recordings/{contribution.id}/audio"
 
+    assert run_deletions(engine, settings) == 1
+    # Fetched once, with the account's credentials ("Enforce HTTP Auth on Media URLs" on),
+    # then deleted at Twilio.
+    (download,) = fake_twilio.requests
+    assert download.path.endswith("/Recordings/RE" + "a" * 32 + ".mp3")
+    assert download.auth == (ACCOUNT_SID, TEST_TWILIO_TOKEN)
+    assert fake_twilio.api.deleted("Recordings") == ["RE" + "a" * 32]
+    assert not fake_twilio.api.held("RE" + "a" * 32)
+    (sealed,) = fetch(engine, select(RecordingAudio))
+    assert fake_twilio.audio not in sealed.sealed
+
     anonymous = client.get(audio_path, follow_redirects=False)
     assert anonymous.status_code == 303 and "/staff/login" in anonymous.headers["location"]
-    assert fake_twilio.requests == []
 
     login(client, engine, Role.moderator)
     response = client.get(audio_path)
     assert response.status_code == 200
-    assert response.content == fake_twilio.wav
-    assert response.headers["content-type"] == "audio/x-wav"
+    assert response.content == fake_twilio.audio
+    assert response.headers["content-type"] == "audio/mpeg"
     assert "no-store" in response.headers["cache-control"]
-    ((path, _auth),) = fake_twilio.requests
-    assert path.endswith("/Recordings/RE" + "a" * 32)
+    assert len(fake_twilio.requests) == 1
 
 
-def test_editors_may_not_listen(client, engine, fake_twilio):
+def test_before_the_worker_copied_it_nothing_is_fetched_from_twilio(client, engine, fake_twilio):
     make_consultation(engine)
     recorded_call(client, fake_twilio)
+    contribution = voice_contribution(engine)
+    login(client, engine, Role.moderator)
+    response = client.get(f"/de/staff/calls/recordings/{contribution.id}/audio")
+    assert response.status_code == 404
+    assert fake_twilio.requests == []
+
+
+def test_editors_may_not_listen(client, engine, settings, fake_twilio):
+    make_consultation(engine)
+    recorded_call(client, fake_twilio)
+    run_deletions(engine, settings)
     contribution = voice_contribution(engine)
     login(client, engine, Role.editor)
     response = client.get(f"/de/staff/calls/recordings/{contribution.id}/audio")
     assert response.status_code == 403
-    assert fake_twilio.requests == []
 
 
 @pytest.mark.parametrize(
@@ -137,10 +129,12 @@ def test_editors_may_not_listen(client, engine, fake_twilio):
     [
         "http://169.254.169.254/latest/meta-data",
         "https://api.twilio.com.evil.example/rec",
-        "http://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE",
+        "https://evil.example/2010-04-01/Accounts/AC/Recordings/RE" + "b" * 32,
     ],
 )
-def test_the_proxy_fetches_nothing_but_twilio(client, engine, fake_twilio, recording_url):
+def test_a_recording_url_from_a_webhook_is_never_fetched(
+    client, engine, settings, fake_twilio, recording_url
+):
     consultation = make_consultation(engine)
     contribution = make_contribution(
         engine,
@@ -150,10 +144,16 @@ def test_the_proxy_fetches_nothing_but_twilio(client, engine, fake_twilio, recor
         recording_url=recording_url,
         recording_duration=9,
     )
+    with session_scope(engine, write=True) as session:
+        forget_recording(session, recording_sid_in(recording_url), contribution.id)
+    run_deletions(engine, settings)
     login(client, engine, Role.moderator)
     response = client.get(f"/de/staff/calls/recordings/{contribution.id}/audio")
     assert response.status_code == 404
-    assert fake_twilio.requests == []
+    # Only Twilio's API of the council's own account is ever asked, by the SID alone.
+    assert all(
+        r.path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/") for r in fake_twilio.requests
+    )
 
 
 def test_the_recording_page_and_unknown_ids(client, engine, fake_twilio):
