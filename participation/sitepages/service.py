@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.i18n.catalogs import babel_locale
+from participation.opening_hours import local_hours
 from participation.outcomes import get_or_404
 from participation.paths import same_origin_path
 from participation.settings import LANGUAGES, Settings
@@ -64,7 +65,7 @@ def fill(
         "council_email": settings.council_email,
         "council_phone": settings.council_phone,
         "council_sms_number": settings.council_sms_number,
-        "front_desk_hours": settings.front_desk_hours,
+        "front_desk_hours": local_hours(settings.front_desk_hours, locale or lang),
         "data_protection_officer": settings.data_protection_officer,
         "lang": lang,
         "reviewed": format_date(

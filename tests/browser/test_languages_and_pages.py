@@ -7,6 +7,7 @@ import re
 import pytest
 import segno
 
+from participation.opening_hours import local_hours
 from participation.settings import LANGUAGE_NAMES, LANGUAGES
 from tests.browser.conftest import Guard
 
@@ -157,7 +158,7 @@ def test_poster_prints_on_one_a4_page_with_a_working_qr_code(open_page, live_ser
         settings.council_phone,
         settings.council_sms_number,
         settings.council_address,
-        settings.front_desk_hours,
+        local_hours(settings.front_desk_hours, "ar"),  # days and times, as Arabic says them
         "4711",
     ):
         assert value in text, value
