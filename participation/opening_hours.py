@@ -137,7 +137,7 @@ def _from_json(value: str) -> tuple[Span, ...]:
     spans = []
     for item in json.loads(value):
         days = item["days"]
-        if not isinstance(days, list) or not all(d in range(7) for d in days):
+        if not isinstance(days, list) or not all(type(d) is int and 0 <= d <= 6 for d in days):
             raise ValueError("days")
         opens, closes = _minutes(str(item["opens"])), _minutes(str(item["closes"]))
         spans.append(_span(days, opens, closes))

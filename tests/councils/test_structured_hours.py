@@ -59,6 +59,8 @@ def test_every_written_form_becomes_the_same_days_and_times(written, stored):
         "Mo 18-8 Uhr",
         "Mo 8-25",
         '[{"days": [7], "opens": "08:00", "closes": "18:00"}]',
+        '[{"days": [true], "opens": "08:00", "closes": "18:00"}]',
+        '{"days": [1], "opens": "08:00", "closes": "18:00"}',
         '[{"days": [0], "opens": "8 Uhr"}]',
         "[]",
     ],
@@ -132,12 +134,17 @@ def _council_with(app, engine, **columns) -> TestClient:
 
 
 def test_the_arabic_page_says_the_councils_hours_in_arabic(app, engine):
-    client = _council_with(app, engine, front_desk_schedule=json.dumps(WEEKDAYS))
+    client = _council_with(
+        app, engine, front_desk_schedule=json.dumps(WEEKDAYS), address="Dorfstraße 1"
+    )
     with client:
         slug = soup(client.get("/de/").text).select_one("main a[href*='/c/']")["href"]
         html = soup(client.get(slug.replace("/de/", "/ar/", 1)).text)
-        ways = html.find("section", class_="other-ways").get_text(" ", strip=True)
+        section = html.find("section", class_="other-ways")
+        ways = section.get_text(" ", strip=True)
         assert "الاثنين" in ways and "Uhr" not in ways
+        # The address is German inside the Arabic page, isolated from its direction.
+        assert section.find("bdi", lang="de").get_text() == "Dorfstraße 1"
         german = soup(client.get(slug).text).find("section", class_="other-ways").get_text()
         assert "Mo." in german and "18:00" in german
         imprint = soup(client.get("/ar/p/accessibility").text).find(class_="prose").get_text()
