@@ -126,8 +126,11 @@ def prompt_consultation(turn: Turn, response: VoiceResponse) -> None:
     )
     say_template(menu, "consultation_code", language)
     say_template(menu, "consultation_menu_intro", language)
-    for digit, consultation in enumerate(open_now, start=1):
-        text = consultations.text_for(turn.session, consultation, turn.locale)
+    texts = [consultations.text_for(turn.session, c, turn.locale) for c in open_now]
+    fallback = next((t.locale for t in texts if t and t.locale != turn.locale), None)
+    if fallback:
+        say_fallback(turn, menu, fallback, titles=True)
+    for digit, (consultation, text) in enumerate(zip(open_now, texts, strict=True), start=1):
         title = text.text.title if text else consultation.code
         title_voice = voice_language(language, text.locale) if text else language
         if title_voice == language:
@@ -139,7 +142,9 @@ def prompt_consultation(turn: Turn, response: VoiceResponse) -> None:
     say_template(menu, "back_to_languages", language)
 
 
-def say_fallback(turn: Turn, parent: Gather, text_locale: str, *, answers: bool = False) -> None:
+def say_fallback(
+    turn: Turn, parent: Gather, text_locale: str, *, answers: bool = False, titles: bool = False
+) -> None:
     """Tells the caller that what follows is in another language (also a Leichte Sprache
     caller about standard German, which the same voice reads)."""
     babel_name = "de" if text_locale == "de@easy" else text_locale
@@ -151,6 +156,7 @@ def say_fallback(turn: Turn, parent: Gather, text_locale: str, *, answers: bool 
         language_name=name,
         easy=turn.locale == "de@easy" and text_locale == "de",
         answers=answers,
+        titles=titles,
     )
 
 

@@ -7,7 +7,7 @@ from participation.channels.voice.speech import spoken
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.db import session_scope
-from tests.channels.voice.phone import EXPECTED_VOICES, to_consultation
+from tests.channels.voice.phone import EXPECTED_VOICES, open_line, to_consultation
 from tests.factories import make_consultation
 
 TURKISH = {"tr": {"title": "Pazar yeri", "phone_summary": "Kısaca.", "poll_question": "Evet mi?"}}
@@ -61,3 +61,21 @@ def test_a_question_only_in_german_is_announced_once(client, engine):
         text == spoken("summary_fallback", "tr", language_name="Almanca", answers=True)
         for text in texts
     ), "the notice before the question covers the answers"
+
+
+def test_titles_only_in_german_are_announced_before_the_menu(client, engine):
+    make_consultation(engine, title="Nur auf Deutsch")
+    call = open_line(client, "tr")
+    texts = [text for _voice, _lang, text in call.said()]
+    notice = spoken("summary_fallback", "tr", language_name="Almanca", titles=True)
+    assert notice and texts.index(notice) < texts.index("Nur auf Deutsch")
+    make_consultation(engine, texts=TURKISH)
+    mixed = [text for _v, _l, text in open_line(client, "tr").said()]
+    assert mixed.count(notice) == 1, "said once for the whole menu"
+
+
+def test_a_menu_in_the_callers_language_has_no_notice(client, engine):
+    make_consultation(engine, texts=TURKISH)
+    texts = [text for _voice, _lang, text in open_line(client, "tr").said()]
+    notice = spoken("summary_fallback", "tr", language_name="Almanca", titles=True)
+    assert notice not in texts and any("Pazar yeri" in text for text in texts)
