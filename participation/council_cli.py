@@ -45,6 +45,11 @@ MESSAGES = {
     "4.5:1 on white (WCAG 2.2 AA); choose a darker one",
     "email_invalid": "not an e-mail address",
     "field_unknown": "no such field",
+    "hours_invalid": "hours are days and times, for example "
+    '"mon-fri 08:00-18:00; sat 09:00-12:00", "Mo–Fr 8–12 und 14–18 Uhr" or '
+    '[{"days": [0, 1, 2, 3, 4], "opens": "08:00", "closes": "18:00"}] (0 is Monday); '
+    'empty for the installation\'s FRONT_DESK_HOURS / PHONE_HOURS, "always" for a line '
+    "open at all hours",
     "twilio_invalid": "an Account SID is AC and 32 hex digits; the token 16 characters or more",
     "twilio_region_invalid": "a Twilio Region is two letters and a digit, for example ie1",
     "twilio_edge_invalid": "a Twilio Edge is a lower-case name, for example dublin",
@@ -95,9 +100,21 @@ def _list(_args: argparse.Namespace) -> int:
                 f"{council.id:>4}  {council.slug:<20} {council.status.value:<10} "
                 f"{name[:32]:<32} {where}"
             )
+            lines += _free_text_hours(council)
         return "\n".join(lines)
 
     return _run(listing)
+
+
+def _free_text_hours(council) -> list[str]:
+    """Hours the upgrade could not read as days and times: shown as written, untranslated."""
+    return [
+        f"      {field.replace('_', ' ')} are text, shown as written in every language: "
+        f"{getattr(council, field)!r}; set them with: participation council configure "
+        f'{council.slug} --{field.replace("_", "-")} "mon-fri 08:00-18:00"'
+        for field in service.SCHEDULES
+        if getattr(council, field)
+    ]
 
 
 def _status(status: CouncilStatus):

@@ -22,6 +22,7 @@ from participation.contributions.models import Channel
 from participation.contributions.service import Submission, submit_contribution
 from participation.councils.models import Council, CouncilHost
 from participation.councils.service import add_host, by_slug, create_council
+from participation.opening_hours import parse_hours
 from participation.tenancy import scope
 
 FIRST_HOSTS = ("musterstadt.localhost", "127.0.0.1", "localhost")
@@ -56,8 +57,8 @@ def seed_second_council(session: Session) -> bool:
     council.email = "rathaus@beispieldorf.example"
     council.phone = "+49 30 23125 515"
     council.sms_number = "+49 30 23125 516"
-    council.front_desk_hours = "Di und Do 9–12 Uhr"
-    council.phone_hours = "tue,thu 09:00-12:00"
+    council.front_desk_schedule = parse_hours("Di und Do 9–12 Uhr").to_json()
+    council.phone_schedule = parse_hours("tue,thu 09:00-12:00").to_json()
     council.data_protection_officer = "Datenschutz Beispieldorf, Dorfstraße 1, 31199 Beispieldorf"
     council.accent_colour = "#1d5f3a"
     session.add(council)

@@ -94,7 +94,11 @@ class Settings:
     council_sms_number: str = "+49 151 23456789"
     council_address: str = "Rathaus Musterstadt, Marktplatz 1, 31134 Musterstadt"
     council_email: str = "beteiligung@musterstadt.example"
-    front_desk_hours: str = "Mo–Fr 8–18 Uhr"
+    #: Days and times (participation.opening_hours): "mon-fri 08:00-18:00; sat 09:00-12:00",
+    #: the JSON a council's profile stores, or "Mo–Fr 8–18 Uhr"; each page language says
+    #: them in its own words. Text that is none of these is shown as written, in German.
+    front_desk_hours: str = "mon-fri 08:00-18:00"
+    #: The same form; the phone line is open at these hours ("always" or empty: always).
     phone_hours: str = "mon-fri 08:00-18:00"
     #: Named in the Datenschutzerklärung (DSGVO Art. 13(1)(b)).
     data_protection_officer: str = (

@@ -14,6 +14,7 @@ from participation.crypto import keyed_hash
 from participation.i18n.catalogs import gettext as _
 from participation.moderation.models import AuditEvent
 from participation.moderation.service import audit
+from participation.opening_hours import local_hours
 from participation.settings import Settings
 
 ACTION = "council.suspended_reply"
@@ -23,7 +24,8 @@ def notice_text(settings: Settings, notice: str) -> str:
     said = notice.strip() or _(
         "We cannot save or show this right now. Please try again in a few minutes."
     )
-    desk = ", ".join(part for part in (settings.council_address, settings.front_desk_hours) if part)
+    hours = local_hours(settings.front_desk_hours)
+    desk = ", ".join(part for part in (settings.council_address, hours) if part)
     return f"{settings.council_name}: {said} {desk}".strip()
 
 

@@ -100,3 +100,11 @@ class PollOption(CouncilOwned, table=True):
 def label_of(option: Any, locale: str) -> str:
     """An option's label in a language; also for a plain row of its columns."""
     return option.labels.get(locale) or option.labels.get("de") or str(option.position)
+
+
+def label_fallback(option: Any, locale: str) -> str:
+    """The language label_of() fell back to ("de"), or "" when the label is in ``locale``
+    (or is the bare position): pages mark such a label and say it is in German."""
+    if option.labels.get(locale) or not option.labels.get("de"):
+        return ""
+    return "de"

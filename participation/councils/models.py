@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import event
+from sqlalchemy import Text, event
 from sqlmodel import Field, SQLModel
 
 from participation.clock import utcnow
@@ -32,8 +32,16 @@ class Council(SQLModel, table=True):
     email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=40)
     sms_number: str = Field(default="", max_length=40)
+    #: Hours as people wrote them, kept only where they could not be read as days and
+    #: times (migration 0008): shown as written, in German, in every language.
     front_desk_hours: str = Field(default="", max_length=200)
     phone_hours: str = Field(default="", max_length=200)
+    #: The hours as days and times, JSON (participation.opening_hours): each language
+    #: says them in its own words, and the phone line opens and closes by them.
+    front_desk_schedule: str = Field(
+        default="", sa_type=Text, sa_column_kwargs={"server_default": ""}
+    )
+    phone_schedule: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
     data_protection_officer: str = Field(default="", max_length=500)
     timezone: str = Field(default="", max_length=64)
     #: "#rrggbb", checked for contrast against white before it is stored.

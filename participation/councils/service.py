@@ -26,6 +26,7 @@ from participation.councils.models import (
     insert_first_council,
 )
 from participation.crypto import decrypt, encrypt
+from participation.opening_hours import HoursInvalid, parse_hours
 from participation.settings import Settings
 from participation.tenancy import FIRST_COUNCIL
 
@@ -60,7 +61,12 @@ PROFILE = {
     "twilio_advanced_opt_out": "twilio_advanced_opt_out",
     "twilio_webhook_key_id": "twilio_webhook_key_id",
     "twilio_webhook_key_secret": "twilio_webhook_key_secret",
+    # After the free-text columns: where both are set, the days and times win.
+    "front_desk_schedule": "front_desk_hours",
+    "phone_schedule": "phone_hours",
 }
+#: The hours people set (CONFIGURABLE) and the column their days and times go to.
+SCHEDULES = {"front_desk_hours": "front_desk_schedule", "phone_hours": "phone_schedule"}
 #: Where any council may fall back to the installation's value: not a council's contact.
 #: A provider may carry every council's numbers on its own Twilio account. A Messaging
 #: Service is not among them: its sender pool holds some council's numbers.
@@ -236,8 +242,9 @@ CONFIGURABLE = {
     "email": 254,
     "phone": 40,
     "sms_number": 40,
-    "front_desk_hours": 200,
-    "phone_hours": 200,
+    # Read as days and times (participation.opening_hours), stored as JSON.
+    "front_desk_hours": 2000,
+    "phone_hours": 2000,
     "data_protection_officer": 500,
     "timezone": 64,
     "accent_colour": 7,
@@ -275,6 +282,11 @@ def _checked(field: str, value: str) -> str:
         value = value.lower()
     if field == "email" and value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
         raise CouncilError("email_invalid")
+    if field in SCHEDULES:
+        try:
+            value = parse_hours(value).to_json()
+        except HoursInvalid:
+            raise CouncilError("hours_invalid") from None
     return value
 
 
@@ -288,6 +300,10 @@ def configure(session: Session, slug: str, changes: dict[str, str]) -> Council:
     council = by_slug(session, slug)
     checked = {field: _checked(field, value) for field, value in changes.items()}
     for field, value in checked.items():
+        if field in SCHEDULES:
+            # Days and times replace any free text the council's hours were before.
+            setattr(council, SCHEDULES[field], value)
+            value = ""
         setattr(council, field, value)
     council.updated_at = utcnow()
     session.add(council)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from participation.consultations.models import label_fallback
 from participation.contributions.labels import channel_labels
 from participation.i18n.catalogs import gettext as _
 from participation.i18n.formatting import local_number, local_percent
@@ -26,6 +27,8 @@ class Bar:
     share: float
     length: float
     y: float
+    #: The label's language where it is not the reader's (an untranslated poll answer).
+    lang: str = ""
 
     @property
     def share_text(self) -> str:
@@ -59,7 +62,9 @@ def language_name(locale: str) -> str:
     return LANGUAGE_NAMES.get(code, locale)
 
 
-def make_chart(key: str, title: str, pairs: list[tuple[str, int]]) -> Chart:
+def make_chart(
+    key: str, title: str, pairs: list[tuple[str, int]], langs: list[str] | None = None
+) -> Chart:
     chart = Chart(key=key, title=title, total=sum(v for _label, v in pairs))
     largest = max((v for _label, v in pairs), default=0)
     room = WIDTH - LABEL_WIDTH - 10 - VALUE_WIDTH
@@ -71,9 +76,20 @@ def make_chart(key: str, title: str, pairs: list[tuple[str, int]]) -> Chart:
                 share=100 * value / chart.total if chart.total else 0.0,
                 length=round(room * value / largest, 1) if largest else 0.0,
                 y=index * ROW_HEIGHT + 5,
+                lang=langs[index] if langs else "",
             )
         )
     return chart
+
+
+def _answers_chart(key: str, title: str, counts: list, locale: str) -> Chart:
+    """A poll's answers, each label in the reader's language or marked as German."""
+    return make_chart(
+        key,
+        title,
+        [(o.label(locale), n) for o, n in counts],
+        [label_fallback(o, locale) for o, _n in counts],
+    )
 
 
 def bar_rows(summary: ResultSummary, locale: str) -> dict[str, Chart]:
@@ -91,14 +107,13 @@ def bar_rows(summary: ResultSummary, locale: str) -> dict[str, Chart]:
         ),
     }
     if summary.poll:
-        charts["poll"] = make_chart(
-            "poll", _("Poll result"), [(o.label(locale), n) for o, n in summary.poll]
-        )
+        charts["poll"] = _answers_chart("poll", _("Poll result"), summary.poll, locale)
     if summary.unverified:
-        charts["unverified"] = make_chart(
+        charts["unverified"] = _answers_chart(
             "unverified",
             _("Online answers without a confirmed number (not counted)"),
-            [(o.label(locale), n) for o, n in summary.unverified],
+            summary.unverified,
+            locale,
         )
     if summary.by_theme:
         charts["theme"] = make_chart(

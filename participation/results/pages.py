@@ -4,6 +4,7 @@ comes from the request (messages, the address to go back to)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from sqlalchemy import Row
@@ -11,7 +12,8 @@ from sqlmodel import Session
 
 from participation.caching.figures import large_figure
 from participation.consultations import service as consultations
-from participation.consultations.models import Consultation, Phase, phase_of
+from participation.consultations.models import Consultation, Phase, label_fallback, phase_of
+from participation.consultations.service import LocalisedText
 from participation.outcomes import NotFound, get_or_404
 from participation.results import export_files, service
 from participation.results.charts import bar_rows
@@ -50,9 +52,15 @@ def results_context(
     options = {o.id: o.label(locale) for o, _n in summary.poll}
     listing = service.published_page(session, consultation.id, after)
     theme_names = {t.id: t.name for t, _n in summary.by_theme}
+    text = consultations.text_row_for(session, consultation, locale)
     return {
         "consultation": consultation,
-        "text": consultations.text_row_for(session, consultation, locale),
+        "text": text,
+        "summary_text": summary_text(session, consultation, text),
+        # Answers shown in German where they have no label in the reader's language.
+        "option_label_langs": {
+            o.id: lang for o, _n in summary.poll if (lang := label_fallback(o, locale))
+        },
         "summary": summary,
         "locale": locale,
         "charts": bar_rows(summary, locale),
@@ -66,6 +74,19 @@ def results_context(
             for item in listing.items
         },
     }
+
+
+def summary_text(
+    session: Session, consultation: Consultation | Row, text: LocalisedText | None
+) -> LocalisedText | None:
+    """The text whose result summary the page shows: the reader's, or, where staff left
+    that language's summary empty, the fallback language's (the page says so)."""
+    if text is None or text.text.results_summary or text.is_fallback:
+        return text
+    fallback = consultations.text_row_for(session, consultation, consultation.default_locale)
+    if fallback is None or not fallback.text.results_summary:
+        return text
+    return replace(fallback, requested=text.requested)
 
 
 def public_results(session: Session, slug: str, lang: str, after: int | None) -> dict:

@@ -6,10 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from babel.dates import format_date
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
+from participation.i18n.catalogs import babel_locale
+from participation.opening_hours import local_hours
 from participation.outcomes import get_or_404
 from participation.paths import same_origin_path
 from participation.settings import LANGUAGES, Settings
@@ -51,22 +54,31 @@ class ShownPage:
 
 
 def fill(
-    body: str, settings: Settings, lang: str, reviewed: datetime | None, prefix: str = ""
+    body: str,
+    settings: Settings,
+    lang: str,
+    reviewed: datetime | None,
+    locale: str = "",
+    prefix: str = "",
 ) -> str:
-    """Replaces {council_name} etc.; unknown words in braces stay as they are. Links to
+    """Replaces {council_name} etc.; unknown words in braces stay as they are. Dates are
+    written as the text's language (``locale``, else the reader's) writes them. Links to
     our own pages, written ](/{lang}/...), keep a council's path prefix (/c/<slug>)."""
     if prefix:
         body = body.replace("](/{lang}", f"]({prefix}/{{lang}}")
+    text_locale = babel_locale(locale or lang)
     values = {
         "council_name": settings.council_name,
         "council_address": settings.council_address,
         "council_email": settings.council_email,
         "council_phone": settings.council_phone,
         "council_sms_number": settings.council_sms_number,
-        "front_desk_hours": settings.front_desk_hours,
+        "front_desk_hours": local_hours(settings.front_desk_hours, locale or lang),
         "data_protection_officer": settings.data_protection_officer,
         "lang": lang,
-        "reviewed": (reviewed.date() if reviewed else DEFAULTS_REVIEWED).strftime("%d.%m.%Y"),
+        "reviewed": format_date(
+            reviewed.date() if reviewed else DEFAULTS_REVIEWED, "long", locale=text_locale
+        ),
     }
     return _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), body)
 
@@ -98,7 +110,7 @@ def get_page(
             return ShownPage(
                 slug=slug,
                 title=title,
-                body_md=fill(body, settings, lang, updated, prefix),
+                body_md=fill(body, settings, lang, updated, candidate, prefix),
                 locale=candidate,
                 requested=locale,
                 is_custom=custom,
@@ -108,16 +120,19 @@ def get_page(
 
 
 def overview(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
-    """[(slug, [(locale, "custom"|"default"|"missing")])] for the staff list."""
+    """[(slug, [(locale, "custom"|"default"|"outdated"|"missing")])] for the staff list.
+    "outdated": the built-in translation, while the council has its own German text,
+    which that translation does not follow."""
     stored = {(p.slug, p.locale) for p in session.exec(select(SitePage)).all()}
     result = []
     for slug in PAGE_SLUGS:
         states = []
+        own_german = (slug, FALLBACK_LOCALE) in stored
         for locale in EDIT_LOCALES:
             if (slug, locale) in stored:
                 states.append((locale, "custom"))
             elif locale in DEFAULT_PAGES[slug]:
-                states.append((locale, "default"))
+                states.append((locale, "outdated" if own_german else "default"))
             else:
                 states.append((locale, "missing"))
         result.append((slug, states))

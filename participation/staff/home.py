@@ -11,6 +11,8 @@ from participation.accounts.permissions import ANY_STAFF, requires_role
 from participation.clock import utcnow
 from participation.i18n.catalogs import babel_locale, current_language
 from participation.moderation.consultation_pages import staff_overview
+from participation.opening_hours import read_hours
+from participation.web.councils import settings_of
 from participation.web.templating import render
 from participation.web.transactions import read
 
@@ -20,6 +22,16 @@ async def staff_home(request: Request) -> Response:
     """What waits, per consultation, and since when: a fixed number of statements."""
 
     context = await read(request, staff_overview)
+    settings = settings_of(request)
+    # Hours only written as text cannot be said in the readers' languages: staff are told.
+    context["free_text_hours"] = [
+        (kind, hours.text)
+        for kind, value in (
+            ("front_desk", settings.front_desk_hours),
+            ("phone", settings.phone_hours),
+        )
+        if (hours := read_hours(value)).text
+    ]
     now = utcnow()
     context["since"] = lambda moment: format_timedelta(
         now - moment, locale=babel_locale(current_language.get())

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from participation.caching.fragments import FragmentCacheExtension
 from participation.i18n import catalogs
+from participation.opening_hours import format_hours, read_hours
 from participation.paths import is_same_origin_path, prefix_of
 from participation.rendering import environment
 from participation.settings import LANGUAGES, RTL_LANGUAGES
@@ -31,6 +32,19 @@ environment.globals.update(
     CSRF_SLOT=CSRF_SLOT,
     new_submission_key=submissions.new_key,
 )
+
+
+def opening_hours_html(value: str) -> Markup | str:
+    """Hours in the reader's language; hours only written as text are German, and say so
+    inside another language's page (lang="de", left to right inside Arabic)."""
+    hours = read_hours(value)
+    language = catalogs.current_language.get()
+    if hours.text and language not in ("de", "ls"):
+        return Markup('<span lang="de" dir="ltr">{}</span>').format(hours.text)
+    return format_hours(hours, language)
+
+
+environment.filters["opening_hours"] = opening_hours_html
 # A stored or submitted path becomes a link only if it stays on this site.
 environment.tests["same_origin_path"] = is_same_origin_path
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from participation.accounts.models import Role
-from participation.settings import Settings
+from participation.settings import LANGUAGES, Settings
 from participation.sitepages import service
+from participation.sitepages.defaults import DEFAULT_PAGES, load_defaults
 from participation.sitepages.media import SHIPPED, mp4_duration
 from participation.sitepages.models import BarrierReport
 from tests.factories import csrf_token, login, make_consultation, soup
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def test_mp4_duration_is_read_from_the_movie_header(tmp_path: Path) -> None:
@@ -29,7 +34,11 @@ def test_placeholders_are_filled_from_the_settings() -> None:
     assert body == "Stadt Hameln: Frau Meyer tr {unknown}"
 
 
-def test_page_falls_back_to_german_until_a_translation_is_saved(session, settings) -> None:
+def test_page_falls_back_to_german_until_a_translation_is_saved(
+    session, settings, monkeypatch
+) -> None:
+    # Every built-in page has every language: take one away to see the fallback.
+    monkeypatch.delitem(DEFAULT_PAGES["imprint"], "tr")
     shown = service.get_page(session, "imprint", "tr", settings, "tr")
     assert shown is not None and shown.is_fallback and shown.html_lang == "de"
     assert settings.council_name in shown.body_md
@@ -43,15 +52,49 @@ def test_page_falls_back_to_german_until_a_translation_is_saved(session, setting
     assert service.get_page(session, "no-such-page", "de", settings, "de") is None
 
 
-def test_every_page_has_german_and_english_defaults(client) -> None:
-    for slug in service.PAGE_SLUGS:
-        for lang in ("de", "en"):
-            page = client.get(f"/{lang}/p/{slug}")
-            assert page.status_code == 200, (slug, lang)
-            html = soup(page.text)
-            assert html.find("article", attrs={"lang": True}) is None, "no fallback needed"
-            assert "{" not in html.find(class_="prose").get_text(), "every placeholder filled"
+def test_a_saved_text_replaces_the_built_in_one_in_that_language_only(session, settings) -> None:
+    service.save_page(session, "privacy", "ar", "بيان", "{council_name}", None)
+    session.commit()
+    arabic = service.get_page(session, "privacy", "ar", settings, "ar")
+    assert arabic.is_custom and arabic.body_md == settings.council_name
+    polish = service.get_page(session, "privacy", "pl", settings, "pl")
+    assert not polish.is_custom and not polish.is_fallback and "RODO" in polish.body_md
+    service.reset_page(session, "privacy", "ar")
+    session.commit()
+    arabic = service.get_page(session, "privacy", "ar", settings, "ar")
+    assert not arabic.is_custom and "Twilio" in arabic.body_md
+
+
+@pytest.mark.parametrize("slug", service.PAGE_SLUGS)
+def test_every_page_has_a_built_in_text_in_every_language(client, slug) -> None:
+    """No reader meets a German fallback on the built-in pages (GDPR Art. 12 asks for the
+    privacy statement in a language its readers understand)."""
+    german = set(PLACEHOLDER.findall(DEFAULT_PAGES[slug]["de"][1])) | {"lang"}
+    for lang, locale in LANGUAGES.items():
+        assert locale in DEFAULT_PAGES[slug], f"{slug} has no {locale} text"
+        title, body = DEFAULT_PAGES[slug][locale]
+        assert title and body.strip(), (slug, locale)
+        # The same facts: every setting the German text names, and no invented one.
+        assert set(PLACEHOLDER.findall(body)) | {"lang"} == german, (slug, locale)
+        page = client.get(f"/{lang}/p/{slug}")
+        assert page.status_code == 200, (slug, lang)
+        html = soup(page.text)
+        assert html.find("article", attrs={"lang": True}) is None, "no fallback needed"
+        prose = html.find(class_="prose")
+        assert "{" not in prose.get_text(), "every placeholder filled"
+        # Links to our own pages stay in the reader's language.
+        for link in prose.find_all("a", href=True):
+            assert not link["href"].startswith("/") or link["href"].startswith(f"/{lang}/")
     assert client.get("/de/p/nothing").status_code == 404
+
+
+def test_default_text_files_need_a_title_line(tmp_path: Path) -> None:
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "imprint.md").write_text("# Künye\n\nMetin\n", encoding="utf-8")
+    assert load_defaults(tmp_path) == {"imprint": {"tr": ("Künye", "Metin\n")}}
+    (tmp_path / "tr" / "privacy.md").write_text("Kein Titel\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_defaults(tmp_path)
 
 
 def test_barrier_report_is_stored_and_honeypot_answered_quietly(client, session) -> None:
@@ -124,6 +167,25 @@ def test_admin_edits_a_page(client, engine) -> None:
     assert missing_title.status_code == 422
     assert client.get("/de/staff/pages/nothing/de").status_code == 404
     assert client.get("/de/staff/pages/privacy/xx").status_code == 404
+
+
+def test_staff_edit_starts_from_the_built_in_text_of_that_language(client, engine) -> None:
+    login(client, engine, Role.admin)
+    form = soup(client.get("/de/staff/pages/privacy/ls").text)
+    assert form.find(id="field-title")["value"] == "Daten-Schutz: Was passiert mit Ihren Daten?"
+    assert "Vorgangs-Nummer" in form.find(id="field-body_md").get_text()
+    cells = soup(client.get("/de/staff/pages").text).find_all("td")
+    assert not any("nicht Ihr deutscher" in cell.get_text() for cell in cells)
+    token = csrf_token(client, "/de/staff/pages/privacy/de")
+    client.post(
+        "/de/staff/pages/privacy/de",
+        data={"csrf_token": token, "title": "Datenschutz", "body_md": "Eigener Text"},
+    )
+    # Every other language still shows the built-in translation of the old German text.
+    row = soup(client.get("/de/staff/pages").text).find("a", string="Datenschutzerklärung")
+    states = [cell.get_text(" ", strip=True) for cell in row.find_parent("tr").find_all("td")]
+    assert "eigener Text" in states[0]
+    assert all("nicht Ihr deutscher" in state for state in states[1:]), states
 
 
 def test_poster_has_qr_code_and_every_door(client, engine, settings) -> None:

@@ -24,7 +24,7 @@ from participation.channels.voice.speech import (
     say_template,
 )
 from participation.consultations import service as consultations
-from participation.consultations.models import Consultation
+from participation.consultations.models import Consultation, label_fallback
 from participation.i18n.catalogs import babel_locale
 from participation.i18n.spoken import spoken_digits, spoken_number
 from participation.settings import LANGUAGES, Settings
@@ -144,8 +144,11 @@ def prompt_consultation(turn: Turn, response: VoiceResponse, *, notice: bool = F
     )
     if notice:
         say_template(menu, "notice", language)
-    for digit, consultation in enumerate(open_now, start=1):
-        text = consultations.text_for(turn.session, consultation, turn.locale)
+    texts = [consultations.text_for(turn.session, c, turn.locale) for c in open_now]
+    fallback = next((t.locale for t in texts if t and t.locale != turn.locale), None)
+    if fallback:
+        say_fallback(turn, menu, fallback, titles=True)
+    for digit, (consultation, text) in enumerate(zip(open_now, texts, strict=True), start=1):
         title = text.text.title if text else consultation.code
         title_voice = voice_language(language, text.locale) if text else language
         if title_voice == language:
@@ -163,16 +166,32 @@ def prompt_code(turn: Turn, response: VoiceResponse) -> None:
     say_template(menu, "code_entry", turn.language)
 
 
+def say_fallback(
+    turn: Turn, parent: Gather, text_locale: str, *, answers: bool = False, titles: bool = False
+) -> None:
+    """Tells the caller that what follows is in another language (also a Leichte Sprache
+    caller about standard German, which the same voice reads)."""
+    babel_name = "de" if text_locale == "de@easy" else text_locale
+    name = Locale.parse(babel_name).get_display_name(babel_locale(turn.language))
+    say_template(
+        parent,
+        "summary_fallback",
+        turn.language,
+        language_name=name,
+        easy=turn.locale == "de@easy" and text_locale == "de",
+        answers=answers,
+        titles=titles,
+    )
+
+
 def say_summary(turn: Turn, parent: Gather, consultation: Consultation) -> None:
     text = consultations.text_for(turn.session, consultation, turn.locale)
     if text is None:
         return
     words = text.text.phone_summary or text.text.summary or text.text.title
     voice = voice_language(turn.language, text.locale)
-    if voice != turn.language:
-        babel_name = "de" if text.locale == "de@easy" else text.locale
-        name = Locale.parse(babel_name).get_display_name(babel_locale(turn.language))
-        say_template(parent, "summary_fallback", turn.language, language_name=name)
+    if text.locale != turn.locale:
+        say_fallback(turn, parent, text.locale)
     audio_id = summary_audio_id(turn.session, consultation.id, text.locale)
     if audio_id is not None:
         # A recorded reading by a person replaces the synthetic voice.
@@ -217,10 +236,21 @@ def prompt_record(turn: Turn, response: VoiceResponse, consultation_id: int | No
 def prompt_vote(turn: Turn, response: VoiceResponse, consultation: Consultation) -> None:
     menu = turn.gather(response, "vote", single=True, c=consultation.id)
     text = consultations.text_for(turn.session, consultation, turn.locale)
+    told = bool(text and text.text.poll_question and text.locale != turn.locale)
     if text and text.text.poll_question:
+        if told:
+            say_fallback(turn, menu, text.locale)
         say(menu, text.text.poll_question, voice_language(turn.language, text.locale))
-    for option in consultations.poll_options(turn.session, consultation.id):
+    options = consultations.poll_options(turn.session, consultation.id)
+    fallbacks = [label_fallback(option, turn.locale) for option in options]
+    if any(fallbacks) and not told:
+        say_fallback(turn, menu, "de", answers=True)
+    for option, fallback in zip(options, fallbacks, strict=True):
         label = option.label(turn.locale)
+        if fallback and voice_language(turn.language, fallback) != turn.language:
+            # A German answer is read by the German voice, then its key in the caller's.
+            say(menu, label, voice_language(turn.language, fallback))
+            label = ""
         say_template(menu, "vote_option", turn.language, label=label, digit=option.position)
     say_template(menu, "back", turn.language)
 
