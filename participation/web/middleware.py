@@ -37,7 +37,10 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        first = scope["path"].split("/", 2)[1] if scope["path"].count("/") >= 1 else ""
+        parts = scope["path"].split("/", 3)
+        # The operator's pages carry theirs second: /operator/de/councils.
+        at = 2 if len(parts) > 2 and parts[1] == "operator" else 1
+        first = parts[at] if len(parts) > at else ""
         language = (
             first
             if first in LANGUAGES

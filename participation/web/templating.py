@@ -84,10 +84,13 @@ def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     settings = request.scope.get("settings") or request.app.state.settings
     # request.url.path without building the URL (it parses the whole address, ~15 us).
     path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
-    rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
+    # The operator's pages carry the language second (/operator/de/...).
+    prefix = "/operator" if path.startswith("/operator/") else ""
+    inner = path.removeprefix(prefix)
+    rest = inner.split("/", 2)[2] if inner.count("/") >= 2 else ""
 
     def switch_url(code: str) -> str:
-        return f"/{code}/{rest}"
+        return f"{prefix}/{code}/{rest}"
 
     base = {
         "lang": language,
