@@ -216,3 +216,33 @@ def test_the_grant_form_refuses_a_missing_token(app, engine, installation):
         response = dorf.post("/de/staff/operator-access", data={"grant": "yes"})
     assert response.status_code == 403
     assert not _granted(engine, installation.other_id)
+
+
+def test_every_way_around_csrf_is_refused_on_every_operator_form(app, engine, installation):
+    """The trust walk's bypasses (tests/trust/test_csrf_walk.py), on the operator's host,
+    with a logged-in operator's cookie riding along as in a forged request."""
+    from tests.trust.test_csrf_walk import bypasses, snapshot
+
+    with operator_client(app) as other:
+        foreign = csrf_token(other, "/operator/de/councils")
+    unsafe = [
+        (found, method)
+        for found in _operator_routes(app)
+        for method in found.methods
+        if method in UNSAFE
+    ]
+    assert len(unsafe) >= 9
+    wrong = []
+    with operator_client(app) as operator:
+        valid = csrf_token(operator, "/operator/de/councils")
+        before = snapshot(engine)
+        for found, method in unsafe:
+            path = found.path(slug="beispieldorf", action="archive")
+            for name, request in bypasses(valid, foreign).items():
+                response = operator.request(method, path, follow_redirects=False, **request)
+                if response.status_code != 403:
+                    wrong.append(f"{method} {found.template} [{name}]: {response.status_code}")
+        # Still logged in: no bypass logged the operator out either.
+        assert operator.get("/operator/de/councils").status_code == 200
+    assert wrong == []
+    assert snapshot(engine) == before
