@@ -106,7 +106,8 @@ def test_create_configure_and_add_host_and_number(app, engine, installation):
             data={"name": "Gemeinde Neudorf", "accent_colour": "#ffff00", "csrf_token": token},
         )
         assert light.status_code == 422
-        assert "4.5:1" in light.text
+        summary = soup(light.text).select_one(".error-summary a")
+        assert summary["href"] == "#field-accent_colour" and "zu hell" in summary.text
         saved = operator.post(
             "/operator/de/councils/neudorf",
             data={"name": "Neudorf", "accent_colour": "#1D5F3A", "csrf_token": token},
