@@ -122,7 +122,7 @@ def claim_once(session: Session, use: SQLModel) -> bool:
     )
     savepoint = session.begin_nested()
     try:
-        use.used_at = now  # type: ignore[attr-defined]  # every code row has it
+        use.used_at = now  # every code row has it
         session.add(use)
         session.flush()
     except IntegrityError:

@@ -86,5 +86,3 @@ def month_of(value: str | None, today: date) -> date | None:
         return date(year, month, 1)
     except ValueError:
         return None
-
-

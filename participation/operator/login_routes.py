@@ -70,7 +70,7 @@ def _pending(request: Request) -> tuple[int, int] | None:
     store = request.session
     operator_id, version = store.get("pending_operator"), store.get("pending_operator_sv")
     since = store.get("pending_at")
-    if not all(isinstance(value, int) for value in (operator_id, version, since)):
+    if not (isinstance(operator_id, int) and isinstance(version, int) and isinstance(since, int)):
         return None
     if utcnow().timestamp() - since > PENDING_SECONDS:
         return None
@@ -100,8 +100,7 @@ async def code(request: Request) -> Response:
     )
     if not right:
         error = _(
-            "That code is not right or was already used. Please type the code "
-            "your app shows now."
+            "That code is not right or was already used. Please type the code your app shows now."
         )
         return render(request, "operator/code.html", {"error": error}, status_code=401)
     target = request.session.get("pending_next") or url(request, "operator_councils")
@@ -143,7 +142,9 @@ async def enable_code(request: Request) -> Response:
     secret_key = request.app.state.settings.secret_key
     secret = request.session.get("operator_totp_setup")
     code = field(form, "code", 40)
-    if not await write(request, accounts.enable_second_factor, secret_key, account.id, secret, code):
+    if not await write(
+        request, accounts.enable_second_factor, secret_key, account.id, secret, code
+    ):
         error = _(
             "That code is not right. Check that the app shows the code for this account "
             "and type the six digits it shows now."

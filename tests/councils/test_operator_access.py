@@ -201,7 +201,9 @@ def test_only_the_councils_own_admin_grants_and_it_is_audited(app, engine, insta
     assert not _granted(engine, other)
     with session_scope(engine, council_id=other) as session:
         actions = session.exec(
-            select(AuditEvent.action, AuditEvent.staff_id).where(AuditEvent.object_type == "council")
+            select(AuditEvent.action, AuditEvent.staff_id).where(
+                AuditEvent.object_type == "council"
+            )
         ).all()
     assert actions == [
         ("council.operator_read_granted", theirs_admin.id),

@@ -56,8 +56,8 @@ def test_operator_pages_answer_on_the_operator_host_only(app, installation):
 
 def test_without_operator_hosts_there_are_no_operator_pages(engine, database_url):
     from participation.app import create_app
-    from tests.conftest import PUBLIC_BASE, TEST_SECRET
     from participation.settings import Settings
+    from tests.conftest import PUBLIC_BASE, TEST_SECRET
 
     plain = create_app(Settings(database_url=database_url, secret_key=TEST_SECRET), engine)
     with TestClient(plain, base_url=PUBLIC_BASE) as client:
@@ -160,11 +160,14 @@ def test_suspend_with_a_notice_then_resume_and_archive(app, engine, installation
             page = dorf.get(f"/de/c/{installation.theirs.slug}")
             assert page.status_code == 503 and "Die Beteiligung ruht bis März." in page.text
         for action in ("resume", "archive"):
-            assert operator.post(
-                f"/operator/de/councils/beispieldorf/status/{action}",
-                data={"csrf_token": token},
-                follow_redirects=False,
-            ).status_code == 303
+            assert (
+                operator.post(
+                    f"/operator/de/councils/beispieldorf/status/{action}",
+                    data={"csrf_token": token},
+                    follow_redirects=False,
+                ).status_code
+                == 303
+            )
         bogus = operator.post(
             "/operator/de/councils/beispieldorf/status/delete", data={"csrf_token": token}
         )
