@@ -7,6 +7,7 @@ who did it. Sessions here name no council (tenancy.py): the operator sees every 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,35 +25,58 @@ from participation.outcomes import Forbidden, NotFound
 LATEST = 20
 
 
-def create(session: Session, operator_id: int, slug: str, name: str) -> Council:
-    council = councils.create_council(session, slug, name)
+def create(
+    session: Session,
+    operator_id: int | None,
+    slug: str,
+    name: str,
+    hosts: Sequence[str] = (),
+    numbers: Sequence[str] = (),
+) -> Council:
+    council = councils.create_council(session, slug, name, hosts, numbers)
     record(session, "council.created", operator_id, council.id, slug=council.slug)
     return council
 
 
-def configure(session: Session, operator_id: int, slug: str, changes: dict[str, str]) -> Council:
+def configure(
+    session: Session, operator_id: int | None, slug: str, changes: dict[str, str]
+) -> Council:
     council = councils.configure(session, slug, changes)
     record(session, "council.configured", operator_id, council.id, fields=sorted(changes))
     return council
 
 
-def add_host(session: Session, operator_id: int, slug: str, host: str) -> None:
+def add_host(session: Session, operator_id: int | None, slug: str, host: str) -> None:
     council = councils.by_slug(session, slug)
     councils.add_host(session, council, host)
     record(session, "council.host_added", operator_id, council.id, host=host)
 
 
-def add_number(session: Session, operator_id: int, slug: str, number: str) -> None:
+def add_number(session: Session, operator_id: int | None, slug: str, number: str) -> None:
     council = councils.by_slug(session, slug)
     councils.add_number(session, council, number)
     record(session, "council.number_added", operator_id, council.id, number=number)
 
 
 def set_status(
-    session: Session, operator_id: int, slug: str, status: CouncilStatus, notice: str = ""
+    session: Session, operator_id: int | None, slug: str, status: CouncilStatus, notice: str = ""
 ) -> Council:
     council = councils.set_status(session, slug, status, notice)
     record(session, f"council.{status.value}", operator_id, council.id, notice=notice.strip())
+    return council
+
+
+def set_twilio(
+    session: Session,
+    operator_id: int | None,
+    slug: str,
+    account_sid: str,
+    auth_token: str,
+    secret_key: str,
+) -> Council:
+    council = councils.set_twilio_account(session, slug, account_sid, auth_token, secret_key)
+    # The account, never the token.
+    record(session, "council.twilio_set", operator_id, council.id, account_sid=account_sid)
     return council
 
 

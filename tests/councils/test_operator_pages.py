@@ -287,3 +287,27 @@ def test_the_command_line_creates_an_operator(engine, database_url, monkeypatch,
         emails = session.exec(select(OperatorAccount.email)).all()
     assert emails == ["neu@provider.example"]
     assert OPERATOR_EMAIL not in emails
+
+
+def test_the_council_commands_are_in_the_operators_log_too(
+    engine, database_url, monkeypatch, capsys
+):
+    import io
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["council", "create", "neudorf", "Gemeinde Neudorf", "--host", "n.localhost"]) == 0
+    assert main(["council", "configure", "neudorf", "--phone", "+49 5121 1"]) == 0
+    assert main(["council", "suspend", "neudorf", "--notice", "Pause."]) == 0
+    token = "geheimes-token-0123456789"
+    monkeypatch.setattr("sys.stdin", io.StringIO(token + "\n"))
+    assert main(["council", "set-twilio", "neudorf", "AC" + "1" * 32]) == 0
+    assert main(["council", "suspend", "gibtsnicht"]) == 1
+    with session_scope(engine) as session:
+        rows = session.exec(select(OperatorEvent).order_by(OperatorEvent.id)).all()
+    assert [(row.action, row.operator_id) for row in rows] == [
+        ("council.created", None),
+        ("council.configured", None),
+        ("council.suspended", None),
+        ("council.twilio_set", None),
+    ]
+    assert all(token not in str(row.detail) for row in rows)
