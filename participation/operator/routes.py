@@ -17,7 +17,6 @@ from participation.operator.forms import configure_changes, errors_of, labels, p
 from participation.operator.guard import requires_operator
 from participation.operator.usage_routes import overview
 from participation.outcomes import Forbidden, NotFound
-from participation.web.errors import error_response
 from participation.web.forms import field
 from participation.web.templating import render, url
 from participation.web.transactions import read, write
@@ -149,6 +148,7 @@ async def change_status(request: Request) -> Response:
 @requires_operator
 async def texts_page(request: Request) -> Response:
     slug = request.path_params["slug"]
+    found = await read(request, service.view, slug)
     try:
         texts = await read(request, service.latest_texts, _operator_id(request), slug)
     except Forbidden:
@@ -156,8 +156,8 @@ async def texts_page(request: Request) -> Response:
             "This council has not allowed the operator to read its residents' texts. "
             "Only the council's administrators can allow it, on their staff pages."
         )
-        return error_response(request, 403, message)
-    found = await read(request, service.view, slug)
+        context = {"view": found, "message": message}
+        return render(request, "operator/denied.html", context, status_code=403)
     return render(request, "operator/texts.html", {"view": found, "texts": texts})
 
 
