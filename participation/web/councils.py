@@ -136,7 +136,8 @@ class CouncilMiddleware:
             await self.app(scope, receive, send)
             return
         host = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
-        operator_host = normalise_host(host) in scope["app"].state.settings.operator_hosts
+        operator_hosts = scope["app"].state.settings.operator_hosts
+        operator_host = bool(operator_hosts) and normalise_host(host) in operator_hosts
         if operator_host or _is_operator_path(scope["path"]):
             await self._operator(scope, receive, send, operator_host)
             return

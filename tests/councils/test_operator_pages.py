@@ -311,3 +311,16 @@ def test_the_council_commands_are_in_the_operators_log_too(
         ("council.twilio_set", None),
     ]
     assert all(token not in str(row.detail) for row in rows)
+
+
+def test_the_operators_pages_come_in_every_language_with_their_switch(app, installation):
+    with operator_client(app) as operator:
+        page = soup(operator.get("/operator/ar/councils").text)
+        switch = [a["href"] for a in page.select("nav.languages a")]
+        english = soup(operator.get("/operator/en/councils").text)
+    assert (page.html["lang"], page.html["dir"]) == ("ar", "rtl")
+    assert page.h1.text == "البلديات"
+    assert {"/operator/de/councils", "/operator/ls/councils", "/operator/uk/councils"} <= set(
+        switch
+    )
+    assert english.h1.text == "Councils"
