@@ -33,6 +33,11 @@ from participation.housekeeping import housekeeping
 from participation.i18n.formatting import use_timezone
 from participation.moderation.public_routes import public_routes as moderation_public_routes
 from participation.moderation.routes import staff_routes as moderation_staff_routes
+from participation.operator.grant_routes import staff_routes as operator_access_routes
+from participation.operator.login_routes import routes as operator_login_routes
+from participation.operator.routes import operator_root
+from participation.operator.routes import routes as operator_council_routes
+from participation.operator.usage_routes import routes as operator_usage_routes
 from participation.outbox.routes import staff_routes as outbox_staff_routes
 from participation.outbox.routes import webhook_routes as outbox_webhook_routes
 from participation.privacy_routes import staff_routes as privacy_routes
@@ -105,6 +110,17 @@ staff_routes = [
     *privacy_routes,
     *calls_staff_routes,
     *outbox_staff_routes,
+    *operator_access_routes,
+]
+
+#: The operator's side, under /operator/de/, ...: served on OPERATOR_HOSTS only, and
+#: there nothing else is (web/councils.py).
+operator_routes = [
+    Route("/", operator_root),
+    Mount(
+        "/{lang:lang}",
+        routes=[*operator_login_routes, *operator_council_routes, *operator_usage_routes],
+    ),
 ]
 
 #: Pages in the reader's language, under /de/, /ar/, ...
@@ -137,6 +153,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/static/{path:path}", serve_static),
             Route("/media/sign-language.{ext}", serve_media),
             *council_look_routes,
+            Route("/operator", operator_root),
+            Mount("/operator", routes=operator_routes),
             Mount("/{lang:lang}", routes=localized_routes),
         ],
         middleware=[

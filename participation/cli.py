@@ -79,6 +79,32 @@ def _create_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _create_operator(args: argparse.Namespace) -> int:
+    from participation.accounts.service import AccountError
+    from participation.db import make_engine, session_scope
+    from participation.operator.accounts import create_operator
+
+    password = _read_new_password()
+    if password is None:
+        return 1
+    settings = load_settings()
+    try:
+        with session_scope(make_engine(settings.database_url), write=True) as session:
+            account = create_operator(session, args.email, password)
+    except AccountError as error:
+        messages = {
+            "too_short": "The password needs at least 12 characters.",
+            "exists": "An operator account with this e-mail exists already.",
+            "invalid_email": "That is not an e-mail address.",
+            "too_long": "The password is too long.",
+        }
+        print(messages.get(str(error), str(error)), file=sys.stderr)
+        return 1
+    hosts = ", ".join(settings.operator_hosts) or "none yet: set OPERATOR_HOSTS"
+    print(f"Created operator {account.email}. Operator pages: /operator/ on {hosts}.")
+    return 0
+
+
 def _read_new_password() -> str | None:
     if sys.stdin.isatty():
         password = getpass.getpass("Password (at least 12 characters): ")
@@ -340,6 +366,13 @@ def main(argv: list[str] | None = None) -> int:
     restore.set_defaults(func=_restore)
     add_council_commands(sub)
     add_twilio_commands(sub)
+    operator = sub.add_parser("operator", help="the operator's own accounts (OPERATOR_HOSTS)")
+    operator_commands = operator.add_subparsers(dest="operator_command", required=True)
+    new_operator = operator_commands.add_parser(
+        "create", help="an operator account (password from a prompt or one line on stdin)"
+    )
+    new_operator.add_argument("email")
+    new_operator.set_defaults(func=_create_operator)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -14,7 +14,9 @@
         (each secret on stdin, one line each: the API key's, then the webhook key's)
 
 Each is one row or one change: no process to start, no file to write. Running web
-processes pick a change up within web/councils.py's REFRESH_SECONDS.
+processes pick a change up within web/councils.py's REFRESH_SECONDS. Each change is in
+the operator's log (operator_event) as the command line's, as the operator's pages'
+are as theirs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import date
 from participation.councils import logos, service
 from participation.councils.models import CouncilStatus
 from participation.db import make_engine, session_scope
+from participation.operator import service as audited
 from participation.settings import load_settings
 
 MESSAGES = {
@@ -82,7 +85,7 @@ def _run(work) -> int:
 
 def _create(args: argparse.Namespace) -> int:
     def create(session) -> str:
-        council = service.create_council(session, args.slug, args.name, args.host, args.number)
+        council = audited.create(session, None, args.slug, args.name, args.host, args.number)
         return f"Council {council.slug} created (id {council.id})."
 
     return _run(create)
@@ -122,7 +125,7 @@ def _status(status: CouncilStatus):
         notice = getattr(args, "notice", "") or ""
         return _run(
             lambda session: (
-                f"Council {service.set_status(session, args.slug, status, notice).slug} "
+                f"Council {audited.set_status(session, None, args.slug, status, notice).slug} "
                 f"is {status.value} now."
             )
         )
@@ -132,7 +135,7 @@ def _status(status: CouncilStatus):
 
 def _add_host(args: argparse.Namespace) -> int:
     def add(session) -> str:
-        service.add_host(session, service.by_slug(session, args.slug), args.host)
+        audited.add_host(session, None, args.slug, args.host)
         return f"{args.slug} answers on {service.normalise_host(args.host)} now."
 
     return _run(add)
@@ -140,7 +143,7 @@ def _add_host(args: argparse.Namespace) -> int:
 
 def _add_number(args: argparse.Namespace) -> int:
     def add(session) -> str:
-        service.add_number(session, service.by_slug(session, args.slug), args.number)
+        audited.add_number(session, None, args.slug, args.number)
         return f"{args.slug}'s SMS and calls to {args.number} are routed to it now."
 
     return _run(add)
@@ -152,7 +155,7 @@ def _set_twilio(args: argparse.Namespace) -> int:
     secret_key = load_settings().secret_key
 
     def store(session) -> str:
-        service.set_twilio_account(session, args.slug, args.account_sid, token.strip(), secret_key)
+        audited.set_twilio(session, None, args.slug, args.account_sid, token.strip(), secret_key)
         return f"{args.slug}'s SMS and calls go through Twilio account {args.account_sid} now."
 
     return _run(store)
@@ -240,7 +243,7 @@ def _configure(args: argparse.Namespace) -> int:
         logo = _logo(args.logo or "")
         if logo is not None:
             logos.logo_kind(logo)  # checked before anything is stored
-        council = service.configure(session, args.slug, changes)
+        council = audited.configure(session, None, args.slug, changes)
         if args.logo is not None:
             if logo is None:
                 logos.remove_logo(media_dir, council.id)

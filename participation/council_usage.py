@@ -1,9 +1,10 @@
 """What each council used in a month, for the operator's bill: contributions by door,
 SMS received and sent, phone minutes. Counts only: the operator reads no citizen's text
-this way (councils/service.py's `operator_may_read` is for that, and it is off).
+this way (that takes the council's grant, `operator_may_read`: operator/service.py).
 
 GROUP BY in the database, one statement a figure, whatever the number of councils.
-Beside the command line, as it reads the doors' own tables (SMS received, calls).
+On the doors' floor, as it reads the doors' own tables (SMS received, calls): the
+command line and the operator's pages (operator/routes.py) both show it.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,6 +130,9 @@ class Settings:
     #: Addresses or networks of reverse proxies whose X-Forwarded-For is believed
     #: (web/proxy.py). Empty: nobody's, the direct peer is the client.
     trusted_proxies: tuple[str, ...] = ()
+    #: Host names on which /operator/ serves the operator's pages (web/councils.py):
+    #: the provider's own, never a council's. Empty: no operator pages anywhere.
+    operator_hosts: tuple[str, ...] = ()
     #: Where the installation's sign-language video lies (sitepages/media.py).
     media_dir: str = "media"
     #: The port `participation serve` listens on unless --port says otherwise.
@@ -201,6 +205,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         staff_page_cache_seconds=float(env.get("STAFF_PAGE_CACHE_SECONDS", "1")),
         data_dir=env.get("DATA_DIR", ""),
         trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
+        operator_hosts=_operator_hosts(
+            env.get("OPERATOR_HOSTS", ""), env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+        ),
         media_dir=env.get("MEDIA_DIR", "") or Settings.media_dir,
         port=int(env.get("PORT", "") or Settings.port),
     )
@@ -253,3 +260,18 @@ def _trusted_proxies(value: str) -> tuple[str, ...]:
                 "(for example 127.0.0.1 or 10.0.0.0/8)"
             ) from None
     return entries
+
+
+def _operator_hosts(value: str, public_base_url: str) -> tuple[str, ...]:
+    """Host names as web/councils.py compares them: lower case, no port, no trailing dot."""
+    names = (entry.strip().lower().split(":", 1)[0].rstrip(".") for entry in value.split(","))
+    hosts = tuple(name for name in names if name)
+    # That host would serve only the operator's pages: Twilio's webhooks and the first
+    # council's pages would be gone. Stopped at the start, with the reason.
+    public = (urlsplit(public_base_url).hostname or "").lower()
+    if public in hosts:
+        raise ValueError(
+            f"OPERATOR_HOSTS: {public!r} is PUBLIC_BASE_URL's host; the operator's pages "
+            "need a host name of their own (for example betrieb.provider.de)"
+        )
+    return hosts

@@ -12,6 +12,7 @@ from participation.contributions import models as _contributions  # noqa: F401
 from participation.contributions import recordings as _recordings  # noqa: F401
 from participation.councils import models as _councils  # noqa: F401
 from participation.moderation import models as _moderation  # noqa: F401
+from participation.operator import models as _operator  # noqa: F401
 from participation.outbox import consent as _consent  # noqa: F401
 from participation.outbox import models as _outbox  # noqa: F401
 from participation.results import models as _results  # noqa: F401

@@ -104,6 +104,21 @@ def test_port_and_media_dir_are_settings():
     assert (defaults.port, defaults.media_dir) == (8000, "media")
 
 
+def test_operator_hosts_are_names_of_their_own():
+    assert load_settings({"SECRET_KEY": "k"}).operator_hosts == ()
+    loaded = load_settings({"SECRET_KEY": "k", "OPERATOR_HOSTS": " Betrieb.Example.:8443, ,b.x"})
+    assert loaded.operator_hosts == ("betrieb.example", "b.x")
+    # The public address would serve nothing but the operator's pages: refused at the start.
+    with pytest.raises(ValueError, match="OPERATOR_HOSTS"):
+        load_settings(
+            {
+                "SECRET_KEY": "k",
+                "PUBLIC_BASE_URL": "https://beteiligung.example",
+                "OPERATOR_HOSTS": "Beteiligung.Example",
+            }
+        )
+
+
 def test_timezone_empty_means_the_default_and_a_typo_stops_the_start():
     assert load_settings({"SECRET_KEY": "k", "TIMEZONE": ""}).timezone == Settings.timezone
     assert load_settings({"SECRET_KEY": "k", "TIMEZONE": "Europe/Vienna"}).timezone == (

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -20,6 +21,13 @@ LOCK_MINUTES = 15
 
 class AccountError(Exception):
     pass
+
+
+class Lockable(Protocol):
+    """An account that locks after wrong passwords: staff, and the operator's too."""
+
+    failed_logins: int
+    locked_until: datetime | None
 
 
 def normalise_email(email: str) -> str:
@@ -115,7 +123,7 @@ def _count_login(session: Session, candidate: _Candidate, right: bool) -> LoginR
     return LoginResult(user.id, user.session_version, bool(user.totp_secret))
 
 
-def count_failure(session: Session, user: StaffUser) -> None:
+def count_failure(session: Session, user: Lockable) -> None:
     user.failed_logins += 1
     if user.failed_logins >= MAX_FAILURES:
         user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
@@ -123,7 +131,7 @@ def count_failure(session: Session, user: StaffUser) -> None:
     session.add(user)
 
 
-def clear_failures(session: Session, user: StaffUser) -> None:
+def clear_failures(session: Session, user: Lockable) -> None:
     if user.failed_logins or user.locked_until is not None:
         user.failed_logins = 0
         user.locked_until = None
@@ -135,7 +143,7 @@ def record_failed_second_factor(session: Session, user: StaffUser) -> None:
     count_failure(session, user)
 
 
-def is_locked(user: StaffUser) -> bool:
+def is_locked(user: Lockable) -> bool:
     return user.locked_until is not None and user.locked_until > utcnow()
 
 

@@ -75,9 +75,12 @@ def matching_counter(secret: str, code: str, now: datetime | None = None) -> int
 
 
 def secret_of(secret_key: str, user: StaffUser) -> str | None:
-    if not user.totp_secret:
-        return None
-    return decrypt(secret_key, user.totp_secret)
+    return stored_secret(secret_key, user.totp_secret)
+
+
+def stored_secret(secret_key: str, encrypted: str | None) -> str | None:
+    """An account's secret as stored (encrypted), readable again; None while it is off."""
+    return decrypt(secret_key, encrypted) if encrypted else None
 
 
 def enable(session: Session, secret_key: str, user: StaffUser, secret: str, code: str) -> bool:
@@ -105,14 +108,22 @@ def verify(session: Session, secret_key: str, user: StaffUser, code: str) -> boo
 
 
 def _use(session: Session, user: StaffUser, counter: int) -> bool:
+    return claim_once(session, TotpUse(staff_id=user.id, counter=counter))
+
+
+def claim_once(session: Session, use: SQLModel) -> bool:
+    """Stores ``use`` (a code's row: TotpUse, or the operator's like it) unless the same
+    account used the same step before (its unique constraint); False then. Rows older
+    than a few steps are dropped first: they can no longer match."""
     now = utcnow()
-    table = table_of(TotpUse)
+    table = table_of(type(use))
     session.execute(
         delete(table).where(table.c.used_at < now - timedelta(seconds=STEP_SECONDS * 4))
     )
     savepoint = session.begin_nested()
     try:
-        session.add(TotpUse(staff_id=user.id, counter=counter, used_at=now))
+        use.used_at = now  # every code row has it
+        session.add(use)
         session.flush()
     except IntegrityError:
         savepoint.rollback()

@@ -118,7 +118,7 @@ def _flat(row: dict) -> dict:
     return flat
 
 
-def _csv_safe(value: object) -> object:
+def csv_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -131,7 +131,7 @@ def export_csv(session: Session, consultation: Consultation) -> Iterator[str]:
     yield "\ufeff"
     writer.writeheader()
     for row in export_rows(session, consultation):
-        writer.writerow({k: _csv_safe(v) for k, v in _flat(row).items()})
+        writer.writerow({k: csv_safe(v) for k, v in _flat(row).items()})
         if buffer.tell() > 65536:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -9,6 +9,14 @@ can point every council's numbers at one address; the door then checks the signa
 with that council's Twilio token (settings_of), so a request signed with one council's
 token for another's number fails. An installation with no numbers keeps the host's.
 
+The operator's pages (/operator/...) belong to no council: they answer only on the
+host names in OPERATOR_HOSTS, with no council in the request (so its sessions see every
+council, tenancy.py), and such a host serves nothing else. The operator's host is
+decided before any council's, so it can never be taken for a council's page (nor a
+council's host, or the every-host fallback of a single council, for the operator's):
+a council's staff cookie is never sent there, and the operator's never to a council.
+Elsewhere /operator/ is a plain 404, as on an installation without OPERATOR_HOSTS.
+
 The tables are read once and kept for REFRESH_SECONDS, so a request costs a dict
 look-up; a new council is rows, picked up by every process within that time.
 """
@@ -43,6 +51,7 @@ TWILIO_PREFIX = "/twilio/"
 LOOK_PATHS = ("/council-style.css", "/council-logo")
 #: The path-prefix fallback: /c/<slug>/... on the installation's own host.
 PREFIX_PATH = "/c/"
+OPERATOR_PREFIX = "/operator"
 #: A Twilio webhook's form is a few hundred bytes; more is not Twilio.
 TWILIO_MAX_BYTES = 64 * 1024
 
@@ -160,11 +169,20 @@ class CouncilMiddleware:
             await self.app(scope, receive, send)
             return
         host = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
+        operator_hosts = scope["app"].state.settings.operator_hosts
+        operator_host = bool(operator_hosts) and normalise_host(host) in operator_hosts
+        if operator_host or _is_operator_path(scope["path"]):
+            await self._operator(scope, receive, send, operator_host)
+            return
         council, prefix = await self._council(scope, host)
         if prefix and scope["path"] == prefix and council is not None:
             await RedirectResponse(prefix + "/", status_code=308)(scope, receive, send)
             return
         path = route_path(scope)
+        if _is_operator_path(path):
+            # /c/<slug>/operator/...: the operator's pages answer on its own hosts only.
+            await HTMLResponse(UNKNOWN_HOST, status_code=404)(scope, receive, send)
+            return
         if (
             path.startswith(TWILIO_PREFIX)
             and scope["method"] == "POST"
@@ -205,6 +223,13 @@ class CouncilMiddleware:
                     scope[PREFIX_KEY] = prefix
                 return council, prefix
         return await self.councils.council_for(host), ""
+
+    async def _operator(self, scope: Scope, receive: Receive, send: Send, allowed: bool) -> None:
+        if not allowed or not _is_operator_path(scope["path"]):
+            await HTMLResponse(UNKNOWN_HOST, status_code=404)(scope, receive, send)
+            return
+        scope["settings"] = scope["app"].state.settings
+        await self.app(scope, receive, send)
 
     async def _twilio_council(
         self, scope: Scope, receive: Receive, by_host: CouncilEntry | None
@@ -293,6 +318,10 @@ def _renamed(cookie: bytes, own: str, prefix: str) -> bytes:
 def settings_of(request: Request) -> Settings:
     """The settings as the request's council sees them (its name, numbers, hours)."""
     return request.scope.get("settings") or request.app.state.settings
+
+
+def _is_operator_path(path: str) -> bool:
+    return path == OPERATOR_PREFIX or path.startswith(OPERATOR_PREFIX + "/")
 
 
 def _open_while_suspended(path: str) -> bool:

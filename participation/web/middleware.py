@@ -39,7 +39,10 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
             return
         path = route_path(scope)
-        first = path.split("/", 2)[1] if path.count("/") >= 1 else ""
+        parts = path.split("/", 3)
+        # The operator's pages carry theirs second: /operator/de/councils.
+        at = 2 if len(parts) > 2 and parts[1] == "operator" else 1
+        first = parts[at] if len(parts) > at else ""
         language = (
             first
             if first in LANGUAGES

@@ -114,6 +114,9 @@ def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
     prefix = prefix_of(request.scope)
     below = path[len(prefix) :]
+    # The operator's pages carry the language second (/operator/de/...).
+    if below.startswith("/operator/"):
+        prefix, below = prefix + "/operator", below.removeprefix("/operator")
     rest = below.split("/", 2)[2] if below.count("/") >= 2 else ""
 
     def switch_url(code: str) -> str:

@@ -42,6 +42,12 @@ class FoundRoute:
         return "/staff" in self.template and self.template not in LOGIN_STEPS
 
     @property
+    def is_operator(self) -> bool:
+        """Served on OPERATOR_HOSTS only (a 404 on a council's host, before any check):
+        walked there by tests/councils/test_operator_access.py."""
+        return self.template.startswith("/operator")
+
+    @property
     def is_twilio(self) -> bool:
         return self.template.startswith("/twilio/")
 
