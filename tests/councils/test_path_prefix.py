@@ -3,6 +3,7 @@ council's site, and every address in its answers keeps the prefix."""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import xml.etree.ElementTree as ET
 from collections import deque
@@ -339,3 +340,16 @@ def test_the_operators_reset_link_leads_to_the_councils_prefix(
     assert link.startswith(PUBLIC_BASE + PREFIX + "/de/staff/password-reset/")
     with TestClient(app, base_url=PUBLIC_BASE) as client:
         assert client.get(link.removeprefix(PUBLIC_BASE)).status_code == 200
+
+
+def test_the_operators_pages_never_answer_under_a_councils_prefix(app, councils):
+    # The prefix is taken off before routing; the operator's pages must not come back
+    # into reach below it, on the installation's host or any other.
+    app.state.settings = dataclasses.replace(
+        app.state.settings, operator_hosts=("betrieb.localhost",)
+    )
+    with TestClient(app, base_url=PUBLIC_BASE) as client:
+        for path in ("/operator/de/login", "/operator/de/councils", "/operator"):
+            response = client.get(PREFIX + path, follow_redirects=False)
+            assert response.status_code == 404, path
+            assert "Beispieldorf" not in response.text
