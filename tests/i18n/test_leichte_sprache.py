@@ -42,7 +42,7 @@ CONSULTATION_CODE_MESSAGES = (
     "Code for SMS, phone and posters",
     "Answer with the code first, e.g. %(example)s %(yes)s",
     "Details: %(info)s and the code, e.g. %(info)s %(example)s",
-    "If you know the code of the consultation, type it now and then press the hash key.",
+    "Please type the code, then press the hash key.",
     "Results by SMS: %(notify)s and the code, e.g. %(notify)s %(example)s",
     "Send the code %(code)s and your comment to",
     "Send the consultation's code and your comment to",
