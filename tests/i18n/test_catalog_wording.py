@@ -173,7 +173,7 @@ def test_english_wording() -> None:
 #: "proszę" or nothing personal.
 POLISH_TY = re.compile(
     r"\b(twój|twoja|twoje|twojego|twojemu|twoim|twoją|twojej|twoich|ci|cię|ciebie|tobie|"
-    r"masz|możesz|znasz|chcesz|jesteś|korzystasz|odpowiesz|zostawisz|dostaniesz|otrzymasz|"
+    r"masz|możesz|znasz|chcesz|jesteś|usłyszysz|korzystasz|odpowiesz|zostawisz|dostaniesz|otrzymasz|"
     r"sprawdzisz|mówisz|słyszysz|zapomnisz|spodziewasz|"
     r"bierzesz|potrzebujesz|wysyłasz|przesyłasz|wyślesz|podasz|prosisz|poprosisz|musisz|"
     r"dostajesz|zobaczysz|znajdziesz|przeczytasz|wybrałeś|wybrałaś|natrafiłeś|natrafiłaś)\b",
