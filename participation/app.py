@@ -22,7 +22,9 @@ from participation.channels.sms.routes import routes as sms_webhook_routes
 from participation.channels.sms.staff_display import sms_sender
 from participation.channels.voice.routes import routes as voice_webhook_routes
 from participation.channels.voice.staff_routes import staff_routes as calls_staff_routes
+from participation.consultations.preview_routes import preview_routes as consultation_previews
 from participation.consultations.public_routes import public_routes as consultation_routes
+from participation.consultations.setup_routes import setup_routes as consultation_setup
 from participation.consultations.staff_routes import staff_routes as consultation_staff_routes
 from participation.contributions.labels import channel_label
 from participation.contributions.reference import format_reference
@@ -90,6 +92,11 @@ staff_routes = [
     *staff_home_routes,
     *login_routes,
     *account_admin_routes,
+    # The set-up steps before the results' Mount of /staff/consultations/{id}, which
+    # would answer 404 for every path below it that is not its own; and before the
+    # one-page form: GET /staff/consultations/new is their step one.
+    *consultation_setup,
+    *consultation_previews,
     # Before the consultations' own routes: /staff/consultations/{id}/results, ... are the
     # results area's, the bare /staff/consultations/{id} is the consultation form.
     *result_staff_routes,
