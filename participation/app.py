@@ -92,15 +92,13 @@ staff_routes = [
     *staff_home_routes,
     *login_routes,
     *account_admin_routes,
-    # The set-up steps before the results' Mount of /staff/consultations/{id}, which
-    # would answer 404 for every path below it that is not its own; and before the
-    # one-page form: GET /staff/consultations/new is their step one.
+    # The consultations' own pages before the results' Mount of /staff/consultations/{id},
+    # which answers 404 for every path below it that is not its own (/results, ...);
+    # the set-up steps before the one-page form: GET /staff/consultations/new is step one.
     *consultation_setup,
     *consultation_previews,
-    # Before the consultations' own routes: /staff/consultations/{id}/results, ... are the
-    # results area's, the bare /staff/consultations/{id} is the consultation form.
-    *result_staff_routes,
     *consultation_staff_routes,
+    *result_staff_routes,
     *moderation_staff_routes,
     *frontdesk_routes,
     *sitepage_staff_routes,

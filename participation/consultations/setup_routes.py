@@ -11,6 +11,8 @@ what was typed and the reasons, at the top and beside each field.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -57,8 +59,8 @@ def _counts(found: editing.Editing, values: dict) -> dict:
 
 
 def step_context(found: editing.Editing | None, step: Step, values: dict, errors: dict) -> dict:
-    steps = [s for s in setup_steps.STEPS]
-    context = {
+    steps = list(setup_steps.STEPS)
+    context: dict[str, Any] = {
         "consultation": found.consultation if found else None,
         "editing": found,
         "step": step,
@@ -137,9 +139,10 @@ async def text_counts(request: Request) -> Response:
     found = await read(request, editing.for_editing, request.path_params["id"])
     values = {k: v for k, v in request.query_params.items() if k.startswith(("phone_", "title:"))}
     locale = request.query_params.get("locale", "de")
-    counts = _counts(found, values)
-    if locale not in counts:
+    if locale not in LANGUAGES.values():
         raise HTTPException(400)
+    values.setdefault(f"phone_summary:{locale}", "")
+    counts = _counts(found, values)
     return render(
         request,
         "staff/setup/_counts.html",

@@ -14,8 +14,12 @@ from functools import partial
 from typing import Any
 
 from participation.channels.sms import replies
-from participation.channels.sms.segments import MAX_REPLY_SEGMENTS, SegmentCount, count_segments
-from participation.channels.sms.segments import gsm_friendly
+from participation.channels.sms.segments import (
+    MAX_REPLY_SEGMENTS,
+    SegmentCount,
+    count_segments,
+    gsm_friendly,
+)
 from participation.consultations import setup_forms
 from participation.consultations.setup_forms import StepForm
 from participation.i18n.catalogs import gettext as _
