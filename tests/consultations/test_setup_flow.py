@@ -101,7 +101,7 @@ def test_the_whole_set_up_without_javascript(client, engine):
     assert opened.status_code == 303
     consultation, _texts = _stored(engine, consultation_id)
     assert consultation.is_published
-    assert "Zehn" in client.get(f"/de/c/{consultation.slug}").text
+    assert "Neue Bänke am Dorfteich?" in client.get(f"/de/c/{consultation.slug}").text
 
 
 def test_every_screen_of_the_set_up_asks_for_at_most_a_dozen_fields(client, engine):
