@@ -46,16 +46,19 @@ def step_url(request: Request, consultation_id: int, step: str) -> str:
     return url(request, "staff_setup_step", id=consultation_id, step=step)
 
 
-def _counts(found: editing.Editing, values: dict) -> dict:
-    """The phone and SMS counts of every short text on the page, as typed."""
-    code = found.consultation.code if found else ""
-    counts = {}
-    for code_name, locale in LANGUAGES.items():
-        text = values.get(f"phone_summary:{locale}")
-        if text is not None:
-            title = values.get(f"title:{locale}") or values.get("title:de") or ""
-            counts[locale] = setup_steps.count_text(text, code_name, code=code, title=title)
-    return counts
+def _short_text_locale(step: Step) -> str | None:
+    """Which language's short text a step shows, with its counts: German on "phone"."""
+    if step.slug == "phone":
+        return "de"
+    return LANGUAGES[step.slug] if step.slug in setup_steps.FURTHER_LANGUAGES else None
+
+
+def _counts(found: editing.Editing, values: dict, locale: str) -> setup_steps.TextCounts:
+    """The phone and SMS counts of one language's short text, as typed."""
+    code_name = next(code for code, each in LANGUAGES.items() if each == locale)
+    title = values.get(f"title:{locale}") or values.get("title:de") or ""
+    text = values.get(f"phone_summary:{locale}") or ""
+    return setup_steps.count_text(text, code_name, code=found.consultation.code, title=title)
 
 
 def step_context(found: editing.Editing | None, step: Step, values: dict, errors: dict) -> dict:
@@ -69,12 +72,15 @@ def step_context(found: editing.Editing | None, step: Step, values: dict, errors
         "errors": errors,
         "language_names": setup_steps.LANGUAGE_NAMES,
         "further_languages": setup_steps.FURTHER_LANGUAGES,
-        "counts": _counts(found, values) if found else {},
+        "counts": {},
         **RETENTION_BOUNDS,
     }
     if step.slug in setup_steps.FURTHER_LANGUAGES:
         context["code"] = step.slug
         context["locale"] = LANGUAGES[step.slug]
+    locale = _short_text_locale(step)
+    if found is not None and locale is not None:
+        context["counts"] = {locale: _counts(found, values, locale)}
     if found is not None and step.slug == "languages":
         context["states"] = readiness.language_states(found)
         context["part_names"] = readiness.part_names()
@@ -141,12 +147,10 @@ async def text_counts(request: Request) -> Response:
     locale = request.query_params.get("locale", "de")
     if locale not in LANGUAGES.values():
         raise HTTPException(400)
-    values.setdefault(f"phone_summary:{locale}", "")
-    counts = _counts(found, values)
     return render(
         request,
         "staff/setup/_counts.html",
-        {"count": counts[locale], "locale": locale},
+        {"count": _counts(found, values, locale), "locale": locale},
         headers={"Vary": "HX-Request"},
     )
 

@@ -241,3 +241,14 @@ def test_another_councils_staff_get_404_on_every_page_of_the_set_up(app, engine,
         from participation.consultations.models import Consultation
 
         assert session.get(Consultation, ours.id).is_published is True
+
+
+def test_a_language_without_text_still_shows_its_counts_for_htmx_to_replace(client, engine):
+    login(client, engine, Role.editor)
+    consultation = make_consultation(engine, phase="draft")
+    page = soup(client.get(STEP.format(id=consultation.id, step="uk")).text)
+    textarea = page.find(id="field-phone_summary-uk")
+    assert textarea["hx-target"] == "#counts-uk"
+    assert "keyup changed delay" in textarea["hx-trigger"]
+    assert page.find(id="counts-uk") is not None
+    assert "SMS: 0" in page.find(id="counts-uk").get_text()
