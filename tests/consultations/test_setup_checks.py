@@ -250,5 +250,7 @@ def test_a_language_without_text_still_shows_its_counts_for_htmx_to_replace(clie
     textarea = page.find(id="field-phone_summary-uk")
     assert textarea["hx-target"] == "#counts-uk"
     assert "keyup changed delay" in textarea["hx-trigger"]
-    assert page.find(id="counts-uk") is not None
+    # The live region stays (and is announced); htmx replaces what is inside it.
+    assert textarea["hx-swap"] == "innerHTML"
+    assert page.find(id="counts-uk")["aria-live"] == "polite"
     assert "SMS: 0" in page.find(id="counts-uk").get_text()
