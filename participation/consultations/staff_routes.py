@@ -82,7 +82,9 @@ async def create(request: Request) -> Response:
 @requires_role(*EDITORS)
 async def edit(request: Request) -> Response:
     """Editing a consultation goes through the same steps as setting it up."""
-    target = url(request, "staff_setup_step", id=request.path_params["id"], step="what")
+    # Looked up first: another council's consultation is a 404 here, not a redirect.
+    found = await read(request, editing.for_editing, request.path_params["id"])
+    target = url(request, "staff_setup_step", id=found.consultation.id, step="what")
     return RedirectResponse(target, status_code=303)
 
 

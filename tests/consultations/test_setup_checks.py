@@ -227,8 +227,10 @@ def test_another_councils_staff_get_404_on_every_page_of_the_set_up(app, engine,
                 for d in ("web", "sms", "phone", "poster")
             ),
         ]
+        paths.append(f"/de/staff/consultations/{ours.id}")
         for path in paths:
-            assert dorf.get(path).status_code == 404, path
+            # Not even a redirect into the steps gives the consultation away.
+            assert dorf.get(path, follow_redirects=False).status_code == 404, path
         for path in (
             f"/de/staff/consultations/{ours.id}/setup/what",
             f"/de/staff/consultations/{ours.id}/open",
