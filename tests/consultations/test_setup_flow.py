@@ -191,3 +191,34 @@ def test_editing_a_consultation_goes_through_the_same_steps(client, engine):
     page = soup(client.get(response.headers["location"]).text)
     assert page.find(id="field-title-de")["value"] == "Soll der Marktplatz neu gestaltet werden?"
     assert page.find("a", attrs={"aria-current": "step"}).get_text().startswith("1.")
+
+
+def test_a_new_way_of_answering_adds_its_own_step(client, engine, monkeypatch):
+    from participation.consultations import setup_steps
+    from participation.consultations.setup_forms import StepForm
+
+    def label() -> str:
+        return "Fragebogen"
+
+    def parse(form) -> StepForm:
+        return StepForm({}, {}, None)
+
+    monkeypatch.setattr(setup_steps, "STEPS", list(setup_steps.STEPS))
+    setup_steps.register_step(
+        setup_steps.Step("questionnaire", label, "staff/setup/languages.html", parse, parse),
+        after="answers",
+    )
+    assert setup_steps.next_step("answers") == "questionnaire"
+    assert setup_steps.next_step("questionnaire") == "phone"
+    login(client, engine, Role.editor)
+    consultation = make_consultation(engine, phase="draft")
+    page = soup(client.get(STEP.format(id=consultation.id, step="phone")).text)
+    steps = [a.get_text() for a in page.select("nav.setup-steps ol a")]
+    assert steps[:4] == [
+        "1. Was und wann",
+        "2. Wie die Menschen antworten",
+        "3. Fragebogen",
+        "4. Telefon und SMS",
+    ]
+    answers = submit(client, STEP.format(id=consultation.id, step="answers"), poll_kind="none")
+    assert answers.headers["location"].endswith("/setup/questionnaire?saved=1")
