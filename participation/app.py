@@ -22,7 +22,9 @@ from participation.channels.sms.routes import routes as sms_webhook_routes
 from participation.channels.sms.staff_display import sms_sender
 from participation.channels.voice.routes import routes as voice_webhook_routes
 from participation.channels.voice.staff_routes import staff_routes as calls_staff_routes
+from participation.consultations.preview_routes import preview_routes as consultation_previews
 from participation.consultations.public_routes import public_routes as consultation_routes
+from participation.consultations.setup_routes import setup_routes as consultation_setup
 from participation.consultations.staff_routes import staff_routes as consultation_staff_routes
 from participation.contributions.labels import channel_label
 from participation.contributions.reference import format_reference
@@ -97,10 +99,13 @@ staff_routes = [
     *staff_home_routes,
     *login_routes,
     *account_admin_routes,
-    # Before the consultations' own routes: /staff/consultations/{id}/results, ... are the
-    # results area's, the bare /staff/consultations/{id} is the consultation form.
-    *result_staff_routes,
+    # The consultations' own pages before the results' Mount of /staff/consultations/{id},
+    # which answers 404 for every path below it that is not its own (/results, ...);
+    # the set-up steps before the one-page form: GET /staff/consultations/new is step one.
+    *consultation_setup,
+    *consultation_previews,
     *consultation_staff_routes,
+    *result_staff_routes,
     *moderation_staff_routes,
     *frontdesk_routes,
     *sitepage_staff_routes,

@@ -163,9 +163,9 @@ def reference_from(location: str) -> str:
 
 
 def edit_consultation(client, consultation, **changes):
-    """Posts the staff edit form as it is, with ``changes``."""
+    """Posts the staff's one-page form as it is, with ``changes``."""
     path = f"/de/staff/consultations/{consultation.id}"
-    html = soup(client.get(path).text)
+    html = soup(client.get(f"{path}/all-fields").text)
     data = {"csrf_token": csrf_token(client, path)}
     for element in html.select("form input, form textarea"):
         name = element.get("name")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -61,6 +62,18 @@ def phase_of(consultation: Any, now: datetime | None = None) -> Phase:
     if consultation.closes_at is not None and now >= consultation.closes_at:
         return Phase.closed
     return Phase.open
+
+
+def phase_once_open(consultation: Any) -> Phase:
+    """The phase a draft takes when it is opened now (its dates decide): what its
+    previews show."""
+    as_opened = SimpleNamespace(
+        is_published=True,
+        results_published_at=consultation.results_published_at,
+        opens_at=consultation.opens_at,
+        closes_at=consultation.closes_at,
+    )
+    return phase_of(as_opened)
 
 
 class ConsultationText(CouncilOwned, table=True):

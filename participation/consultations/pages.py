@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from participation.consultations import service
-from participation.outcomes import NotFound
+from participation.consultations.models import Consultation, phase_once_open
+from participation.outcomes import NotFound, get_or_404
 from participation.settings import LANGUAGES
 
 
@@ -33,4 +34,14 @@ def poster(session: Session, slug: str, lang: str) -> dict:
         "consultation": consultation,
         "text": service.text_for(session, consultation, LANGUAGES[lang]),
         "phase": consultation.phase(),
+    }
+
+
+def poster_preview(session: Session, consultation_id: int, lang: str) -> dict:
+    """Any consultation's poster, drafts too, for staff to print before it opens."""
+    consultation = get_or_404(session, Consultation, consultation_id)
+    return {
+        "consultation": consultation,
+        "text": service.text_for(session, consultation, LANGUAGES[lang]),
+        "phase": phase_once_open(consultation),
     }

@@ -1,4 +1,7 @@
-"""Staff pages for consultations: create and edit."""
+"""The one-page consultation form, behind the set-up steps (setup_routes.py): POST
+/staff/consultations/new creates a draft from step one (or from every field at once);
+/staff/consultations/{id} leads into the steps; the whole form on one page stays at
+/staff/consultations/{id}/all-fields for those who know it, and its POST saves it."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from participation.accounts.permissions import EDITORS, requires_role
-from participation.consultations import service
+from participation.consultations import service, setup_routes, setup_steps
 from participation.consultations.forms import (
     EDIT_LOCALES,
     code_taken_message,
@@ -46,26 +49,16 @@ def _form_again(
 
 def _saved(request: Request, consultation: Consultation) -> Response:
     return RedirectResponse(
-        url(request, "staff_consultation_edit", id=consultation.id) + "?saved=1", status_code=303
+        url(request, "staff_consultation_all_fields", id=consultation.id) + "?saved=1",
+        status_code=303,
     )
 
 
-@requires_role(*EDITORS)
-async def new_form(request: Request) -> Response:
-    return render(
-        request,
-        "staff/consultation_form.html",
-        {
-            "values": {
-                "poll_kind": "none",
-                "retention_days": str(service.RETENTION_DEFAULT_DAYS),
-            },
-            "errors": {},
-            "consultation": None,
-            "locales": EDIT_LOCALES,
-            **RETENTION_BOUNDS,
-        },
-    )
+def _created(request: Request, consultation: Consultation) -> Response:
+    """Step one done: on to the next step of the set-up."""
+    following = setup_steps.next_step(setup_steps.STEPS[0].slug)
+    target = url(request, "staff_setup_step", id=consultation.id, step=following)
+    return RedirectResponse(target + "?saved=1", status_code=303)
 
 
 @requires_role(*EDITORS)
@@ -79,8 +72,20 @@ async def create(request: Request) -> Response:
         except editing.CodeTaken:
             errors = {"code": code_taken_message()}
         else:
-            return _saved(request, consultation)
-    return _form_again(request, form.values, errors, None)
+            return _created(request, consultation)
+    # Step one again, with what was typed and why it was refused.
+    first = setup_steps.STEPS[0]
+    context = setup_routes.step_context(None, first, form.values, errors)
+    return render(request, first.template, context, status_code=422)
+
+
+@requires_role(*EDITORS)
+async def edit(request: Request) -> Response:
+    """Editing a consultation goes through the same steps as setting it up."""
+    # Looked up first: another council's consultation is a 404 here, not a redirect.
+    found = await read(request, editing.for_editing, request.path_params["id"])
+    target = url(request, "staff_setup_step", id=found.consultation.id, step="what")
+    return RedirectResponse(target, status_code=303)
 
 
 @requires_role(*EDITORS)
@@ -126,8 +131,13 @@ async def update(request: Request) -> Response:
 #: Under /staff (app.py). A consultation's results pages are the results area's, under
 #: /staff/consultations/{id}/... (results/staff_routes.py).
 staff_routes = [
-    Route("/consultations/new", new_form, methods=["GET"], name="staff_consultation_new"),
     Route("/consultations/new", create, methods=["POST"], name="staff_consultation_create"),
-    Route("/consultations/{id:int}", edit_form, methods=["GET"], name="staff_consultation_edit"),
+    Route("/consultations/{id:int}", edit, methods=["GET"], name="staff_consultation_edit"),
+    Route(
+        "/consultations/{id:int}/all-fields",
+        edit_form,
+        methods=["GET"],
+        name="staff_consultation_all_fields",
+    ),
     Route("/consultations/{id:int}", update, methods=["POST"], name="staff_consultation_update"),
 ]

@@ -116,14 +116,21 @@ def _save(
     # forbid it; a wording fix keeps the option and goes to the audit log.
     voted = has_votes(session, consultation.id)
     for change in service.set_poll(session, consultation, edit.poll, has_votes=voted):
-        audit(
-            session,
-            "poll_option.relabel",
-            "poll_option",
-            change.option_id,
-            staff_id=staff_id,
-            consultation=consultation.id,
-            position=change.position,
-            before=change.before,
-            after=change.after,
-        )
+        relabel_audit(session, consultation, change, staff_id)
+
+
+def relabel_audit(
+    session: Session, consultation: Consultation, change: service.Relabelled, staff_id: int | None
+) -> None:
+    """A poll option's wording fix, with before and after, in the audit log."""
+    audit(
+        session,
+        "poll_option.relabel",
+        "poll_option",
+        change.option_id,
+        staff_id=staff_id,
+        consultation=consultation.id,
+        position=change.position,
+        before=change.before,
+        after=change.after,
+    )

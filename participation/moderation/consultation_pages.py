@@ -13,10 +13,16 @@ from sqlalchemy import Row
 from sqlmodel import Session
 
 from participation.consultations import service
-from participation.consultations.models import Consultation, Phase, label_of, phase_of
+from participation.consultations.models import (
+    Consultation,
+    Phase,
+    label_of,
+    phase_of,
+    phase_once_open,
+)
 from participation.contributions.service import count_published
 from participation.moderation.queue import Waiting, public_page, waiting_overview
-from participation.outcomes import NotFound
+from participation.outcomes import NotFound, get_or_404
 from participation.settings import LANGUAGES
 
 PAGE_SIZE = 20
@@ -85,3 +91,12 @@ def staff_overview(session: Session) -> dict:
         "totals": totals,
         "unassigned": overview.get(None) or Waiting(None),
     }
+
+
+def staff_preview(session: Session, consultation_id: int, lang: str) -> dict:
+    """The public page of any consultation of this council, drafts too, as residents will
+    see it once it is open: for staff only (the endpoint checks the role)."""
+    consultation = get_or_404(session, Consultation, consultation_id)
+    context = consultation_context(session, consultation, lang)
+    context["phase"] = phase_once_open(consultation)
+    return context

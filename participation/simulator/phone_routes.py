@@ -36,6 +36,7 @@ from participation.simulator.access import own_call, remember_call, simulator_pa
 from participation.simulator.records import record_call_input, record_recording
 from participation.simulator.service import EXAMPLE_NUMBERS, FICTIONAL_RANGE
 from participation.simulator.sms import simulated_base
+from participation.speaking_time import speech_seconds
 from participation.twilio import canonical_url, sign, webhook_base
 from participation.web.councils import settings_of
 from participation.web.forms import field
@@ -50,8 +51,6 @@ AUDIO_TYPES = frozenset(
     {"audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/ogg", "audio/webm"}
 )
 WITHHELD = "anonymous"
-#: Speech runs at about two and a half words a second: the stand-in text's "duration".
-WORDS_PER_SECOND = 2.5
 
 
 def _settings(request: Request) -> Settings:
@@ -298,9 +297,9 @@ async def record(request: Request) -> Response:
         return RedirectResponse(_page(request, call_sid, number), status_code=303)
     seconds = _audio_seconds(audio) if audio else None
     if seconds is None:
-        words = len(stand_in.split())
+        said = speech_seconds(stand_in)
         # A few seconds for "hello" and a pause; an audio file we cannot measure: five.
-        seconds = round(words / WORDS_PER_SECOND) + 3 if words else (5 if audio else 0)
+        seconds = round(said) + 3 if said else (5 if audio else 0)
     seconds = min(seconds, answer.recorder.max_length)
     sid = "RE" + secrets.token_hex(16)
 

@@ -65,6 +65,23 @@ ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
     ],
     "staff_consultation_new": [("consultation-new", "/staff/consultations/new")],
     "staff_consultation_edit": [("consultation-edit", "/staff/consultations/1")],
+    "staff_consultation_all_fields": [
+        ("consultation-all-fields", "/staff/consultations/1/all-fields")
+    ],
+    "staff_setup_step": [
+        ("setup-what", "/staff/consultations/1/setup/what"),
+        ("setup-answers", "/staff/consultations/1/setup/answers"),
+        ("setup-phone", "/staff/consultations/1/setup/phone"),
+        ("setup-languages", "/staff/consultations/1/setup/languages"),
+        ("setup-language-ar", "/staff/consultations/1/setup/ar"),
+    ],
+    "staff_setup_readiness": [("setup-readiness", "/staff/consultations/1/readiness")],
+    "staff_setup_preview": [
+        ("preview-web", "/staff/consultations/1/preview/web"),
+        ("preview-sms", "/staff/consultations/1/preview/sms?language=ar"),
+        ("preview-phone", "/staff/consultations/1/preview/phone"),
+        ("preview-poster", "/staff/consultations/1/preview/poster"),
+    ],
     "results_staff": [("results-staff", "/staff/consultations/3/results")],
     "results_answers": [("results-answers", "/staff/consultations/3/answers")],
     "frontdesk": [("front-desk", "/staff/front-desk")],
@@ -88,6 +105,7 @@ NOT_PAGES = {
     "results_download": "CSV and JSON files",
     "calls_recording_audio": "audio stream",
     "calls_summary_audio": "audio stream",
+    "staff_setup_counts": "a fragment of the set-up's short text, swapped in by htmx",
 }
 #: Pages reachable only in the middle of a flow, scanned by their own test.
 SCANNED_IN_FLOW = {

@@ -60,7 +60,7 @@ def test_poll_options_may_change_freely_before_anybody_votes(client, engine):
 
 def test_a_wording_fix_keeps_the_option_and_its_votes_and_is_audited(client, engine):
     consultation = _own_answers_with_a_vote(client, engine, "4731")
-    form = soup(client.get(f"/en/staff/consultations/{consultation.id}").text)
+    form = soup(client.get(f"/en/staff/consultations/{consultation.id}/setup/answers").text)
     assert "can only be reworded" in form.find(id="field-poll_kind").get_text()
     before = _options(engine, consultation)
     fixed = "Variante A (mit Bäumen)\nVariante B\nVariante C"

@@ -5,38 +5,24 @@ The phone simulator shows a call with it; it only ever parses TwiML this app wro
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+
+from participation.speaking_time import speech_seconds
 
 #: <Say language> -> HTML lang, so the browser and screen readers read each line right.
 _HTML_LANG = {"arb": "ar"}
 
-#: Words a second at a normal, unhurried reading-aloud pace, per <Say language>.
-#: German is set at 2.5 words/s (150 words a minute, an announcer's pace). The others keep
-#: the ratios between languages measured for reading aloud the same texts in the IReST
-#: study (Trauzettel-Klosinski & Dietz, IOVS 2012;53:5452, means in words/min: German
-#: 179, English 228, Turkish 166, Arabic 138, Russian 184, Polish 166), scaled by
-#: 150/179. The ratios matter: a Turkish or Arabic word carries more than an English one.
-#: IReST has no Ukrainian texts; Russian, its nearest neighbour there, stands in.
-SPEAKING_RATE = {
-    "de-DE": 2.5,
-    "en-GB": 3.18,
-    "tr-TR": 2.32,
-    "arb": 1.93,
-    "ru-RU": 2.57,
-    "uk-UA": 2.57,
-    "pl-PL": 2.32,
+#: <Say language> -> the interface language whose speaking rate it has (speaking_time).
+_RATE_LANGUAGE = {
+    "de-DE": "de",
+    "en-GB": "en",
+    "tr-TR": "tr",
+    "arb": "ar",
+    "ru-RU": "ru",
+    "uk-UA": "uk",
+    "pl-PL": "pl",
 }
-#: Leichte Sprache is spoken with <prosody rate="85%">.
-SLOW_FACTOR = 0.85
-#: Pauses a voice makes: after every sentence (and at the end of each <Say>: a new voice
-#: starts), and a shorter one at every comma, colon, semicolon or dash (the groups of a
-#: spoken number, "Deutsch: Taste 1").
-SENTENCE_PAUSE = 0.5
-COMMA_PAUSE = 0.25
-_SENTENCE_END = re.compile(r"[.?!](?=\s)")
-_SHORT_PAUSE = re.compile(r"[,:;،؛]|\s[–—-]\s")
 
 
 @dataclass(frozen=True)
@@ -58,18 +44,9 @@ class Spoken:
 
     @property
     def seconds(self) -> float:
-        """How long a voice takes to say it, at SPEAKING_RATE with its pauses."""
-        if not self.text:
-            return 0.0
-        rate = SPEAKING_RATE.get(self.say_language, SPEAKING_RATE["de-DE"])
-        if self.slow:
-            rate *= SLOW_FACTOR
-        # Split on spaces: Arabic vowel marks (harakat) are no letters to \w and would
-        # cut one word into three.
-        words = sum(1 for token in self.text.split() if any(c.isalnum() for c in token))
-        sentences = len(_SENTENCE_END.findall(self.text)) + 1
-        pauses = sentences * SENTENCE_PAUSE + len(_SHORT_PAUSE.findall(self.text)) * COMMA_PAUSE
-        return words / rate + pauses
+        """How long a voice takes to say it (participation.speaking_time)."""
+        language = _RATE_LANGUAGE.get(self.say_language, "de")
+        return speech_seconds(self.text, language, slow=self.slow)
 
 
 @dataclass(frozen=True)
