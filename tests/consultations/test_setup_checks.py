@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from participation.accounts.models import Role
+from participation.channels.voice.prompts import CODE_KEY
 from participation.clock import set_now
 from participation.db import session_scope
 from participation.sms_segments import count_segments
@@ -125,7 +126,8 @@ def test_the_phone_preview_is_what_a_caller_hears_once_open(client, engine):
             data={"csrf_token": token, "confirm": "1"},
         )
         call = open_line(client, "de")
-        call.press("4656")
+        call.press(str(CODE_KEY))  # the poster's way: the code key, then the code and #
+        call.press("4656#")
         assert [text for _voice, _lang, text in call.said()] == scenes[0]
         call.press("2")
         assert [text for _voice, _lang, text in call.said()] == scenes[2]
