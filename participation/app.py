@@ -8,7 +8,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from participation import tables  # noqa: F401 - every table known before first use
 from participation.accounts.admin_routes import staff_routes as account_admin_routes
@@ -140,6 +140,25 @@ localized_routes = [
 ]
 
 
+def _routes() -> list[BaseRoute]:
+    """The installation's own addresses first (webhooks, API, files, the operator), then
+    the pages of every language."""
+    return [
+        Route("/", root),
+        Route("/healthz", healthz),
+        *voice_webhook_routes,
+        *sms_webhook_routes,
+        *outbox_webhook_routes,
+        Mount("/api/v1", routes=api_routes),
+        Route("/static/{path:path}", serve_static),
+        Route("/media/sign-language.{ext}", serve_media),
+        *council_look_routes,
+        Route("/operator", operator_root),
+        Mount("/operator", routes=operator_routes),
+        Mount("/{lang:lang}", routes=localized_routes),
+    ]
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
@@ -148,20 +167,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     councils = CouncilDirectory(engine, settings)
     app = Starlette(
         debug=settings.debug,
-        routes=[
-            Route("/", root),
-            Route("/healthz", healthz),
-            *voice_webhook_routes,
-            *sms_webhook_routes,
-            *outbox_webhook_routes,
-            Mount("/api/v1", routes=api_routes),
-            Route("/static/{path:path}", serve_static),
-            Route("/media/sign-language.{ext}", serve_media),
-            *council_look_routes,
-            Route("/operator", operator_root),
-            Mount("/operator", routes=operator_routes),
-            Mount("/{lang:lang}", routes=localized_routes),
-        ],
+        routes=_routes(),
         middleware=[
             # First, so that everything after it sees the real client address.
             Middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies),

@@ -65,12 +65,19 @@ class CouncilBackupReport:
         return sum(self.tables.values())
 
 
+#: Tables that name a council but are the installation's: the operator's log belongs with
+#: the operator's accounts, which no council's backup holds.
+INSTALLATION_TABLES = frozenset({"operator_event"})
+
+
 def council_tables(metadata: MetaData = tables.metadata) -> list[tuple[Table, str]]:
     """(table, how its rows are chosen) in the order they must be written back: the
     council itself, tables with a council column, tables hanging on those."""
     chosen: list[tuple[Table, str]] = []
     owned: set[str] = set()
     for table in metadata.sorted_tables:
+        if table.name in INSTALLATION_TABLES:
+            continue
         if table.name == "council":
             chosen.append((table, "id"))
             owned.add(table.name)

@@ -103,7 +103,11 @@ def _rows_of(engine: sa.Engine, council_id: int) -> dict[str, list[tuple]]:
 
 
 def _delete(engine: sa.Engine, council_id: int) -> None:
+    """The council gone from this installation, as its operator would remove it: its
+    rows, and the operator's log lines about it (the installation's, not in the file)."""
     with engine.begin() as connection:
+        log = tables.metadata.tables["operator_event"]
+        connection.execute(log.delete().where(log.c.council_id == council_id))
         for table, how in reversed(council_tables()):
             connection.execute(
                 table.delete().where(council_rows(table, how, council_id, tables.metadata))

@@ -138,4 +138,4 @@ def test_status_by_phone_is_limited_per_caller(client, engine):
     other.press("4")
     other.press(reference + "#")
     spaced = " ".join(reference[:4]) + ", " + " ".join(reference[4:])
-    assert other.text().startswith(f"Ihr Beitrag {spaced} ist eingegangen")
+    assert other.text().startswith(f"Ihr Beitrag {spaced} ist angekommen")

@@ -80,24 +80,7 @@ def handle_sms(
     turn.language = _pick_language(parsed, contact)
 
     reply = _answer(turn, raw)
-    logged = insert_or_skip(
-        session,
-        InboundSms,
-        {
-            "message_sid": message_sid,
-            "from_key": None if turn.forgotten else key,
-            "from_masked": None if turn.forgotten else masked_number(from_e164),
-            "num_media": max(0, num_media),
-            "body_chars": len(raw),
-            "intent": parsed.intent.value,
-            "language": turn.language or "",
-            "consultation_id": turn.consultation_id,
-            "contribution_id": turn.contribution_id,
-            "reply": reply,
-            "created_at": now,
-        },
-    )
-    if logged is None:
+    if _log_inbound(turn, raw, reply) is None:
         # Another delivery of this message came first (or, racing on PostgreSQL, committed
         # first): this one's work is undone and the person gets that delivery's reply.
         session.rollback()
@@ -107,6 +90,27 @@ def handle_sms(
     if not turn.forgotten:
         _remember(turn, contact)
     return reply
+
+
+def _log_inbound(turn: Turn, raw: str, reply: str | None) -> int | None:
+    """The message's log row (its id), or None when a delivery of it is logged already."""
+    return insert_or_skip(
+        turn.session,
+        InboundSms,
+        {
+            "message_sid": turn.message_sid,
+            "from_key": None if turn.forgotten else turn.key,
+            "from_masked": None if turn.forgotten else masked_number(turn.number),
+            "num_media": max(0, turn.num_media),
+            "body_chars": len(raw),
+            "intent": turn.parsed.intent.value,
+            "language": turn.language or "",
+            "consultation_id": turn.consultation_id,
+            "contribution_id": turn.contribution_id,
+            "reply": reply,
+            "created_at": turn.now,
+        },
+    )
 
 
 def _parse(settings: Settings, raw: str, opt_out_type: str) -> tuple[ParsedSms, bool]:
