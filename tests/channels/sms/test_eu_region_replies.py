@@ -5,6 +5,7 @@ once, with the council's own account, region and sender, and is deleted at Twili
 from __future__ import annotations
 
 import secrets
+import threading
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -15,12 +16,15 @@ from twilio.request_validator import RequestValidator
 
 from participation.app import create_app
 from participation.carrier_deletions import delete_due
+from participation.channels.sms.answer import answer_sms
 from participation.clock import set_now, utcnow
 from participation.contributions.models import Contribution
+from participation.councils.models import CouncilStatus
 from participation.councils.service import (
     add_number,
     by_slug,
     create_council,
+    set_status,
     set_twilio_account,
     set_twilio_options,
 )
@@ -282,3 +286,41 @@ def test_each_council_replies_with_its_own_account_never_anothers(
     with session_scope(engine) as session:
         by_council = {m.to_masked: m.council_id for m in session.exec(select(OutboundMessage))}
         assert set(by_council.values()) == {by_slug(session, "council").id, b_id}
+
+
+def test_a_webhook_delivered_twice_at_once_queues_one_reply(engine, settings, twilio_api):
+    """Two app workers get the same delivery (on PostgreSQL they really race): one
+    contribution, one reply in the outbox, one message sent."""
+    make_consultation(engine, code="4711")
+    sid = "SM" + "6" * 32
+    barrier = threading.Barrier(4)
+    results: list = []
+
+    def deliver() -> None:
+        barrier.wait()
+        with session_scope(engine, write=True) as session:
+            results.append(answer_sms(session, settings, ALICE, "4711 Mehr Licht im Park", sid))
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [None] * 4  # nothing for TwiML: each delivery answers <Response/>
+    [queued] = outbox(engine)
+    assert queued.idempotency_key and queued.idempotency_key.endswith(sid)
+    assert one_pass(engine, settings) == 1 and len(twilio_api.accepted) == 1
+
+
+def test_a_suspended_councils_notice_goes_through_the_outbox(
+    client, engine, settings, twilio_api, app
+):
+    with session_scope(engine, write=True) as session:
+        set_status(session, "council", CouncilStatus.suspended, "Die Beteiligung ruht bis März.")
+    app.state.councils.expire()
+    root, _sid = post(client, "4711 Hallo?")
+    assert list(root) == []
+    post(client, "4711 Hallo?")  # once a day: no second notice
+    assert one_pass(engine, settings) == 1
+    [sent] = twilio_api.accepted
+    assert "Die Beteiligung ruht bis März." in sent.form["Body"] and sent.host == IE1_HOST
