@@ -174,10 +174,10 @@ def status_counts(session: Session) -> dict[str, int]:
 
 
 def can_retry(message: OutboundMessage) -> bool:
-    return message.status in (
-        OutboundStatus.failed,
-        OutboundStatus.undelivered,
-    ) and message.error_code not in (PERMANENT_ERRORS | {"opted_out"})
+    # A reply Twilio took keeps no number (worker._record_accepted): nothing to send to.
+    retriable = message.status in (OutboundStatus.failed, OutboundStatus.undelivered)
+    permanent = message.error_code in (PERMANENT_ERRORS | {"opted_out"})
+    return retriable and not permanent and bool(message.to_encrypted)
 
 
 def retry(session: Session, message: OutboundMessage) -> bool:

@@ -448,6 +448,11 @@ def _record_accepted(
     if result.provider_sid:
         message.provider_sid = result.provider_sid[:64]
     message.sent_at = now
+    if message.channel == REPLY:
+        # A reply needs the number only until Twilio has it: nobody sends an answer
+        # again hours later, and its number may have been erased by the very message
+        # it answers (LÖSCHEN JA). TwiML replies are never stored at all.
+        message.to_encrypted = ""
     message.error_code = None
     message.error_message = None
     # A "delivered" callback may have arrived first: sent never overrides it.

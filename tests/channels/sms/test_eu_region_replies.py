@@ -28,6 +28,7 @@ from participation.councils.service import (
     set_twilio_account,
     set_twilio_options,
 )
+from participation.crypto import decrypt
 from participation.db import session_scope
 from participation.outbox.models import (
     REPLY,
@@ -36,6 +37,7 @@ from participation.outbox.models import (
     OutboundMessage,
     OutboundStatus,
 )
+from participation.outbox.service import can_retry
 from participation.outbox.worker import PER_NUMBER_PER_HOUR, CouncilSenders, send_due
 from tests.channels.sms.conftest import ALICE, BOB, WEBHOOK, signature, twilio_params
 from tests.conftest import PUBLIC_BASE, TEST_SECRET, TEST_TWILIO_TOKEN
@@ -114,6 +116,8 @@ def test_the_reply_goes_through_the_outbox_to_the_region_host(client, engine, se
     assert reference[:4] in sent.form["Body"] and queued.body == sent.form["Body"]
     [stored] = outbox(engine)
     assert stored.status is OutboundStatus.sent and stored.provider_sid == sent.sid
+    # Twilio has it: the number is no longer kept (a TwiML reply is never stored at all).
+    assert stored.to_encrypted == ""
     # Twilio's record of the reply is deleted like every message we send.
     with session_scope(engine) as session:
         kinds = {job.sid: job.kind for job in session.exec(select(CarrierDeletion)).all()}
@@ -324,3 +328,38 @@ def test_a_suspended_councils_notice_goes_through_the_outbox(
     assert one_pass(engine, settings) == 1
     [sent] = twilio_api.accepted
     assert "Die Beteiligung ruht bis März." in sent.form["Body"] and sent.host == IE1_HOST
+
+
+def test_loeschen_ja_is_confirmed_and_the_number_is_not_kept_for_it(
+    client, engine, settings, twilio_api
+):
+    make_consultation(engine, code="4711")
+    post(client, "4711 Ein Brunnen am Markt")
+    post(client, "LÖSCHEN")
+    root, _sid = post(client, "LÖSCHEN JA")
+    assert list(root) == []
+    # Erased with the number: the earlier replies still queued, and the contribution.
+    with session_scope(engine) as session:
+        assert session.exec(select(Contribution)).all() == []
+    [confirmation] = outbox(engine)
+    assert one_pass(engine, settings) == 1
+    [sent] = twilio_api.accepted
+    assert sent.form["To"] == ALICE and sent.form["Body"] == confirmation.body
+    assert all(decrypt(TEST_SECRET, m.to_encrypted) is None for m in outbox(engine))
+
+
+def test_an_undelivered_reply_is_not_offered_to_staff_to_send_again(
+    client, engine, settings, twilio_api
+):
+    post(client, "HILFE")
+    one_pass(engine, settings)
+    [sent] = twilio_api.accepted
+    [message] = outbox(engine)
+    params = {"MessageSid": sent.sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    path = f"/twilio/status/{message.id}"
+    token = RequestValidator(TEST_TWILIO_TOKEN).compute_signature(PUBLIC_BASE + path, params)
+    assert client.post(path, data=params, headers={"X-Twilio-Signature": token}).status_code < 300
+    [undelivered] = outbox(engine)
+    assert undelivered.status is OutboundStatus.undelivered
+    # Its number went when Twilio took it; an answer is not sent again hours later.
+    assert not can_retry(undelivered)
