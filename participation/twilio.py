@@ -139,6 +139,13 @@ def _signature_setting(header: str, name: str) -> str:
     return ""
 
 
+def replies_in_twiml(settings: Settings) -> bool:
+    """Whether the SMS door may answer with TwiML <Message>: Twilio offers it in its US1
+    region only (error 13803 elsewhere), so a council in another region (ie1) has its
+    replies sent through the outbox and the REST API instead."""
+    return settings.twilio_region in ("", "us1")
+
+
 def rest_client(settings: Settings, http_client: Any = None, *, timeout: float) -> Any:
     """Twilio's REST client for the account in the settings: in its Region and through
     its Edge when set (api.dublin.ie1.twilio.com), with its API key when set, else its

@@ -16,7 +16,7 @@ from typing import Any
 from participation.councils.service import CouncilEntry, directory
 from participation.db import make_engine
 from participation.settings import Settings, load_settings
-from participation.twilio import rest_client
+from participation.twilio import replies_in_twiml, rest_client
 
 TIMEOUT_SECONDS = 20
 OK, FAIL, NOTE = "ok  ", "FAIL", "note"
@@ -77,12 +77,13 @@ def describe_account(settings: Settings) -> Iterator[tuple[str, str]]:
         yield NOTE, f"credentials: API key {settings.twilio_api_key_sid}"
     else:
         yield NOTE, "credentials: the account's auth token"
-    if settings.twilio_region not in ("", "us1"):
-        # Twilio documents <Message> as US1 only (error 13803); our SMS replies are TwiML.
+    if not replies_in_twiml(settings):
+        # Twilio documents <Message> as US1 only (error 13803): the outbox carries them.
         yield (
             NOTE,
-            f"SMS replies are TwiML <Message>, which Twilio offers in US1 only (error 13803): "
-            f"a number whose messaging region is {settings.twilio_region} gets no replies",
+            f"SMS replies go out through the outbox and the REST API in "
+            f"{settings.twilio_region}, not as TwiML <Message> (US1 only, error 13803): "
+            f"they need the worker running (participation worker)",
         )
     if not (settings.webhook_base_url or settings.public_base_url).startswith("https://"):
         yield FAIL, "PUBLIC_BASE_URL is not https://: Twilio's requests would go unencrypted"

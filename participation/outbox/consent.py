@@ -16,7 +16,7 @@ from sqlalchemy import UniqueConstraint, update
 from sqlmodel import Field, Session, col, select
 
 from participation.clock import utcnow
-from participation.outbox.models import OutboundMessage, OutboundStatus
+from participation.outbox.models import REPLY, OutboundMessage, OutboundStatus
 from participation.tenancy import CouncilOwned
 
 
@@ -50,12 +50,15 @@ class SmsContact(CouncilOwned, table=True):
 
 
 def cancel_queued(session: Session, key: str, reason: str) -> int:
-    """Queued messages to a number that opted out are never sent."""
+    """Queued messages to a number that opted out are never sent. Replies stay: each
+    answers a message the person sent (STOPP's own confirmation among them), and a
+    TwiML reply would have been on its way already (participation.outbox.models.REPLY)."""
     result = session.exec(
         update(OutboundMessage)
         .where(
             col(OutboundMessage.to_key) == key,
             col(OutboundMessage.status).in_([OutboundStatus.queued]),
+            col(OutboundMessage.channel) != REPLY,
         )
         .values(status=OutboundStatus.failed, error_code=reason, updated_at=utcnow())
     )

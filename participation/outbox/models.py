@@ -19,6 +19,16 @@ class OutboundStatus(enum.StrEnum):
     failed = "failed"
 
 
+#: The channel of a reply: one message answering one inbound message, queued where
+#: TwiML cannot carry it (participation.twilio.replies_in_twiml). The SMS door decided
+#: to answer it (it answers a number that opted out only to confirm its STOP, and
+#: answers any number only within its own hourly limit), so the outbox sends it like
+#: TwiML would have, at once: neither the opt-out (at claim, at send, on a later STOP)
+#: nor the per-number hourly cap holds it back, and it does not count towards that cap.
+#: Twilio's own refusal (21610) still ends it.
+REPLY = "sms-reply"
+
+
 class OutboundMessage(CouncilOwned, table=True):
     """Written in the same transaction as its cause; the worker sends it later."""
 

@@ -14,8 +14,9 @@ from participation.clock import utcnow
 from participation.crypto import encrypt
 from participation.outbox.carrier import forget_outbound
 from participation.outbox.consent import mark_opted_out
-from participation.outbox.models import OutboundMessage, OutboundStatus
+from participation.outbox.models import REPLY, OutboundMessage, OutboundStatus
 from participation.phones import masked, phone_key
+from participation.tenancy import council_or_first
 
 #: Errors after which a message is never sent again (Twilio error codes).
 OPTED_OUT = "21610"
@@ -49,7 +50,13 @@ TWILIO_STATUS = {
 
 
 def enqueue_sms(
-    session: Session, secret_key: str, to_e164: str, body: str, idempotency_key: str | None = None
+    session: Session,
+    secret_key: str,
+    to_e164: str,
+    body: str,
+    idempotency_key: str | None = None,
+    *,
+    channel: str = "sms",
 ) -> OutboundMessage:
     """Adds an SMS to the outbox; the same idempotency key queues it only once."""
     if idempotency_key:
@@ -57,7 +64,7 @@ def enqueue_sms(
         if existing is not None:
             return existing
     message = OutboundMessage(
-        channel="sms",
+        channel=channel,
         to_encrypted=encrypt(secret_key, to_e164),
         to_key=phone_key(secret_key, to_e164),
         to_masked=masked(to_e164),
@@ -77,6 +84,15 @@ def enqueue_sms(
         return existing
     savepoint.commit()
     return message
+
+
+def enqueue_reply(
+    session: Session, secret_key: str, to_e164: str, body: str, inbound_sid: str
+) -> OutboundMessage:
+    """The reply to the inbound message ``inbound_sid``, queued once however often its
+    webhook is delivered (the key names the council: the column is unique over all)."""
+    key = f"reply:{council_or_first(session)}:{inbound_sid}"
+    return enqueue_sms(session, secret_key, to_e164, body, key, channel=REPLY)
 
 
 def _by_idempotency_key(session: Session, key: str) -> OutboundMessage | None:
@@ -158,10 +174,10 @@ def status_counts(session: Session) -> dict[str, int]:
 
 
 def can_retry(message: OutboundMessage) -> bool:
-    return message.status in (
-        OutboundStatus.failed,
-        OutboundStatus.undelivered,
-    ) and message.error_code not in (PERMANENT_ERRORS | {"opted_out"})
+    # A reply Twilio took keeps no number (worker._record_accepted): nothing to send to.
+    retriable = message.status in (OutboundStatus.failed, OutboundStatus.undelivered)
+    permanent = message.error_code in (PERMANENT_ERRORS | {"opted_out"})
+    return retriable and not permanent and bool(message.to_encrypted)
 
 
 def retry(session: Session, message: OutboundMessage) -> bool:

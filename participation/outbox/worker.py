@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -45,7 +45,7 @@ from participation.crypto import decrypt
 from participation.db import make_engine, session_scope
 from participation.outbox.carrier import forget_outbound
 from participation.outbox.consent import is_opted_out, mark_opted_out, opted_out_keys
-from participation.outbox.models import OutboundMessage, OutboundStatus
+from participation.outbox.models import REPLY, OutboundMessage, OutboundStatus
 from participation.outbox.service import (
     FINAL,
     OPTED_OUT,
@@ -304,14 +304,47 @@ class Claim:
     provider_sid: str | None = None
     #: Whose message it is: sent with that council's number and Twilio account.
     council_id: int = 1
+    #: A reply to an inbound message: sent whatever the opt-out (outbox.models.REPLY).
+    reply: bool = False
 
 
 def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -> list[Claim]:
-    """Takes up to ``limit`` due messages for this worker (see the module docstring)."""
+    """Takes up to ``limit`` due messages for this worker (see the module docstring).
+    Replies come first and pass the opt-out and the per-number cap (outbox.models.REPLY)."""
     now = now or utcnow()
     claims: list[Claim] = []
     with session_scope(engine, write=True) as session:
-        rows = session.exec(
+        rows = _due(session, now, limit * 2)
+        if not rows:
+            return []
+        keys = {row.to_key for row in rows}
+        opted_out = opted_out_keys(session, keys)
+        sent_recently = _sent_in_the_last_hour(session, keys, now)
+        for row in rows:
+            reply = row.channel == REPLY
+            if row.to_key in opted_out and not reply:
+                row.status = OutboundStatus.failed
+                row.error_code = "opted_out"
+                row.updated_at = now
+                session.add(row)
+                continue
+            if not reply and sent_recently.get(row.to_key, 0) >= PER_NUMBER_PER_HOUR:
+                row.next_attempt_at = now + POSTPONE
+                session.add(row)
+                continue
+            if len(claims) >= limit:
+                continue
+            if not reply:
+                sent_recently[row.to_key] = sent_recently.get(row.to_key, 0) + 1
+            claims.append(_claim(session, row, now))
+    return claims
+
+
+def _due(session: Session, now: datetime, limit: int) -> list[OutboundMessage]:
+    # A reply is awaited by someone who just wrote: it goes before any backlog.
+    replies_first = case((col(OutboundMessage.channel) == REPLY, 0), else_=1)
+    return list(
+        session.exec(
             select(OutboundMessage)
             .where(
                 or_(
@@ -323,40 +356,26 @@ def claim_due(engine: Engine, limit: int = BATCH, now: datetime | None = None) -
                 ),
                 col(OutboundMessage.next_attempt_at) <= now,
             )
-            .order_by(col(OutboundMessage.next_attempt_at), col(OutboundMessage.id))
-            .limit(limit * 2)
+            .order_by(replies_first, col(OutboundMessage.next_attempt_at), col(OutboundMessage.id))
+            .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        if not rows:
-            return []
-        keys = {row.to_key for row in rows}
-        opted_out = opted_out_keys(session, keys)
-        sent_recently = dict(
-            session.exec(
-                select(OutboundMessage.to_key, func.count())
-                .where(
-                    col(OutboundMessage.to_key).in_(keys),
-                    col(OutboundMessage.sent_at) > now - timedelta(hours=1),
-                )
-                .group_by(OutboundMessage.to_key)
-            ).all()
-        )
-        for row in rows:
-            if row.to_key in opted_out:
-                row.status = OutboundStatus.failed
-                row.error_code = "opted_out"
-                row.updated_at = now
-                session.add(row)
-                continue
-            if sent_recently.get(row.to_key, 0) >= PER_NUMBER_PER_HOUR:
-                row.next_attempt_at = now + POSTPONE
-                session.add(row)
-                continue
-            if len(claims) >= limit:
-                continue
-            sent_recently[row.to_key] = sent_recently.get(row.to_key, 0) + 1
-            claims.append(_claim(session, row, now))
-    return claims
+    )
+
+
+def _sent_in_the_last_hour(session: Session, keys: set[str], now: datetime) -> dict[str, int]:
+    """Messages per number that count towards PER_NUMBER_PER_HOUR: replies do not."""
+    return dict(
+        session.exec(
+            select(OutboundMessage.to_key, func.count())
+            .where(
+                col(OutboundMessage.to_key).in_(keys),
+                col(OutboundMessage.sent_at) > now - timedelta(hours=1),
+                col(OutboundMessage.channel) != REPLY,
+            )
+            .group_by(OutboundMessage.to_key)
+        ).all()
+    )
 
 
 def _claim(session: Session, row: OutboundMessage, now: datetime) -> Claim:
@@ -369,6 +388,7 @@ def _claim(session: Session, row: OutboundMessage, now: datetime) -> Claim:
         unconfirmed_since=row.unconfirmed_since,
         provider_sid=row.provider_sid,
         council_id=row.council_id,
+        reply=row.channel == REPLY,
     )
     row.status = OutboundStatus.sending
     row.locked_until = now + LEASE
@@ -428,6 +448,11 @@ def _record_accepted(
     if result.provider_sid:
         message.provider_sid = result.provider_sid[:64]
     message.sent_at = now
+    if message.channel == REPLY:
+        # A reply needs the number only until Twilio has it: nobody sends an answer
+        # again hours later, and its number may have been erased by the very message
+        # it answers (LÖSCHEN JA). TwiML replies are never stored at all.
+        message.to_encrypted = ""
     message.error_code = None
     message.error_message = None
     # A "delivered" callback may have arrived first: sent never overrides it.
@@ -480,7 +505,7 @@ def attempt(engine: Engine, settings: Settings, sender: Sender, claim: Claim) ->
         earlier = find_earlier_send(engine, sender, claim, number)
         if earlier is not None:
             return earlier
-    if _opted_out(engine, claim.to_key):
+    if not claim.reply and _opted_out(engine, claim.to_key):
         # STOP arrived (or Twilio said 21610 for an earlier message) after the claim.
         return SendResult(ok=False, http_status=400, error_code="opted_out")
     if number is None:

@@ -1,4 +1,5 @@
-"""POST /twilio/sms: Twilio's inbound SMS webhook, answered with TwiML."""
+"""POST /twilio/sms: Twilio's inbound SMS webhook, answered with TwiML (outside US1 with
+an empty <Response/>, the reply going through the outbox: see channels.sms.answer)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from twilio.twiml.messaging_response import MessagingResponse
 
-from participation.channels.sms.service import handle_sms
-from participation.channels.suspended import sms_notice_once_a_day
+from participation.channels.sms.answer import answer_sms, answer_suspended
 from participation.councils.models import CouncilStatus
 from participation.numbers import bounded_int
-from participation.outbox.carrier import REPLY_STATUS, forget_inbound
+from participation.outbox.carrier import REPLY_STATUS
 from participation.phones import is_personal_number, normalise_number
 from participation.settings import Settings
 from participation.twilio import canonical_url, is_signed_by_twilio, webhook_params
@@ -53,11 +53,16 @@ async def sms_webhook(request: Request) -> Response:
     council = request.scope["council"]
     if council.status is CouncilStatus.suspended:
         # Nothing is taken in; the sender hears why, once a day at most.
-        notice = await write(
-            request, sms_notice_once_a_day, settings, number, council.suspended_notice
-        )
         num_media = bounded_int(params.get("NumMedia", "0"), low=0, high=100) or 0
-        await write(request, forget_inbound, message_sid, media_urls(params, num_media))
+        notice = await write(
+            request,
+            answer_suspended,
+            settings,
+            number,
+            council.suspended_notice,
+            message_sid,
+            media_urls(params, num_media),
+        )
         return twiml(notice, settings)
     # A sender name or short code is shared by many: votes, STATUS and LÖSCHEN are refused.
     shared = not is_personal_number(sender, settings.default_region)
@@ -67,7 +72,7 @@ async def sms_webhook(request: Request) -> Response:
 
     reply = await write(
         request,
-        handle_sms,
+        answer_sms,
         settings,
         number,
         body,
