@@ -2,8 +2,8 @@
 
 A field is an input (not hidden, not a button), a select or a textarea that is on screen
 when the page opens: fields inside a closed <details> are folded away. A list of items
-each with its own small form (the moderation queue) counts as its page's own fields plus
-the fields of one item, the most any item has. The figures are printed (-s) for the
+each with its own small form (the moderation queue, the answers) counts as its page's
+own fields plus the fields of one item (an <li>), the most any item has. The figures are printed (-s) for the
 record: ``pytest tests/staff/test_form_fields.py -s -k sqlite``.
 """
 
@@ -13,7 +13,9 @@ import pytest
 from bs4 import Tag
 
 from participation.accounts.models import Role
-from participation.contributions.models import Channel
+from participation.contributions.models import Channel, Contribution
+from participation.db import session_scope
+from participation.moderation.service import approve
 from tests.factories import login, make_consultation, make_contribution, soup
 
 LIMIT = 12
@@ -72,7 +74,7 @@ def fields_at_once(html: str) -> tuple[int, int]:
     per_item: dict[int, int] = {}
     outside = 0
     for field in shown:
-        item = field.find_parent(attrs={"data-queue-item": True})
+        item = field.find_parent("li")
         if item is None:
             outside += 1
         else:
@@ -83,9 +85,12 @@ def fields_at_once(html: str) -> tuple[int, int]:
 @pytest.fixture
 def world(engine) -> dict:
     consultation = make_consultation(engine, poll=["Ja", "Nein"])
-    for number in range(30):
+    for number in range(60):
         channel = [Channel.web, Channel.sms, Channel.voice, Channel.paper][number % 4]
-        make_contribution(engine, consultation, f"Beitrag {number}", channel=channel)
+        made = make_contribution(engine, consultation, f"Beitrag {number}", channel=channel)
+        if number % 2:
+            with session_scope(engine, write=True) as session:
+                approve(session, session.get(Contribution, made.id), None)
     return {"id": consultation.id}
 
 
@@ -119,6 +124,6 @@ def test_the_count_sees_folded_fields_as_folded() -> None:
     page = """<main><input name=a><input type=hidden name=b><button>x</button>
       <details><summary>s</summary><select name=c></select></details>
       <details open><textarea name=d></textarea></details>
-      <ul><li data-queue-item><input type=checkbox><select></select></li>
-          <li data-queue-item><input type=checkbox></li></ul></main>"""
+      <ul><li><input type=checkbox><select></select></li>
+          <li><input type=checkbox></li></ul></main>"""
     assert fields_at_once(page) == (4, 5)
