@@ -32,9 +32,9 @@ def count_waiting(session: Session) -> dict[str, int]:
     return {
         "pending": _count(
             session,
-            select(func.count()).select_from(Contribution).where(
-                Contribution.status == Status.pending
-            ),
+            select(func.count())
+            .select_from(Contribution)
+            .where(Contribution.status == Status.pending),
         ),
         "flagged": _count(
             session,
@@ -44,22 +44,22 @@ def count_waiting(session: Session) -> dict[str, int]:
         ),
         "callbacks": _count(
             session,
-            select(func.count()).select_from(CallbackRequest).where(
-                CallbackRequest.status == CallbackStatus.open
-            ),
+            select(func.count())
+            .select_from(CallbackRequest)
+            .where(CallbackRequest.status == CallbackStatus.open),
         ),
         "barrier_reports": _count(
             session,
-            select(func.count()).select_from(BarrierReport).where(
-                BarrierReport.status == ReportStatus.new
-            ),
+            select(func.count())
+            .select_from(BarrierReport)
+            .where(BarrierReport.status == ReportStatus.new),
         ),
         "failed_sms": _count(
             session,
-            select(func.count()).select_from(OutboundMessage).where(
-                col(OutboundMessage.status).in_(
-                    [OutboundStatus.failed, OutboundStatus.undelivered]
-                )
+            select(func.count())
+            .select_from(OutboundMessage)
+            .where(
+                col(OutboundMessage.status).in_([OutboundStatus.failed, OutboundStatus.undelivered])
             ),
         ),
     }

@@ -85,10 +85,18 @@ def set_up_consultation(day: Day, code: str) -> tuple[int, str]:
     page.check("#field-is_published")
     page.check("#poll-yesno")
     texts = {
-        "de": (TITLE_DE, "Wo sollen neue Bänke stehen?", "Sagen Sie uns, wo Sie sitzen möchten.",
-               "Sollen zehn neue Bänke aufgestellt werden?"),
-        "tr": (TITLE_TR, "Yeni banklar nereye konulsun?", "Nerede oturmak istediğinizi söyleyin.",
-               "On yeni bank konulsun mu?"),
+        "de": (
+            TITLE_DE,
+            "Wo sollen neue Bänke stehen?",
+            "Sagen Sie uns, wo Sie sitzen möchten.",
+            "Sollen zehn neue Bänke aufgestellt werden?",
+        ),
+        "tr": (
+            TITLE_TR,
+            "Yeni banklar nereye konulsun?",
+            "Nerede oturmak istediğinizi söyleyin.",
+            "On yeni bank konulsun mu?",
+        ),
     }
     for locale, (title, summary, body, question) in texts.items():
         page.fill(f"#field-title-{locale}", title)

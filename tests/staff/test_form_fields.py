@@ -3,8 +3,8 @@
 A field is an input (not hidden, not a button), a select or a textarea that is on screen
 when the page opens: fields inside a closed <details> are folded away. A list of items
 each with its own small form (the moderation queue, the answers) counts as its page's
-own fields plus the fields of one item (an <li>), the most any item has. The figures are printed (-s) for the
-record: ``pytest tests/staff/test_form_fields.py -s -k sqlite``.
+own fields plus the fields of one item (an <li>), the most any item has. The figures are
+printed for the record: ``pytest tests/staff/test_form_fields.py -s -k sqlite``.
 """
 
 from __future__ import annotations
@@ -105,9 +105,7 @@ def test_every_staff_screen_shows_at_most_a_dozen_fields(client, engine, world) 
     print("\nform fields at once (page + one list item) / all shown:")
     for template, (at_once, shown) in sorted(figures.items(), key=lambda kv: -kv[1][0]):
         print(f"  {at_once:3d} / {shown:3d}  {template}")
-    too_many = {
-        t: f for t, f in figures.items() if f[0] > LIMIT and t not in LONG_FORMS
-    }
+    too_many = {t: f for t, f in figures.items() if f[0] > LIMIT and t not in LONG_FORMS}
     assert not too_many, too_many
 
 

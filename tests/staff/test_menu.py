@@ -56,8 +56,10 @@ def _count_beside(page: str, href_end: str) -> str | None:
     [
         (Role.admin, ALL_GROUPS),
         (Role.moderator, ALL_GROUPS),
-        (Role.editor, ["Beteiligungen", "Telefon und SMS", "Seiten der Gemeinde",
-                       "Zugänge und Sicherheit"]),
+        (
+            Role.editor,
+            ["Beteiligungen", "Telefon und SMS", "Seiten der Gemeinde", "Zugänge und Sicherheit"],
+        ),
     ],
     ids=lambda v: v.value if isinstance(v, Role) else "",
 )
@@ -89,8 +91,10 @@ def test_the_page_one_is_on_is_marked_and_its_group_named_in_the_summary(client,
     consultation = make_consultation(engine)
     menu = _menu(client.get(f"/de/staff/consultations/{consultation.id}").text)
     assert not menu.select("a[aria-current]")
-    assert menu.select_one("summary").get_text(" ", strip=True).startswith(
-        "Menü für Mitarbeitende: Beteiligungen"
+    assert (
+        menu.select_one("summary")
+        .get_text(" ", strip=True)
+        .startswith("Menü für Mitarbeitende: Beteiligungen")
     )
 
 
