@@ -55,6 +55,7 @@ from participation.sitepages.routes import staff_routes as sitepage_staff_routes
 from participation.staff.home import staff_routes as staff_home_routes
 from participation.staff.look import staff_routes as council_look_staff_routes
 from participation.web.council_look import routes as council_look_routes
+from participation.staff_menu import count_waiting
 from participation.web.councils import CouncilDirectory, CouncilMiddleware
 from participation.web.errors import EXCEPTION_HANDLERS
 from participation.web.health import healthz, root
@@ -200,6 +201,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    # The staff menu's counts of what waits, asked for by requires_role().
+    app.state.count_waiting = count_waiting
     app.state.councils = councils
     # The phone simulator runs the schedule on demand (demo and staff training).
     app.state.housekeeping = housekeeping

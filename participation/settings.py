@@ -123,6 +123,10 @@ class Settings:
     #: Seconds a busy staff page (the moderation queue) is kept per login, never past
     #: that login's own last change (caching/staff_pages.py). 1 in servers, off in code.
     staff_page_cache_seconds: float = 0.0
+    #: Seconds the staff menu's counts of what waits are kept per council and process,
+    #: dropped at once by that process's own staff writes (accounts/permissions.py).
+    #: 15 in servers, off in code.
+    staff_menu_seconds: float = 0.0
     #: Where the server keeps files it builds (the result downloads, under exports/);
     #: shared by its processes and kept across restarts. Empty: a temporary directory
     #: per process (tests, a quick start).
@@ -203,6 +207,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_from=env.get("SMTP_FROM", Settings.smtp_from),
         page_cache_seconds=float(env.get("PAGE_CACHE_SECONDS", "2")),
         staff_page_cache_seconds=float(env.get("STAFF_PAGE_CACHE_SECONDS", "1")),
+        staff_menu_seconds=float(env.get("STAFF_MENU_SECONDS", "15")),
         data_dir=env.get("DATA_DIR", ""),
         trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
         operator_hosts=_operator_hosts(

@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from participation.accounts.models import Role, StaffUser
+from participation.caching.figures import drop, kept_for
 from participation.caching.staff_pages import mark_write
 from participation.paths import prefix_of
 from participation.tenancy import scope
@@ -44,7 +45,21 @@ def load_staff(request: Request) -> StaffUser | None:
         if user is None or not user.is_active or user.session_version != session.get("sv"):
             return None
         db.expunge(user)
+        request.scope["staff_waiting"] = _waiting(request, db, user.council_id)
         return user
+
+
+def _waiting_key(request: Request, council_id: int) -> tuple:
+    return ("staff-menu", id(request.app.state.engine), council_id)
+
+
+def _waiting(request: Request, db: Any, council_id: int) -> dict[str, int]:
+    """The staff menu's counts (staff_menu.py, handed over by app.py), kept per council."""
+    count = getattr(request.app.state, "count_waiting", None)
+    if count is None:
+        return {}
+    seconds = request.app.state.settings.staff_menu_seconds
+    return kept_for(_waiting_key(request, council_id), seconds, functools.partial(count, db))
 
 
 def requires_role(*roles: Role) -> Callable[[Endpoint], Endpoint]:
@@ -67,8 +82,10 @@ def requires_role(*roles: Role) -> Callable[[Endpoint], Endpoint]:
             request.scope["staff"] = user
             response = await endpoint(request)
             if request.method not in ("GET", "HEAD"):
-                # Their next pages show what they just did (caching/staff_pages.py).
+                # Their next pages show what they just did (caching/staff_pages.py),
+                # the menu's counts included.
                 mark_write(request)
+                drop(_waiting_key(request, user.council_id))
             return response
 
         # A mark on the function itself, read from the route's endpoint by the role tests.

@@ -75,6 +75,11 @@ def _kept(key: Hashable, compute: Callable[[], T], lifetime: Callable[[T], float
         return value
 
 
+def drop(key: Hashable) -> None:
+    """Lets one kept figure go: its next reader computes it afresh."""
+    _entries.pop(key, None)
+
+
 def forget() -> None:
     """Drops every kept figure (tests that count thousands use it)."""
     _entries.clear()

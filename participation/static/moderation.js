@@ -58,6 +58,9 @@
       case "r": {
         var reason = item && item.querySelector("[data-reason]");
         if (!reason) { return; }
+        // The reason sits folded in the item's "Reject" disclosure (moderation/_item.html).
+        var fold = reason.closest("details");
+        if (fold) { fold.open = true; }
         reason.focus();
         break;
       }

@@ -132,6 +132,8 @@ def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
         "settings": settings,
         "csrf_token": csrf.new_token(settings.secret_key, request.scope.get("session") or {}),
         "staff": request.scope.get("staff"),
+        # The staff menu's counts of what waits (accounts/permissions.py).
+        "staff_waiting": request.scope.get("staff_waiting") or {},
         "current_path": path,
         "url_prefix": prefix,
         "council_look": council_look(request),

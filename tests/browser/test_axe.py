@@ -239,6 +239,8 @@ def test_after_htmx_interactions(open_page, axe, live_server, lang: str) -> None
     item = new_pending(live_server.engine, f"Werbung ({lang}).")
     staff.goto(f"/{lang}/staff/moderation?status=pending")
     staff.evaluate("() => { document.getElementById('live-region').textContent = ''; }")
+    # The reason and note are folded in the item's "Reject" disclosure.
+    staff.click(f"#item-{item.id} details.reject > summary")
     staff.click(f"form[action$='/moderation/{item.id}/reject'] button[type=submit]")
     staff.wait_for_selector("#live-region:not(:empty)", state="attached")
     axe(staff, f"moderation-rejected-htmx/{lang}")
