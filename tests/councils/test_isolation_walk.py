@@ -234,13 +234,20 @@ def _query(world: dict) -> str:
     )
 
 
+def _walked_routes(app, staff: bool) -> list:
+    return [
+        found
+        for found in all_routes(app)
+        if not found.is_twilio
+        and not found.template.startswith(("/static", "/media"))
+        and found.is_staff == staff
+        and found.template not in ENDS_THE_WALK
+    ]
+
+
 def _walk(client: TestClient, app, world: dict, staff: bool, outcome: Counter) -> list[str]:
     problems = []
-    for found in all_routes(app):
-        if found.is_twilio or found.template.startswith(("/static", "/media")):
-            continue
-        if found.is_staff != staff or found.template in ENDS_THE_WALK:
-            continue
+    for found in _walked_routes(app, staff):
         for values in _values_for(found.template, world):
             path = found.path(**values)
             names_b = bool(values)
@@ -302,3 +309,8 @@ def test_nothing_of_council_b_is_reached_from_council_a(app, engine, staff):
     assert problems == [], "\n".join(problems)
     assert _snapshot(engine, world["council"]) == before, "a request of A changed B's rows"
     assert sum(outcome.values()) > (80 if staff else 30), outcome
+    # For the record (pytest -s): what the walk covered.
+    print(
+        f"\n{'staff' if staff else 'anonymous'}: {len(_walked_routes(app, staff))} routes,"
+        f" {sum(outcome.values())} requests, answers {dict(sorted(outcome.items()))}"
+    )

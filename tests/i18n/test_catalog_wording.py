@@ -14,6 +14,7 @@ from participation.i18n import catalogs
 from participation.i18n.formatting import local_list, local_list_start
 from participation.rendering import build_environment
 from participation.settings import LANGUAGES, PROJECT_ROOT
+from participation.sitepages.defaults import DEFAULT_PAGES
 
 CLDR_ARABIC = (
     "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
@@ -168,26 +169,64 @@ def test_english_wording() -> None:
 # --- Polish, Russian, Ukrainian -------------------------------------------------------------
 
 #: "ty" forms: the possessive, the pronoun and the second person singular of the verbs the
-#: texts used; German says "Sie", Polish says "Państwo", "proszę" or nothing personal.
+#: texts (the catalog and the site pages) used; German says "Sie", Polish says "Państwo",
+#: "proszę" or nothing personal.
 POLISH_TY = re.compile(
     r"\b(twój|twoja|twoje|twojego|twojemu|twoim|twoją|twojej|twoich|ci|cię|ciebie|tobie|"
-    r"masz|możesz|znasz|chcesz|jesteś|korzystasz|odpowiesz|zostawisz|dostaniesz|otrzymasz|"
-    r"sprawdzisz|mówisz|słyszysz|zapomnisz|spodziewasz)\b",
+    r"masz|możesz|znasz|chcesz|jesteś|usłyszysz|korzystasz|odpowiesz|zostawisz|dostaniesz|otrzymasz|"
+    r"sprawdzisz|mówisz|słyszysz|zapomnisz|spodziewasz|"
+    r"bierzesz|potrzebujesz|wysyłasz|przesyłasz|wyślesz|podasz|prosisz|poprosisz|musisz|"
+    r"dostajesz|zobaczysz|znajdziesz|przeczytasz|wybrałeś|wybrałaś|natrafiłeś|natrafiłaś)\b",
     re.IGNORECASE,
 )
 #: Sentences that tell the reader what to do with a bare imperative ("Wpisz tytuł.").
 POLISH_BARE_IMPERATIVE = re.compile(
-    r"(^|[.:;!?] )(Wpisz|Podaj|Sprawdź|Wybierz|Naciśnij|Spróbuj|Wyślij|Napisz|Zadzwoń|Wróć|"
-    r"Otwórz|Użyj|Zostaw|Poczekaj|Odczekaj|Przekaż|Zeskanuj|Zainstaluj|Opisz|Mów|Zapisz go)"
-    r"\b[^.]*\.",
+    r"(^|[.:;!?] )(Wpisz|Podaj|Sprawdź|Wybierz|Naciśnij|Naciskaj|Spróbuj|Wyślij|Napisz|"
+    r"Zadzwoń|Przyjdź|Powiedz|Wróć|Otwórz|Użyj|Zostaw|Poczekaj|Odczekaj|Przekaż|Zeskanuj|"
+    r"Zainstaluj|Opisz|Mów|Zapisz go|Zapisz ten)\b[^.]*\.",
 )
+
+
+def _polish_is_informal(text: str, *, any_case: bool = False) -> bool:
+    """Whether ``text`` says "ty" or tells the reader what to do with a bare imperative;
+    ``any_case`` also finds the imperative after a label ("W internecie: wybierz ...")."""
+    imperative = POLISH_BARE_IMPERATIVE
+    if any_case:
+        imperative = re.compile(imperative.pattern, imperative.flags | re.IGNORECASE)
+    return bool(POLISH_TY.search(text) or imperative.search(text))
+
+
+def _markdown_blocks(markdown: str) -> list[str]:
+    """Headings, list items and paragraphs of a Markdown text, each as one line of plain
+    text: every block starts a sentence, as it does for the reader."""
+    text = re.sub(r"\]\([^)]*\)", "]", markdown)
+    text = re.sub(r"[*\[\]<>]", "", text)
+    blocks: list[list[str]] = []
+    for line in text.splitlines():
+        start = re.match(r"\s*(#+|-|\d+\.)\s+", line)
+        if start or not line.strip() or not blocks or not blocks[-1]:
+            blocks.append([])
+        if line.strip():
+            blocks[-1].append(line[start.end() :] if start else line.strip())
+    return [" ".join(block) for block in blocks if block]
 
 
 def test_polish_addresses_people_formally() -> None:
     offenders = [
-        f"{key!r}: {text}"
-        for key, text in _strings("pl").items()
-        if POLISH_TY.search(text) or POLISH_BARE_IMPERATIVE.search(text)
+        f"{key!r}: {text}" for key, text in _strings("pl").items() if _polish_is_informal(text)
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize("slug", sorted(DEFAULT_PAGES))
+def test_polish_site_pages_address_people_formally(slug: str) -> None:
+    # The built-in pages speak to residents as the interface does: "Państwo", "proszę",
+    # or impersonally, never "ty".
+    title, body = DEFAULT_PAGES[slug]["pl"]
+    offenders = [
+        block
+        for block in [title, *_markdown_blocks(body)]
+        if _polish_is_informal(block, any_case=True)
     ]
     assert not offenders, "\n".join(offenders)
 
