@@ -5,8 +5,10 @@ Each text is a Markdown file ``default_texts/<locale>/<slug>.md`` whose first li
 installation overrides any of them per language on the staff page "Site pages"; until it
 does, these are shown. Words in braces are filled from the settings when the page is shown
 (``{council_name}``, ``{council_address}``, ``{council_email}``, ``{council_phone}``,
-``{council_sms_number}``, ``{front_desk_hours}``, ``{data_protection_officer}``) and
-``{lang}`` is the reader's language code, for links to our own pages.
+``{council_sms_number}``, ``{front_desk_hours}``, ``{data_protection_officer}``), the
+phone line's keys from its menus (``{phone_language_key}`` for the text's language,
+``{phone_code_key}`` to type a consultation's code) and ``{lang}`` is the reader's
+language code, for links to our own pages.
 
 The accessibility statement follows the EU model statement (Durchführungsbeschluss (EU)
 2018/1523) as Lower Saxony's NBGG asks for it; the enforcement body named is Lower

@@ -15,6 +15,7 @@ from participation.i18n.catalogs import babel_locale
 from participation.opening_hours import local_hours
 from participation.outcomes import get_or_404
 from participation.paths import same_origin_path
+from participation.phone_keys import CODE_KEY, language_key
 from participation.settings import LANGUAGES, Settings
 from participation.sitepages.defaults import DEFAULT_PAGES, DEFAULTS_REVIEWED
 from participation.sitepages.models import BarrierReport, ReportStatus, SitePage
@@ -75,6 +76,10 @@ def fill(
         "council_sms_number": settings.council_sms_number,
         "front_desk_hours": local_hours(settings.front_desk_hours, locale or lang),
         "data_protection_officer": settings.data_protection_officer,
+        # The phone line's keys: its language menu's for the text's language, then the
+        # one that opens typing a consultation's code.
+        "phone_language_key": str(language_key(locale or lang)),
+        "phone_code_key": str(CODE_KEY),
         "lang": lang,
         "reviewed": format_date(
             reviewed.date() if reviewed else DEFAULTS_REVIEWED, "long", locale=text_locale

@@ -15,6 +15,7 @@ from participation.caching.fragments import FragmentCacheExtension
 from participation.i18n import catalogs
 from participation.opening_hours import format_hours, read_hours
 from participation.paths import is_same_origin_path, prefix_of
+from participation.phone_keys import CODE_KEY, language_key
 from participation.rendering import environment
 from participation.settings import LANGUAGES, RTL_LANGUAGES
 from participation.web import csrf, submissions
@@ -31,6 +32,9 @@ environment.globals.update(
     static_url=static_url,
     CSRF_SLOT=CSRF_SLOT,
     new_submission_key=submissions.new_key,
+    # What a page tells callers to press: the keys the phone line's menus really take.
+    phone_code_key=CODE_KEY,
+    phone_language_key=language_key,
 )
 
 

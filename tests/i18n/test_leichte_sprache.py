@@ -42,7 +42,11 @@ CONSULTATION_CODE_MESSAGES = (
     "Code for SMS, phone and posters",
     "Answer with the code first, e.g. %(example)s %(yes)s",
     "Details: %(info)s and the code, e.g. %(info)s %(example)s",
+    "Call, press %(language)s for English, then %(key)s, then type %(code)s and the hash key (#).",
+    "Call, press %(language)s for English, then %(key)s, then type the consultation's code "
+    "and the hash key (#).",
     "Please type the code, then press the hash key.",
+    "To type a code from a poster, press %(digit)s.",
     "Results by SMS: %(notify)s and the code, e.g. %(notify)s %(example)s",
     "Send the code %(code)s and your comment to",
     "Send the consultation's code and your comment to",

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from participation.accounts.models import Role
+from participation.phone_keys import CODE_KEY
 from participation.settings import LANGUAGES, Settings
 from participation.sitepages import service
 from participation.sitepages.defaults import DEFAULT_PAGES, load_defaults
@@ -32,6 +33,15 @@ def test_placeholders_are_filled_from_the_settings() -> None:
         "{council_name}: {data_protection_officer} {lang} {unknown}", settings, "tr", None
     )
     assert body == "Stadt Hameln: Frau Meyer tr {unknown}"
+
+
+def test_phone_keys_are_those_of_the_texts_language() -> None:
+    settings = Settings()
+    body = "{phone_language_key}, {phone_code_key}"
+    assert service.fill(body, settings, "ar", None, "ar") == f"4, {CODE_KEY}"
+    assert service.fill(body, settings, "ls", None, "de@easy") == f"8, {CODE_KEY}"
+    # A German text shown on an Arabic page says the key a German caller presses.
+    assert service.fill(body, settings, "ar", None, "de") == f"1, {CODE_KEY}"
 
 
 def test_page_falls_back_to_german_until_a_translation_is_saved(

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from sqlmodel import Session
 
 from participation.channels.voice import service
-from participation.channels.voice.speech import MENU_LANGUAGES
 from participation.clock import utcnow
 from participation.contributions.errors import ConsultationNotOpen
 from participation.numbers import bounded_int
 from participation.outbox.carrier import forget_call
+from participation.phone_keys import MENU_LANGUAGES
 from participation.settings import Settings
 
 

@@ -16,8 +16,9 @@ from sqlmodel import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from participation.channels.voice import service
-from participation.channels.voice.speech import MENU_LANGUAGES, say_template
+from participation.channels.voice.speech import say_template
 from participation.i18n.spoken import spoken_number
+from participation.phone_keys import MENU_LANGUAGES
 from participation.settings import Settings
 
 log = logging.getLogger(__name__)

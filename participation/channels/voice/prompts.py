@@ -18,7 +18,6 @@ from participation.channels.voice.hours import spoken_hours
 from participation.channels.voice.models import VoiceCall
 from participation.channels.voice.service import caller_number, summary_audio_id
 from participation.channels.voice.speech import (
-    MENU_LANGUAGES,
     language_of_locale,
     say,
     say_template,
@@ -27,6 +26,7 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, label_fallback
 from participation.i18n.catalogs import babel_locale
 from participation.i18n.spoken import spoken_digits, spoken_number
+from participation.phone_keys import CODE_KEY, FINISH_KEY, MENU_LANGUAGES
 from participation.settings import LANGUAGES, Settings
 from participation.twilio import webhook_base
 
@@ -36,9 +36,9 @@ MENU_TIMEOUT = 6
 ENTRY_TIMEOUT = 10
 RECORD_MAX_SECONDS = 180
 RECORD_SILENCE_SECONDS = 10
-#: Consultations read out in the menu; key 9 types a code, 0 goes back to the languages.
-MAX_LISTED = 8
-CODE_KEY = 9
+#: Consultations read out in the menu: keys 1 to 8, below CODE_KEY (typing a code from a
+#: poster, which the poster prints) and 0 (back to the languages).
+MAX_LISTED = CODE_KEY - 1
 #: The order the languages are offered in (their keys stay MENU_LANGUAGES' positions):
 #: Leichte Sprache right after German, so that its callers, who most need a short way
 #: in, do not wait through six other languages first.
@@ -97,7 +97,7 @@ class Turn:
             kwargs["num_digits"] = 1
         else:
             # Codes and numbers end with "#"; every such prompt says so.
-            kwargs["finish_on_key"] = "#"
+            kwargs["finish_on_key"] = FINISH_KEY
         return parent.gather(**kwargs)
 
 

@@ -30,9 +30,6 @@ class Voice:
     rate: str | None = None
 
 
-#: Menu order: the digit a caller presses is the position here, German first.
-MENU_LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "ar", "ru", "uk", "pl", "ls")
-
 VOICES: dict[str, Voice] = {
     "de": Voice("Polly.Vicki", "de-DE"),
     "en": Voice("Polly.Amy", "en-GB"),

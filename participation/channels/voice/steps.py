@@ -34,7 +34,6 @@ from participation.channels.voice.prompts import (
 )
 from participation.channels.voice.reference_sms import reference_sms
 from participation.channels.voice.speech import (
-    MENU_LANGUAGES,
     say_template,
     speaking,
     spoken,
@@ -48,6 +47,7 @@ from participation.crypto import decrypt, encrypt
 from participation.i18n.spoken import spoken_digits
 from participation.moderation.labels import reason_labels
 from participation.numbers import bounded_int, digits_only, menu_choice
+from participation.phone_keys import MENU_LANGUAGES
 from participation.phones import phone_key
 from participation.settings import Settings
 
