@@ -54,8 +54,8 @@ from participation.sitepages.routes import public_routes as sitepage_routes
 from participation.sitepages.routes import staff_routes as sitepage_staff_routes
 from participation.staff.home import staff_routes as staff_home_routes
 from participation.staff.look import staff_routes as council_look_staff_routes
-from participation.web.council_look import routes as council_look_routes
 from participation.staff_menu import count_waiting
+from participation.web.council_look import routes as council_look_routes
 from participation.web.councils import CouncilDirectory, CouncilMiddleware
 from participation.web.errors import EXCEPTION_HANDLERS
 from participation.web.health import healthz, root
