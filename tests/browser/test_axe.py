@@ -95,6 +95,8 @@ ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
     "staff_outbox": [("outbox", "/staff/outbox")],
     "staff_barrier_reports": [("barrier-reports", "/staff/barrier-reports?status=all")],
     "staff_site_pages": [("site-pages", "/staff/pages")],
+    "staff_council_look": [("council-look", "/staff/look")],
+    "staff_operator_access": [("operator-access", "/staff/operator-access")],
     "staff_site_page_edit": [
         ("site-page-edit", "/staff/pages/accessibility/de"),
         ("site-page-edit-ar", "/staff/pages/privacy/ar"),
@@ -103,6 +105,7 @@ ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
 #: GET routes that answer with something other than an HTML page, and why.
 NOT_PAGES = {
     "results_download": "CSV and JSON files",
+    "calls_report_csv": "a CSV file",
     "calls_recording_audio": "audio stream",
     "calls_summary_audio": "audio stream",
     "staff_setup_counts": "a fragment of the set-up's short text, swapped in by htmx",

@@ -82,7 +82,7 @@ def test_without_the_grant_no_operator_route_shows_a_residents_text(app, engine,
     assert "Gemeinde Beispieldorf" in everything  # the walk did reach the pages
     assert SECRET_OURS not in everything and SECRET_THEIRS not in everything
     assert refused.status_code == 403
-    assert "Administratoren" in refused.text or "administrators" in refused.text
+    assert "Admins der Gemeinde" in refused.text or "administrators" in refused.text
 
 
 def test_with_the_grant_the_operator_reads_that_council_only(app, engine, installation):
