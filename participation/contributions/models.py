@@ -68,6 +68,8 @@ class Contribution(CouncilOwned, table=True):
     answer: str | None = None
     answered_at: datetime | None = None
     flag_count: int = Field(default=0)
+    #: The questionnaire's free-text question this text answers, shown beside it.
+    question_id: int | None = Field(default=None, foreign_key="question.id", index=True)
 
 
 class ContributionRow(NamedTuple):
@@ -99,6 +101,7 @@ class ContributionRow(NamedTuple):
     answer: str | None
     answered_at: datetime | None
     flag_count: int
+    question_id: int | None
 
 
 #: What the public lists of a consultation and of its result show of a contribution.
