@@ -41,6 +41,7 @@ from participation.operator.usage_routes import routes as operator_usage_routes
 from participation.outbox.routes import staff_routes as outbox_staff_routes
 from participation.outbox.routes import webhook_routes as outbox_webhook_routes
 from participation.privacy_routes import staff_routes as privacy_routes
+from participation.questionnaires.staff_routes import staff_routes as question_staff_routes
 from participation.rendering import environment
 from participation.results.routes import MEDIA as DOWNLOAD_MEDIA
 from participation.results.routes import public_routes as result_routes
@@ -99,6 +100,7 @@ staff_routes = [
     *account_admin_routes,
     # Before the consultations' own routes: /staff/consultations/{id}/results, ... are the
     # results area's, the bare /staff/consultations/{id} is the consultation form.
+    *question_staff_routes,
     *result_staff_routes,
     *consultation_staff_routes,
     *moderation_staff_routes,
