@@ -51,6 +51,8 @@ def upgrade() -> None:
         batch.create_foreign_key(
             "fk_contribution_question_id_question", "question", ["question_id"], ["id"]
         )
+    with op.batch_alter_table("vote_code") as batch:
+        batch.alter_column("option_id", existing_type=sa.Integer(), nullable=True)
     _polls_become_questions()
     if op.get_bind().dialect.name == "postgresql":
         for table in OWNED:
@@ -248,6 +250,9 @@ def _tables() -> None:
 
 def downgrade() -> None:
     # The poll's words and votes never left poll_option and poll_vote: nothing to copy back.
+    op.execute(sa.text("DELETE FROM vote_code WHERE option_id IS NULL"))
+    with op.batch_alter_table("vote_code") as batch:
+        batch.alter_column("option_id", existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("contribution") as batch:
         batch.drop_constraint("fk_contribution_question_id_question", type_="foreignkey")
         batch.drop_index("ix_contribution_question_id")
