@@ -76,7 +76,7 @@ def _answer_counts(
             per[key] = per.get(key, 0) + n
     respondents = dict(
         session.exec(
-            select(answer.question_id, func.count(distinct(answer.response_id)))
+            select(answer.question_id, func.count(distinct(col(answer.response_id))))
             .join(response, col(response.id) == answer.response_id)
             .where(response.consultation_id == consultation_id)
             .group_by(col(answer.question_id))
