@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from participation.accounts.models import Role
 from participation.contributions.errors import ConsultationNotOpen
 from participation.contributions.models import Channel, Contribution, PollVote, Status
 from participation.contributions.votes import Voter, submit_vote
@@ -13,7 +14,7 @@ from participation.questionnaires.models import QuestionnaireResponse, QuestionO
 from participation.questionnaires.pages import shown_questions
 from participation.questionnaires.responses import ResponseRefused, submit_response
 from participation.questionnaires.tallies import question_results
-from tests.factories import make_consultation
+from tests.factories import login, make_consultation, soup
 from tests.questionnaires.helpers import five_questions
 
 ALICE, BOB = Voter("a" * 64), Voter("b" * 64)
@@ -190,3 +191,14 @@ def test_words_fall_back_to_german_and_say_so(engine, survey):
     assert (shown[ids["single"]].prompt, shown[ids["single"]].fallback) == ("How do you come?", "")
     assert (shown[ids["scale"]].prompt, shown[ids["scale"]].fallback) == ("Wie zufrieden?", "de")
     assert shown[ids["multi"]].options[0].fallback == "de"
+
+
+def test_a_free_text_answer_waits_in_the_queue_with_its_question(client, engine, survey):
+    consultation, ids = survey
+    recorded = _submit(engine, consultation, _full(engine, ids))
+    login(client, engine, Role.moderator)
+    html = soup(client.get("/de/staff/moderation").text)
+    item = html.find(id=f"item-{recorded.contribution_ids[0]}")
+    assert item is not None
+    assert "Was noch?" in item.select_one("p.question").get_text()
+    assert "Mehr Schatten am Brunnen." in item.select_one("p.body").get_text()
