@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.consultations.models import Consultation
+from participation.contributions.models import Contribution
 from participation.contributions.votes import has_votes
 from participation.i18n.catalogs import N_
 from participation.moderation.service import audit
@@ -87,12 +88,14 @@ def question_of(session: Session, consultation: Consultation, question_id: int) 
 def is_answered(session: Session, question: Question) -> bool:
     if question.is_poll:
         return has_votes(session, question.consultation_id)
-    found = session.exec(
-        select(QuestionnaireAnswer.id)
-        .where(QuestionnaireAnswer.question_id == question.id)
-        .limit(1)
-    ).first()
-    return found is not None
+    for model in (QuestionnaireAnswer, Contribution):
+        # A free text of a replaced response stays in moderation, linked to its question.
+        found = session.exec(
+            select(model.id).where(model.question_id == question.id).limit(1)
+        ).first()
+        if found is not None:
+            return True
+    return False
 
 
 def _checked(draft: QuestionDraft) -> None:
@@ -106,7 +109,7 @@ def _checked(draft: QuestionDraft) -> None:
             raise BuilderError("too_many_options", N_("A question has at most nine options."))
         if any(not labels.get(FALLBACK_LOCALE) for labels in draft.options):
             raise BuilderError("option_unnamed", N_("Every option needs its German wording."))
-    limit = draft.max_choices
+    limit = draft.max_choices if draft.kind is QuestionKind.multiple_choice else None
     if limit is not None and not (1 <= limit <= len(draft.options)):
         raise BuilderError(
             "limit_invalid", N_("The most choices must be between one and the number of options.")
@@ -189,6 +192,17 @@ def _write_options(
     return changed
 
 
+def _swapped(existing: list[QuestionOption], wanted: list[dict[str, str]]) -> bool:
+    """Whether a reworded option takes another option's words: its answers would then
+    read as that option's."""
+    current = {label.casefold() for o in existing for label in o.labels.values()}
+    for option, labels in zip(existing, wanted, strict=False):
+        own = {label.casefold() for label in option.labels.values()}
+        if any(label.strip().casefold() in current - own for label in labels.values()):
+            return True
+    return False
+
+
 def update_question(
     session: Session,
     consultation: Consultation,
@@ -210,7 +224,7 @@ def update_question(
             and (draft.max_choices, draft.min_value, draft.max_value)
             == (question.max_choices, question.min_value, question.max_value)
         )
-        if not same:
+        if not same or _swapped(existing, draft.options):
             raise BuilderError(
                 "answered",
                 N_("This question has answers: only its wording may change."),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -14,6 +16,7 @@ from participation.questionnaires.models import QuestionnaireResponse, QuestionO
 from participation.questionnaires.pages import shown_questions
 from participation.questionnaires.responses import ResponseRefused, submit_response
 from participation.questionnaires.tallies import question_results
+from participation.retention import apply_retention, retention_ends
 from tests.factories import login, make_consultation, soup
 from tests.questionnaires.helpers import five_questions
 
@@ -202,3 +205,15 @@ def test_a_free_text_answer_waits_in_the_queue_with_its_question(client, engine,
     assert item is not None
     assert "Was noch?" in item.select_one("p.question").get_text()
     assert "Mehr Schatten am Brunnen." in item.select_one("p.body").get_text()
+
+
+def test_retention_keeps_the_response_but_forgets_whose_it_was(engine, settings, survey):
+    consultation, ids = survey
+    _submit(engine, consultation, _full(engine, ids))
+    ends = retention_ends(consultation)
+    with session_scope(engine, write=True) as session:
+        counts = apply_retention(session, settings, ends + timedelta(minutes=1))
+        (response,) = session.exec(select(QuestionnaireResponse)).all()
+    assert counts["response_phone_links"] == 1
+    assert response.voter_key == f"anon:{response.id}"
+    assert _results(engine, consultation)[ids["scale"]].counts == {4: 1}
