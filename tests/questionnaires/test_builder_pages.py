@@ -208,3 +208,10 @@ def test_another_councils_staff_finds_no_questions_here(app, engine, two_council
         assert sent.status_code == 404
     with session_scope(engine) as session:
         assert len(questions_of(session, theirs.id)) == 6
+
+
+def test_the_consultation_form_leads_to_its_questions(client, engine):
+    consultation = make_consultation(engine, phase="draft")
+    login(client, engine, Role.editor)
+    html = soup(client.get(f"/de/staff/consultations/{consultation.id}").text)
+    assert html.find("a", href=_path(consultation))
