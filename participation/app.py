@@ -43,6 +43,8 @@ from participation.operator.usage_routes import routes as operator_usage_routes
 from participation.outbox.routes import staff_routes as outbox_staff_routes
 from participation.outbox.routes import webhook_routes as outbox_webhook_routes
 from participation.privacy_routes import staff_routes as privacy_routes
+from participation.questionnaires.public_routes import public_routes as questionnaire_routes
+from participation.questionnaires.staff_routes import staff_routes as question_staff_routes
 from participation.rendering import environment
 from participation.results.routes import MEDIA as DOWNLOAD_MEDIA
 from participation.results.routes import public_routes as result_routes
@@ -105,6 +107,8 @@ staff_routes = [
     # the set-up steps before the one-page form: GET /staff/consultations/new is step one.
     *consultation_setup,
     *consultation_previews,
+    # The questionnaire builder (/staff/consultations/{id}/questions), also before it.
+    *question_staff_routes,
     *consultation_staff_routes,
     *result_staff_routes,
     *moderation_staff_routes,
@@ -132,6 +136,7 @@ operator_routes = [
 #: Pages in the reader's language, under /de/, /ar/, ...
 localized_routes = [
     *consultation_routes,
+    *questionnaire_routes,
     *contribution_routes,
     *result_routes,
     *moderation_public_routes,

@@ -51,6 +51,7 @@ from participation.moderation.service import audit
 from participation.outbox.carrier import forget_now, purge_finished
 from participation.outbox.models import CarrierKind, OutboundMessage, OutboundStatus
 from participation.privacy import EMAIL_COLUMNS, PHONE_KEY_COLUMNS
+from participation.questionnaires.models import QuestionnaireResponse
 from participation.settings import Settings
 
 UNASSIGNED_RETENTION_DAYS = 180
@@ -68,6 +69,7 @@ _HANDLED = frozenset(
     {
         "contribution",
         "poll_vote",
+        "questionnaire_response",
         "outbound_message",
         "audit_event",
         "staff_user",
@@ -184,22 +186,27 @@ def _expire_consultation(session: Session, consultation: Consultation) -> dict[s
     counts: dict[str, int] = {}
     contributions = table_of(Contribution)
     _strip_contributions(session, contributions.c.consultation_id == consultation.id, counts)
-    votes = table_of(PollVote)
-    # The vote stays (it is part of the result); the phone key that made it one per
-    # number is replaced by a meaningless unique value. "ref:" keys are not contact data.
-    _count(
-        counts,
-        "vote_phone_links",
-        session.execute(
-            update(votes)
-            .where(
-                votes.c.consultation_id == consultation.id,
-                ~votes.c.voter_key.startswith("ref:"),
-                ~votes.c.voter_key.startswith("anon:"),
-            )
-            .values(voter_key=literal("anon:") + cast(votes.c.id, String))
-        ),
-    )
+    # The vote and the questionnaire response stay (they are part of the result); the
+    # phone key that made them one per number is replaced by a meaningless unique value.
+    # "ref:" keys are not contact data.
+    for model, name in (
+        (PollVote, "vote_phone_links"),
+        (QuestionnaireResponse, "response_phone_links"),
+    ):
+        rows = table_of(model)
+        _count(
+            counts,
+            name,
+            session.execute(
+                update(rows)
+                .where(
+                    rows.c.consultation_id == consultation.id,
+                    ~rows.c.voter_key.startswith("ref:"),
+                    ~rows.c.voter_key.startswith("anon:"),
+                )
+                .values(voter_key=literal("anon:") + cast(rows.c.id, String))
+            ),
+        )
     for table, contact in _contact_tables():
         if "consultation_id" in table.columns:
             _forget(session, table, contact, table.c.consultation_id == consultation.id, counts)

@@ -15,6 +15,7 @@ from participation.moderation import models as _moderation  # noqa: F401
 from participation.operator import models as _operator  # noqa: F401
 from participation.outbox import consent as _consent  # noqa: F401
 from participation.outbox import models as _outbox  # noqa: F401
+from participation.questionnaires import models as _questionnaires  # noqa: F401
 from participation.results import models as _results  # noqa: F401
 from participation.simulator import models as _simulator  # noqa: F401
 from participation.sitepages import models as _sitepages  # noqa: F401

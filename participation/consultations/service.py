@@ -23,6 +23,7 @@ from participation.consultations.models import (
 from participation.db import table_of
 from participation.i18n.catalogs import N_, in_every_language
 from participation.outcomes import NotFound
+from participation.questionnaires.poll import keep_poll_question
 from participation.tenancy import council_or_first
 
 FALLBACK_LOCALE = "de"
@@ -380,4 +381,5 @@ def set_poll(
         option.labels = labels
         session.add(option)
     session.flush()
+    keep_poll_question(session, consultation.id, on=bool(wanted))
     return changes

@@ -68,6 +68,8 @@ class Contribution(CouncilOwned, table=True):
     answer: str | None = None
     answered_at: datetime | None = None
     flag_count: int = Field(default=0)
+    #: The questionnaire's free-text question this text answers, shown beside it.
+    question_id: int | None = Field(default=None, foreign_key="question.id", index=True)
 
 
 class ContributionRow(NamedTuple):
@@ -99,6 +101,7 @@ class ContributionRow(NamedTuple):
     answer: str | None
     answered_at: datetime | None
     flag_count: int
+    question_id: int | None
 
 
 #: What the public lists of a consultation and of its result show of a contribution.
@@ -173,7 +176,9 @@ class VoteCode(CouncilOwned, table=True):
 
     id: int = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True, ondelete="CASCADE")
-    option_id: int = Field(foreign_key="poll_option.id", ondelete="CASCADE")
+    #: The poll answer the code confirms; None for a questionnaire's response, whose
+    #: answers the browser carries signed until the code comes back.
+    option_id: int | None = Field(default=None, foreign_key="poll_option.id", ondelete="CASCADE")
     #: Keyed hash of the token in the browser's form.
     token_key: str = Field(max_length=64, unique=True)
     #: The same keyed phone hash SMS and phone votes use: the voter once confirmed.

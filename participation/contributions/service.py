@@ -28,6 +28,7 @@ from participation.contributions.models import Channel, Contribution, Status
 from participation.contributions.reference import new_reference, parse_reference
 from participation.contributions.text import normalise_line, normalise_text
 from participation.db import insert_or_skip, table_of
+from participation.questionnaires.models import Question
 
 MAX_CHARS = 5000
 MAX_PSEUDONYM = 80
@@ -89,6 +90,8 @@ class Submission:
     poll_option_id: int | None = None
     details: ChannelDetails = ChannelDetails()
     max_chars: int = MAX_CHARS
+    #: The questionnaire's free-text question this text answers (questionnaires.responses).
+    question_id: int | None = None
 
 
 def submit_contribution(session: Session, submission: Submission) -> Submitted:
@@ -123,6 +126,7 @@ def submit_contribution(session: Session, submission: Submission) -> Submitted:
         "recording_duration": details.recording_duration,
         "entered_by_id": details.entered_by_id,
         "received_at": details.received_at,
+        "question_id": submission.question_id,
     }
     stored = _insert_with_unique_reference(session, values)
     if stored is None:
@@ -157,6 +161,11 @@ def _checked(session: Session, submission: Submission) -> tuple[str, str | None,
         option = session.get(PollOption, poll_option_id)
         if option is None or consultation is None or option.consultation_id != consultation.id:
             raise InvalidPollOption(poll_option_id)
+    question_id = submission.question_id
+    if question_id is not None:
+        question = session.get(Question, question_id)
+        if question is None or consultation is None or question.consultation_id != consultation.id:
+            raise InvalidPollOption(question_id)
     # An answer to the poll alone is a vote (contributions.votes.submit_vote), never an
     # empty item in the moderation queue.
     if not text and not submission.details.recording_url:

@@ -141,12 +141,15 @@ def request_code(
     client_key: str,
     message: Callable[[str], str],
     fictional_too: bool = False,
+    questionnaire: bool = False,
 ) -> CodeSent:
     """Checks the answer and the number, queues the SMS with a new code (``message``
     makes its text from the code) and returns the token for the code form.
-    ``fictional_too``: see mobile_number."""
+    ``fictional_too``: see mobile_number. ``questionnaire``: the code confirms a
+    questionnaire's response (``option_id`` None), never a poll vote."""
     now = utcnow()
-    option = checked_option(session, consultation, option_id)
+    # A questionnaire's response has no option here: its caller checked its answers.
+    option = None if questionnaire else checked_option(session, consultation, option_id)
     check_open(consultation, Channel.web, None)
     e164 = mobile_number(raw_number, region, fictional_too=fictional_too)
     if e164 is None:
@@ -162,7 +165,7 @@ def request_code(
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     row = VoteCode(
         consultation_id=consultation.id,
-        option_id=option.id,
+        option_id=option.id if option else None,
         token_key=token_key,
         number_key=number_key,
         client_key=client_key,
@@ -193,6 +196,30 @@ def confirm_code(
 ) -> VoteRecorded:
     """The vote, once the code is right; a wrong try is counted (the caller must commit
     on CodeRefused, or the count is lost)."""
+    row = confirmed_code(
+        session, secret_key=secret_key, consultation=consultation, token=token, raw_code=raw_code
+    )
+    if row.option_id is None:
+        raise CodeRefused("unknown")
+    recorded = submit_vote(
+        session,
+        consultation=consultation,
+        option_id=row.option_id,
+        channel=Channel.web,
+        voter=Voter(row.number_key),
+    )
+    # Used only once the vote is in: a refused vote (the consultation just closed)
+    # does not spend the code.
+    spend_code(session, row)
+    return recorded
+
+
+def confirmed_code(
+    session: Session, *, secret_key: str, consultation: Consultation, token: str, raw_code: str
+) -> VoteCode:
+    """The code's row once the code is right, for the caller to record the answer as
+    ``Voter(row.number_key)`` and then spend_code(); a wrong try is counted (the caller
+    must commit on CodeRefused, or the count is lost)."""
     now = utcnow()
     row = code_row(session, secret_key, consultation, token)
     if row is None:
@@ -213,18 +240,12 @@ def confirm_code(
         session.flush()
         left = MAX_ATTEMPTS - row.attempts
         raise CodeRefused("wrong" if left > 0 else "attempts", attempts_left=left)
-    recorded = submit_vote(
-        session,
-        consultation=consultation,
-        option_id=row.option_id,
-        channel=Channel.web,
-        voter=Voter(row.number_key),
-    )
-    # Used only once the vote is in: a refused vote (the consultation just closed)
-    # does not spend the code.
-    row.used_at = now
+    return row
+
+
+def spend_code(session: Session, row: VoteCode) -> None:
+    row.used_at = utcnow()
     session.add(row)
-    return recorded
 
 
 def answer_unconfirmed(

@@ -27,6 +27,7 @@ from participation.contributions.models import (
 from participation.db import table_of
 from participation.moderation.models import Flag
 from participation.moderation.service import QUEUE_PAGE
+from participation.questionnaires.models import QuestionText
 from participation.settings import LANGUAGES
 from participation.tenancy import council_or_first
 
@@ -137,6 +138,8 @@ class QueuePage:
     staff_names: dict[int, str] = field(default_factory=dict)
     #: poll option id -> option, for the answer a contribution gave.
     options: dict[int, PollOption] = field(default_factory=dict)
+    #: question id -> its German words, for a free-text answer to a questionnaire.
+    questions: dict[int, str] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=128)
@@ -193,12 +196,15 @@ def _detail_statements() -> tuple:
     )
     staff = select(StaffUser.id, StaffUser.name, StaffUser.email).where(col(StaffUser.id).in_(ids))
     options = select(PollOption).where(col(PollOption.id).in_(ids))
-    return reports, staff, options
+    questions = select(QuestionText.question_id, QuestionText.prompt).where(
+        col(QuestionText.question_id).in_(ids), QuestionText.locale == "de"
+    )
+    return reports, staff, options, questions
 
 
 def attach_details(session: Session, result: QueuePage) -> None:
     """The page's related rows in one statement each, never one per item."""
-    reports, staff, options = _detail_statements()
+    reports, staff, options, questions = _detail_statements()
     flagged = [c.id for c in result.items if c.flag_count]
     if flagged:
         for contribution_id, reason, note in session.exec(reports, params={"ids": flagged}):
@@ -212,6 +218,9 @@ def attach_details(session: Session, result: QueuePage) -> None:
     option_ids = sorted({c.poll_option_id for c in result.items if c.poll_option_id})
     if option_ids:
         result.options = {o.id: o for o in session.exec(options, params={"ids": option_ids})}
+    question_ids = sorted({c.question_id for c in result.items if c.question_id})
+    if question_ids:
+        result.questions = dict(session.exec(questions, params={"ids": question_ids}).all())
 
 
 @lru_cache(maxsize=32)
