@@ -17,6 +17,8 @@ from participation.contributions.service import ChannelDetails, Submission, subm
 from participation.contributions.votes import Voter, submit_vote
 from participation.moderation import service as moderation
 from participation.moderation.models import RejectionReason
+from participation.questionnaires.builder import QuestionDraft, Words, add_question
+from participation.questionnaires.models import QuestionKind
 from participation.results.demo import add_demo_result
 
 DEMO_ADMIN = ("admin@musterstadt.example", "demo-passwort-2026")
@@ -141,10 +143,62 @@ def seed_demo(session: Session) -> bool:
     )
     moderation.reject(session, spam.contribution, admin.id, RejectionReason.advertising)
     add_demo_result(session, pool, created[8:12], admin.id)
+    _seed_questions(session, market, admin.id)
     pool.closes_at = now - timedelta(days=5)
     pool.results_published_at = now - timedelta(days=1)
     session.add(pool)
     return True
+
+
+def _seed_questions(session: Session, market: Consultation, staff_id: int) -> None:
+    """The market square's questionnaire: its poll and four more questions of four kinds,
+    in German and English (the other languages show the German, marked)."""
+    drafts = [
+        QuestionDraft(
+            kind=QuestionKind.scale,
+            required=True,
+            words={
+                "de": Words(
+                    "Wie wichtig ist Ihnen Schatten auf dem Platz?", "", "unwichtig", "sehr wichtig"
+                ),
+                "en": Words(
+                    "How important is shade on the square to you?",
+                    "",
+                    "not important",
+                    "very important",
+                ),
+            },
+        ),
+        QuestionDraft(
+            kind=QuestionKind.multiple_choice,
+            max_choices=2,
+            words={
+                "de": Words("Was soll auf den Platz? Höchstens zwei."),
+                "en": Words("What should go on the square? Two at most."),
+            },
+            options=[
+                {"de": "Bänke", "en": "Benches"},
+                {"de": "Bäume", "en": "Trees"},
+                {"de": "Ein Brunnen", "en": "A fountain"},
+                {"de": "Spielgeräte", "en": "Play equipment"},
+            ],
+        ),
+        QuestionDraft(
+            kind=QuestionKind.number,
+            min_value=0,
+            max_value=120,
+            words={"de": Words("Wie alt sind Sie?"), "en": Words("How old are you?")},
+        ),
+        QuestionDraft(
+            kind=QuestionKind.free_text,
+            words={
+                "de": Words("Was möchten Sie uns noch sagen?"),
+                "en": Words("Is there anything else you would like to tell us?"),
+            },
+        ),
+    ]
+    for draft in drafts:
+        add_question(session, market, draft, staff_id)
 
 
 def _seed_staff(session: Session) -> StaffUser:

@@ -96,6 +96,9 @@ ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
     "staff_barrier_reports": [("barrier-reports", "/staff/barrier-reports?status=all")],
     "staff_site_pages": [("site-pages", "/staff/pages")],
     "staff_council_look": [("council-look", "/staff/look")],
+    "staff_questions": [("questions", "/staff/consultations/1/questions")],
+    "staff_question": [("question", "/staff/consultations/1/questions/2")],
+    "questionnaire": [("questionnaire", "/c/marktplatz/questions")],
     "staff_operator_access": [("operator-access", "/staff/operator-access")],
     "staff_site_page_edit": [
         ("site-page-edit", "/staff/pages/accessibility/de"),

@@ -210,8 +210,9 @@ def test_another_councils_staff_finds_no_questions_here(app, engine, two_council
         assert len(questions_of(session, theirs.id)) == 6
 
 
-def test_the_consultation_form_leads_to_its_questions(client, engine):
+def test_the_set_up_leads_to_its_questions(client, engine):
+    # The "how people answer" step, where a clerk decides what to ask.
     consultation = make_consultation(engine, phase="draft")
     login(client, engine, Role.editor)
-    html = soup(client.get(f"/de/staff/consultations/{consultation.id}").text)
+    html = soup(client.get(f"/de/staff/consultations/{consultation.id}/setup/answers").text)
     assert html.find("a", href=_path(consultation))

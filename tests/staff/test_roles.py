@@ -208,7 +208,7 @@ class World:
 
 
 def _path(template: str, params: dict[str, str]) -> str:
-    values = {"lang": "de", "id": "1", "reference": "47112093", **params}
+    values = {"lang": "de", "id": "1", "qid": "1", "reference": "47112093", **params}
     return _PARAM.sub(lambda m: values.get(m.group(1), "x"), template)
 
 
