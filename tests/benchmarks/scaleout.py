@@ -305,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
             engine,
             select(func.count())
             .select_from(Contribution)
+            # The comments went to the first council's page; a reference is unique within a
+            # council only, and another council's SMS may carry the same eight digits.
+            .where(Contribution.council_id == 1)
             .where(Contribution.reference.in_(sorted(references))),  # type: ignore[attr-defined]
         )
         logged = count(
