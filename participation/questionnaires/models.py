@@ -124,3 +124,37 @@ class QuestionnaireAnswer(CouncilOwned, table=True):
     contribution_id: int | None = Field(
         default=None, foreign_key="contribution.id", index=True, ondelete="SET NULL"
     )
+
+
+#: A conversation's place in a questionnaire is kept this long after its last answer.
+PROGRESS_HOURS = 24
+
+
+class QuestionnaireProgress(CouncilOwned, table=True):
+    """Where somebody is in a questionnaire answered one question at a time (SMS, phone),
+    and the answers given so far, until they are stored as a response.
+
+    ``holder`` names the conversation: an SMS sender's keyed hash, or a call's CallSid.
+    The answers are encrypted (free texts are personal data until moderated), and the
+    row goes a day after its last answer (participation.retention reads ``keep_hours``)."""
+
+    __tablename__ = "questionnaire_progress"
+    __table_args__ = (
+        UniqueConstraint("council_id", "door", "holder"),
+        Index("ix_questionnaire_progress_updated", "updated_at"),
+        {"info": {"keep_hours": PROGRESS_HOURS}},
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", ondelete="CASCADE")
+    #: "sms" or "phone".
+    door: str = Field(max_length=10)
+    holder: str = Field(max_length=64)
+    #: The sender's or caller's keyed hash, where known: erasure and access find it.
+    phone_key: str | None = Field(default=None, max_length=64, index=True)
+    locale: str = Field(max_length=8)
+    #: Index into the consultation's questions (0 first) of the question being asked.
+    position: int = Field(default=0)
+    #: Fernet token of a JSON object: question id -> the raw values given.
+    answers: str = Field(default="")
+    updated_at: datetime = Field(default_factory=utcnow)
