@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 
 from participation.accounts.permissions import MODERATORS, requires_role
+from participation.caching.staff_pages import kept_briefly
 from participation.consultations.models import Consultation
 from participation.db import session_scope
 from participation.i18n.catalogs import gettext as _
@@ -48,6 +49,7 @@ def _back_to_results(request: Request, consultation_id: int, **params: str) -> R
     return RedirectResponse(target, status_code=303)
 
 
+@kept_briefly
 @requires_role(*MODERATORS)
 async def results_staff(request: Request) -> Response:
     locale = LANGUAGES[language_of(request)]
