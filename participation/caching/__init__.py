@@ -19,7 +19,7 @@ Public pages (pages.py, ``PageCacheMiddleware`` in app.py)
     Figure: consultation page as served 1.24-1.66x hello, built every time
     0.019-0.036x (four runs).
 
-Staff pages (staff_pages.py, ``@kept_briefly`` on the moderation queue)
+Staff pages (staff_pages.py, ``@kept_briefly`` on the moderation queue and the results page)
     Holds: the finished answer (gzip'd once) of a staff ``GET``.
     Key: (path, query, language, staff id, session version, the session's CSRF
     binding, htmx or not, gzip or not): a kept page goes only to its own session.

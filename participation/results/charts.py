@@ -42,6 +42,8 @@ class Chart:
     title: str
     bars: list[Bar] = field(default_factory=list)
     total: int = 0
+    #: The table's column headings (answer, count) where not those of the poll's charts.
+    columns: tuple[str, ...] = ()
 
     @property
     def height(self) -> int:

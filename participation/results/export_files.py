@@ -64,15 +64,21 @@ from participation.consultations.models import (
 from participation.contributions.models import Contribution, PollVote, Status
 from participation.db import session_scope, table_of
 from participation.moderation.models import ModerationDecision
+from participation.questionnaires.models import (
+    Question,
+    QuestionnaireResponse,
+    QuestionOption,
+    QuestionText,
+)
 from participation.results.models import Theme
 from participation.settings import Settings
 
 log = logging.getLogger(__name__)
 
-KINDS = ("csv", "json", "xlsx")
+KINDS = ("csv", "json", "xlsx", "responses-csv", "responses-json", "responses-xlsx")
 #: Kinds worth keeping compressed beside the file: text compresses ~8:1; an XLSX is a
 #: zip already.
-GZIPPED = frozenset({"csv", "json"})
+GZIPPED = frozenset({"csv", "json", "responses-csv", "responses-json"})
 #: What a request that finds a build running is told to wait, in seconds.
 RETRY_AFTER_SECONDS = 10
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -140,6 +146,7 @@ def result_version(session: Session, consultation_id: int) -> str:
             ).one()
         )
     )
+    parts += _questionnaire_parts(connection, consultation_id)
     decision = table_of(ModerationDecision)
     parts.append(
         connection.execute(
@@ -147,6 +154,42 @@ def result_version(session: Session, consultation_id: int) -> str:
         ).scalar()
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+def _questionnaire_parts(connection: Any, consultation_id: int) -> list[object]:
+    """The questionnaire's words and options, and its responses' count and latest time
+    (a new or replaced response changes one of them)."""
+    question = table_of(Question)
+    ids = select(question.c.id).where(question.c.consultation_id == consultation_id)
+    parts: list[object] = [
+        tuple(
+            connection.execute(
+                select(question)
+                .where(question.c.consultation_id == consultation_id)
+                .order_by(question.c.id)
+            )
+        )
+    ]
+    for model in (QuestionText, QuestionOption):
+        table = table_of(model)
+        parts.append(
+            tuple(
+                connection.execute(
+                    select(table).where(table.c.question_id.in_(ids)).order_by(table.c.id)
+                )
+            )
+        )
+    response = table_of(QuestionnaireResponse)
+    parts.append(
+        tuple(
+            connection.execute(
+                select(func.count(), func.max(response.c.updated_at)).where(
+                    response.c.consultation_id == consultation_id
+                )
+            ).one()
+        )
+    )
+    return parts
 
 
 def recent_version(session: Session, consultation: Any, seconds: float) -> str:

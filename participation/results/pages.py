@@ -17,7 +17,8 @@ from participation.consultations.service import LocalisedText
 from participation.outcomes import NotFound, get_or_404
 from participation.results import export_files, service
 from participation.results.charts import bar_rows
-from participation.results.rules import counting_rule
+from participation.results.questionnaire import questionnaire_sections
+from participation.results.rules import counting_rule, questionnaire_counting_rule
 from participation.settings import LANGUAGES
 
 
@@ -65,6 +66,8 @@ def results_context(
         "locale": locale,
         "charts": bar_rows(summary, locale),
         "counting_rule": counting_rule(bool(summary.unverified)),
+        "questions": questionnaire_sections(session, consultation, locale, staff=False),
+        "questionnaire_rule": questionnaire_counting_rule(),
         "listing": listing,
         "option_labels": options,
         "theme_names": theme_names,
@@ -105,7 +108,7 @@ def download_version(session: Session, slug: str, seconds: float) -> tuple[int, 
     return consultation.id, export_files.recent_version(session, consultation, seconds)
 
 
-def staff_overview(session: Session, consultation_id: int) -> dict:
+def staff_overview(session: Session, consultation_id: int, locale: str = "de") -> dict:
     """The staff's results page: the figures and every language's texts, German first."""
     consultation = get_or_404(session, Consultation, consultation_id)
     texts = consultations.texts_for(session, [consultation.id]).get(consultation.id, [])
@@ -114,6 +117,8 @@ def staff_overview(session: Session, consultation_id: int) -> dict:
         "consultation": consultation,
         "title": german.title if german else consultation.slug,
         "summary": service.summarise(session, consultation),
+        "questions": questionnaire_sections(session, consultation, locale, staff=True),
+        "questionnaire_rule": questionnaire_counting_rule(),
         "texts": sorted(texts, key=lambda t: (t.locale != "de", t.locale)),
     }
 

@@ -15,7 +15,13 @@ from starlette.routing import Route
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation
 from participation.i18n.catalogs import gettext as _
-from participation.results import export_files, exports, pages, service
+from participation.results import (
+    export_files,
+    exports,
+    pages,
+    questionnaire_exports,
+    service,
+)
 from participation.results.export_files import BuildRunning, Built, ExportStore
 from participation.results.streaming import stream_template
 from participation.web.councils import settings_of
@@ -48,6 +54,9 @@ async def results_page(request: Request) -> Response:
 
 def _produce(kind: str) -> Callable[[Session, Consultation], Iterator]:
     """What a download is made of; written once per version by export_files.ExportStore."""
+
+    if kind.startswith("responses-"):
+        return questionnaire_exports.produce(kind.removeprefix("responses-"))
 
     def generate(session: Session, consultation: Consultation) -> Iterator:
         if kind == "csv":
@@ -143,8 +152,16 @@ def _serve(request: Request, built: Built, slug: str, kind: str) -> Response:
 
 
 async def download(request: Request) -> Response:
+    return await _download(request, request.path_params["kind"], "")
+
+
+async def responses_download(request: Request) -> Response:
+    """The questionnaire's responses (CSV, XLSX) or its structure and totals (JSON)."""
+    return await _download(request, request.path_params["kind"], "responses-")
+
+
+async def _download(request: Request, kind: str, prefix: str) -> Response:
     slug = request.path_params["slug"]
-    kind = request.path_params["kind"]
     if kind not in MEDIA:
         return error_response(request, 404)
     store = _export_store(request)
@@ -154,17 +171,18 @@ async def download(request: Request) -> Response:
         # Never published, or withdrawn: nothing is served, and what was built goes.
         await to_thread.run_sync(store.forget, consultation_id)
         return error_response(request, 404)
-    built = await to_thread.run_sync(store.find, consultation_id, kind, version)
+    stored = prefix + kind
+    built = await to_thread.run_sync(store.find, consultation_id, stored, version)
     if built is None:
         try:
             built = await to_thread.run_sync(
-                store.build, request.app.state.engine, consultation_id, kind, _produce(kind)
+                store.build, request.app.state.engine, consultation_id, stored, _produce(stored)
             )
         except BuildRunning:
             return _building(request, export_files.RETRY_AFTER_SECONDS)
         if built is None:
             return error_response(request, 404)
-    return _serve(request, built, slug, kind)
+    return _serve(request, built, slug + ("-responses" if prefix else ""), kind)
 
 
 async def report(request: Request) -> Response:
@@ -205,4 +223,9 @@ public_routes = [
     Route("/c/{slug}/results", results_page, name="results"),
     Route("/c/{slug}/results/report", report, name="results_report"),
     Route("/c/{slug}/results.{kind}", download, name="results_download"),
+    Route(
+        "/c/{slug}/results/responses.{kind}",
+        responses_download,
+        name="results_responses_download",
+    ),
 ]

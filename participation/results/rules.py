@@ -33,6 +33,32 @@ def counting_rule(with_unverified: bool) -> list[str]:
     return sentences
 
 
+def questionnaire_counting_rule() -> list[str]:
+    """The rule beside a questionnaire's figures, in the current language."""
+    return [
+        _(
+            "How the answers are counted: one response per person. If a person answered "
+            "more than once, their latest response counts, whichever way it came."
+        ),
+        _(
+            "Shares are of the people who answered the question. Where several answers "
+            "could be chosen, the shares add up to more than one hundred per cent."
+        ),
+    ]
+
+
+def questionnaire_counting_rules() -> dict[str, str]:
+    """questionnaire_counting_rule() in every language, keyed by locale: for the downloads."""
+    rules = {}
+    for code, locale in LANGUAGES.items():
+        token = catalogs.current_language.set(code)
+        try:
+            rules[locale] = " ".join(questionnaire_counting_rule())
+        finally:
+            catalogs.current_language.reset(token)
+    return rules
+
+
 def counting_rule_in(language: str, with_unverified: bool) -> list[str]:
     """The rule in ``language`` (a URL language code: "de", "ls", ...)."""
     token = catalogs.current_language.set(language if language in LANGUAGES else "de")

@@ -3,20 +3,34 @@ withdrawing it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
+from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 
 from participation.accounts.permissions import MODERATORS, requires_role
+from participation.caching.staff_pages import kept_briefly
+from participation.consultations.models import Consultation
+from participation.db import session_scope
 from participation.i18n.catalogs import gettext as _
+from participation.outcomes import get_or_404
 from participation.paths import same_origin_path
-from participation.results import pages, service
+from participation.results import pages, questionnaire_exports, service
+from participation.settings import LANGUAGES
 from participation.web.councils import settings_of
+from participation.web.errors import error_response
 from participation.web.forms import field, int_or_none
-from participation.web.templating import is_fragment_request, render, url
+from participation.web.templating import is_fragment_request, language_of, render, url
 from participation.web.transactions import read, write
+
+DOWNLOAD_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def problem_text(code: str) -> str:
@@ -35,13 +49,48 @@ def _back_to_results(request: Request, consultation_id: int, **params: str) -> R
     return RedirectResponse(target, status_code=303)
 
 
+@kept_briefly
 @requires_role(*MODERATORS)
 async def results_staff(request: Request) -> Response:
-    context = await read(request, pages.staff_overview, request.path_params["id"])
+    locale = LANGUAGES[language_of(request)]
+    context = await read(request, pages.staff_overview, request.path_params["id"], locale)
     problem = request.query_params.get("problem")
     context["problem"] = problem_text(problem) if problem is not None else ""
     context["saved"] = request.query_params.get("saved", "")
     return render(request, "results/staff.html", context)
+
+
+def _consultation(session: Session, consultation_id: int) -> Consultation:
+    return get_or_404(session, Consultation, consultation_id)
+
+
+@requires_role(*MODERATORS)
+async def responses_download(request: Request) -> Response:
+    """The questionnaire's responses or its totals, published or not, streamed as read
+    (staff follow a consultation while it runs; nothing is kept)."""
+    kind = request.path_params["kind"]
+    if kind not in DOWNLOAD_MEDIA:
+        return error_response(request, 404)
+    consultation = await read(request, _consultation, request.path_params["id"])
+    council = request.scope["council"]
+    engine = request.app.state.engine
+    produce = questionnaire_exports.produce(kind)
+
+    def chunks() -> Iterator[bytes]:
+        # The session of the stream, kept to the council as every request's is.
+        with session_scope(engine, council_id=council.id, alone=not council.shared) as session:
+            for chunk in produce(session, _consultation(session, consultation.id)):
+                yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+    name = f"{consultation.slug}-responses.{kind}"
+    return StreamingResponse(
+        chunks(),
+        media_type=DOWNLOAD_MEDIA[kind],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _theme_saved_or_not(request: Request, consultation_id: int, problem: str | None) -> Response:
@@ -183,6 +232,7 @@ staff_routes = [
         "/consultations/{id:int}",
         routes=[
             Route("/results", results_staff, name="results_staff"),
+            Route("/results/responses.{kind}", responses_download, name="results_staff_responses"),
             Route("/themes", add_theme, methods=["POST"], name="results_theme_add"),
             Route("/summaries", save_summaries, methods=["POST"], name="results_summaries"),
             Route(
