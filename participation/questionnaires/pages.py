@@ -15,6 +15,7 @@ from participation.questionnaires.builder import (
     questions_of,
     texts_of,
 )
+from participation.outcomes import NotFound, get_or_404
 from participation.questionnaires.models import Question, QuestionKind, QuestionText
 
 
@@ -112,3 +113,17 @@ def _poll(
             for o in consultations.poll_options(session, consultation.id)
         ],
     )
+
+
+def paper_form(session: Session, consultation_id: int, locale: str) -> dict:
+    """The printable form's data for staff, in any phase: the consultation, its title
+    and its questions in ``locale``; NotFound without questions."""
+    consultation = get_or_404(session, Consultation, consultation_id)
+    questions = shown_questions(session, consultation, locale)
+    if not questions:
+        raise NotFound
+    return {
+        "consultation": consultation,
+        "text": consultations.text_for(session, consultation, locale),
+        "questions": questions,
+    }
