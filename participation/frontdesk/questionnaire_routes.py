@@ -139,12 +139,8 @@ async def receipt(request: Request) -> Response:
 
 #: Inside the front desk's Mount (routes.py), under /staff/front-desk.
 questionnaire_routes = [
-    Route(
-        "/{id:int}/questionnaire", entry_form, methods=["GET"], name="frontdesk_questionnaire"
-    ),
-    Route(
-        "/{id:int}/questionnaire", enter, methods=["POST"], name="frontdesk_questionnaire_enter"
-    ),
+    Route("/{id:int}/questionnaire", entry_form, methods=["GET"], name="frontdesk_questionnaire"),
+    Route("/{id:int}/questionnaire", enter, methods=["POST"], name="frontdesk_questionnaire_enter"),
     Route(
         "/questionnaire-receipt/{reference}",
         receipt,

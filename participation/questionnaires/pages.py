@@ -9,13 +9,13 @@ from sqlmodel import Session
 
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, label_fallback, label_of
+from participation.outcomes import NotFound, get_or_404
 from participation.questionnaires.builder import (
     FALLBACK_LOCALE,
     options_of,
     questions_of,
     texts_of,
 )
-from participation.outcomes import NotFound, get_or_404
 from participation.questionnaires.models import Question, QuestionKind, QuestionText
 
 

@@ -54,7 +54,5 @@ public_routes = [
 ]
 #: Under /staff (app.py), beside the question builder.
 staff_routes = [
-    Route(
-        "/consultations/{id:int}/questions/paper", staff_paper, name="staff_questionnaire_paper"
-    ),
+    Route("/consultations/{id:int}/questions/paper", staff_paper, name="staff_questionnaire_paper"),
 ]

@@ -29,6 +29,7 @@ from participation.web.forms import field
 from participation.web.templating import language_of, render
 from participation.web.transactions import read, write
 
+
 def _serializer(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings_of(request).secret_key, salt="questionnaire-answers")
 

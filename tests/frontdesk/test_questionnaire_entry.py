@@ -114,7 +114,9 @@ def test_paper_form_typed_in_is_stored_as_an_attested_response(client, engine, s
     assert "Marktplatz" in receipt.find(class_="receipt").get_text()
     # Ready for the next entry: a fresh form, nothing of the last one in it.
     next_link = receipt.find("a", href=lambda h: h and h.endswith(_path(consultation)))
-    fresh = page(client, next_link["href"]).find("form", action=lambda a: a and "questionnaire" in a)
+    fresh = page(client, next_link["href"]).find(
+        "form", action=lambda a: a and "questionnaire" in a
+    )
     assert not fresh.find("textarea", attrs={"name": f"q-{ids['text']}"}).get_text()
 
 
@@ -146,7 +148,9 @@ def test_refused_answers_come_back_kept_with_a_message_beside_each(client, engin
         for m in multi
     )
     assert kept.find("input", attrs={"name": f"q-{ids['age']}"})["value"] == "700"
-    assert kept.find("textarea", attrs={"name": f"q-{ids['text']}"}).get_text() == "Bitte mehr Licht."
+    assert (
+        kept.find("textarea", attrs={"name": f"q-{ids['text']}"}).get_text() == "Bitte mehr Licht."
+    )
     assert kept.find("input", attrs={"name": "attested"}).has_attr("checked")
     assert _rows(engine) == ([], [])
 
