@@ -55,6 +55,8 @@ def parse_response_entry(raw: FormData, settings, now: datetime) -> ResponseForm
         problems["locale"] = _("Please choose the language of the form.")
     day = received_day(values, now.astimezone(tz).date(), problems)
     voter_key = attested_voter_key(values, settings, problems)
+    if not any(value.strip() for given in answers.values() for value in given):
+        problems["questions"] = _("Please enter at least one answer from the form.")
     if problems or day is None:
         return ResponseForm(values, answers, problems, None)
     entry = ResponseEntry(

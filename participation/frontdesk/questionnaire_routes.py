@@ -52,6 +52,7 @@ async def _form(
         "channel",
         "received",
         "locale",
+        "questions",
         *(f"q-{question.id}" for question in context["questions"]),
         "voter_phone",
         "attested",

@@ -239,6 +239,11 @@ def test_no_hostile_input_gives_an_error_page(client, engine, survey):
         response = client.post(form["action"], data={**base, **changes})
         assert response.status_code == 422, (changes, response.status_code)
         assert soup(response.text).find(class_="error-summary") is not None
+    # No answer at all: nothing to store.
+    empty = {k: v for k, v in base.items() if not k.startswith("q-")}
+    response = client.post(form["action"], data=empty)
+    assert response.status_code == 422
+    assert soup(response.text).find(id="field-questions") is not None
     # Fields missing altogether: only the token.
     response = client.post(form["action"], data={"csrf_token": base["csrf_token"]})
     assert response.status_code == 422
