@@ -43,6 +43,8 @@ from participation.operator.usage_routes import routes as operator_usage_routes
 from participation.outbox.routes import staff_routes as outbox_staff_routes
 from participation.outbox.routes import webhook_routes as outbox_webhook_routes
 from participation.privacy_routes import staff_routes as privacy_routes
+from participation.questionnaires.paper_routes import public_routes as paper_form_routes
+from participation.questionnaires.paper_routes import staff_routes as paper_form_staff_routes
 from participation.questionnaires.public_routes import public_routes as questionnaire_routes
 from participation.questionnaires.staff_routes import staff_routes as question_staff_routes
 from participation.rendering import environment
@@ -108,6 +110,7 @@ staff_routes = [
     *consultation_setup,
     *consultation_previews,
     # The questionnaire builder (/staff/consultations/{id}/questions), also before it.
+    *paper_form_staff_routes,
     *question_staff_routes,
     *consultation_staff_routes,
     *result_staff_routes,
@@ -136,6 +139,7 @@ operator_routes = [
 #: Pages in the reader's language, under /de/, /ar/, ...
 localized_routes = [
     *consultation_routes,
+    *paper_form_routes,
     *questionnaire_routes,
     *contribution_routes,
     *result_routes,

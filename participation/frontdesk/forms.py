@@ -45,7 +45,7 @@ def _read_entry(raw) -> dict[str, str]:
     return values
 
 
-def _received(values: dict[str, str], today: date, problems: dict[str, str]) -> date | None:
+def received_day(values: dict[str, str], today: date, problems: dict[str, str]) -> date | None:
     try:
         day = date.fromisoformat(values["received"])
     except ValueError:
@@ -56,7 +56,7 @@ def _received(values: dict[str, str], today: date, problems: dict[str, str]) -> 
     return day
 
 
-def _voter_key(values: dict[str, str], settings, problems: dict[str, str]) -> str | None:
+def attested_voter_key(values: dict[str, str], settings, problems: dict[str, str]) -> str | None:
     """The resident's phone hash for an answer given, if they gave a number."""
     if not values["attested"]:
         problems["attested"] = _("Please confirm that the resident gave this answer themselves.")
@@ -75,11 +75,11 @@ def parse_entry(raw, settings, now: datetime) -> EntryForm:
     problems: dict[str, str] = {}
     if values["channel"] not in {c.value for c in FRONT_DESK_CHANNELS}:
         problems["channel"] = _("Please choose how the contribution came in.")
-    day = _received(values, now.astimezone(tz).date(), problems)
+    day = received_day(values, now.astimezone(tz).date(), problems)
     option_id = int_or_none(values["poll_option"])
     voter_key = None
     if option_id is not None:
-        voter_key = _voter_key(values, settings, problems)
+        voter_key = attested_voter_key(values, settings, problems)
     elif not values["body"].strip():
         problems["body"] = _("Please type the text or choose an answer to the question.")
     if problems or day is None:

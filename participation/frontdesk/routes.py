@@ -24,6 +24,7 @@ from participation.clock import utcnow
 from participation.contributions import errors
 from participation.contributions.labels import refusal_beside_field
 from participation.frontdesk.forms import parse_entry
+from participation.frontdesk.questionnaire_routes import questionnaire_routes
 from participation.i18n.catalogs import gettext as _
 from participation.moderation import front_desk
 from participation.moderation.front_desk import Entry
@@ -155,6 +156,7 @@ staff_routes = [
             Route("/{id:int}", entry_form, methods=["GET"], name="frontdesk_form"),
             Route("/{id:int}", enter, methods=["POST"], name="frontdesk_enter"),
             Route("/receipt/{reference}", receipt, name="frontdesk_receipt"),
+            *questionnaire_routes,
         ],
     ),
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from participation.clock import utcnow
 from participation.consultations import service as consultations
@@ -30,6 +30,7 @@ from participation.contributions.votes import Voter, VoteRecorded, submit_vote
 from participation.i18n.formatting import local_zone
 from participation.moderation.service import audit, audit_contribution
 from participation.outcomes import NotFound, get_or_404
+from participation.questionnaires.models import Question
 from participation.settings import LANGUAGE_NAMES, LANGUAGES
 
 #: The phases in which a letter or visit can still be entered (submit_contribution checks
@@ -66,7 +67,15 @@ def enterable_rows(session: Session) -> dict:
     """The index: each consultation taking entries, with its German text."""
     every = [c for c in consultations.public_consultations(session) if c.phase() in ENTERABLE]
     texts = consultations.texts_for(session, [c.id for c in every])
-    return {"rows": [(c, consultations.pick_text(texts.get(c.id, []), "de")) for c in every]}
+    ids = [c.id for c in every]
+    asking = session.exec(
+        select(Question.consultation_id).where(col(Question.consultation_id).in_(ids)).distinct()
+    ).all()
+    return {
+        "rows": [(c, consultations.pick_text(texts.get(c.id, []), "de")) for c in every],
+        # The consultations with a questionnaire: the front desk types those in too.
+        "with_questions": set(asking),
+    }
 
 
 def entry_form(session: Session, consultation_id: int, values: dict) -> dict:

@@ -8,6 +8,7 @@ from starlette.datastructures import FormData
 
 from participation.consultations.forms import EDIT_LOCALES
 from participation.i18n.catalogs import gettext as _
+from participation.questionnaires.answers import MAX_TEXT, MAX_VALUES
 from participation.questionnaires.builder import MAX_OPTIONS, QuestionDraft, Words
 from participation.questionnaires.editing import QuestionEditing
 from participation.questionnaires.models import QuestionKind
@@ -105,3 +106,21 @@ def values_of(found: QuestionEditing) -> dict[str, str]:
             values[f"{part}:{locale}"] = getattr(text, part) if text else ""
         values[f"options:{locale}"] = "\n".join(o.labels.get(locale, "") for o in found.options)
     return values
+
+
+#: More fields than any questionnaire has questions are not read.
+MAX_FIELDS = 60
+Answers = dict[int, list[str]]
+
+
+def answers_of(form: FormData) -> Answers:
+    """The answers of a questionnaire form (the web's, the front desk's): ``q-<id>``
+    fields as sent, each value cut just past the longest answer taken."""
+    answers: Answers = {}
+    for key in list(form.keys())[: MAX_FIELDS * 4]:
+        number = key.removeprefix("q-")
+        if key == number or not number.isdecimal() or len(number) > 9 or len(answers) >= MAX_FIELDS:
+            continue
+        values = [v for v in form.getlist(key) if isinstance(v, str)][: MAX_VALUES + 1]
+        answers[int(number)] = [v[: MAX_TEXT + 1] for v in values]
+    return answers

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, label_fallback, label_of
+from participation.outcomes import NotFound, get_or_404
 from participation.questionnaires.builder import (
     FALLBACK_LOCALE,
     options_of,
@@ -112,3 +113,17 @@ def _poll(
             for o in consultations.poll_options(session, consultation.id)
         ],
     )
+
+
+def paper_form(session: Session, consultation_id: int, locale: str) -> dict:
+    """The printable form's data for staff, in any phase: the consultation, its title
+    and its questions in ``locale``; NotFound without questions."""
+    consultation = get_or_404(session, Consultation, consultation_id)
+    questions = shown_questions(session, consultation, locale)
+    if not questions:
+        raise NotFound
+    return {
+        "consultation": consultation,
+        "text": consultations.text_for(session, consultation, locale),
+        "questions": questions,
+    }

@@ -12,7 +12,6 @@ import json
 from functools import partial
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -22,29 +21,13 @@ from participation.contributions.vote_codes import CODE_LIFETIME
 from participation.contributions.vote_routes import _client_key, code_sms, refusal
 from participation.i18n.catalogs import gettext as _
 from participation.questionnaires import public_pages
-from participation.questionnaires.answers import MAX_TEXT, MAX_VALUES
+from participation.questionnaires.forms import Answers, answers_of
 from participation.questionnaires.responses import ResponseRefused
 from participation.settings import LANGUAGES
 from participation.web.councils import settings_of
 from participation.web.forms import field
 from participation.web.templating import language_of, render
 from participation.web.transactions import read, write
-
-#: More fields than any questionnaire has questions are not read.
-MAX_FIELDS = 60
-Answers = dict[int, list[str]]
-
-
-def _answers(form: FormData) -> Answers:
-    """``q-<id>`` fields as sent, each value cut just past the longest answer taken."""
-    answers: Answers = {}
-    for key in list(form.keys())[: MAX_FIELDS * 4]:
-        number = key.removeprefix("q-")
-        if key == number or not number.isdecimal() or len(number) > 9 or len(answers) >= MAX_FIELDS:
-            continue
-        values = [v for v in form.getlist(key) if isinstance(v, str)][: MAX_VALUES + 1]
-        answers[int(number)] = [v[: MAX_TEXT + 1] for v in values]
-    return answers
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
@@ -82,7 +65,7 @@ async def send_code(request: Request) -> Response:
     lang = language_of(request)
     slug = request.path_params["slug"]
     form = await request.form()
-    answers, phone = _answers(form), field(form, "phone", 40)
+    answers, phone = answers_of(form), field(form, "phone", 40)
     settings = settings_of(request)
     asked = public_pages.CodeAsked(
         raw_number=phone,

@@ -99,6 +99,13 @@ ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
     "staff_questions": [("questions", "/staff/consultations/1/questions")],
     "staff_question": [("question", "/staff/consultations/1/questions/2")],
     "questionnaire": [("questionnaire", "/c/marktplatz/questions")],
+    "questionnaire_paper": [("questionnaire-paper", "/c/marktplatz/questions/paper")],
+    "staff_questionnaire_paper": [
+        ("staff-questionnaire-paper", "/staff/consultations/1/questions/paper")
+    ],
+    "frontdesk_questionnaire": [
+        ("front-desk-questionnaire", "/staff/front-desk/1/questionnaire")
+    ],
     "staff_operator_access": [("operator-access", "/staff/operator-access")],
     "staff_site_page_edit": [
         ("site-page-edit", "/staff/pages/accessibility/de"),
@@ -117,6 +124,7 @@ NOT_PAGES = {
 SCANNED_IN_FLOW = {
     "login_totp": "test_second_factor_page",
     "password_reset": "test_password_reset_pages",
+    "frontdesk_questionnaire_receipt": "test_front_desk_questionnaire_pages",
 }
 #: Pages only logged-in staff see: under /staff/, and the simulator.
 STAFF_ONLY = ("/staff/", "/simulator")
@@ -321,3 +329,20 @@ def test_password_reset_pages(open_page, axe, reset_account, lang: str) -> None:
     page.goto(f"/{lang}/staff/password-reset/no-such-link")
     page.wait_for_selector(".error-summary")
     axe(page, f"password-reset-invalid/{lang}")
+
+
+@pytest.mark.parametrize("lang", NO_SCRIPT_LANGS)
+def test_front_desk_questionnaire_pages(open_page, axe, lang: str) -> None:
+    """The entry screen sent empty (every message at the top and beside its question),
+    then sent with the attestation: the receipt to print."""
+    page = open_page(staff=True)
+    page.goto(f"/{lang}/staff/front-desk/1/questionnaire")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".error-summary")
+    axe(page, f"front-desk-questionnaire-error/{lang}")
+    page.check("#attested")
+    # The first question's first option (the first radio button is "no answer given").
+    page.check("fieldset.question input[type=radio] >> nth=1")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".receipt-reference")
+    axe(page, f"front-desk-questionnaire-receipt/{lang}")
