@@ -112,3 +112,12 @@ def _poll(
             for o in consultations.poll_options(session, consultation.id)
         ],
     )
+
+
+#: Questions per page of the web form: a long questionnaire is answered a page at a time.
+PAGE_SIZE = 5
+
+
+def paged(questions: list[ShownQuestion], size: int = PAGE_SIZE) -> list[list[ShownQuestion]]:
+    """The questions in pages of ``size``, in order; one (empty) page when there are none."""
+    return [questions[start : start + size] for start in range(0, len(questions), size)] or [[]]
