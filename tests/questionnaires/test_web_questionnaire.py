@@ -197,3 +197,19 @@ def test_another_councils_questionnaire_is_not_found_on_this_host(app, engine):
         assert sent.status_code == 404
     with TestClient(app, base_url="https://beispieldorf.localhost") as dorf:
         assert dorf.get(_path(theirs)).status_code == 200
+
+
+def test_the_consultation_page_leads_to_the_questionnaire_and_back(client, engine, survey):
+    consultation, _ids = survey
+    page = soup(client.get(f"/de/c/{consultation.slug}").text)
+    section = page.find(id="questionnaire-link")
+    heading = section.find("h2")
+    assert section["aria-labelledby"] == heading["id"]
+    link = section.find("a")
+    assert link["href"] == _path(consultation) and "7" in link.get_text()
+    questionnaire = soup(client.get(link["href"]).text)
+    back = questionnaire.find("a", href=f"/de/c/{consultation.slug}")
+    assert back is not None and back.get_text().strip()
+    # A poll alone is voted on the consultation's page: no link to a questionnaire.
+    poll_only = make_consultation(engine, poll=["ja", "nein"])
+    assert soup(client.get(f"/de/c/{poll_only.slug}").text).find(id="questionnaire-link") is None
