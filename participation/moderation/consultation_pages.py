@@ -55,9 +55,7 @@ def consultation_context(
         "next_before": next_before,
         "published_count": count_published(session, consultation.id),
         # A questionnaire beyond the poll gets its own link: the poll alone is voted here.
-        "questionnaire_size": (
-            len(questions) if any(not q.is_poll for q in questions) else 0
-        ),
+        "questionnaire_size": (len(questions) if any(not q.is_poll for q in questions) else 0),
         "locale": locale,
         # The vote form's values and problems (contributions/vote_routes.py).
         "vote": {},

@@ -92,9 +92,7 @@ async def _form(
     ``problems``."""
     lang = language_of(request)
     slug = request.path_params["slug"]
-    context = await read(
-        request, public_pages.questionnaire, slug, LANGUAGES[lang], page, problems
-    )
+    context = await read(request, public_pages.questionnaire, slug, LANGUAGES[lang], page, problems)
     return _shown(request, context, answers, errors, phone)
 
 
@@ -108,7 +106,7 @@ def _page_number(form: FormData) -> int:
 
 
 async def _turn(request: Request, form: FormData, answers: Answers, forward: bool) -> Response:
-    """"Back" or "Next": the page before or after, or this page with its problems."""
+    """ "Back" or "Next": the page before or after, or this page with its problems."""
     lang = language_of(request)
     context, problems = await read(
         request,
