@@ -151,8 +151,9 @@ def seed_demo(session: Session) -> bool:
 
 
 def _seed_questions(session: Session, market: Consultation, staff_id: int) -> None:
-    """The market square's questionnaire: its poll and four more questions of four kinds,
-    in German and English (the other languages show the German, marked)."""
+    """The market square's questionnaire: its poll and five more questions, every kind
+    once, in German and English (the other languages show the German, marked); six
+    questions, so the web form has two pages."""
     drafts = [
         QuestionDraft(
             kind=QuestionKind.scale,
@@ -182,6 +183,13 @@ def _seed_questions(session: Session, market: Consultation, staff_id: int) -> No
                 {"de": "Ein Brunnen", "en": "A fountain"},
                 {"de": "Spielgeräte", "en": "Play equipment"},
             ],
+        ),
+        QuestionDraft(
+            kind=QuestionKind.yes_no,
+            words={
+                "de": Words("Wohnen Sie in der Nähe des Marktplatzes?"),
+                "en": Words("Do you live near the market square?"),
+            },
         ),
         QuestionDraft(
             kind=QuestionKind.number,

@@ -5,7 +5,8 @@ SMS ``LÖSCHEN`` command both call ``erase_phone_data``. A person is found by
 
 - a phone number, through its keyed hash (the only form in which numbers are matched),
 - an e-mail address (exact, case-insensitive),
-- a reference number (that one contribution and its vote).
+- a reference number (that one contribution and its vote, or that one questionnaire
+  response with its answers, its free texts and the poll answer given with it).
 
 Tables are found through the metadata rather than a fixed list, so a table another part
 of the application adds later (SMS subscriptions, call-back requests, ...) is covered as
@@ -16,7 +17,7 @@ soon as it names its columns the way the rest of the schema does: ``*_key`` colu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -31,6 +32,8 @@ from participation.db import table_of
 from participation.moderation.models import ModerationDecision
 from participation.moderation.service import audit
 from participation.phones import normalise_number, phone_key
+from participation.questionnaires import subject_data as responses
+from participation.questionnaires.models import QuestionnaireResponse
 from participation.settings import Settings
 
 #: Columns that hold the keyed hash of a phone number (participation.phones.phone_key).
@@ -123,6 +126,9 @@ def find_subject_data(
                 add(table, rows)
                 if table.name == Contribution.__tablename__:
                     contribution_ids.update(r._mapping["id"] for r in rows)
+                if table.name == QuestionnaireResponse.__tablename__:
+                    ids = [r._mapping["id"] for r in rows]
+                    contribution_ids.update(_add_responses(session, add, ids, found_too=True))
     if email:
         wanted = email.strip().lower()
         if wanted:
@@ -145,6 +151,9 @@ def find_subject_data(
                     select(votes).where(linked | (votes.c.voter_key == f"ref:{number}"))
                 ),
             )
+            contribution_ids.update(
+                _add_responses(session, add, responses.responses_by_reference(session, number))
+            )
     if contribution_ids:
         # What moderators decided about those contributions is about the person too.
         decisions = table_of(ModerationDecision)
@@ -157,6 +166,21 @@ def find_subject_data(
     for exported in found.values():
         _dedupe(exported)
     return found
+
+
+def _add_responses(
+    session: Session,
+    add: Callable[[Table, Iterable[Any]], None],
+    ids: list[int],
+    *,
+    found_too: bool = False,
+) -> list[int]:
+    """Adds questionnaire responses (unless ``found_too``: found already) and what hangs
+    on them; returns the ids of their free texts (contributions)."""
+    tables, texts = responses.found_with(session, ids, responses_too=not found_too)
+    for table, rows in tables:
+        add(table, rows)
+    return texts
 
 
 def _dedupe(rows: list[dict[str, Any]]) -> None:
@@ -205,6 +229,15 @@ def _delete_contributions(session: Session, ids: list[int], counts: dict[str, in
                 counts[table.name] = counts.get(table.name, 0) + result.rowcount
     result = session.exec(delete(table_of(Contribution)).where(target.in_(ids)))
     counts["contribution"] = counts.get("contribution", 0) + (result.rowcount or 0)
+
+
+def _erase_responses(
+    session: Session, ids: list[int], counts: dict[str, int], *, poll_too: bool = False
+) -> None:
+    """Questionnaire responses with their answers; their free texts go as contributions
+    do (with their decisions and recordings)."""
+    _delete_contributions(session, responses.texts_of(session, ids), counts)
+    responses.delete_responses(session, ids, counts, poll_too=poll_too)
 
 
 #: What a kept objection forgets: everything but the keyed hash and the objection itself.
@@ -280,8 +313,10 @@ def erase_phone_data(
         # Twilio's records of the number's messages (number and text) go as well.
         _count_at_carrier(counts, forget_number_at_carrier(session, phone_key))
         contributions = table_of(Contribution)
-        # Contributions first: their votes and decisions go with them.
+        # Contributions first: their votes and decisions go with them; then the
+        # questionnaire responses with their answers and free texts.
         _erase_by_column(session, contributions, contributions.c.author_key, phone_key, counts)
+        _erase_responses(session, responses.responses_by_voter(session, phone_key), counts)
         for table, column in _columns(PHONE_KEY_COLUMNS):
             if table.name != Contribution.__tablename__:
                 _erase_by_column(session, table, column, phone_key, counts)
@@ -315,7 +350,8 @@ def erase_email_data(
 def erase_reference(
     session: Session, settings: Settings, reference: str, *, via: str, staff_id: int | None = None
 ) -> dict[str, int]:
-    """Erases one contribution (and its vote) found by its reference number."""
+    """Erases one contribution (and its vote) found by its reference number, or one
+    questionnaire response (its answers, free texts and poll answer)."""
     counts: dict[str, int] = {}
     number = parse_reference(reference)
     if number:
@@ -337,6 +373,8 @@ def erase_reference(
             ).all()
         ]
         _delete_contributions(session, ids, counts)
+        found = responses.responses_by_reference(session, number)
+        _erase_responses(session, found, counts, poll_too=True)
     return _finish(session, counts, via=via, staff_id=staff_id, kind="reference")
 
 

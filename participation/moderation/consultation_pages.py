@@ -23,6 +23,7 @@ from participation.consultations.models import (
 from participation.contributions.service import count_published
 from participation.moderation.queue import Waiting, public_page, waiting_overview
 from participation.outcomes import NotFound, get_or_404
+from participation.questionnaires.builder import questions_of
 from participation.settings import LANGUAGES
 
 PAGE_SIZE = 20
@@ -43,6 +44,7 @@ def consultation_context(
     text = service.text_row_for(session, consultation, locale)
     contributions, next_before = published_page(session, consultation.id, before)
     options = service.option_rows(session, consultation.id)
+    questions = questions_of(session, consultation.id)
     return {
         "consultation": consultation,
         "text": text,
@@ -52,6 +54,8 @@ def consultation_context(
         "contributions": contributions,
         "next_before": next_before,
         "published_count": count_published(session, consultation.id),
+        # A questionnaire beyond the poll gets its own link: the poll alone is voted here.
+        "questionnaire_size": (len(questions) if any(not q.is_poll for q in questions) else 0),
         "locale": locale,
         # The vote form's values and problems (contributions/vote_routes.py).
         "vote": {},

@@ -127,3 +127,12 @@ def paper_form(session: Session, consultation_id: int, locale: str) -> dict:
         "text": consultations.text_for(session, consultation, locale),
         "questions": questions,
     }
+
+
+#: Questions per page of the web form: a long questionnaire is answered a page at a time.
+PAGE_SIZE = 5
+
+
+def paged(questions: list[ShownQuestion], size: int = PAGE_SIZE) -> list[list[ShownQuestion]]:
+    """The questions in pages of ``size``, in order; one (empty) page when there are none."""
+    return [questions[start : start + size] for start in range(0, len(questions), size)] or [[]]

@@ -1,6 +1,7 @@
 """The web questionnaire's steps by a consultation's address, each in one transaction:
-the answers and a mobile number (checked; a code sent by SMS), then the code (the
-response stored as the voter that number is, the same person as by SMS or phone).
+the answers a page at a time (each page checked before the next), the last page's mobile
+number (every answer checked again; a code sent by SMS), then the code (the response
+stored as the voter that number is, the same person as by SMS or phone).
 
 The answers travel between the two steps in the browser, signed by the door; they are
 checked again when stored. A refused code returns CodeNotTaken, so that the write
@@ -9,7 +10,7 @@ commits and a wrong try stays counted, as for a poll vote.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -25,9 +26,9 @@ from participation.contributions.vote_codes import (
 )
 from participation.contributions.votes import Voter, check_open
 from participation.outcomes import NotFound
-from participation.questionnaires.answers import checked_answers
+from participation.questionnaires.answers import AnswerProblem, checked_answers
 from participation.questionnaires.builder import questions_of
-from participation.questionnaires.pages import shown_questions
+from participation.questionnaires.pages import PAGE_SIZE, ShownQuestion, paged, shown_questions
 from participation.questionnaires.responses import (
     ResponseRecorded,
     ResponseRefused,
@@ -57,15 +58,57 @@ def _public(session: Session, slug: str) -> Consultation:
     return consultation
 
 
-def questionnaire(session: Session, slug: str, locale: str) -> dict:
-    """The page's data: the consultation, its title and its questions in ``locale``."""
+def questionnaire(
+    session: Session, slug: str, locale: str, page: int = 1, problems: Collection[int] = ()
+) -> dict:
+    """The page's data: the consultation, its title, its questions in ``locale`` in pages,
+    and which page is shown: ``page`` (kept within the pages there are), or the first
+    page with one of the questions ``problems`` names."""
     consultation = _public(session, slug)
+    pages = paged(shown_questions(session, consultation, locale))
+    if problems:
+        page = _first_page_with(pages, problems)
+    page = min(max(page, 1), len(pages))
     return {
         "consultation": consultation,
         "text": consultations.text_for(session, consultation, locale),
-        "questions": shown_questions(session, consultation, locale),
+        "pages": pages,
+        "page": page,
+        "questions": pages[page - 1],
+        "first_number": (page - 1) * PAGE_SIZE + 1,
         "is_open": consultation.phase() is Phase.open,
     }
+
+
+def turned_page(
+    session: Session,
+    slug: str,
+    locale: str,
+    answers: Mapping[int, Sequence[str]],
+    move: tuple[int, bool],
+) -> tuple[dict, dict[int, AnswerProblem]]:
+    """``move`` = (the page the answers come from, forward?). Back always goes; forward
+    only when that page's answers fit their questions, else the same page and its
+    problems. Stores nothing: the answers travel on in the form."""
+    page, forward = move
+    context = questionnaire(session, slug, locale, page)
+    if not forward:
+        return questionnaire(session, slug, locale, context["page"] - 1), {}
+    consultation = context["consultation"]
+    shown = {q.id for q in context["questions"]}
+    on_page = [q for q in questions_of(session, consultation.id) if q.id in shown]
+    _checked, problems = checked_answers(session, consultation, on_page, answers)
+    if problems:
+        return context, problems
+    return questionnaire(session, slug, locale, context["page"] + 1), {}
+
+
+def _first_page_with(pages: list[list[ShownQuestion]], problems: Collection[int]) -> int:
+    """The earliest page holding a question with a problem (1 when none does)."""
+    for number, questions in enumerate(pages, start=1):
+        if any(q.id in problems for q in questions):
+            return number
+    return 1
 
 
 def send_code(

@@ -1,17 +1,24 @@
-"""The web door to a questionnaire: one page with every question, then a code by SMS.
+"""The web door to a questionnaire: its questions a page at a time, then a code by SMS.
 
-Plain forms that work without JavaScript. The first form takes the answers and a mobile
-number; refused answers come back kept, with a message beside each question and all of
-them at the top. The answers then travel in the code form, signed, until the code from
-the SMS names the voter: the same person as that number's SMS, call or poll vote.
+Plain forms that work without JavaScript. A long questionnaire is paged
+(pages.PAGE_SIZE questions a page): "Next" checks that page's answers, "Back" never
+checks, and the answers of the other pages travel in hidden fields of the one form, so
+nothing is kept on the server before the response is stored (and the CSRF token goes
+with every page). The last page takes a mobile number; refused answers come back kept,
+on the first page with a problem, with a message beside each question and all of them
+at the top. The answers then travel in the code form, signed, until the code from the
+SMS names the voter: the same person as that number's SMS, call or poll vote. With
+htmx, "Back" and "Next" swap only the form (the page's heading takes the focus).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from functools import partial
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -29,6 +36,9 @@ from participation.web.forms import field
 from participation.web.templating import language_of, render
 from participation.web.transactions import read, write
 
+#: Past any questionnaire's last page: the page shown is its last.
+LAST_PAGE = 1000
+
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings_of(request).secret_key, salt="questionnaire-answers")
@@ -38,19 +48,64 @@ def _kept(answers: Answers) -> dict[str, list[str]]:
     return {f"q-{question_id}": values for question_id, values in answers.items()}
 
 
-async def _form(
-    request: Request, answers: Answers, errors: dict[str, str], phone: str = "", status: int = 200
+def _shown(
+    request: Request, context: dict, answers: Answers, errors: dict[str, str], phone: str
 ) -> Response:
-    lang = language_of(request)
-    context = await read(
-        request, public_pages.questionnaire, request.path_params["slug"], LANGUAGES[lang]
-    )
+    # Only this page's questions have a place for their message (and a summary link).
+    here = {f"q-{q.id}" for q in context["questions"]}
+    errors = {k: v for k, v in errors.items() if k in here or not k.startswith("q-")}
     context.update(values=_kept(answers), errors=errors, phone=phone)
-    return render(request, "questionnaires/page.html", context, status_code=status)
+    status = 422 if errors else 200
+    return render(
+        request,
+        "questionnaires/page.html",
+        context,
+        status_code=status,
+        fragment="questionnaires/_paged_form.html",
+    )
+
+
+async def _form(
+    request: Request,
+    answers: Answers,
+    errors: dict[str, str],
+    phone: str = "",
+    problems: Collection[int] = (),
+    page: int = 1,
+) -> Response:
+    """The form again with ``errors``, on ``page`` or the first page with one of
+    ``problems``."""
+    lang = language_of(request)
+    slug = request.path_params["slug"]
+    context = await read(request, public_pages.questionnaire, slug, LANGUAGES[lang], page, problems)
+    return _shown(request, context, answers, errors, phone)
 
 
 async def questionnaire_page(request: Request) -> Response:
     return await _form(request, {}, {})
+
+
+def _page_number(form: FormData) -> int:
+    raw = field(form, "page", 4)
+    return int(raw) if raw.isdecimal() else 1
+
+
+async def _turn(request: Request, form: FormData, answers: Answers, forward: bool) -> Response:
+    """ "Back" or "Next": the page before or after, or this page with its problems."""
+    lang = language_of(request)
+    context, problems = await read(
+        request,
+        public_pages.turned_page,
+        request.path_params["slug"],
+        LANGUAGES[lang],
+        answers,
+        (_page_number(form), forward),
+    )
+    errors = {
+        f"q-{question_id}": _(problem.message, **problem.values)
+        for question_id, problem in problems.items()
+    }
+    return _shown(request, context, answers, errors, field(form, "phone", 40))
 
 
 def _messages(refused: ResponseRefused) -> dict[str, str]:
@@ -66,6 +121,12 @@ async def send_code(request: Request) -> Response:
     slug = request.path_params["slug"]
     form = await request.form()
     answers, phone = answers_of(form), field(form, "phone", 40)
+    move = field(form, "go", 10)
+    if move in ("back", "next"):
+        return await _turn(request, form, answers, forward=move == "next")
+    if field(form, "website", 1000):
+        # Bots fill every field; people never see this one. No code is sent for them.
+        return await _form(request, {}, {})
     settings = settings_of(request)
     asked = public_pages.CodeAsked(
         raw_number=phone,
@@ -78,13 +139,14 @@ async def send_code(request: Request) -> Response:
     try:
         context = await write(request, public_pages.send_code, slug, answers, asked)
     except ResponseRefused as refused:
-        return await _form(request, answers, _messages(refused), phone, status=422)
+        return await _form(request, answers, _messages(refused), phone, refused.problems)
     except ConsultationNotOpen:
         errors = {"questions": _("This consultation is not open, so no answers can be given.")}
-        return await _form(request, answers, errors, phone, status=422)
+        return await _form(request, answers, errors, phone)
     except ContributionRefused as refused:
+        # The number is asked for on the last page.
         _name, message = refusal(refused)
-        return await _form(request, answers, {"phone": message}, phone, status=422)
+        return await _form(request, answers, {"phone": message}, phone, page=LAST_PAGE)
     carried = _serializer(request).dumps(json.dumps({str(k): v for k, v in answers.items()}))
     context.update(slug=slug, answers=carried, errors={})
     return render(request, "questionnaires/code.html", context)
@@ -103,7 +165,7 @@ async def confirm(request: Request) -> Response:
         answers = {int(k): [str(v) for v in values] for k, values in raw.items()}
     except (BadSignature, ValueError, TypeError, AttributeError):
         errors = {"questions": _("Please give your answers again.")}
-        return await _form(request, {}, errors, status=422)
+        return await _form(request, {}, errors)
     token = field(form, "token", 100)
     try:
         result = await write(
@@ -116,7 +178,7 @@ async def confirm(request: Request) -> Response:
             settings_of(request).secret_key,
         )
     except ResponseRefused as refused:
-        return await _form(request, answers, _messages(refused), status=422)
+        return await _form(request, answers, _messages(refused), problems=refused.problems)
     if isinstance(result, public_pages.CodeNotTaken):
         _name, message = refusal(result.refused)
         context = {"slug": slug, "answers": carried, "token": token, "errors": {"code": message}}

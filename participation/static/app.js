@@ -3,7 +3,8 @@
  * After an htmx swap the new content is announced through the page's aria-live region
  * (#live-region, WCAG 4.1.3) and focus goes somewhere sensible (WCAG 2.4.3): to the
  * error summary after a refused form, to the status message when the button that had
- * focus was swapped away, to the first new item after "show older comments".
+ * focus was swapped away, to the first new item after "show older comments", to a new
+ * page's heading ([data-swap-focus], a questionnaire's "Page 2 of 3") after "Next".
  * Served from our own origin under a CSP without 'unsafe-inline': no inline script.
  */
 (function () {
@@ -47,12 +48,20 @@
     if (!roots.length) { return; }
     var summary = null;
     var status = null;
+    var heading = null;
     roots.forEach(function (root) {
       summary = summary || find(root, ".error-summary");
       status = status || find(root, "[role=status], [role=alert], .confirmation");
+      heading = heading || find(root, "[data-swap-focus]");
     });
     if (summary) {
       focusOn(summary);
+      return;
+    }
+    if (heading) {
+      pendingMessage = null;
+      announce(heading.textContent);
+      focusOn(heading);
       return;
     }
     if (status) {

@@ -47,3 +47,19 @@ def five_questions(engine, consultation, council_id=None) -> dict[str, int]:
         for name, item in made.items():
             ids[name] = add_question(session, consultation, item, staff_id=None).id
     return ids
+
+
+def form_fields(form, **overrides) -> dict[str, list[str]]:
+    """What a browser would send for this form, every value of a name kept (checkboxes,
+    the hidden answers of the other pages); ``overrides`` replace a name's values."""
+    data: dict[str, list[str]] = {}
+    for field in form.find_all(["input", "textarea"]):
+        name, kind = field.get("name"), field.get("type", "text")
+        if not name or kind == "submit":
+            continue
+        if kind in ("checkbox", "radio") and not field.has_attr("checked"):
+            continue
+        value = field.get_text() if field.name == "textarea" else field.get("value", "")
+        data.setdefault(name, []).append(value)
+    data.update({name: [value] for name, value in overrides.items()})
+    return data

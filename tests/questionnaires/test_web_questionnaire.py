@@ -19,7 +19,7 @@ from tests.conftest import TEST_SECRET
 from tests.contributions.test_votes import ALICE, last_code
 from tests.factories import csrf_token, make_consultation, soup
 from tests.moderation.helpers import form_data
-from tests.questionnaires.helpers import five_questions
+from tests.questionnaires.helpers import five_questions, form_fields
 
 
 @pytest.fixture
@@ -65,8 +65,11 @@ def test_every_question_is_a_fieldset_with_its_legend(client, engine, survey):
     consultation, ids = survey
     html = soup(client.get(_path(consultation)).text)
     fieldsets = html.select("form fieldset.question")
-    assert len(fieldsets) == 7  # five kinds, a number and the poll
+    # Seven questions (five kinds, a number and the poll): five on the first page.
+    assert len(fieldsets) == 5
     assert all(f.find("legend") for f in fieldsets)
+    numbers = [f.legend.get_text().strip().split(".")[0] for f in fieldsets]
+    assert numbers == ["1", "2", "3", "4", "5"]
     assert "Wie kommen Sie?" in html.find(id=f"field-q-{ids['single']}").legend.get_text()
     english = soup(client.get(_path(consultation, "en")).text)
     scale = english.find(id=f"field-q-{ids['scale']}")
@@ -82,15 +85,28 @@ def test_missing_answers_come_back_marked_with_what_was_given(client, engine, su
     refused = _send(client, consultation, {**given, "phone": ALICE})
     assert refused.status_code == 422
     html = soup(refused.text)
+    # The first page with a problem, with only its own messages (their fields are here).
     summary = [a["href"] for a in html.select(".error-summary a")]
-    assert summary == [f"#field-q-{ids['single']}", f"#field-q-{ids['age']}"]
+    assert summary == [f"#field-q-{ids['single']}"]
     single = html.find(id=f"field-q-{ids['single']}")
     assert f"error-q-{ids['single']}" in single["aria-describedby"]
-    assert html.find(id=f"error-q-{ids['age']}").get_text().strip()
-    assert html.find("textarea", attrs={"name": f"q-{ids['text']}"}).get_text() == "Mehr Schatten."
+    kept = html.find("input", attrs={"type": "hidden", "name": f"q-{ids['text']}"})
+    assert kept["value"] == "Mehr Schatten."
     checked = html.select(f"input[name='q-{ids['multi']}'][checked]")
     assert len(checked) == 2
     assert html.find("input", attrs={"name": "phone"})["value"] == ALICE
+    # Answered, the first page leads on to the second, where the age's message waits.
+    form = html.find("form", action=lambda a: a and a.endswith("/questions"))
+    chosen = str(_options(engine, ids["single"])[0])
+    data = form_fields(form, go="next", **{f"q-{ids['single']}": chosen})
+    second = soup(client.post(form["action"], data=data).text)
+    form = second.find("form", action=lambda a: a and a.endswith("/questions"))
+    refused = client.post(form["action"], data=form_fields(form, go="send"))
+    assert refused.status_code == 422
+    html = soup(refused.text)
+    assert [a["href"] for a in html.select(".error-summary a")] == [f"#field-q-{ids['age']}"]
+    assert html.find(id=f"error-q-{ids['age']}").get_text().strip()
+    assert html.find("textarea", attrs={"name": f"q-{ids['text']}"}).get_text() == "Mehr Schatten."
     assert _responses(engine) == []
 
 
@@ -181,3 +197,19 @@ def test_another_councils_questionnaire_is_not_found_on_this_host(app, engine):
         assert sent.status_code == 404
     with TestClient(app, base_url="https://beispieldorf.localhost") as dorf:
         assert dorf.get(_path(theirs)).status_code == 200
+
+
+def test_the_consultation_page_leads_to_the_questionnaire_and_back(client, engine, survey):
+    consultation, _ids = survey
+    page = soup(client.get(f"/de/c/{consultation.slug}").text)
+    section = page.find(id="questionnaire-link")
+    heading = section.find("h2")
+    assert section["aria-labelledby"] == heading["id"]
+    link = section.find("a")
+    assert link["href"] == _path(consultation) and "7" in link.get_text()
+    questionnaire = soup(client.get(link["href"]).text)
+    back = questionnaire.find("a", href=f"/de/c/{consultation.slug}")
+    assert back is not None and back.get_text().strip()
+    # A poll alone is voted on the consultation's page: no link to a questionnaire.
+    poll_only = make_consultation(engine, poll=["ja", "nein"])
+    assert soup(client.get(f"/de/c/{poll_only.slug}").text).find(id="questionnaire-link") is None
