@@ -1,0 +1,146 @@
+"""The texts of a questionnaire answered by SMS, each within two segments.
+
+A question is asked with its number ("2/5"), its words, its options numbered and what to
+send. The words of the question are never cut: what gives way, in this order, is the
+opening hint, the repeated answer, the options' words (shortened visibly, with "..."),
+then the options' words altogether (the numbers stay, with the question). A question
+whose own words do not fit even so is reported by ``fits`` (the segment test proves
+the demo's questions fit in every language).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from participation.channels.sms.parser import SMS_LANGUAGES
+from participation.channels.sms.questionnaire_reading import Steer, steering_word
+from participation.channels.sms.replies import _fitted, keywords, render, shorten
+from participation.contributions.reference import format_reference
+from participation.questionnaires.pages import ShownQuestion
+from participation.sms_segments import MAX_REPLY_SEGMENTS, segments
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Which question, of how many, in which conversation."""
+
+    question: ShownQuestion
+    number: int
+    count: int
+    code: str
+
+
+def _sms_language(language: str) -> str:
+    return language if language in SMS_LANGUAGES else "de"
+
+
+def _options(question: ShownQuestion, limit: int | None) -> str:
+    if limit == 0:
+        return ", ".join(str(option.position) for option in question.options)
+    return ", ".join(
+        f"{option.position} {shorten(option.label, limit) if limit else option.label}"
+        for option in question.options
+    )
+
+
+def _understood(language: str, understood: Sequence[str], limit: int | None) -> str:
+    words = keywords(language)
+    named = [words.get(item, item) if item in ("yes", "no") else item for item in understood]
+    text = ", ".join(named)
+    return shorten(text, limit) if limit else text
+
+
+def _question_variants(
+    language: str, asked: Asked, context: dict[str, Any], understood: Sequence[str]
+) -> Iterator[dict[str, Any]]:
+    question = asked.question
+    sms_language = _sms_language(language)
+    base = dict(
+        code=asked.code,
+        number=asked.number,
+        count=asked.count,
+        prompt=question.prompt,
+        kind=question.kind.value,
+        limit=question.max_choices,
+        low=question.low_label or "1",
+        high=question.high_label or "5",
+        low_value=question.min_value,
+        high_value=question.max_value,
+        optional=not question.required,
+        back=steering_word(Steer.back, sms_language),
+        end=steering_word(Steer.end, sms_language),
+        skip=steering_word(Steer.skip, sms_language),
+        **context,
+    )
+    intro = base.pop("intro", False)
+    echo_limits: tuple[int | None, ...] = (None, 24, 12) if understood else (None,)
+    for with_intro in (True, False) if intro else (False,):
+        for option_limit in (None, 16, 10, 6, 0):
+            for echo_limit in echo_limits:
+                yield dict(
+                    base,
+                    intro=with_intro,
+                    options=_options(question, option_limit),
+                    understood=_understood(language, understood, echo_limit),
+                )
+
+
+def question(
+    language: str,
+    asked: Asked,
+    *,
+    intro: bool = False,
+    understood: Sequence[str] = (),
+    skipped: bool = False,
+    problem: str = "",
+    missing: bool = False,
+) -> str:
+    """Asks ``asked.question``; before it, what was understood of the last answer or
+    what was wrong with it."""
+    context = dict(intro=intro, skipped=skipped, problem=problem, missing=missing)
+    return _fitted("question", language, _question_variants(language, asked, context, understood))
+
+
+def fits(language: str, asked: Asked) -> bool:
+    """Whether the question can be asked in two segments at all (its words uncut)."""
+    return segments(question(language, asked, problem="")) <= MAX_REPLY_SEGMENTS
+
+
+def done(
+    language: str,
+    *,
+    code: str,
+    reference: str,
+    understood: Sequence[str] = (),
+    replaced: bool = False,
+    texts: bool = False,
+) -> str:
+    ref = format_reference(reference)
+    return _fitted(
+        "questionnaire_done",
+        language,
+        (
+            dict(
+                code=code,
+                ref=ref,
+                replaced=replaced,
+                texts=texts,
+                understood=_understood(language, understood, limit),
+            )
+            for limit in (None, 24, 12, 1)
+        ),
+    )
+
+
+def ended(language: str, *, code: str) -> str:
+    return render("questionnaire_ended", language, code=code)
+
+
+def expired(language: str, *, code: str) -> str:
+    return render("questionnaire_expired", language, code=code)
+
+
+def no_questionnaire(language: str, *, code: str) -> str:
+    return render("no_questionnaire", language, code=code)
