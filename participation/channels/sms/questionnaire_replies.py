@@ -75,16 +75,37 @@ def _question_variants(
         **context,
     )
     intro = base.pop("intro", False)
-    echo_limits: tuple[int | None, ...] = (None, 24, 12) if understood else (None,)
+    # After a problem the problem says what to send: the instructions may go.
+    can_drop_how = bool(context.get("problem") or context.get("missing"))
+    for loss in _losses(intro, bool(understood), can_drop_how):
+        with_intro, option_limit, echo_limit, skip_hint, how = loss
+        yield dict(
+            base,
+            intro=with_intro,
+            options=_options(question, option_limit),
+            understood=_understood(language, understood, echo_limit),
+            optional=skip_hint and not question.required,
+            how=how,
+        )
+
+
+Loss = tuple[bool, int | None, int | None, bool, bool]
+
+
+def _losses(intro: bool, echo: bool, can_drop_how: bool) -> Iterator[Loss]:
+    """What a question's reply gives up, least first: the opening hint, then the repeated
+    answer and the options' words by turns, then the skip hint (said with every earlier
+    question), then after a problem the instructions, and last the options' words
+    (their numbers stay)."""
+    echoes: tuple[int | None, ...] = (None, 24, 12, 1) if echo else (None,)
+    stages = [(True, True), (False, True)] + ([(False, False)] if can_drop_how else [])
     for with_intro in (True, False) if intro else (False,):
-        for option_limit in (None, 16, 10, 6, 0):
-            for echo_limit in echo_limits:
-                yield dict(
-                    base,
-                    intro=with_intro,
-                    options=_options(question, option_limit),
-                    understood=_understood(language, understood, echo_limit),
-                )
+        for skip_hint, how in stages:
+            for option_limit in (None, 16, 10, 6):
+                for echo_limit in echoes:
+                    yield with_intro, option_limit, echo_limit, skip_hint, how
+    for echo_limit in echoes:
+        yield False, 0, echo_limit, False, can_drop_how is False
 
 
 def question(
@@ -126,9 +147,10 @@ def done(
                 code=code,
                 ref=ref,
                 replaced=replaced,
-                texts=texts,
+                texts=checked,
                 understood=_understood(language, understood, limit),
             )
+            for checked in ((True, False) if texts else (False,))
             for limit in (None, 24, 12, 1)
         ),
     )
