@@ -74,7 +74,7 @@ _STEERING_INDEX = {
 _ANSWER_WORDS = {
     fold(alias): key for key in (YES, NO) for aliases in VOTES[key].values() for alias in aliases
 }
-_SEPARATORS = re.compile(r"[\s,;/+&]+")
+_SEPARATORS = re.compile(r"[\s,;/+&،؛、]+")
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 #: A number as people write it: digits, perhaps a minus, no more than twelve.
 _NUMBER = re.compile(r"^-?\d{1,12}$")

@@ -48,7 +48,10 @@ def _options(question: ShownQuestion, limit: int | None) -> str:
 def _understood(language: str, understood: Sequence[str], limit: int | None) -> str:
     words = keywords(language)
     named = [words.get(item, item) if item in ("yes", "no") else item for item in understood]
-    text = ", ".join(named)
+    # The reply's own full stop follows: "Mehr Schatten!" is not repeated as "Schatten!.".
+    text = ", ".join(named).rstrip(" .!?")
+    if limit == 0:
+        return ""
     return shorten(text, limit) if limit else text
 
 
@@ -97,13 +100,18 @@ def _losses(intro: bool, echo: bool, can_drop_how: bool) -> Iterator[Loss]:
     answer and the options' words by turns, then the skip hint (said with every earlier
     question), then after a problem the instructions, and last the options' words
     (their numbers stay)."""
-    echoes: tuple[int | None, ...] = (None, 24, 12, 1) if echo else (None,)
+    echoes: tuple[int | None, ...] = (None, 24, 12, 0) if echo else (None,)
     stages = [(True, True), (False, True)] + ([(False, False)] if can_drop_how else [])
-    for with_intro in (True, False) if intro else (False,):
-        for skip_hint, how in stages:
-            for option_limit in (None, 16, 10, 6):
-                for echo_limit in echoes:
-                    yield with_intro, option_limit, echo_limit, skip_hint, how
+    if intro:
+        # The opening hint stays if the options' words can stay whole beside it.
+        for skip_hint in (True, False):
+            for echo_limit in echoes:
+                yield True, None, echo_limit, skip_hint, True
+    for skip_hint, how in stages:
+        # The options' words are cut short only once the skip hint is gone.
+        for option_limit in (None, 16) if skip_hint else (None, 16, 10, 6):
+            for echo_limit in echoes:
+                yield False, option_limit, echo_limit, skip_hint, how
     for echo_limit in echoes:
         yield False, 0, echo_limit, False, can_drop_how is False
 
@@ -151,7 +159,7 @@ def done(
                 understood=_understood(language, understood, limit),
             )
             for checked in ((True, False) if texts else (False,))
-            for limit in (None, 24, 12, 1)
+            for limit in (None, 24, 12, 0)
         ),
     )
 

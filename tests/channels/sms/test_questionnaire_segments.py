@@ -11,8 +11,8 @@ from participation.channels.sms import replies
 from participation.consultations.models import Consultation
 from participation.db import session_scope
 from participation.demo import seed_demo
-from participation.questionnaires.answers import MAX_TEXT
 from participation.i18n.catalogs import gettext
+from participation.questionnaires.answers import MAX_TEXT
 from participation.questionnaires.models import QuestionKind
 from participation.questionnaires.pages import shown_questions
 from participation.settings import LANGUAGES
@@ -39,7 +39,7 @@ def _messages(language: str, questions) -> list[tuple[str, str]]:
     """(what, text) for every message the conversation can send."""
     count = len(questions)
     longest_echo = max(
-        ([o.label for o in q.options] for q in questions), key=lambda l: len(", ".join(l))
+        ([o.label for o in q.options] for q in questions), key=lambda labels: len(", ".join(labels))
     )
     made = []
     for index, question in enumerate(questions):

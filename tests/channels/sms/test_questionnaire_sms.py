@@ -7,6 +7,7 @@ question's number ("3/7"), its words, codes, reference numbers, keywords.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -76,7 +77,7 @@ def _option_ids(engine, question_id):
 def test_a_whole_conversation_in_german_with_a_correction_a_wrong_answer_and_words(
     sms, engine, survey
 ):
-    consultation, ids = survey
+    _consultation, ids = survey
     first = sms("4711 START").text
     assert first.startswith("Fragebogen 4711")
     assert "ZURÜCK" in first and "ENDE" in first and f"1/{COUNT}" in first
@@ -248,3 +249,43 @@ def test_hostile_answers_lose_nothing(sms, engine, survey):
         assert _position(engine) == 1, body
     assert rows(engine, QuestionnaireResponse) == []
     assert f"3/{COUNT}" in sms("2").text
+
+
+# -- the demo's questionnaire, as a transcript ------------------------------------------
+
+TRANSCRIPTS = {
+    "de": (
+        ALICE,
+        ["4711 START", "Ja", "vier", "4", "Bänke Brunnen", "ZURÜCK", "1 3", "34", "Mehr Schatten!"],
+    ),
+    "ar": (BOB, ["4711 ابدأ", "نعم", "٥", "٢ ٤", "رجوع", "٢،٤", "تخطي", "مزيد من الظل"]),
+}
+
+
+def test_the_demo_questionnaire_by_sms_in_german_and_arabic(sms, engine):
+    """The demo's market square questionnaire, answered in full; with SMS_TRANSCRIPT set
+    the conversations are written there as Markdown (docs/transcripts/)."""
+    from participation.demo import seed_demo
+    from participation.sms_segments import count_segments
+
+    with session_scope(engine, write=True) as session:
+        seed_demo(session)
+    lines = ["# A questionnaire by SMS: the demo's market square (4711)", ""]
+    last = {}
+    for language, (number, bodies) in TRANSCRIPTS.items():
+        lines += [f"## {language}", "", "| sent | reply | segments |", "| --- | --- | --- |"]
+        for body in bodies:
+            reply = sms(body, number=number).text or ""
+            counted = count_segments(reply)
+            assert counted.segments <= 2, reply
+            lines.append(f"| {body} | {reply} | {counted.segments} ({counted.encoding}) |")
+            last[language] = reply
+        lines.append("")
+    target = os.environ.get("SMS_TRANSCRIPT")
+    if target:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines))
+    stored = {r.voter_key: r for r in rows(engine, QuestionnaireResponse)}
+    assert stored[ALICE_KEY].locale == "de" and stored[phone_key(TEST_SECRET, BOB)].locale == "ar"
+    assert format_reference(stored[ALICE_KEY].reference) in last["de"]
+    assert format_reference(stored[phone_key(TEST_SECRET, BOB)].reference) in last["ar"]
