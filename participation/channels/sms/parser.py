@@ -306,15 +306,12 @@ def parse_sms(body: str | None) -> ParsedSms:
     if reference is not None:
         return ParsedSms(Intent.status, reference=reference, languages=script_languages)
 
-    position = 0
-    code = None
+    position, code = 0, None
     if _is_code(folded[0]):
         code, position = folded[0], 1
 
-    questionnaire = _questionnaire_start(folded, words, script_languages)
-    if questionnaire is not None:
-        return questionnaire
-
+    if (started := _questionnaire_start(folded, words, script_languages)) is not None:
+        return started
     # HILFE / INFO / STATUS / ERGEBNIS, before or after the code.
     if position < len(folded):
         command, used, languages = _match(_COMMAND_INDEX, folded, position, 1)

@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 from participation.channels.sms import questionnaire_replies as texts
 from participation.channels.sms import replies
 from participation.channels.sms.models import InboundSms
+from participation.channels.sms.parser import Intent, parse_sms
+from participation.channels.sms.questionnaire_reading import read_answer
 from participation.clock import set_now, utcnow
 from participation.contributions.models import Channel, Contribution, PollVote, Status
 from participation.contributions.reference import format_reference
@@ -24,10 +26,12 @@ from participation.db import session_scope
 from participation.outbox.consent import SmsContact
 from participation.phones import phone_key
 from participation.questionnaires.models import (
+    QuestionKind,
     QuestionnaireAnswer,
     QuestionnaireProgress,
     QuestionnaireResponse,
 )
+from participation.questionnaires.pages import ShownOption, ShownQuestion
 from tests.channels.sms.conftest import ALICE, BOB
 from tests.conftest import TEST_SECRET
 from tests.factories import make_consultation
@@ -289,3 +293,73 @@ def test_the_demo_questionnaire_by_sms_in_german_and_arabic(sms, engine):
     assert stored[ALICE_KEY].locale == "de" and stored[phone_key(TEST_SECRET, BOB)].locale == "ar"
     assert format_reference(stored[ALICE_KEY].reference) in last["de"]
     assert format_reference(stored[phone_key(TEST_SECRET, BOB)].reference) in last["ar"]
+
+
+# -- reading: pure functions -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "4711 START",
+        "START 4711",
+        "4711 start!",
+        "4711 BAŞLA",
+        "4711 basla",
+        "4711 ابدأ",
+        "4711 СТАРТ",
+        "4711 ПОЧАТИ",
+        "4711 ZACZNIJ",
+    ],
+)
+def test_the_code_and_the_start_word_in_any_language_open_the_questionnaire(body):
+    parsed = parse_sms(body)
+    assert parsed.intent is Intent.questionnaire and parsed.code == "4711"
+
+
+def test_start_alone_still_opts_in_and_a_sentence_stays_a_comment():
+    assert parse_sms("START").intent is Intent.start
+    assert parse_sms("ПОЧАТИ").intent is Intent.start
+    assert parse_sms("4711 Start der Bauarbeiten bitte später").intent is Intent.contribute
+
+
+def _choice(*labels, kind=QuestionKind.multiple_choice):
+    options = [ShownOption(10 + i, i + 1, label, "") for i, label in enumerate(labels)]
+    return ShownQuestion(1, 1, kind, False, "Was?", options=options)
+
+
+@pytest.mark.parametrize(
+    ("body", "values"),
+    [
+        ("2", ["11"]),
+        ("1 3", ["10", "12"]),
+        ("1,3", ["10", "12"]),
+        ("١،٣", ["10", "12"]),
+        ("BÄNKE", ["10"]),
+        ("banke", ["10"]),
+        ("Brunnen", ["12"]),
+        ("bänke, brunnen", ["10", "12"]),
+        ("Bäu", ["11"]),
+        ("7", ["0"]),  # no such option: the check says so
+        ("0", []),
+        ("WEITER", []),
+    ],
+)
+def test_a_choice_is_read_by_number_word_or_unambiguous_start(body, values):
+    reading = read_answer(_choice("Bänke", "Bäume", "Ein Brunnen"), body)
+    assert reading is not None and reading.values == values
+
+
+@pytest.mark.parametrize("body", ["Bä", "Kiosk", "😀", "", "1 Kiosk"])
+def test_an_ambiguous_or_unknown_word_is_not_read(body):
+    assert read_answer(_choice("Bänke", "Bäume", "Ein Brunnen"), body) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "value"),
+    [("1", "yes"), ("2", "no"), ("ja", "yes"), ("EVET", "yes"), ("نعم", "yes"), ("ні", "no")],
+)
+def test_yes_and_no_in_every_language(body, value):
+    question = ShownQuestion(1, 1, QuestionKind.yes_no, True, "?")
+    reading = read_answer(question, body)
+    assert reading is not None and reading.values == [value]
