@@ -36,6 +36,7 @@ from participation.questionnaires.models import QuestionKind, QuestionnaireProgr
 from participation.questionnaires.pages import ShownQuestion, shown_questions
 from participation.questionnaires.progress import (
     Holder,
+    answers_so_far,
     check_answer,
     current_progress,
     finish_progress,
@@ -127,6 +128,9 @@ def answer(turn: Turn, progress: QuestionnaireProgress, body: str) -> str:
     turn.logged_intent = IN_QUESTIONNAIRE
     body = _without_code(body, consultation.code)
     shown = shown_questions(turn.session, consultation, progress.locale)
+    if not shown:  # its questions were taken away meanwhile
+        forget_progress(turn.session, progress)
+        return texts.no_questionnaire(language, code=consultation.code)
     steer = steering(body)
     if steer is Steer.end:
         forget_progress(turn.session, progress)
@@ -144,8 +148,11 @@ def answer(turn: Turn, progress: QuestionnaireProgress, body: str) -> str:
     secret = turn.settings.secret_key
     progress.position = position
     record_answer(turn.session, progress, question.id, reading.values, secret)
-    if progress.position >= len(shown):
+    following = _next_open(progress, shown, secret)
+    if following is None:
         return _finish(turn, consultation, progress, shown, reading.understood)
+    progress.position = following
+    turn.session.add(progress)
     return texts.question(
         language,
         _asked(consultation, shown, progress.position),
@@ -169,7 +176,7 @@ def _finish(
             turn.session, consultation, progress, Channel.sms, voter, turn.settings.secret_key
         )
     except ResponseRefused as refused:
-        position = min(i for i, q in enumerate(shown) if q.id in refused.problems)
+        position = min((i for i, q in enumerate(shown) if q.id in refused.problems), default=0)
         found = refused.problems[shown[position].id]
         progress.position = position
         turn.session.add(progress)
@@ -239,6 +246,17 @@ def looks_like_an_answer(turn: Turn, body: str) -> bool:
         return True
     stripped = body.replace(",", " ").split()
     return bool(stripped) and all(part.isdecimal() and len(part) <= 3 for part in stripped)
+
+
+def _next_open(
+    progress: QuestionnaireProgress, shown: list[ShownQuestion], secret: str
+) -> int | None:
+    """The next question from here not answered yet (after a correction, the answers
+    after it stand); None when every one is."""
+    answered = answers_so_far(progress, secret)
+    return next(
+        (i for i in range(progress.position, len(shown)) if shown[i].id not in answered), None
+    )
 
 
 def _without_code(body: str, code: str) -> str:

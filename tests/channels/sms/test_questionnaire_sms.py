@@ -173,6 +173,25 @@ def test_start_again_restarts_and_answering_again_replaces_the_response(sms, eng
     assert _answers(engine, second.id)[survey[1]["age"]] == [30]
 
 
+def test_a_question_made_required_meanwhile_is_asked_again_at_the_end(sms, engine, survey):
+    from participation.questionnaires.models import Question
+
+    _consultation, ids = survey
+    _answer_all(sms, ["4711 START", "1", "1", "0"])
+    with session_scope(engine, write=True) as session:
+        question = session.get(Question, ids["multi"])
+        question.required = True
+        session.add(question)
+    missing = _answer_all(sms, ["3", "1", "50", "Gut"])[-1]
+    assert f"3/{COUNT} Was fehlt?" in missing and _position(engine) == 2
+    assert rows(engine, QuestionnaireResponse) == []
+    # Answered now, the rest stands: the response is stored at once.
+    done = sms("Licht").text
+    [response] = rows(engine, QuestionnaireResponse)
+    assert format_reference(response.reference) in done
+    assert _answers(engine, response.id)[ids["age"]] == [50]
+
+
 def test_stop_ends_the_questionnaire_and_opts_out_ende_only_ends_it(sms, engine, survey):
     _answer_all(sms, ["4711 START", "1", "2"])
     stopped = sms("STOPP").text
