@@ -14,7 +14,8 @@ from participation.privacy import erase_phone_data
 from participation.results.models import SmsNotifyRequest
 
 
-def stop(turn: Turn) -> str | None:
+def stop(turn: Turn, *, questionnaire: bool = False) -> str | None:
+    """The number opts out; ``questionnaire``: an open one was ended with it (said)."""
     contact = turn.contact
     already = contact.opted_out
     contact.opted_out = True
@@ -24,7 +25,7 @@ def stop(turn: Turn) -> str | None:
     # for STOPP and the other languages' words the confirmation is ours to send.
     if turn.parsed.twilio_keyword or already:
         return None
-    return replies.stopped(turn.lang())
+    return replies.stopped(turn.lang(), questionnaire=questionnaire)
 
 
 # -- erasure (LÖSCHEN, then LÖSCHEN JA) ----------------------------------------------------

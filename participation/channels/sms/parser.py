@@ -34,6 +34,8 @@ class Intent(enum.StrEnum):
     delete = "delete"
     status = "status"
     notify = "notify"
+    #: "4711 START": answer that consultation's questionnaire, one question at a time.
+    questionnaire = "questionnaire"
     unknown = "unknown"
 
 
@@ -92,8 +94,8 @@ COMMANDS: dict[Intent, dict[str, tuple[str, ...]]] = {
         "tr": ("BAŞLA", "BASLA"),
         "ar": ("ابدأ", "ابدا"),
         "ru": ("СТАРТ",),
-        "uk": ("СТАРТ",),
-        "pl": ("START",),
+        "uk": ("СТАРТ", "ПОЧАТИ"),
+        "pl": ("START", "ZACZNIJ"),
     },
     Intent.delete: {
         "de": ("LÖSCHEN", "LOESCHEN", "LOSCHEN"),
@@ -304,11 +306,12 @@ def parse_sms(body: str | None) -> ParsedSms:
     if reference is not None:
         return ParsedSms(Intent.status, reference=reference, languages=script_languages)
 
-    position = 0
-    code = None
+    position, code = 0, None
     if _is_code(folded[0]):
         code, position = folded[0], 1
 
+    if (started := _questionnaire_start(folded, words, script_languages)) is not None:
+        return started
     # HILFE / INFO / STATUS / ERGEBNIS, before or after the code.
     if position < len(folded):
         command, used, languages = _match(_COMMAND_INDEX, folded, position, 1)
@@ -332,6 +335,25 @@ def parse_sms(body: str | None) -> ParsedSms:
         languages=script_languages,
         empty=not any(ch.isalnum() for ch in rest),
     )
+
+
+def _questionnaire_start(
+    folded: list[str], words: list[str], script_languages: tuple[str, ...]
+) -> ParsedSms | None:
+    """ "4711 START" or "START 4711" (BAŞLA, ابدأ, ПОЧАТИ, ...): the code's questionnaire."""
+    if len(words) != 2 or len(folded) != 2:
+        return None
+    for code_at, word_at in ((0, 1), (1, 0)):
+        if not _is_code(folded[code_at]):
+            continue
+        meaning, _used, languages = _match(_COMMAND_INDEX, folded, word_at, 1)
+        if meaning is Intent.start:
+            return ParsedSms(
+                Intent.questionnaire,
+                code=folded[code_at],
+                languages=_merge(languages, script_languages),
+            )
+    return None
 
 
 def _poll_answer(

@@ -316,8 +316,8 @@ def status_limited(language: str) -> str:
     return render("status_limited", language)
 
 
-def stopped(language: str) -> str:
-    return render("stopped", language)
+def stopped(language: str, *, questionnaire: bool = False) -> str:
+    return render("stopped", language, questionnaire=questionnaire)
 
 
 def started(language: str) -> str:

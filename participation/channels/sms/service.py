@@ -18,9 +18,17 @@ from sqlalchemy import bindparam, case, update
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
-from participation.channels.sms import commands, conversation, replies, twilio_keywords
+from participation.channels.sms import (
+    commands,
+    conversation,
+    questionnaire,
+    replies,
+    twilio_keywords,
+)
+from participation.channels.sms import questionnaire_replies as questionnaire_texts
 from participation.channels.sms.models import InboundSms
 from participation.channels.sms.parser import (
+    LEADING_COMMANDS,
     SMS_LANGUAGES,
     Intent,
     ParsedSms,
@@ -103,7 +111,7 @@ def _log_inbound(turn: Turn, raw: str, reply: str | None) -> int | None:
             "from_masked": None if turn.forgotten else masked_number(turn.number),
             "num_media": max(0, turn.num_media),
             "body_chars": len(raw),
-            "intent": turn.parsed.intent.value,
+            "intent": turn.logged_intent or turn.parsed.intent.value,
             "language": turn.language or "",
             "consultation_id": turn.consultation_id,
             "contribution_id": turn.contribution_id,
@@ -154,21 +162,24 @@ def _answer(turn: Turn, raw: str) -> str | None:
         # Twilio's Messaging Service answered it (Advanced Opt-Out): we record what it
         # means and stay silent, so that no one gets two answers to one message.
         if parsed.intent is Intent.stop:
+            _end_questionnaire(turn)
             commands.stop(turn)
         elif parsed.intent is Intent.start:
             commands.start(turn)
         return None
-    # Opt-out, opt-in and erasure are honoured before any limit.
+    # Opt-out, opt-in and erasure are honoured before any limit. STOP ends an open
+    # questionnaire too: nothing of it is stored.
     if parsed.intent is Intent.stop:
-        return commands.stop(turn)
+        return commands.stop(turn, questionnaire=_end_questionnaire(turn))
     if parsed.intent is Intent.start or (
         # Twilio opts a number back in on a bare YES; so do we.
         turn.contact.opted_out and parsed.intent is Intent.vote and parsed.twilio_keyword
     ):
-        return commands.start(turn)
+        return _start(turn)
     if parsed.intent is Intent.delete:
         if turn.shared_sender:
             return turn.quiet(replies.shared_sender(turn.lang()))
+        # The erasure takes an open questionnaire with it (privacy finds it by phone_key).
         return commands.delete(turn)
 
     if len(raw) > MAX_BODY:
@@ -179,12 +190,20 @@ def _answer(turn: Turn, raw: str) -> str | None:
             turn.contact.rate_notice_at = turn.now
             return turn.quiet(replies.rate_limited(turn.lang()))
         return None
-    if turn.shared_sender and commands.needs_identity(parsed):
-        # A sender name or short code is shared by many: no vote, STATUS or ERGEBNIS.
+    if turn.shared_sender and (
+        commands.needs_identity(parsed) or parsed.intent is Intent.questionnaire
+    ):
+        # A sender name or short code is shared by many: no vote, STATUS, ERGEBNIS or
+        # questionnaire.
         return turn.quiet(replies.shared_sender(turn.lang()))
     if commands.erase_pending(turn) and commands.is_bare_yes(parsed):
         # A bare JA just after LÖSCHEN answers that question, not the poll: ask again.
         return commands.delete(turn)
+    if parsed.intent is Intent.questionnaire:
+        return turn.quiet(questionnaire.begin(turn))
+    in_questionnaire = _in_questionnaire(turn, raw)
+    if in_questionnaire is not None:
+        return turn.quiet(in_questionnaire)
     if parsed.empty:
         example = conversation.example_code(turn)
         return turn.quiet(replies.empty(turn.lang(), media=turn.num_media > 0, code=example))
@@ -196,6 +215,42 @@ def _answer(turn: Turn, raw: str) -> str | None:
         Intent.status: conversation.status,
     }.get(parsed.intent, conversation.contribute)
     return turn.quiet(handler(turn))
+
+
+def _start(turn: Turn) -> str:
+    """START alone: replies again, and an open questionnaire begins anew."""
+    reply = commands.start(turn)
+    progress = None if turn.shared_sender else questionnaire.open_progress(turn)
+    return reply if progress is None else questionnaire.restart(turn, progress)
+
+
+def _end_questionnaire(turn: Turn) -> bool:
+    progress = questionnaire.open_progress(turn)
+    if progress is None:
+        return False
+    questionnaire.forget_progress(turn.session, progress)
+    return True
+
+
+def _in_questionnaire(turn: Turn, raw: str) -> str | None:
+    """The reply when the message answers an open questionnaire (or one forgotten after
+    a day); None when it is something else: a command alone, another consultation's
+    code, or no questionnaire at all."""
+    parsed = turn.parsed
+    command_alone = not parsed.text and not parsed.raw_argument
+    if parsed.intent in LEADING_COMMANDS and command_alone:
+        return None
+    if turn.shared_sender:
+        return None
+    progress = questionnaire.open_progress(turn)
+    if progress is None:
+        if not questionnaire.looks_like_an_answer(turn, raw):
+            return None
+        code = questionnaire.forgotten_code(turn)
+        return questionnaire_texts.expired(turn.lang(), code=code) if code else None
+    if not questionnaire.answers_it(turn, progress):
+        return None
+    return questionnaire.answer(turn, progress, raw)
 
 
 def _over_rate_limit(turn: Turn) -> bool:

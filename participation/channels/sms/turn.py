@@ -75,6 +75,9 @@ class Turn:
     shared_sender: bool = False
     #: Twilio answered this message itself (a Messaging Service's Advanced Opt-Out).
     twilio_answered: bool = False
+    #: What the log row says the message was, where not its parsed intent (a
+    #: questionnaire's answer: channels.sms.questionnaire).
+    logged_intent: str | None = None
 
     def lang(self, consultation: Consultation | None = None) -> str:
         if self.language:
