@@ -48,9 +48,10 @@ def has_back_key(question: ShownQuestion) -> bool:
     return question.min_value is not None and question.min_value > 0
 
 
-def _say_options(turn: Turn, menu: Gather, options: list[ShownOption]) -> None:
-    """ "For Rad, press 1": a German label read by the German voice, its key after it."""
-    if any(option.fallback for option in options):
+def _say_options(turn: Turn, menu: Gather, options: list[ShownOption], *, told: bool) -> None:
+    """Each option and its key ("For Rad, press 1"); a German label is read by the German
+    voice. ``told``: the caller just heard that the question is in German."""
+    if not told and any(option.fallback for option in options):
         say_fallback(turn, menu, "de", answers=True)
     for option in options:
         label = option.label
@@ -81,14 +82,16 @@ def prompt_question(
     say_template(
         menu, "question_number", language, intro=intro, number=position + 1, count=len(questions)
     )
-    if question.fallback:
+    # Said once for a run of questions in German, not before each of them.
+    earlier = questions[position - 1].fallback if position else ""
+    if question.fallback and question.fallback != earlier:
         say_fallback(turn, menu, question.fallback)
     voice = voice_language(language, question.fallback or turn.locale)
     say(menu, question.prompt, voice)
     if question.help_text:
         say(menu, question.help_text, voice)
     if question.kind in (QuestionKind.single_choice, QuestionKind.multiple_choice):
-        _say_options(turn, menu, question.options)
+        _say_options(turn, menu, question.options, told=bool(question.fallback))
     say_template(
         menu,
         "question_keys",
@@ -99,6 +102,12 @@ def prompt_question(
         limit=question.max_choices,
         least=question.min_value,
         most=question.max_value,
+    )
+    # After the answer's keys, so a caller who knows them can press at once.
+    say_template(
+        menu,
+        "question_controls",
+        language,
         typed=typed,
         back=has_back_key(question),
         skip=not question.required,
