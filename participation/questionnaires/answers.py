@@ -34,12 +34,24 @@ class AnswerProblem:
     values: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Recording:
+    """A spoken free-text answer (the phone line): the carrier's recording, which becomes
+    the answer's contribution as a recorded comment does, for staff to write down."""
+
+    url: str
+    duration: int
+    #: The carrier's recording id: a second delivery finds what the first stored.
+    external_id: str | None = None
+
+
 @dataclass
 class Checked:
     question: Question
     option_ids: list[int] = field(default_factory=list)
     number: int | None = None
     text: str = ""
+    recording: Recording | None = None
 
 
 _MISSING = AnswerProblem("missing", N_("Please answer this question."))
@@ -53,8 +65,10 @@ def checked_answers(
     consultation: Consultation,
     questions: list[Question],
     answers: Mapping[int, Sequence[str]],
+    recordings: Mapping[int, Recording] | None = None,
 ) -> tuple[list[Checked], dict[int, AnswerProblem]]:
-    """The answers given, checked, and a problem per question that has one."""
+    """The answers given, checked, and a problem per question that has one. A recording
+    answers a free-text question in place of a text."""
     options = {
         q: {o.id for o in opts}
         for q, opts in options_of(session, [q.id for q in questions]).items()
@@ -64,6 +78,10 @@ def checked_answers(
     problems: dict[int, AnswerProblem] = {}
     for question in questions:
         raw = [value.strip() for value in answers.get(question.id, ()) if value and value.strip()]
+        recording = (recordings or {}).get(question.id)
+        if recording is not None and not raw and question.kind == QuestionKind.free_text:
+            checked.append(Checked(question, recording=recording))
+            continue
         if not raw:
             if question.required:
                 problems[question.id] = _MISSING

@@ -21,7 +21,7 @@ from participation.consultations.models import Consultation
 from participation.contributions.models import Channel
 from participation.contributions.votes import Voter
 from participation.crypto import decrypt, encrypt
-from participation.questionnaires.answers import AnswerProblem, checked_answers
+from participation.questionnaires.answers import AnswerProblem, Recording, checked_answers
 from participation.questionnaires.builder import questions_of
 from participation.questionnaires.models import PROGRESS_HOURS, QuestionnaireProgress
 from participation.questionnaires.responses import ResponseRecorded, submit_response
@@ -77,12 +77,33 @@ def start_progress(
     return progress
 
 
+#: The key, beside the question ids, of the spoken answers (question id -> recording).
+_RECORDINGS = "recordings"
+
+
+def _stored(progress: QuestionnaireProgress, secret: str) -> dict:
+    plain = decrypt(secret, progress.answers) if progress.answers else None
+    return json.loads(plain) if plain else {}
+
+
+def _keep(session: Session, progress: QuestionnaireProgress, stored: dict, secret: str) -> None:
+    progress.answers = encrypt(secret, json.dumps(stored))
+    progress.position += 1
+    progress.updated_at = utcnow()
+    session.add(progress)
+    session.flush()
+
+
 def answers_so_far(progress: QuestionnaireProgress, secret: str) -> dict[int, list[str]]:
     """question id -> the raw values given; empty when the token cannot be read."""
-    plain = decrypt(secret, progress.answers) if progress.answers else None
-    if not plain:
-        return {}
-    return {int(key): list(values) for key, values in json.loads(plain).items()}
+    stored = _stored(progress, secret)
+    return {int(key): list(values) for key, values in stored.items() if key.isdecimal()}
+
+
+def recordings_so_far(progress: QuestionnaireProgress, secret: str) -> dict[int, Recording]:
+    """question id -> the spoken answer recorded for it (the phone line)."""
+    stored = _stored(progress, secret).get(_RECORDINGS, {})
+    return {int(key): Recording(**fields) for key, fields in stored.items()}
 
 
 def check_answer(
@@ -105,14 +126,30 @@ def record_answer(
     values: Sequence[str],
     secret: str,
 ) -> None:
-    """Keeps this answer (an empty one skips an optional question) and moves on."""
-    answers = answers_so_far(progress, secret)
-    answers[question_id] = [str(value) for value in values]
-    progress.answers = encrypt(secret, json.dumps(answers))
-    progress.position += 1
-    progress.updated_at = utcnow()
-    session.add(progress)
-    session.flush()
+    """Keeps this answer (an empty one skips an optional question) and moves on; it
+    replaces a recording given to the same question before."""
+    stored = _stored(progress, secret)
+    stored[str(question_id)] = [str(value) for value in values]
+    stored.get(_RECORDINGS, {}).pop(str(question_id), None)
+    _keep(session, progress, stored, secret)
+
+
+def record_recording(
+    session: Session,
+    progress: QuestionnaireProgress,
+    question_id: int,
+    recording: Recording,
+    secret: str,
+) -> None:
+    """Keeps a spoken answer to a free-text question and moves on."""
+    stored = _stored(progress, secret)
+    stored[str(question_id)] = []
+    stored.setdefault(_RECORDINGS, {})[str(question_id)] = {
+        "url": recording.url,
+        "duration": recording.duration,
+        "external_id": recording.external_id,
+    }
+    _keep(session, progress, stored, secret)
 
 
 def step_back(session: Session, progress: QuestionnaireProgress) -> None:
@@ -146,6 +183,7 @@ def finish_progress(
         channel,
         progress.locale,
         voter,
+        recordings=recordings_so_far(progress, secret),
     )
     forget_progress(session, progress)
     return recorded

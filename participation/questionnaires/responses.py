@@ -29,7 +29,7 @@ from participation.contributions.service import (
 )
 from participation.contributions.votes import Voter, check_open, submit_vote
 from participation.db import insert_or_skip
-from participation.questionnaires.answers import Checked, checked_answers
+from participation.questionnaires.answers import Checked, Recording, checked_answers
 from participation.questionnaires.builder import questions_of
 from participation.questionnaires.models import (
     QuestionnaireAnswer,
@@ -66,15 +66,17 @@ def submit_response(
     voter: Voter,
     *,
     received_at: datetime | None = None,
+    recordings: Mapping[int, Recording] | None = None,
 ) -> ResponseRecorded:
     """Checks every answer against its question and stores the response in the caller's
     transaction; raises ResponseRefused (with a problem per question) or
     ConsultationNotOpen and stores nothing. ``answers``: question id -> the raw values a
     door received (option ids, a number, "yes"/"no", a text); ids of no question of this
-    consultation are ignored."""
+    consultation are ignored. ``recordings``: question id -> a spoken free-text answer
+    (the phone line), stored as that answer's contribution, a recorded comment."""
     check_open(consultation, channel, received_at)
     questions = questions_of(session, consultation.id)
-    checked, problems = checked_answers(session, consultation, questions, answers)
+    checked, problems = checked_answers(session, consultation, questions, answers, recordings)
     if problems:
         raise ResponseRefused(problems)
     response_id, reference, replaced = _response_row(session, consultation, channel, locale, voter)
@@ -160,12 +162,16 @@ def _store(
         )
         return None
     contribution_id = None
-    if item.text:
+    recording = item.recording
+    if item.text or recording is not None:
         details = ChannelDetails(
             # A phone hash, not a front-desk or anonymised key.
             author_key=None if ":" in voter.key else voter.key,
             entered_by_id=voter.attested_by_id,
             received_at=received_at,
+            external_id=recording.external_id if recording else None,
+            recording_url=recording.url if recording else None,
+            recording_duration=recording.duration if recording else None,
         )
         contribution_id = submit_contribution(
             session,

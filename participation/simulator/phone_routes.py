@@ -319,15 +319,17 @@ async def record(request: Request) -> Response:
         "RecordingUrl": SIMULATED_PREFIX + sid,
         "RecordingDuration": str(seconds),
     }
-    # Twilio reports the finished recording to the status callback, and (unless the
-    # caller hung up) asks the <Record> action what to say next.
-    await post_webhook(
-        request,
-        call_sid,
-        number,
-        answer.recorder.status_callback,
-        {**recording, "RecordingStatus": "completed", "RecordingChannels": "1"},
-    )
+    # Twilio reports the finished recording to the status callback (a questionnaire's
+    # spoken answer has none), and (unless the caller hung up) asks the <Record> action
+    # what to say next.
+    if answer.recorder.status_callback:
+        await post_webhook(
+            request,
+            call_sid,
+            number,
+            answer.recorder.status_callback,
+            {**recording, "RecordingStatus": "completed", "RecordingChannels": "1"},
+        )
     if hang_up:
         await _end_call(request, call_sid, number)
         return RedirectResponse(_page(request, call_sid, number, ended=True), status_code=303)

@@ -27,6 +27,7 @@ from participation.consultations.models import Consultation, label_fallback
 from participation.i18n.catalogs import babel_locale
 from participation.i18n.spoken import spoken_digits, spoken_number
 from participation.phone_keys import CODE_KEY, FINISH_KEY, MENU_LANGUAGES
+from participation.questionnaires.builder import questions_of
 from participation.settings import LANGUAGES, Settings
 from participation.twilio import webhook_base
 
@@ -208,7 +209,18 @@ def prompt_actions(
     if summary:
         say_summary(turn, menu, consultation)
     has_poll = bool(consultations.poll_options(turn.session, consultation.id))
-    say_template(menu, "action_menu", turn.language, has_poll=has_poll)
+    say_template(
+        menu,
+        "action_menu",
+        turn.language,
+        has_poll=has_poll,
+        has_questionnaire=has_questionnaire(turn.session, consultation.id),
+    )
+
+
+def has_questionnaire(session: Session, consultation_id: int) -> bool:
+    """Questions beyond the poll (key 5; the poll alone is key 2, as always)."""
+    return any(not q.is_poll for q in questions_of(session, consultation_id))
 
 
 def prompt_record(turn: Turn, response: VoiceResponse, consultation_id: int | None) -> None:
@@ -281,11 +293,20 @@ def prompt_lookup(turn: Turn, response: VoiceResponse) -> None:
     say_template(menu, "status_prompt", turn.language)
 
 
-def prompt_after(turn: Turn, response: VoiceResponse, reference: str | None = None) -> None:
-    """After a contribution, vote, call-back or status: SMS, back to the menu, or hang up."""
+def prompt_after(
+    turn: Turn, response: VoiceResponse, reference: str | None = None, *, answers: bool = False
+) -> None:
+    """After a contribution, vote, questionnaire, call-back or status: SMS, back to the
+    menu, or hang up. ``answers``: the reference is a questionnaire response's."""
     sms = bool(reference and turn.caller_e164)
     back = not turn.call.after_hours
-    menu = turn.gather(response, "after", single=True, ref=reference if sms else None)
+    menu = turn.gather(
+        response,
+        "after",
+        single=True,
+        ref=reference if sms else None,
+        a="1" if sms and answers else None,
+    )
     say_template(menu, "after_menu", turn.language, sms=sms, back=back)
 
 

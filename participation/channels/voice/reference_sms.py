@@ -27,8 +27,11 @@ def _council_variants(name: str) -> Iterator[str]:
     yield ""
 
 
-def reference_sms(settings: Settings, language: str, reference: str) -> str:
-    """The richest text that fits the segment budget (the shortest one otherwise)."""
+def reference_sms(
+    settings: Settings, language: str, reference: str, *, answers: bool = False
+) -> str:
+    """The richest text that fits the segment budget (the shortest one otherwise);
+    ``answers``: a questionnaire response's number, which has no status page."""
     link = f"{settings.public_base_url}/{language}/r/{reference}"
     text = ""
     for council in _council_variants(settings.council_name):
@@ -39,6 +42,7 @@ def reference_sms(settings: Settings, language: str, reference: str) -> str:
                 council=council,
                 reference=format_reference(reference),
                 link=link,
+                answers=answers,
             )
         )
         if segments(text) <= MAX_REPLY_SEGMENTS:

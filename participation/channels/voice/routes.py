@@ -20,6 +20,7 @@ from participation.channels.suspended import notice_text
 from participation.channels.voice import callbacks, fallback, readings, service, steps
 from participation.councils.models import CouncilStatus
 from participation.outcomes import NotFound
+from participation.settings import Settings
 from participation.text import without_controls
 from participation.twilio import is_signed_by_twilio, webhook_params
 from participation.web.councils import settings_of
@@ -69,9 +70,23 @@ async def voice_step(request: Request) -> Response:
         key = steps.answer_key(step, query)
         cached = await read(request, service.cached_answer, settings, params["CallSid"], key)
         if cached is None:
-            cached = await write(request, steps.answer, settings, step, query, params)
+            cached = await _answer_once_more(request, settings, step, query, params)
         twiml = cached
     return Response(twiml, media_type=TWIML)
+
+
+async def _answer_once_more(
+    request: Request, settings: Settings, step: str, query: dict, params: dict[str, str]
+) -> str:
+    """The second try after a race; a CallSid another council's call holds (only a
+    forged request can bring one here) gets a hang-up, never an error page."""
+    try:
+        return await write(request, steps.answer, settings, step, query, params)
+    except IntegrityError:
+        log.warning("voice webhook with another council's CallSid: %s", request.url.path)
+        answer = VoiceResponse()
+        answer.hangup()
+        return str(answer)
 
 
 async def recording_status(request: Request) -> Response:

@@ -8,7 +8,8 @@ shares.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 import phonenumbers
 from sqlalchemy import delete, or_, update
@@ -31,9 +32,12 @@ from participation.contributions.models import Channel, Contribution
 from participation.contributions.service import ChannelDetails, Submission, submit_contribution
 from participation.contributions.votes import Voter, submit_vote
 from participation.crypto import decrypt, encrypt, keyed_hash
-from participation.outbox.carrier import forget_recording
+from participation.outbox.carrier import forget_at_carrier, forget_recording
+from participation.outbox.models import CarrierKind
 from participation.outbox.service import enqueue_sms
 from participation.phones import normalise_number, phone_key
+from participation.questionnaires.answers import Recording
+from participation.questionnaires.models import PROGRESS_HOURS
 from participation.settings import LANGUAGES, Settings
 
 #: Recordings of 3 seconds or less (a hang-up after the beep, a cough, "hello?") are no
@@ -205,6 +209,53 @@ def store_recording(
     # Copied into our storage before it is deleted at Twilio.
     forget_recording(session, at_twilio, submitted.contribution.id)
     return submitted.contribution
+
+
+def _at_twilio(recording_sid: str | None, recording_url: str) -> str | None:
+    sid = recording_sid_of(recording_sid, recording_url)
+    return sid if not recording_url.startswith(SIMULATED_PREFIX) else None
+
+
+def answer_recording(
+    session: Session,
+    *,
+    call_sid: str,
+    question_id: int,
+    recording_sid: str | None,
+    recording_url: str,
+    duration: int,
+) -> Recording | None:
+    """A spoken answer to a questionnaire's free-text question, waiting with the other
+    answers; None (and deleted at Twilio at once) when too short to be an answer.
+
+    Twilio deletes it when the questionnaire's progress would be forgotten, unless the
+    response was stored before: then it is copied first (kept_answer_recordings)."""
+    at_twilio = _at_twilio(recording_sid, recording_url)
+    if duration <= MIN_RECORDING_SECONDS or not recording_url:
+        forget_recording(session, at_twilio, None)
+        return None
+    due = utcnow() + timedelta(hours=PROGRESS_HOURS)
+    forget_at_carrier(session, CarrierKind.recording, at_twilio, due=due)
+    sid = recording_sid_of(recording_sid, recording_url)
+    return Recording(recording_url, duration, sid or f"{call_sid}:q{question_id}")
+
+
+def drop_answer_recording(session: Session, recording_sid: str | None, recording_url: str) -> None:
+    """A recording that answers nothing (the caller hung up mid-questionnaire)."""
+    forget_recording(session, _at_twilio(recording_sid, recording_url), None)
+
+
+def kept_answer_recordings(session: Session, recordings: Iterable[Recording]) -> None:
+    """The stored response's spoken answers: copied into our storage, then deleted at
+    Twilio, as a recorded comment is."""
+    for recording in recordings:
+        contribution = session.exec(
+            select(Contribution).where(Contribution.external_id == recording.external_id)
+        ).first()
+        if contribution is not None:
+            forget_recording(
+                session, _at_twilio(recording.external_id, recording.url), contribution.id
+            )
 
 
 def cast_vote(

@@ -17,7 +17,7 @@ from participation.channels.voice.prompts import (
     CODE_KEY,
     Turn,
     goodbye,
-    goodbye_failed,
+    has_questionnaire,
     hours_text,
     prompt_actions,
     prompt_after,
@@ -32,7 +32,20 @@ from participation.channels.voice.prompts import (
     prompt_vote,
     say_reference,
 )
+from participation.channels.voice.question_prompts import QUESTIONNAIRE_KEY
+from participation.channels.voice.questionnaire import (
+    on_question,
+    on_question_recorded,
+    start_questionnaire,
+)
 from participation.channels.voice.reference_sms import reference_sms
+from participation.channels.voice.reprompts import (
+    back_to_actions,
+    current_consultation,
+    failure,
+    input_kind,
+    retry,
+)
 from participation.channels.voice.speech import (
     say_template,
     speaking,
@@ -50,58 +63,6 @@ from participation.numbers import bounded_int, digits_only, menu_choice
 from participation.phone_keys import MENU_LANGUAGES
 from participation.phones import phone_key
 from participation.settings import Settings
-
-#: Failed inputs at one prompt before the line says goodbye.
-MAX_TRIES = 3
-
-Prompt = Callable[[Turn, VoiceResponse], None]
-
-
-def input_kind(digits: str) -> str:
-    if not digits:
-        return "timeout"
-    if "*" in digits:
-        return "star"
-    return "input"
-
-
-def retry(turn: Turn, reason: str, prompt: Prompt, message: str | None = None) -> VoiceResponse:
-    """A helpful re-prompt of the same menu; the third failure ends the call politely."""
-    turn.failed = True
-    turn.call.tries += 1
-    service.log_event(turn.session, turn.call, turn.step, reason)
-    response = VoiceResponse()
-    if turn.call.tries >= MAX_TRIES:
-        service.log_event(turn.session, turn.call, turn.step, "failed_out")
-        goodbye_failed(turn, response)
-        return response
-    say_template(response, "reprompt", turn.language, reason=reason, message=message)
-    prompt(turn, response)
-    return response
-
-
-def failure(turn: Turn, prompt: Prompt) -> VoiceResponse:
-    """Re-prompt for silence, the star key, or a key that is not on the menu."""
-    kind = input_kind(turn.digits)
-    return retry(turn, "invalid" if kind == "input" else kind, prompt)
-
-
-def current_consultation(turn: Turn) -> Consultation | None:
-    raw = turn.query.get("c") or ""
-    consultation_id = bounded_int(raw, low=1) or turn.call.consultation_id
-    return turn.session.get(Consultation, consultation_id) if consultation_id else None
-
-
-def back_to_actions(turn: Turn, response: VoiceResponse | None = None) -> VoiceResponse:
-    if response is None:
-        response = VoiceResponse()
-    consultation = current_consultation(turn)
-    if consultation is None:
-        prompt_consultation(turn, response)
-    else:
-        prompt_actions(turn, response, consultation, summary=False)
-    return response
-
 
 # --- Steps ---------------------------------------------------------------------------
 
@@ -190,6 +151,8 @@ def on_action(turn: Turn) -> VoiceResponse:
         prompt_callback(turn, response)
     elif choice == "4":
         prompt_lookup(turn, response)
+    elif choice == QUESTIONNAIRE_KEY and has_questionnaire(turn.session, consultation.id):
+        return start_questionnaire(turn, consultation)
     elif choice == "9":
         prompt_actions(turn, response, consultation, summary=True)
     elif choice == "0":
@@ -393,10 +356,12 @@ def on_after(turn: Turn) -> VoiceResponse:
     number = turn.caller_e164
 
     def again(t: Turn, r: VoiceResponse) -> None:
-        prompt_after(t, r, reference or None)
+        prompt_after(t, r, reference or None, answers=turn.query.get("a") == "1")
 
     if digits == "1" and reference and number:
-        body = reference_sms(turn.settings, turn.language, reference)
+        # A questionnaire's number has no status page: the text names it alone.
+        answers = turn.query.get("a") == "1"
+        body = reference_sms(turn.settings, turn.language, reference, answers=answers)
         service.send_reference_sms(
             turn.session, turn.settings, call=turn.call, e164=number, body=body, reference=reference
         )
@@ -428,6 +393,8 @@ STEPS: dict[str, Callable[[Turn], VoiceResponse]] = {
     "callback-check": on_callback_check,
     "lookup": on_lookup,
     "after": on_after,
+    "question": on_question,
+    "question-recorded": on_question_recorded,
 }
 
 

@@ -123,6 +123,12 @@ class Call:
         }
         callback_url = record.get("recordingStatusCallback", "")
         action_url = record.get("action", "")
+        if not callback_url:
+            # A questionnaire's spoken answer: Twilio requests the action only.
+            action = self.post(action_url, action_params, f"record {seconds}s, #")
+            if hang_up:
+                self.log.remove(action)
+            return action, action
         if callback_first:
             callback = self.post(callback_url, callback_params, f"recording callback {seconds}s")
             action = self.post(action_url, action_params, f"record {seconds}s, #")
