@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 
 import httpx
@@ -33,9 +31,9 @@ from participation.councils.models import Council, CouncilHost
 from participation.councils.service import create_council
 from participation.db import make_engine, session_scope
 from tests.benchmarks.councils_seed import ensure_database, host_of, number_of, seeded, sibling_url
-from tests.benchmarks.run import CSRF_FIELD, MANY_COUNCILS, Suite
+from tests.benchmarks.run import MANY_COUNCILS, Suite, log_in_apart
 from tests.benchmarks.seed import Seeded
-from tests.benchmarks.server import ROOT, Server, read_status
+from tests.benchmarks.server import Server, read_status, running_workers
 from tests.fakes.twilio_api import running_fake_twilio
 
 NAME = MANY_COUNCILS
@@ -60,25 +58,6 @@ def council_ids(engine: Engine, council: int, facts: Seeded) -> tuple[int, int]:
             ).all()
         )
     return found[facts.big_slug], found[facts.open_slug]
-
-
-def staff_cookie_at(base: str, host: str, facts: Seeded) -> str:
-    with httpx.Client(base_url=base, headers={"Host": host}, timeout=30) as client:
-        token = CSRF_FIELD.search(client.get("/de/staff/login").text)
-        assert token, f"no CSRF field on {host}'s login page"
-        answer = client.post(
-            "/de/staff/login",
-            data={
-                "email": facts.staff_email,
-                "password": facts.staff_password,
-                "csrf_token": token.group(1),
-                "next": "",
-            },
-            follow_redirects=False,
-        )
-        if answer.status_code != 303:
-            raise RuntimeError(f"staff login at {host} failed: {answer.status_code}")
-        return f"staff_session={client.cookies['staff_session']}"
 
 
 def add_council_live(server: Server, engine: Engine) -> dict:
@@ -125,56 +104,26 @@ def measure_installation(
     with running_fake_twilio() as api:
         server = Server(database_url=url, workers=2, extra_env={"TWILIO_API_BASE": api.base_url})
         server.start()
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "participation.cli", "worker"],
-                cwd=ROOT,
-                env=server.env(),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(2)
-        ]
         suite = Suite(server, engine, mine, args)
         suite.sms_to = number_of(council)
         # Every run is wanted here: --only chose this part as a whole.
         suite.args = argparse.Namespace(**{**vars(args), "only": None})
         try:
-            at_host = {"Host": host}
-            page = f"/de/c/{facts.open_slug}"
-            suite.check(page, headers=at_host)
-            # A staff login hashes with argon2id (64 MiB for a moment): its peak is kept
-            # apart, as in the one-council runs; the peak under load is read from here on.
-            cookie = staff_cookie_at(server.base, host, facts)
-            login_peak = max(read_status(pid)["VmHWM"] for pid in server.worker_pids())
-            server.reset_peaks()
-            suite.measure(f"{label}: consultation page", page, headers=at_host)
-            suite.measure(
-                f"{label}: consultation page, built every time",
-                page,
-                headers={**at_host, "Cookie": "visitor=1"},
-            )
-            queue = f"/de/staff/moderation?consultation={big_id}"
-            built = {**at_host, "Cookie": cookie, "Cache-Control": "no-cache"}
-            suite.check(queue, headers=built)
-            suite.measure(f"{label}: moderation queue, built every time", queue, headers=built)
-            sms = suite.sms_webhook()
-            if suite.results and suite.results[-1].name.startswith("SMS"):
-                suite.results[-1].name = f"{label}: SMS webhook"
-            added = add_council_live(server, engine) if label == NAME else None
-            processes = [
-                {
-                    "pid": pid,
-                    "rss_mib": round(read_status(pid)["VmRSS"] / 1024, 1),
-                    "peak_mib": round(read_status(pid)["VmHWM"] / 1024, 1),
-                }
-                for pid in server.worker_pids()
-            ]
+            with running_workers(server, 2):
+                at_host = {"Host": host}
+                suite.check(f"/de/c/{facts.open_slug}", headers=at_host)
+                cookie, login = log_in_apart(server, facts, host)
+                sms = measure_runs(suite, label, at_host, cookie, big_id)
+                added = add_council_live(server, engine) if label == NAME else None
+                processes = [
+                    {
+                        "pid": pid,
+                        "rss_mib": round(read_status(pid)["VmRSS"] / 1024, 1),
+                        "peak_mib": round(read_status(pid)["VmHWM"] / 1024, 1),
+                    }
+                    for pid in server.worker_pids()
+                ]
         finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(timeout=30)
             server.stop()
             suite.cleanup()
     return {
@@ -184,9 +133,31 @@ def measure_installation(
         "runs": [r.as_dict() for r in suite.results],
         "sms_check": sms,
         "web_processes": processes,
-        "login_peak_mib": round(login_peak / 1024, 1),
+        "login_peak_mib": round(login["hwm_kib"] / 1024, 1),
         "council_added_live": added,
     }
+
+
+def measure_runs(
+    suite: Suite, label: str, at_host: dict[str, str], cookie: str, big_id: int
+) -> dict | None:
+    """The consultation page (kept and built), the moderation queue (built) and the SMS
+    webhook of the council at ``at_host``; returns the SMS write check."""
+    page = f"/de/c/{suite.facts.open_slug}"
+    suite.measure(f"{label}: consultation page", page, headers=at_host)
+    suite.measure(
+        f"{label}: consultation page, built every time",
+        page,
+        headers={**at_host, "Cookie": "visitor=1"},
+    )
+    queue = f"/de/staff/moderation?consultation={big_id}"
+    built = {**at_host, "Cookie": cookie, "Cache-Control": "no-cache"}
+    suite.check(queue, headers=built)
+    suite.measure(f"{label}: moderation queue, built every time", queue, headers=built)
+    sms = suite.sms_webhook()
+    if suite.results and suite.results[-1].name.startswith("SMS"):
+        suite.results[-1].name = f"{label}: SMS webhook"
+    return sms
 
 
 def compare(one: dict, many: dict) -> list[dict]:

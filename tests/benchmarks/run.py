@@ -70,11 +70,13 @@ def prepare_database(url: str, reset: bool) -> Engine:
 # --- things measured once per server -------------------------------------------------------
 
 
-def staff_cookie(base: str, facts: Seeded) -> str:
-    with httpx.Client(base_url=base, timeout=30) as client:
+def staff_cookie(base: str, facts: Seeded, host: str | None = None) -> str:
+    """The seeded staff member's session cookie (at ``host``'s council, where given)."""
+    headers = {"Host": host} if host else {}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         page = client.get("/de/staff/login")
         token = CSRF_FIELD.search(page.text)
-        assert token, "no CSRF field on the login page"
+        assert token, f"no CSRF field on {host or base}'s login page"
         answer = client.post(
             "/de/staff/login",
             data={
@@ -86,8 +88,19 @@ def staff_cookie(base: str, facts: Seeded) -> str:
             follow_redirects=False,
         )
         if answer.status_code != 303:
-            raise RuntimeError(f"staff login failed: {answer.status_code}")
+            raise RuntimeError(f"staff login at {host or base} failed: {answer.status_code}")
         return f"staff_session={client.cookies['staff_session']}"
+
+
+def log_in_apart(server: Server, facts: Seeded, host: str | None = None) -> tuple[str, dict]:
+    """A staff login before the load: its cookie and the memory right after it. A login
+    hashes with argon2id (64 MiB for a moment), so its peak is kept apart; the peak
+    under load is read from here on."""
+    cookie = staff_cookie(server.base, facts, host)
+    login = server.memory()
+    server.reset_peaks()
+    server.peak_kib = 0
+    return cookie, login
 
 
 def transfer_size(base: str, path: str) -> dict:
@@ -597,12 +610,7 @@ def run_cycle(url: str, engine: Engine, facts: Seeded, workers: int, args) -> di
         suite = Suite(server, engine, facts, args)
         try:
             idle = server.memory()
-            cookie = staff_cookie(server.base, facts)
-            # A staff login hashes with argon2id (64 MiB for a moment); its peak is kept
-            # apart from the peak under load, which is measured from here on.
-            login = server.memory()
-            server.reset_peaks()
-            server.peak_kib = 0
+            cookie, login = log_in_apart(server, facts)
             transfer = transfer_size(server.base, f"/de/c/{facts.open_slug}")
             suite.reads(cookie)
             writes = {

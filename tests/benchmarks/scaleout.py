@@ -23,12 +23,11 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -57,10 +56,7 @@ from tests.benchmarks.run import (
     prepare_database,
 )
 from tests.benchmarks.seed import seed
-from tests.benchmarks.server import (
-    ROOT,
-    Server,
-)
+from tests.benchmarks.server import ROOT, Server, running_workers
 from tests.fakes.twilio_api import running_fake_twilio
 
 
@@ -183,16 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         server.start()
         worker_logs = [open(scratch / f"worker-{n}.log", "w") for n in range(args.workers)]  # noqa: SIM115
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "participation.cli", "worker"],
-                cwd=ROOT,
-                env=server.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            for log in worker_logs
-        ]
+        # Stopped first in the finally below: the memory is read and the server stopped after.
+        workers = ExitStack()
+        workers.enter_context(running_workers(server, args.workers, worker_logs))
         try:
             # Half of the signed SMS ask for the result, half are comments.
             n = int(args.duration * 400)
@@ -285,10 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             queued = notified + args.extra + late
             drained = time.monotonic()
         finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(timeout=30)
+            workers.close()
             for log in worker_logs:
                 log.close()
             memory = server.memory()

@@ -11,8 +11,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -174,3 +177,28 @@ class Server:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+@contextmanager
+def running_workers(
+    server: Server, count: int, logs: list[IO[str]] | None = None
+) -> Iterator[list[subprocess.Popen]]:
+    """``count`` `participation worker` processes beside the server, with its environment
+    (their output to ``logs``, one a worker, or nowhere); stopped on leaving."""
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "participation.cli", "worker"],
+            cwd=ROOT,
+            env=server.env(),
+            stdout=logs[n] if logs else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if logs else subprocess.DEVNULL,
+        )
+        for n in range(count)
+    ]
+    try:
+        yield workers
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
