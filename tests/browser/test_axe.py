@@ -103,9 +103,7 @@ ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
     "staff_questionnaire_paper": [
         ("staff-questionnaire-paper", "/staff/consultations/1/questions/paper")
     ],
-    "frontdesk_questionnaire": [
-        ("front-desk-questionnaire", "/staff/front-desk/1/questionnaire")
-    ],
+    "frontdesk_questionnaire": [("front-desk-questionnaire", "/staff/front-desk/1/questionnaire")],
     "staff_operator_access": [("operator-access", "/staff/operator-access")],
     "staff_site_page_edit": [
         ("site-page-edit", "/staff/pages/accessibility/de"),
