@@ -339,8 +339,11 @@ def test_front_desk_questionnaire_pages(open_page, axe, lang: str) -> None:
     page.wait_for_selector(".error-summary")
     axe(page, f"front-desk-questionnaire-error/{lang}")
     page.check("#attested")
-    # The first question's first option (the first radio button is "no answer given").
-    page.check("fieldset.question input[type=radio] >> nth=1")
+    # In each question of choices, the first (the first radio button is "no answer").
+    for question in page.locator("fieldset.question").all():
+        radios = question.locator("input[type=radio]")
+        if radios.count() > 1:
+            radios.nth(1).check()
     page.click("main form button[type=submit]")
     page.wait_for_selector(".receipt-reference")
     axe(page, f"front-desk-questionnaire-receipt/{lang}")

@@ -249,7 +249,11 @@ def test_no_hostile_input_gives_an_error_page(client, engine, survey):
     assert response.status_code == 422
     assert _rows(engine) == ([], [])
     # Fields of no question and a key that is no key are left aside: the entry is stored.
-    for changes in ({f"q-{'9' * 30}": "1", "q-": "1", "q-abc": "2"}, {"submission_key": "x" * 500}):
+    for changes in (
+        {f"q-{'9' * 30}": "1", "q-": "1", "q-abc": "2"},
+        {"submission_key": "x" * 500},
+        {f"q-{ids['text']}": "Bänke\x00 bitte"},
+    ):
         response = client.post(form["action"], data={**base, **changes}, follow_redirects=False)
         assert response.status_code == 303, (changes, response.status_code)
-    assert len(_rows(engine)[0]) == 2
+    assert len(_rows(engine)[0]) == 3
