@@ -135,25 +135,7 @@ def find_subject_data(
             for table, column in _columns(EMAIL_COLUMNS):
                 add(table, session.execute(select(table).where(func.lower(column) == wanted)))
     if reference:
-        number = parse_reference(reference)
-        if number:
-            table = table_of(Contribution)
-            rows = session.execute(select(table).where(table.c.reference == number)).all()
-            add(table, rows)
-            contribution_ids.update(r._mapping["id"] for r in rows)
-            votes = table_of(PollVote)
-            # The vote sent with that text (contributions.votes), and one stored before
-            # votes had voters of their own ("ref:" keys).
-            linked = votes.c.contribution_id.in_([r._mapping["id"] for r in rows])
-            add(
-                votes,
-                session.execute(
-                    select(votes).where(linked | (votes.c.voter_key == f"ref:{number}"))
-                ),
-            )
-            contribution_ids.update(
-                _add_responses(session, add, responses.responses_by_reference(session, number))
-            )
+        contribution_ids.update(_found_by_reference(session, add, reference))
     if contribution_ids:
         # What moderators decided about those contributions is about the person too.
         decisions = table_of(ModerationDecision)
@@ -166,6 +148,33 @@ def find_subject_data(
     for exported in found.values():
         _dedupe(exported)
     return found
+
+
+def _found_by_reference(
+    session: Session, add: Callable[[Table, Iterable[Any]], None], reference: str
+) -> set[int]:
+    """The contribution (and its vote) or the questionnaire response with that reference
+    number; returns the ids of the contributions found."""
+    contribution_ids: set[int] = set()
+    number = parse_reference(reference)
+    if not number:
+        return contribution_ids
+    table = table_of(Contribution)
+    rows = session.execute(select(table).where(table.c.reference == number)).all()
+    add(table, rows)
+    contribution_ids.update(r._mapping["id"] for r in rows)
+    votes = table_of(PollVote)
+    # The vote sent with that text (contributions.votes), and one stored before
+    # votes had voters of their own ("ref:" keys).
+    linked = votes.c.contribution_id.in_([r._mapping["id"] for r in rows])
+    add(
+        votes,
+        session.execute(select(votes).where(linked | (votes.c.voter_key == f"ref:{number}"))),
+    )
+    contribution_ids.update(
+        _add_responses(session, add, responses.responses_by_reference(session, number))
+    )
+    return contribution_ids
 
 
 def _add_responses(

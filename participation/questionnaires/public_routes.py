@@ -14,7 +14,7 @@ htmx, "Back" and "Next" swap only the form (the page's heading takes the focus).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import partial
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -28,6 +28,7 @@ from participation.contributions.vote_codes import CODE_LIFETIME
 from participation.contributions.vote_routes import _client_key, code_sms, refusal
 from participation.i18n.catalogs import gettext as _
 from participation.questionnaires import public_pages
+from participation.questionnaires.answers import AnswerProblem
 from participation.questionnaires.forms import Answers, answers_of
 from participation.questionnaires.responses import ResponseRefused
 from participation.settings import LANGUAGES
@@ -91,7 +92,7 @@ def _page_number(form: FormData) -> int:
 
 
 async def _turn(request: Request, form: FormData, answers: Answers, forward: bool) -> Response:
-    """ "Back" or "Next": the page before or after, or this page with its problems."""
+    """Back or Next: the page before or after, or this page with its problems."""
     lang = language_of(request)
     context, problems = await read(
         request,
@@ -101,18 +102,19 @@ async def _turn(request: Request, form: FormData, answers: Answers, forward: boo
         answers,
         (_page_number(form), forward),
     )
-    errors = {
+    return _shown(request, context, answers, _worded(problems), field(form, "phone", 40))
+
+
+def _worded(problems: Mapping[int, AnswerProblem]) -> dict[str, str]:
+    """Each question's problem in the reader's language, by its field's name."""
+    return {
         f"q-{question_id}": _(problem.message, **problem.values)
         for question_id, problem in problems.items()
     }
-    return _shown(request, context, answers, errors, field(form, "phone", 40))
 
 
 def _messages(refused: ResponseRefused) -> dict[str, str]:
-    return {
-        f"q-{question_id}": _(problem.message, **problem.values)
-        for question_id, problem in refused.problems.items()
-    }
+    return _worded(refused.problems)
 
 
 async def send_code(request: Request) -> Response:
