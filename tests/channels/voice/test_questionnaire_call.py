@@ -133,7 +133,7 @@ def _label(language: str, english: str) -> str:
 
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_a_whole_questionnaire_by_keypad(client, engine, settings, twilio_api, survey, language):
-    consultation, ids = survey
+    _consultation, ids = survey
     call, sid = walk_the_questionnaire(client, twilio_api, language)
     (response,) = fetch(engine, select(QuestionnaireResponse))
     assert response.channel == "voice" and response.locale == LOCALE[language]
@@ -260,7 +260,10 @@ def test_a_short_or_hung_up_recording_is_no_answer(client, engine, settings, sur
     call.press("1")
     gone = twilio_api.add_recording(ACCOUNT_SID)
     call.record(
-        20, hang_up=True, recording_sid=gone, recording_url=twilio_api.recording_url(ACCOUNT_SID, gone)
+        20,
+        hang_up=True,
+        recording_sid=gone,
+        recording_url=twilio_api.recording_url(ACCOUNT_SID, gone),
     )
     assert fetch(engine, select(QuestionnaireResponse)) == []
     assert fetch(engine, select(Contribution)) == []
@@ -393,11 +396,11 @@ def transcript_markdown(call: Call) -> str:
         "",
     ]
     for exchange in call.log:
-        if exchange.label in ("hang up",):
-            lines += [f"**Caller:** hangs up", ""]
+        if exchange.label == "hang up":
+            lines += ["**Caller:** hangs up", ""]
             continue
         lines += [f"**Caller:** {exchange.label}", ""]
-        lines += _heard(exchange) + [""]
+        lines += [*_heard(exchange), ""]
     return "\n".join(lines)
 
 
