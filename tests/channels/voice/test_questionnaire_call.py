@@ -12,6 +12,8 @@ import pytest
 from sqlmodel import select
 
 from participation.carrier_deletions import delete_due
+from participation.channels.voice.models import VoiceCall
+from participation.channels.voice.report import STEPS as REPORT_STEPS
 from participation.channels.voice.speech import spoken
 from participation.channels.voice.twiml_reader import read_twiml
 from participation.contributions.models import Contribution, PollVote, Status
@@ -442,6 +444,9 @@ def test_a_call_that_ends_before_the_last_answer_leaves_nothing(
     assert len(fetch(engine, select(QuestionnaireProgress))) == 1
     call.hang_up(40)
     assert fetch(engine, select(QuestionnaireProgress)) == []
+    # The phone report counts the call as abandoned at a question (report.STEPS).
+    (ended,) = fetch(engine, select(VoiceCall))
+    assert ended.last_step == "question" and "question" in REPORT_STEPS
     delete_due(engine, CouncilSenders(engine, settings))
     assert twilio_api.deleted("Recordings") == [sid] and twilio_api.downloads == []
     assert fetch(engine, select(QuestionnaireResponse)) == []
