@@ -32,6 +32,7 @@ from participation.settings import LANGUAGES
 from participation.web.csrf import new_token
 from tests.conftest import PUBLIC_BASE, TEST_SECRET, TEST_TWILIO_TOKEN
 from tests.factories import csrf_token, login, make_consultation, make_contribution
+from tests.questionnaires.helpers import five_questions
 from tests.trust.routing import FoundRoute, all_routes
 
 SCALE = int(os.environ.get("HYPOTHESIS_SCALE", "1"))
@@ -353,6 +354,9 @@ VOICE_PARAMS = st.tuples(
             "m": st.one_of(st.just("1.2"), VALUE),
             "ref": VALUE,
             "lang": st.one_of(st.sampled_from(sorted(LANGUAGES)), VALUE),
+            # A questionnaire's question, and an SMS offer of a response's number.
+            "q": st.one_of(st.integers(0, 12).map(str), VALUE),
+            "a": st.one_of(st.just("1"), VALUE),
         }
     ),
     st.fixed_dictionaries(
@@ -446,6 +450,8 @@ def test_no_generated_request_gets_a_server_error(app, engine, client, backend, 
     # A Wednesday morning: the phone line is open, so every voice step is reachable.
     set_now(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
     open_one = make_consultation(engine, poll=["yes", "no"], code="4711")
+    # A questionnaire for key 5 of the phone menu and its question steps.
+    five_questions(engine, open_one)
     results = make_consultation(engine, phase="results", poll=["yes", "no"])
     make_consultation(engine, phase="draft")
     world = World(

@@ -16,6 +16,12 @@ from participation.contributions.errors import ConsultationNotOpen
 from participation.numbers import bounded_int
 from participation.outbox.carrier import forget_call
 from participation.phone_keys import MENU_LANGUAGES
+from participation.questionnaires.progress import (
+    Holder,
+    current_progress,
+    forget_progress,
+    recordings_so_far,
+)
 from participation.settings import Settings
 
 
@@ -51,12 +57,13 @@ def recording_callback(
         service.log_event(session, call, "recording", kind, params.get("RecordingDuration", ""))
 
 
-def call_status(session: Session, params: Mapping[str, str]) -> None:
+def call_status(session: Session, settings: Settings, params: Mapping[str, str]) -> None:
     """Twilio's call-status callback: the end of the call, for the service report."""
     if params.get("CallStatus") not in {"completed", "busy", "failed", "no-answer", "canceled"}:
         return
     # Twilio's record of the call (the caller's number) is deleted there too.
     forget_call(session, params.get("CallSid"))
+    forget_unfinished_questionnaire(session, settings, params.get("CallSid", ""))
     call = service.get_call(session, params.get("CallSid", ""))
     if call is None or call.ended_at is not None:
         return
@@ -65,3 +72,14 @@ def call_status(session: Session, params: Mapping[str, str]) -> None:
     call.duration = bounded_int(duration, low=0)
     session.add(call)
     service.log_event(session, call, call.last_step, "ended", params.get("CallStatus", ""))
+
+
+def forget_unfinished_questionnaire(session: Session, settings: Settings, call_sid: str) -> None:
+    """A questionnaire the caller did not finish counts for nothing: its answers go when
+    the call ends, its spoken answers are deleted at Twilio now."""
+    progress = current_progress(session, Holder("phone", call_sid)) if call_sid else None
+    if progress is None:
+        return
+    for recording in recordings_so_far(progress, settings.secret_key).values():
+        service.drop_answer_recording(session, recording.external_id, recording.url)
+    forget_progress(session, progress)

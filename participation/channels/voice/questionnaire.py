@@ -35,8 +35,9 @@ from participation.consultations.models import Consultation
 from participation.contributions.errors import ContributionRefused
 from participation.contributions.models import Channel
 from participation.contributions.votes import Voter
+from participation.i18n.formatting import local_list
 from participation.numbers import bounded_int, digits_only, menu_choice
-from participation.questionnaires.answers import NO, YES, AnswerProblem, Recording
+from participation.questionnaires.answers import NO, YES, Recording
 from participation.questionnaires.models import (
     SCALE_MAX,
     QuestionKind,
@@ -101,12 +102,13 @@ class _Place:
         except ResponseRefused as refused:
             # A required question left without an answer: back to the first such one.
             ids = [q.id for q in self.questions]
-            first = min(ids.index(q) for q in refused.problems if q in ids)
+            first = min((ids.index(q) for q in refused.problems if q in ids), default=0)
             self.progress.position = first
-            problem: AnswerProblem = refused.problems[ids[first]]
-            say_template(
-                response, "question_problem", turn.language, code=problem.code, **problem.values
-            )
+            problem = refused.problems.get(ids[first]) if ids else None
+            if problem is not None:
+                say_template(
+                    response, "question_problem", turn.language, code=problem.code, **problem.values
+                )
             return self.ask(response)
         except ContributionRefused:
             service.log_event(turn.session, turn.call, "question", "not_open")
@@ -185,7 +187,7 @@ def _understood(turn: Turn, question: ShownQuestion, values: list[str]) -> str:
     if kind is QuestionKind.scale:
         return spoken("question_understood", turn.language, labels=values[0])
     labels = {str(option.id): option.label for option in question.options}
-    chosen = ", ".join(labels[value] for value in values)
+    chosen = local_list([labels[value] for value in values], language=turn.language)
     return spoken("question_understood", turn.language, labels=chosen)
 
 
@@ -210,6 +212,9 @@ def on_question(turn: Turn) -> VoiceResponse:
     if place.progress.position >= len(place.questions):
         return place.finish(VoiceResponse())
     question, digits = place.question, turn.digits
+    if bounded_int(turn.query.get("q"), low=1) != question.id:
+        # Keys meant for another question (a stale request) answer none: this one again.
+        return place.ask(VoiceResponse())
     if REPEAT_KEY in digits:
         # Asked again, and no failure: the caller wanted to hear it once more.
         return place.ask(VoiceResponse())

@@ -110,6 +110,8 @@ STEPS = (
     "action",
     "record",
     "vote",
+    "question",
+    "question-record",
     "callback",
     "callback-number",
     "callback-check",

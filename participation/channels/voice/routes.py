@@ -105,7 +105,7 @@ async def call_status(request: Request) -> Response:
     params = await _signed_params(request)
     if params is None:
         return _forbidden()
-    await write(request, callbacks.call_status, params)
+    await write(request, callbacks.call_status, settings_of(request), params)
     return Response(EMPTY_TWIML, media_type=TWIML)
 
 

@@ -49,6 +49,8 @@ def step_labels() -> dict[str, str]:
         "action": _("Main menu of a consultation"),
         "record": _("Recording a comment"),
         "vote": _("Voting"),
+        "question": _("Answering the questionnaire"),
+        "question-record": _("Recording an answer to the questionnaire"),
         "callback": _("Confirming the call-back number"),
         "callback-number": _("Typing a call-back number"),
         "callback-check": _("Checking the typed number"),

@@ -12,17 +12,22 @@ import pytest
 from sqlmodel import select
 
 from participation.carrier_deletions import delete_due
+from participation.channels.voice.models import VoiceCall
+from participation.channels.voice.report import STEPS as REPORT_STEPS
 from participation.channels.voice.speech import spoken
 from participation.channels.voice.twiml_reader import read_twiml
 from participation.contributions.models import Contribution, PollVote, Status
 from participation.contributions.recordings import RecordingAudio
 from participation.councils.service import add_number, by_slug, create_council, set_twilio_account
 from participation.db import session_scope
+from participation.i18n.formatting import local_list
 from participation.i18n.spoken import spoken_digits
 from participation.outbox.models import CarrierDeletion, OutboundMessage
 from participation.outbox.worker import CouncilSenders
 from participation.phones import phone_key
+from participation.questionnaires.builder import add_question
 from participation.questionnaires.models import (
+    QuestionKind,
     QuestionnaireAnswer,
     QuestionnaireProgress,
     QuestionnaireResponse,
@@ -40,7 +45,7 @@ from tests.channels.voice.phone import (
 from tests.conftest import PUBLIC_BASE, TEST_SECRET, TEST_TWILIO_TOKEN
 from tests.factories import make_consultation
 from tests.fakes.twilio_api import running_fake_twilio
-from tests.questionnaires.helpers import five_questions
+from tests.questionnaires.helpers import draft, five_questions
 
 CALLER = "+4915112345678"
 #: The poll first, then the five kinds and a number (tests.questionnaires.helpers).
@@ -107,7 +112,8 @@ def walk_the_questionnaire(client, api, language: str) -> tuple[Call, str]:
     call.press("1")
     assert understood(language, labels="Rad") in call.text()
     call.press("21#")
-    assert understood(language, labels="Bäume, Bänke") in call.text()
+    both = local_list(["Bäume", "Bänke"], language=language)  # "Bäume und Bänke"
+    assert understood(language, labels=both) in call.text()
     call.press("#")  # the optional scale skipped
     assert understood(language, skipped=True) in call.text()
     assert asked(call, language, 5)
@@ -133,7 +139,7 @@ def _label(language: str, english: str) -> str:
 
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_a_whole_questionnaire_by_keypad(client, engine, settings, twilio_api, survey, language):
-    consultation, ids = survey
+    _consultation, ids = survey
     call, sid = walk_the_questionnaire(client, twilio_api, language)
     (response,) = fetch(engine, select(QuestionnaireResponse))
     assert response.channel == "voice" and response.locale == LOCALE[language]
@@ -260,7 +266,10 @@ def test_a_short_or_hung_up_recording_is_no_answer(client, engine, settings, sur
     call.press("1")
     gone = twilio_api.add_recording(ACCOUNT_SID)
     call.record(
-        20, hang_up=True, recording_sid=gone, recording_url=twilio_api.recording_url(ACCOUNT_SID, gone)
+        20,
+        hang_up=True,
+        recording_sid=gone,
+        recording_url=twilio_api.recording_url(ACCOUNT_SID, gone),
     )
     assert fetch(engine, select(QuestionnaireResponse)) == []
     assert fetch(engine, select(Contribution)) == []
@@ -393,11 +402,11 @@ def transcript_markdown(call: Call) -> str:
         "",
     ]
     for exchange in call.log:
-        if exchange.label in ("hang up",):
-            lines += [f"**Caller:** hangs up", ""]
+        if exchange.label == "hang up":
+            lines += ["**Caller:** hangs up", ""]
             continue
         lines += [f"**Caller:** {exchange.label}", ""]
-        lines += _heard(exchange) + [""]
+        lines += [*_heard(exchange), ""]
     return "\n".join(lines)
 
 
@@ -414,3 +423,43 @@ def test_unknown_step_parameters_do_not_break_the_call(client, engine, survey):
     assert bad.status == 200
     assert fetch(engine, select(Contribution)) == []
     assert fetch(engine, select(CarrierDeletion).where(CarrierDeletion.sid == "x")) == []
+
+
+def test_a_call_that_ends_before_the_last_answer_leaves_nothing(
+    client, engine, settings, twilio_api
+):
+    consultation = make_consultation(engine)
+    with session_scope(engine, write=True) as session:
+        for item in (
+            draft(QuestionKind.free_text, "Was wünschen Sie sich?"),
+            draft(QuestionKind.yes_no, "Wohnen Sie hier?", required=True),
+        ):
+            add_question(session, consultation, item, staff_id=None)
+    call = to_consultation(client)
+    call.press("5")
+    call.press("1")
+    sid = twilio_api.add_recording(ACCOUNT_SID)
+    call.record(15, recording_sid=sid, recording_url=twilio_api.recording_url(ACCOUNT_SID, sid))
+    assert spoken("question_number", "de", number=2, count=2, intro=False) in call.text()
+    assert len(fetch(engine, select(QuestionnaireProgress))) == 1
+    call.hang_up(40)
+    assert fetch(engine, select(QuestionnaireProgress)) == []
+    # The phone report counts the call as abandoned at a question (report.STEPS).
+    (ended,) = fetch(engine, select(VoiceCall))
+    assert ended.last_step == "question" and "question" in REPORT_STEPS
+    delete_due(engine, CouncilSenders(engine, settings))
+    assert twilio_api.deleted("Recordings") == [sid] and twilio_api.downloads == []
+    assert fetch(engine, select(QuestionnaireResponse)) == []
+    assert fetch(engine, select(Contribution)) == []
+
+
+def test_a_second_questionnaire_from_the_same_number_replaces_the_first(client, engine, survey):
+    for choice, expected_replaced in (("1", False), ("2", True)):
+        call = to_questionnaire(client, from_number=CALLER)
+        for keys in (choice, "1", "#", "#", "1", "#", "#"):
+            call.press(keys)
+        said = spoken("questionnaire_saved", "de", replaced=expected_replaced)
+        assert said in call.text()
+    (response,) = fetch(engine, select(QuestionnaireResponse))
+    (vote,) = fetch(engine, select(PollVote))
+    assert response.channel == "voice" and vote.option_id is not None
