@@ -39,6 +39,8 @@ async def public_paper(request: Request) -> Response:
     context = await read(
         request, public_pages.questionnaire, request.path_params["slug"], LANGUAGES[lang]
     )
+    # The web form shows a page at a time; paper carries every question.
+    context["questions"] = [q for page in context["pages"] for q in page]
     return _render(request, context, staff_page=False)
 
 
