@@ -137,6 +137,14 @@ def fits(language: str, asked: Asked) -> bool:
     return segments(question(language, asked, problem="")) <= MAX_REPLY_SEGMENTS
 
 
+def whole(language: str, asked: Asked) -> bool:
+    """Whether the question can be asked with its options' words whole (and no more)."""
+    context = dict(intro=False, skipped=False, problem="", missing=False)
+    variants = _question_variants(language, asked, context, ())
+    plain = next(v for v in variants if not v["optional"])
+    return segments(render("question", language, **plain)) <= MAX_REPLY_SEGMENTS
+
+
 def done(
     language: str,
     *,
