@@ -104,6 +104,14 @@ def restart(turn: Turn, progress: QuestionnaireProgress) -> str:
     return begin(turn)
 
 
+def help_text(turn: Turn, progress: QuestionnaireProgress) -> str:
+    """HILFE while a questionnaire is open: how to go back, skip and end, and where."""
+    consultation = turn.session.get(Consultation, progress.consultation_id)
+    code = consultation.code if consultation is not None else ""
+    count = len(shown_questions(turn.session, consultation, progress.locale)) if consultation else 0
+    return texts.help_text(_language(progress), code=code, count=count)
+
+
 def answers_it(turn: Turn, progress: QuestionnaireProgress) -> bool:
     """Whether the message is meant for the open questionnaire: not when it names
     another consultation's code ("4712 Mehr Busse" is a comment on 4712)."""

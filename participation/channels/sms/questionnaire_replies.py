@@ -172,6 +172,19 @@ def done(
     )
 
 
+def help_text(language: str, *, code: str, count: int) -> str:
+    sms_language = _sms_language(language)
+    words = dict(
+        code=code,
+        count=count,
+        back=steering_word(Steer.back, sms_language),
+        end=steering_word(Steer.end, sms_language),
+        skip=steering_word(Steer.skip, sms_language),
+    )
+    # The usual words (LÖSCHEN, STOP) are the first to go: every other HILFE says them.
+    return _fitted("questionnaire_help", language, (dict(words, usual=u) for u in (True, False)))
+
+
 def ended(language: str, *, code: str) -> str:
     return render("questionnaire_ended", language, code=code)
 

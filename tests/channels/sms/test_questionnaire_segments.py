@@ -67,6 +67,7 @@ def _messages(language: str, questions) -> list[tuple[str, str]]:
         )
     )
     made.append(("ended", texts.ended(language, code="4711")))
+    made.append(("help", texts.help_text(language, code="4711", count=count)))
     made.append(("expired", texts.expired(language, code="4711")))
     made.append(("stopped", replies.stopped(language, questionnaire=True)))
     made.append(("no questions", texts.no_questionnaire(language, code="4711")))

@@ -214,7 +214,8 @@ def test_stop_ends_the_questionnaire_and_opts_out_ende_only_ends_it(sms, engine,
 
 def test_commands_keep_working_in_a_conversation_and_loeschen_erases_it(sms, engine, survey):
     _answer_all(sms, ["4711 START", "1"])
-    assert "4711" in sms("HILFE").text
+    assert sms("HILFE").text == texts.help_text("de", code="4711", count=COUNT)
+    assert "ZURÜCK" in texts.help_text("de", code="4711", count=COUNT)
     assert sms("STATUS").text
     assert _position(engine) == 1
     assert f"3/{COUNT}" in sms("Rad").text  # the conversation goes on where it was
