@@ -185,14 +185,10 @@ def _finish(
         )
     except ResponseRefused as refused:
         position = min((i for i, q in enumerate(shown) if q.id in refused.problems), default=0)
-        found = refused.problems[shown[position].id]
         progress.position = position
         turn.session.add(progress)
         turn.session.flush()
-        with replies.in_language(language):
-            said = gettext(found.message, **found.values)
-        asked = _asked(consultation, shown, position)
-        return texts.question(language, asked, problem=said, missing=True)
+        return texts.question(language, _asked(consultation, shown, position), missing=True)
     except ConsultationNotOpen:
         forget_progress(turn.session, progress)
         return conversation._not_open(turn, consultation)

@@ -252,6 +252,21 @@ def test_a_retried_delivery_gets_the_same_reply_and_stores_once(sms, engine, sur
     assert middle.text and _position(engine) == 1
 
 
+def test_a_consultation_closed_meanwhile_takes_no_more_answers(sms, engine, survey):
+    consultation, _ids = survey
+    _answer_all(sms, ["4711 START", "1", "1"])
+    with session_scope(engine, write=True) as session:
+        from participation.consultations.models import Consultation
+
+        row = session.get(Consultation, consultation.id)
+        row.closes_at = utcnow() - timedelta(minutes=1)
+        session.add(row)
+    reply = sms("2").text
+    assert "4711" in reply and "/7" not in reply
+    assert rows(engine, QuestionnaireProgress) == []
+    assert rows(engine, QuestionnaireResponse) == [] and rows(engine, PollVote) == []
+
+
 def test_hostile_starts_find_nothing_to_answer(sms, engine, survey):
     make_consultation(engine, code="4790", phase="draft")
     make_consultation(engine, code="4791", phase="closed")
