@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from participation.consultations.models import ConsultationText
+from sqlmodel import Session
+
+from participation.channels.sms import questionnaire_replies as sms_questions
+from participation.channels.sms.parser import SMS_LANGUAGES
+from participation.consultations.models import Consultation, ConsultationText
 from participation.consultations.setup_steps import FURTHER_LANGUAGES, count_text
 from participation.i18n.catalogs import gettext as _
 from participation.moderation.consultation_edits import Editing
+from participation.questionnaires.pages import shown_questions
 from participation.settings import LANGUAGES
 
 
@@ -121,6 +126,35 @@ def gaps_of(editing: Editing) -> list[Gap]:
             gaps.append(Gap("web", state.code, message, state.code))
         if text is not None:
             gaps.extend(_length_gaps(editing, state.code, text))
+    return gaps
+
+
+def questionnaire_gaps(session: Session, consultation_id: int) -> list[Gap]:
+    """Questions an SMS cannot ask in two parts with their options' words whole, per SMS
+    language (German words count where a language has none). The SMS door never cuts a
+    question's words: it sends such a question longer, or its options' numbers only."""
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None:
+        return []
+    gaps = []
+    for code in SMS_LANGUAGES:
+        shown = shown_questions(session, consultation, LANGUAGES[code])
+        for index, question in enumerate(shown):
+            asked = sms_questions.Asked(question, index + 1, len(shown), consultation.code)
+            if not sms_questions.fits(code, asked):
+                message = _(
+                    "Question %(number)s is too long for an SMS reply of two parts.",
+                    number=index + 1,
+                )
+            elif not sms_questions.whole(code, asked):
+                message = _(
+                    "Question %(number)s: its answers do not fit into the SMS in full and "
+                    "are shortened.",
+                    number=index + 1,
+                )
+            else:
+                continue
+            gaps.append(Gap("sms", code, message, "answers"))
     return gaps
 
 

@@ -162,7 +162,9 @@ async def readiness_page(request: Request) -> Response:
 
 async def _readiness(request: Request, *, confirm: bool) -> Response:
     found = await read(request, editing.for_editing, request.path_params["id"])
-    gaps = readiness.gaps_of(found)
+    gaps = readiness.gaps_of(found) + await read(
+        request, readiness.questionnaire_gaps, found.consultation.id
+    )
     context = {
         "consultation": found.consultation,
         "editing": found,
@@ -185,7 +187,10 @@ async def open_consultation(request: Request) -> Response:
     consultation_id = request.path_params["id"]
     form = await request.form()
     found = await read(request, editing.for_editing, consultation_id)
-    if readiness.gaps_of(found) and form.get("confirm") != "1":
+    gaps = readiness.gaps_of(found) or await read(
+        request, readiness.questionnaire_gaps, consultation_id
+    )
+    if gaps and form.get("confirm") != "1":
         return await _readiness(request, confirm=True)
     await write(request, setup.open_to_public, consultation_id, request.scope["staff"].id)
     target = url(request, "staff_setup_readiness", id=consultation_id) + "?opened=1"

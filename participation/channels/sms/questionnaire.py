@@ -104,6 +104,14 @@ def restart(turn: Turn, progress: QuestionnaireProgress) -> str:
     return begin(turn)
 
 
+def help_text(turn: Turn, progress: QuestionnaireProgress) -> str:
+    """HILFE while a questionnaire is open: how to go back, skip and end, and where."""
+    consultation = turn.session.get(Consultation, progress.consultation_id)
+    code = consultation.code if consultation is not None else ""
+    count = len(shown_questions(turn.session, consultation, progress.locale)) if consultation else 0
+    return texts.help_text(_language(progress), code=code, count=count)
+
+
 def answers_it(turn: Turn, progress: QuestionnaireProgress) -> bool:
     """Whether the message is meant for the open questionnaire: not when it names
     another consultation's code ("4712 Mehr Busse" is a comment on 4712)."""
@@ -177,14 +185,10 @@ def _finish(
         )
     except ResponseRefused as refused:
         position = min((i for i, q in enumerate(shown) if q.id in refused.problems), default=0)
-        found = refused.problems[shown[position].id]
         progress.position = position
         turn.session.add(progress)
         turn.session.flush()
-        with replies.in_language(language):
-            said = gettext(found.message, **found.values)
-        asked = _asked(consultation, shown, position)
-        return texts.question(language, asked, problem=said, missing=True)
+        return texts.question(language, _asked(consultation, shown, position), missing=True)
     except ConsultationNotOpen:
         forget_progress(turn.session, progress)
         return conversation._not_open(turn, consultation)

@@ -62,7 +62,7 @@ STEERING: dict[Steer, dict[str, tuple[str, ...]]] = {
         "ar": ("تخطي",),
         "ru": ("ДАЛЬШЕ",),
         "uk": ("ДАЛІ",),
-        "pl": ("POMIŃ", "POMIN"),
+        "pl": ("DALEJ", "POMIŃ", "POMIN"),
     },
 }
 _STEERING_INDEX = {

@@ -137,6 +137,14 @@ def fits(language: str, asked: Asked) -> bool:
     return segments(question(language, asked, problem="")) <= MAX_REPLY_SEGMENTS
 
 
+def whole(language: str, asked: Asked) -> bool:
+    """Whether the question can be asked with its options' words whole (and no more)."""
+    context = dict(intro=False, skipped=False, problem="", missing=False)
+    variants = _question_variants(language, asked, context, ())
+    plain = next(v for v in variants if not v["optional"])
+    return segments(render("question", language, **plain)) <= MAX_REPLY_SEGMENTS
+
+
 def done(
     language: str,
     *,
@@ -162,6 +170,19 @@ def done(
             for limit in (None, 24, 12, 0)
         ),
     )
+
+
+def help_text(language: str, *, code: str, count: int) -> str:
+    sms_language = _sms_language(language)
+    words = dict(
+        code=code,
+        count=count,
+        back=steering_word(Steer.back, sms_language),
+        end=steering_word(Steer.end, sms_language),
+        skip=steering_word(Steer.skip, sms_language),
+    )
+    # The usual words (LÖSCHEN, STOP) are the first to go: every other HILFE says them.
+    return _fitted("questionnaire_help", language, (dict(words, usual=u) for u in (True, False)))
 
 
 def ended(language: str, *, code: str) -> str:

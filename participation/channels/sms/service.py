@@ -238,11 +238,14 @@ def _in_questionnaire(turn: Turn, raw: str) -> str | None:
     code, or no questionnaire at all."""
     parsed = turn.parsed
     command_alone = not parsed.text and not parsed.raw_argument
-    if parsed.intent in LEADING_COMMANDS and command_alone:
-        return None
-    if turn.shared_sender:
+    if turn.shared_sender or (
+        parsed.intent in LEADING_COMMANDS and command_alone and parsed.intent is not Intent.help
+    ):
         return None
     progress = questionnaire.open_progress(turn)
+    if parsed.intent is Intent.help and command_alone:
+        # HILFE in a questionnaire: its own words (ZURÜCK, ENDE, WEITER) and the usual.
+        return None if progress is None else questionnaire.help_text(turn, progress)
     if progress is None:
         if not questionnaire.looks_like_an_answer(turn, raw):
             return None

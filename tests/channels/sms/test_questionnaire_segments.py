@@ -67,6 +67,7 @@ def _messages(language: str, questions) -> list[tuple[str, str]]:
         )
     )
     made.append(("ended", texts.ended(language, code="4711")))
+    made.append(("help", texts.help_text(language, code="4711", count=count)))
     made.append(("expired", texts.expired(language, code="4711")))
     made.append(("stopped", replies.stopped(language, questionnaire=True)))
     made.append(("no questions", texts.no_questionnaire(language, code="4711")))
@@ -119,3 +120,40 @@ def test_a_question_is_never_cut(demo_questions):
             assert texts.fits(language, asked), (language, question.prompt)
             reply = texts.question(language, asked, problem="x" * 60)
             assert question.prompt in reply, (language, reply)
+
+
+def test_the_readiness_check_names_questions_too_long_for_sms(client, engine, demo_questions):
+    from participation.accounts.models import Role
+    from participation.consultations.readiness import questionnaire_gaps
+    from participation.questionnaires.builder import QuestionDraft, Words, add_question
+    from tests.factories import login, soup
+
+    with session_scope(engine) as session:
+        market = session.exec(select(Consultation).where(Consultation.slug == "marktplatz")).one()
+        assert questionnaire_gaps(session, market.id) == []
+    long_options = [{"de": f"Eine recht lange Antwort Nummer {n}"} for n in range(1, 10)]
+    with session_scope(engine, write=True) as session:
+        market = session.exec(select(Consultation).where(Consultation.slug == "marktplatz")).one()
+        prompt = "Wie finden Sie die geplante Gestaltung des Marktplatzes mit Bäumen? " * 4
+        add_question(
+            session,
+            market,
+            QuestionDraft(kind=QuestionKind.free_text, words={"de": Words(prompt.strip())}),
+            staff_id=None,
+        )
+        add_question(
+            session,
+            market,
+            QuestionDraft(
+                kind=QuestionKind.multiple_choice,
+                words={"de": Words("Was fehlt?")},
+                options=long_options,
+            ),
+            staff_id=None,
+        )
+    login(client, engine, Role.editor)
+    page = soup(client.get(f"/en/staff/consultations/{market.id}/readiness").text)
+    gaps = [item.get_text(" ", strip=True) for item in page.select("ul.gaps li")]
+    assert any("SMS (العربية)" in gap and "Question 6 is too long" in gap for gap in gaps), gaps
+    assert any("SMS (Deutsch)" in gap and "Question 7" in gap for gap in gaps), gaps
+    assert not any("Question 5" in gap for gap in gaps)

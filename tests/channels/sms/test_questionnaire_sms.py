@@ -214,7 +214,8 @@ def test_stop_ends_the_questionnaire_and_opts_out_ende_only_ends_it(sms, engine,
 
 def test_commands_keep_working_in_a_conversation_and_loeschen_erases_it(sms, engine, survey):
     _answer_all(sms, ["4711 START", "1"])
-    assert "4711" in sms("HILFE").text
+    assert sms("HILFE").text == texts.help_text("de", code="4711", count=COUNT)
+    assert "ZURÜCK" in texts.help_text("de", code="4711", count=COUNT)
     assert sms("STATUS").text
     assert _position(engine) == 1
     assert f"3/{COUNT}" in sms("Rad").text  # the conversation goes on where it was
@@ -249,6 +250,21 @@ def test_a_retried_delivery_gets_the_same_reply_and_stores_once(sms, engine, sur
     first = sms("2")
     assert sms("2", sid=first.sid).text == first.text
     assert middle.text and _position(engine) == 1
+
+
+def test_a_consultation_closed_meanwhile_takes_no_more_answers(sms, engine, survey):
+    consultation, _ids = survey
+    _answer_all(sms, ["4711 START", "1", "1"])
+    with session_scope(engine, write=True) as session:
+        from participation.consultations.models import Consultation
+
+        row = session.get(Consultation, consultation.id)
+        row.closes_at = utcnow() - timedelta(minutes=1)
+        session.add(row)
+    reply = sms("2").text
+    assert "4711" in reply and "/7" not in reply
+    assert rows(engine, QuestionnaireProgress) == []
+    assert rows(engine, QuestionnaireResponse) == [] and rows(engine, PollVote) == []
 
 
 def test_hostile_starts_find_nothing_to_answer(sms, engine, survey):
