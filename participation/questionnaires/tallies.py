@@ -60,51 +60,90 @@ def median_of(counts: dict[int, int]) -> float | None:
     return sum(found) / 2
 
 
+@dataclass
+class AnswerFigures:
+    """Every answer of a consultation's questionnaire counted in one pass."""
+
+    #: question id -> answer key -> answers
+    counts: dict[int, dict[int, int]] = field(default_factory=dict)
+    #: question id -> who answered it
+    respondents: dict[int, int] = field(default_factory=dict)
+    #: "channel" / "language" -> question id -> (answer key, channel or locale) -> answers
+    split: dict[str, dict[int, dict[tuple[int, str], int]]] = field(
+        default_factory=lambda: {"channel": {}, "language": {}}
+    )
+
+
 def question_results(
-    session: Session, consultation: Consultation, locale: str
+    session: Session,
+    consultation: Consultation,
+    locale: str,
+    figures: AnswerFigures | None = None,
 ) -> list[QuestionResult]:
-    """Every question's figures in order; three statements besides the questions'."""
+    """Every question's figures in order: two GROUP BYs over the answers, one over the
+    votes, besides the questions' words."""
     results = []
-    counts, respondents = _answer_counts(session, consultation.id)
+    if figures is None:
+        figures = answer_figures(session, consultation.id)
     for shown in shown_questions(session, consultation, locale):
         result = QuestionResult(shown)
         if shown.is_poll:
             result.counts = counted_votes(session, consultation.id)
             result.respondents = sum(result.counts.values())
         else:
-            result.counts = counts.get(shown.id, {})
-            result.respondents = respondents.get(shown.id, 0)
+            result.counts = figures.counts.get(shown.id, {})
+            result.respondents = figures.respondents.get(shown.id, 0)
         results.append(result)
     return results
 
 
-def _answer_counts(
-    session: Session, consultation_id: int
-) -> tuple[dict[int, dict[int, int]], dict[int, int]]:
+def answer_figures(session: Session, consultation_id: int) -> AnswerFigures:
+    """Counts, respondents and both cross-tabs from one GROUP BY over the answers (each
+    read once, with its response's channel and language) and one more that counts the
+    people behind a multiple choice's answers."""
     answer, response = QuestionnaireAnswer, QuestionnaireResponse
-    of_consultation = (
-        select(answer.question_id, answer.option_id, answer.number, func.count())
+    groups = (
+        col(answer.question_id),
+        col(answer.option_id),
+        col(answer.number),
+        col(response.channel),
+        col(response.locale),
+    )
+    rows = session.exec(
+        select(*groups, func.count())  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
         .join(response, col(response.id) == answer.response_id)
         .where(response.consultation_id == consultation_id)
-    )
-    counts: dict[int, dict[int, int]] = {}
-    rows = session.exec(
-        of_consultation.group_by(col(answer.question_id), col(answer.option_id), col(answer.number))
+        .group_by(*groups)
     ).all()
-    for question_id, option_id, number, n in rows:
+    figures = AnswerFigures()
+    for question_id, option_id, number, channel, locale, n in rows:
+        figures.respondents[question_id] = figures.respondents.get(question_id, 0) + n
         key = option_id if option_id is not None else number
-        if key is not None:
-            per = counts.setdefault(question_id, {})
-            per[key] = per.get(key, 0) + n
-    respondents = dict(
+        if key is None:
+            continue  # a free text's answer: its contribution
+        per = figures.counts.setdefault(question_id, {})
+        per[key] = per.get(key, 0) + n
+        for split, by in (("channel", channel), ("language", locale)):
+            cells = figures.split[split].setdefault(question_id, {})
+            cells[(key, by)] = cells.get((key, by), 0) + n
+    figures.respondents.update(_choosers(session, consultation_id))
+    return figures
+
+
+def _choosers(session: Session, consultation_id: int) -> dict[int, int]:
+    """People who answered each multiple choice (their options count once each)."""
+    answer = QuestionnaireAnswer
+    multiple = select(Question.id).where(
+        Question.consultation_id == consultation_id,
+        Question.kind == QuestionKind.multiple_choice.value,
+    )
+    return dict(
         session.exec(
             select(answer.question_id, func.count(distinct(col(answer.response_id))))
-            .join(response, col(response.id) == answer.response_id)
-            .where(response.consultation_id == consultation_id)
+            .where(col(answer.question_id).in_(multiple))
             .group_by(col(answer.question_id))
         ).all()
     )
-    return counts, respondents
 
 
 def kind_keys(question: Question | ShownQuestion) -> list[int]:
@@ -121,24 +160,13 @@ def kind_keys(question: Question | ShownQuestion) -> list[int]:
 SPLITS = ("channel", "language")
 
 
-def cross_tabs(session: Session, consultation_id: int, split: str) -> dict[int, dict]:
-    """question id -> {(answer key, channel or locale): answers}: one GROUP BY over the
-    answers, one over the poll's counted votes, whatever the number of questions."""
-    answer, response = QuestionnaireAnswer, QuestionnaireResponse
-    group = col(response.channel) if split == "channel" else col(response.locale)
-    rows = session.exec(
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            answer.question_id, answer.option_id, answer.number, group, func.count()
-        )
-        .join(response, col(response.id) == answer.response_id)
-        .where(response.consultation_id == consultation_id, col(answer.contribution_id).is_(None))
-        .group_by(col(answer.question_id), col(answer.option_id), col(answer.number), group)
-    ).all()
-    tabs: dict[int, dict] = {}
-    for question_id, option_id, number, by, n in rows:
-        key = option_id if option_id is not None else number
-        cells = tabs.setdefault(question_id, {})
-        cells[(key, by)] = cells.get((key, by), 0) + n
+def cross_tabs(
+    session: Session, consultation_id: int, split: str, figures: AnswerFigures | None = None
+) -> dict[int, dict]:
+    """question id -> {(answer key, channel or locale): answers}, the poll's included."""
+    if figures is None:
+        figures = answer_figures(session, consultation_id)
+    tabs = dict(figures.split[split])
     poll = _poll_question(session, consultation_id)
     if poll is not None:
         tabs[poll] = _poll_cross_tab(session, consultation_id, split)

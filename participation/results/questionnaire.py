@@ -25,6 +25,7 @@ from participation.questionnaires.pages import ShownQuestion
 from participation.questionnaires.tallies import (
     SPLITS,
     QuestionResult,
+    answer_figures,
     cross_tabs,
     kind_keys,
     question_results,
@@ -178,10 +179,13 @@ def _figures(
     (participation/caching/figures.py), as the results page keeps its other figures."""
 
     def compute() -> tuple[list[QuestionResult], dict[str, dict[int, dict]]]:
-        results = question_results(session, consultation, locale)  # type: ignore[arg-type]
+        figures = answer_figures(session, consultation.id)
+        results = question_results(session, consultation, locale, figures)  # type: ignore[arg-type]
         if not any(not r.question.is_poll for r in results):
             return results, {}
-        return results, {split: cross_tabs(session, consultation.id, split) for split in SPLITS}
+        return results, {
+            split: cross_tabs(session, consultation.id, split, figures) for split in SPLITS
+        }
 
     key = ("questionnaire results", session.get_bind(), consultation.id, consultation.updated_at)
     return large_figure(
@@ -200,20 +204,15 @@ def _free_texts(
         return {}, {}
     counts: dict[int, dict[str, int]] = {}
     for question_id, status, n in session.exec(
+        # By question alone (its index), as the questions are the consultation's.
         select(Contribution.question_id, Contribution.status, func.count())
-        .where(
-            Contribution.consultation_id == consultation_id,
-            col(Contribution.question_id).in_(question_ids),
-        )
+        .where(col(Contribution.question_id).in_(question_ids))
         .group_by(col(Contribution.question_id), col(Contribution.status))
     ).all():
         counts.setdefault(question_id or 0, {})[str(status)] = n
     texts: dict[int, list[TextAnswer]] = {}
     for question_id in question_ids:
-        query = select(Contribution).where(
-            Contribution.consultation_id == consultation_id,
-            Contribution.question_id == question_id,
-        )
+        query = select(Contribution).where(Contribution.question_id == question_id)
         if not staff:
             query = query.where(Contribution.status == Status.published)
         rows = session.exec(query.order_by(col(Contribution.id).desc()).limit(TEXTS_SHOWN)).all()

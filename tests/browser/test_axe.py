@@ -82,7 +82,11 @@ ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
         ("preview-phone", "/staff/consultations/1/preview/phone"),
         ("preview-poster", "/staff/consultations/1/preview/poster"),
     ],
-    "results_staff": [("results-staff", "/staff/consultations/3/results")],
+    "results_staff": [
+        ("results-staff", "/staff/consultations/3/results"),
+        # The market square's questionnaire: its questions' charts, tables and cross-tabs.
+        ("results-staff-questionnaire", "/staff/consultations/1/results"),
+    ],
     "results_answers": [("results-answers", "/staff/consultations/3/answers")],
     "frontdesk": [("front-desk", "/staff/front-desk")],
     "frontdesk_form": [("front-desk-form", "/staff/front-desk/1")],
@@ -113,6 +117,8 @@ ROUTE_PAGES: dict[str, list[tuple[str, str]]] = {
 #: GET routes that answer with something other than an HTML page, and why.
 NOT_PAGES = {
     "results_download": "CSV and JSON files",
+    "results_responses_download": "CSV, XLSX and JSON files",
+    "results_staff_responses": "CSV, XLSX and JSON files",
     "calls_report_csv": "a CSV file",
     "calls_recording_audio": "audio stream",
     "calls_summary_audio": "audio stream",

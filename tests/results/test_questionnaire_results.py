@@ -182,9 +182,14 @@ def test_arabic_page_is_right_to_left_and_formats_figures(client, engine, survey
     page = soup(response.text)
     assert page.find("html")["dir"] == "rtl"
     article = page.find(id=f"question-{ids['single']}")
-    # Arabic digits through Babel: no Latin digit among the table's shares.
+    # The bars grow from the right, beside their labels on the right.
+    for rect in article.find("svg").find_all("rect"):
+        assert float(rect["x"]) + float(rect["width"]) == pytest.approx(640 - 210)
+    # Shares as Arabic writes a percentage (Babel): the sign before the figure.
     shares = [tr.find_all("td")[1].get_text() for tr in article.find("tbody").find_all("tr")]
-    assert shares and all(s.strip() for s in shares)
+    assert shares and all("٪" in s or "%" in s for s in shares)
+    assert article.find("h3").get_text(strip=True) == "Wie kommen Sie?"
+    assert article.find("h3").find("bdi")["lang"] == "de"
 
 
 def test_staff_page_shows_every_text_with_its_state_and_the_queue(client, engine, survey):
