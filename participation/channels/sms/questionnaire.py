@@ -32,6 +32,7 @@ from participation.contributions.errors import ConsultationNotOpen
 from participation.contributions.models import Channel
 from participation.contributions.votes import Voter
 from participation.i18n.catalogs import N_, gettext
+from participation.questionnaires.builder import questions_of
 from participation.questionnaires.models import QuestionKind, QuestionnaireProgress
 from participation.questionnaires.pages import ShownQuestion, shown_questions
 from participation.questionnaires.progress import (
@@ -68,6 +69,12 @@ def holder(turn: Turn) -> Holder:
 def open_progress(turn: Turn) -> QuestionnaireProgress | None:
     """This number's open questionnaire, unless a day has passed since its last answer."""
     return current_progress(turn.session, holder(turn), turn.now)
+
+
+def messages_needed(turn: Turn, progress: QuestionnaireProgress) -> int:
+    """Messages a questionnaire may take beyond the hourly cap: two per question (an
+    answer and a correction) and the start."""
+    return 2 * len(questions_of(turn.session, progress.consultation_id)) + 1
 
 
 def begin(turn: Turn) -> str:

@@ -257,7 +257,13 @@ def _in_questionnaire(turn: Turn, raw: str) -> str | None:
 
 
 def _over_rate_limit(turn: Turn) -> bool:
-    return turn.contact.window_count > turn.settings.sms_per_hour
+    """Over the hourly cap; an open questionnaire adds what its questions need (each
+    answered, corrected once), so a long survey can be finished in one sitting."""
+    count, cap = turn.contact.window_count, turn.settings.sms_per_hour
+    if count <= cap:
+        return False
+    progress = None if turn.shared_sender else questionnaire.open_progress(turn)
+    return progress is None or count > cap + questionnaire.messages_needed(turn, progress)
 
 
 def _contact(session: Session, key: str, language: str | None, now: datetime) -> Contact:

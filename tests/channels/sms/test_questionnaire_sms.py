@@ -398,3 +398,28 @@ def test_yes_and_no_in_every_language(body, value):
     question = ShownQuestion(1, 1, QuestionKind.yes_no, True, "?")
     reading = read_answer(question, body)
     assert reading is not None and reading.values == [value]
+
+
+def test_an_open_questionnaire_may_go_past_the_hourly_cap_by_what_it_needs(sms, engine, survey):
+    """The cap (20 an hour) is reached after 17 ordinary messages and a started
+    questionnaire of 7 questions; its answers and corrections still get replies, and
+    once it is done the cap holds again."""
+    for index in range(17):
+        assert sms(f"4711 Meinung {index}").messages
+    assert "1/7" in sms("4711 START").text
+    replies = _answer_all(sms, ["ja", "zurück", "ja", "2", "zurück", "1", "1 3", "4", "JA"])
+    assert all(replies), replies
+    done = sms("40").text and sms("Mehr Bänke").text
+    [response] = rows(engine, QuestionnaireResponse)
+    assert format_reference(response.reference) in done
+    # Past the questionnaire, the ordinary cap: one polite reply, then silence.
+    assert sms("4711 Noch eine Meinung").messages
+    assert sms("4711 Und noch eine").messages == []
+    assert len(rows(engine, Contribution)) == 18  # 17 comments and the free text
+
+
+def test_without_a_questionnaire_the_cap_is_the_cap(sms, engine, survey):
+    for index in range(20):
+        sms(f"4711 Meinung {index}")
+    assert "1/7" not in sms("4711 START").text
+    assert rows(engine, QuestionnaireProgress) == []
