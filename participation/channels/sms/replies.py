@@ -307,6 +307,25 @@ def status(
     )
 
 
+def response_status(
+    language: str, *, reference: str, code: str, changed_at, texts: tuple[str, ...]
+) -> str:
+    """A questionnaire response's status (questionnaires.status.ResponseStatus)."""
+    with in_language(language):
+        date = _date(changed_at)
+    counts = {state: sum(1 for t in texts if t == state) for state in ("published", "pending")}
+    return render(
+        "response_status",
+        language,
+        ref=format_reference(reference),
+        code=code,
+        date=date,
+        texts=bool(texts),
+        rejected=len(texts) - sum(counts.values()),
+        **counts,
+    )
+
+
 def status_unknown(language: str, *, reference: str | None = None, invalid: bool = False) -> str:
     ref = format_reference(reference) if reference else None
     return render("status_unknown", language, ref=ref, invalid=invalid)
