@@ -314,16 +314,11 @@ def response_status(
     with in_language(language):
         date = _date(changed_at)
     counts = {state: sum(1 for t in texts if t == state) for state in ("published", "pending")}
-    return render(
-        "response_status",
-        language,
-        ref=format_reference(reference),
-        code=code,
-        date=date,
-        texts=bool(texts),
-        rejected=len(texts) - sum(counts.values()),
-        **counts,
-    )
+    base = dict(ref=format_reference(reference), code=code, date=date)
+    counted = dict(rejected=len(texts) - sum(counts.values()), **counts)
+    # Without the written answers' states when they would not fit in two segments.
+    variants = [dict(base, texts=True, **counted)] if texts else []
+    return _fitted("response_status", language, [*variants, dict(base, texts=False)])
 
 
 def status_unknown(language: str, *, reference: str | None = None, invalid: bool = False) -> str:
