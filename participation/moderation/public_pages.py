@@ -16,7 +16,7 @@ from participation.contributions.service import find_by_reference
 from participation.moderation import flags
 from participation.moderation.service import decisions_for, public_log
 from participation.outcomes import NotFound
-from participation.questionnaires.status import ResponseStatus
+from participation.questionnaires.status import find_response, response_status
 from participation.settings import LANGUAGES
 
 
@@ -139,8 +139,10 @@ def contribution_status(session: Session, key: str, reference: str, lang: str) -
 
 
 def _response_status(session: Session, reference: str, lang: str) -> dict:
-    found = lookups.find_any(session, reference)
-    if not isinstance(found, ResponseStatus):
+    number = parse_reference(reference)
+    response = find_response(session, number) if number else None
+    found = response_status(session, response) if response is not None else None
+    if found is None:
         raise NotFound
     return {
         "response": found,

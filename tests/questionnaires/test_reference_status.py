@@ -24,6 +24,7 @@ from participation.phones import phone_key
 from participation.privacy import erase_phone_data
 from participation.questionnaires.models import QuestionnaireResponse
 from participation.questionnaires.responses import submit_response
+from participation.settings import LANGUAGES
 from participation.sms_segments import segments
 from tests.channels.sms.conftest import ALICE, BOB, send_sms
 from tests.channels.voice.conftest import WEDNESDAY_MORNING
@@ -264,3 +265,16 @@ def test_response_lookups_are_limited_like_contributions(client, engine, survey)
         client.get(f"/en/r/{body + check_digit(body)}")
     assert client.get(f"/en/r/{recorded.reference}").status_code == 429
     assert utcnow()
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_the_sms_status_of_a_response_fits_in_two_segments(language):
+    texts = ("pending", "published", "rejected")
+    short, full = (
+        replies.response_status(
+            language, reference="55739050", code="4711", changed_at=utcnow(), texts=t
+        )
+        for t in ((), texts)
+    )
+    assert segments(full) <= 2 and segments(short) <= 2
+    assert full != short  # the written answers' states fit too
