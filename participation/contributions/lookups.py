@@ -11,6 +11,9 @@ Only misses count: a resident checking their own number again and again never me
 limit, and a typo is caught by the check digit before any look-up. The counting reuses
 the login throttle's table (no address stored, only a keyed hash with its own purpose,
 deleted when its window or lock ends).
+
+A number names a contribution or a questionnaire response (never both in one council:
+contributions.reference_draw), so every door looks up both.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from sqlmodel import Session
 
 from participation.accounts import throttle
 from participation.contributions.models import Contribution
+from participation.contributions.reference import parse_reference
 from participation.contributions.service import find_by_reference
 from participation.crypto import keyed_hash
+from participation.questionnaires.status import ResponseStatus, find_response, response_status
 
 MAX_MISSES = 10
 WINDOW = timedelta(hours=1)
@@ -54,17 +59,28 @@ def record_miss(session: Session, key: str, now: datetime | None = None) -> bool
     return throttle.record_failure(session, key, now, limit=MAX_MISSES, window=WINDOW, lock=LOCK)
 
 
+def find_any(session: Session, text: str) -> Contribution | ResponseStatus | None:
+    """The contribution or the questionnaire response with this reference in the
+    session's council; None for an unknown number and for another council's alike."""
+    contribution = find_by_reference(session, text)
+    if contribution is not None:
+        return contribution
+    reference = parse_reference(text)
+    response = find_response(session, reference) if reference else None
+    return response_status(session, response) if response is not None else None
+
+
 def look_up(
     session: Session, key: str, reference: str, now: datetime | None = None
-) -> Contribution | None:
-    """The contribution with this reference, None when there is none (counted as a miss).
+) -> Contribution | ResponseStatus | None:
+    """What has this reference (find_any), None when nothing has (counted as a miss).
 
     Raises LookupsLimited while the key is locked. For doors whose look-up is already
     in a writing transaction (SMS); the web page reads first and writes only on a miss.
     """
     if is_limited(session, key, now):
         raise LookupsLimited()
-    contribution = find_by_reference(session, reference)
-    if contribution is None:
+    found = find_any(session, reference)
+    if found is None:
         record_miss(session, key, now)
-    return contribution
+    return found

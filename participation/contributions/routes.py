@@ -196,6 +196,8 @@ async def status_page(request: Request) -> Response:
     except NotFound:
         await write(request, lookups.record_miss, key)
         return render(request, "contributions/lookup.html", not_found, status_code=404)
+    if "response" in context:
+        return render(request, "contributions/response_status.html", context)
     context["is_new"] = request.query_params.get("new") == "1"
     return render(request, "contributions/status.html", context)
 

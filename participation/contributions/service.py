@@ -25,10 +25,12 @@ from participation.contributions.errors import (
     TooLong,
 )
 from participation.contributions.models import Channel, Contribution, Status
-from participation.contributions.reference import new_reference, parse_reference
+from participation.contributions.reference import parse_reference
+from participation.contributions.reference_draw import NoFreeReference, draw_reference
 from participation.contributions.text import normalise_line, normalise_text
 from participation.db import insert_or_skip, table_of
 from participation.questionnaires.models import Question
+from participation.tenancy import council_for_new
 
 MAX_CHARS = 5000
 MAX_PSEUDONYM = 80
@@ -178,17 +180,20 @@ def _insert_with_unique_reference(session: Session, values: dict) -> tuple[int, 
     before.
 
     Without a check before the insert: ON CONFLICT DO NOTHING tells both cases apart in
-    one statement, and the reference is drawn again on the rare clash within its council.
+    one statement, and the reference is drawn again on the rare clash within its council
+    (reference_draw keeps it apart from the questionnaire responses' too).
     """
     external_id = values["external_id"]
+    council_id = council_for_new(session, table_of(Contribution), values)
+    values = {**values, "council_id": council_id}
     for _attempt in range(8):
-        reference = new_reference()
+        reference = draw_reference(session, council_id)
         stored = insert_or_skip(session, Contribution, {**values, "reference": reference})
         if stored is not None:
             return stored, reference
         if external_id and _by_external_id(session, external_id) is not None:
             return None
-    raise RuntimeError("no free reference number in 8 draws")
+    raise NoFreeReference("no free reference number in 8 draws")
 
 
 def _by_external_id(session: Session, external_id: str) -> Contribution | None:

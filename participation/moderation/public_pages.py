@@ -16,6 +16,7 @@ from participation.contributions.service import find_by_reference
 from participation.moderation import flags
 from participation.moderation.service import decisions_for, public_log
 from participation.outcomes import NotFound
+from participation.questionnaires.status import find_response, response_status
 from participation.settings import LANGUAGES
 
 
@@ -113,7 +114,8 @@ def consultation_page(session: Session, slug: str, lang: str) -> dict:
 
 
 def contribution_status(session: Session, key: str, reference: str, lang: str) -> dict:
-    """A contribution by its reference with its consultation and the decisions on it.
+    """A contribution by its reference with its consultation and the decisions on it, or
+    a questionnaire response's status (``response``).
 
     Raises LookupsLimited while ``key`` is locked and NotFound for no such reference,
     without counting the miss: the web page reads first and writes only on a miss."""
@@ -121,7 +123,7 @@ def contribution_status(session: Session, key: str, reference: str, lang: str) -
         raise lookups.LookupsLimited
     contribution = find_by_reference(session, reference)
     if contribution is None:
-        raise NotFound
+        return _response_status(session, reference, lang)
     consultation = None
     text = None
     if contribution.consultation_id:
@@ -133,4 +135,17 @@ def contribution_status(session: Session, key: str, reference: str, lang: str) -
         "consultation": consultation,
         "text": text,
         "decisions": decisions_for(session, contribution.id),
+    }
+
+
+def _response_status(session: Session, reference: str, lang: str) -> dict:
+    number = parse_reference(reference)
+    response = find_response(session, number) if number else None
+    found = response_status(session, response) if response is not None else None
+    if found is None:
+        raise NotFound
+    return {
+        "response": found,
+        "consultation": found.consultation,
+        "text": consultations.text_for(session, found.consultation, LANGUAGES[lang]),
     }

@@ -21,7 +21,7 @@ from participation.clock import utcnow
 from participation.consultations.models import Consultation
 from participation.contributions.errors import ContributionRefused
 from participation.contributions.models import Channel, PollVote
-from participation.contributions.reference import new_reference
+from participation.contributions.reference_draw import NoFreeReference, draw_reference
 from participation.contributions.service import (
     ChannelDetails,
     Submission,
@@ -121,7 +121,7 @@ def _response_row(
             session.add(earlier)
             session.flush()
             return earlier.id, earlier.reference, True
-        reference = new_reference()
+        reference = draw_reference(session, consultation.council_id)
         values = {
             "consultation_id": consultation.id,
             "council_id": consultation.council_id,
@@ -137,7 +137,7 @@ def _response_row(
         stored = insert_or_skip(session, QuestionnaireResponse, values)
         if stored is not None:
             return stored, reference, False
-    raise RuntimeError("no free reference number in 8 draws")
+    raise NoFreeReference("no free reference number in 8 draws")
 
 
 def _store(

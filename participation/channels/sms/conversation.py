@@ -26,6 +26,7 @@ from participation.contributions.service import (
 from participation.contributions.text import normalise_text
 from participation.contributions.votes import Voter, submit_vote
 from participation.crypto import encrypt
+from participation.questionnaires.status import ResponseStatus
 from participation.results.models import SmsNotifyRequest
 from participation.settings import LANGUAGES, Settings
 
@@ -361,11 +362,20 @@ def status(turn: Turn) -> str:
         # Counted per phone: a number that asks for many unknown references is guessing.
         key = lookups.phone_lookup_key(turn.settings.secret_key, turn.key)
         try:
-            contribution = lookups.look_up(turn.session, key, parsed.reference, turn.now)
+            found = lookups.look_up(turn.session, key, parsed.reference, turn.now)
         except lookups.LookupsLimited:
             return replies.status_limited(language)
-        if contribution is None:
+        if found is None:
             return replies.status_unknown(language, reference=parsed.reference)
+        if isinstance(found, ResponseStatus):
+            return replies.response_status(
+                language,
+                reference=found.reference,
+                code=found.consultation.code,
+                changed_at=found.changed_at,
+                texts=found.texts,
+            )
+        contribution = found
     elif parsed.raw_argument:
         return replies.status_unknown(language, invalid=True)
     else:

@@ -307,6 +307,20 @@ def status(
     )
 
 
+def response_status(
+    language: str, *, reference: str, code: str, changed_at, texts: tuple[str, ...]
+) -> str:
+    """A questionnaire response's status (questionnaires.status.ResponseStatus)."""
+    with in_language(language):
+        date = _date(changed_at)
+    counts = {state: sum(1 for t in texts if t == state) for state in ("published", "pending")}
+    base = dict(ref=format_reference(reference), code=code, date=date)
+    counted = dict(rejected=len(texts) - sum(counts.values()), **counts)
+    # Without the written answers' states when they would not fit in two segments.
+    variants = [dict(base, texts=True, **counted)] if texts else []
+    return _fitted("response_status", language, [*variants, dict(base, texts=False)])
+
+
 def status_unknown(language: str, *, reference: str | None = None, invalid: bool = False) -> str:
     ref = format_reference(reference) if reference else None
     return render("status_unknown", language, ref=ref, invalid=invalid)

@@ -46,6 +46,7 @@ from participation.channels.voice.reprompts import (
     input_kind,
     retry,
 )
+from participation.channels.voice.response_status import response_status_reply
 from participation.channels.voice.speech import (
     say_template,
     speaking,
@@ -55,13 +56,13 @@ from participation.consultations import service as consultations
 from participation.consultations.models import Consultation, Phase
 from participation.contributions import lookups
 from participation.contributions.errors import ConsultationNotOpen, ContributionRefused
-from participation.contributions.service import find_by_reference
 from participation.crypto import decrypt, encrypt
 from participation.i18n.spoken import spoken_digits
 from participation.moderation.labels import reason_labels
 from participation.numbers import bounded_int, digits_only, menu_choice
 from participation.phone_keys import MENU_LANGUAGES
 from participation.phones import phone_key
+from participation.questionnaires.status import ResponseStatus
 from participation.settings import Settings
 
 # --- Steps ---------------------------------------------------------------------------
@@ -321,7 +322,7 @@ def on_lookup(turn: Turn) -> VoiceResponse:
                 turn.session, lookups.phone_lookup_key(turn.settings.secret_key, caller), digits
             )
             if caller
-            else find_by_reference(turn.session, digits)
+            else lookups.find_any(turn.session, digits)
         )
     except lookups.LookupsLimited:
         service.log_event(turn.session, turn.call, "lookup", "limited")
@@ -333,6 +334,8 @@ def on_lookup(turn: Turn) -> VoiceResponse:
         message = spoken("status_not_found", turn.language, digits=spoken_digits(digits))
         return retry(turn, "unknown_reference", prompt_lookup, message)
     turn.call.heard_status = True
+    if isinstance(contribution, ResponseStatus):
+        return response_status_reply(turn, contribution)
     service.log_event(turn.session, turn.call, "lookup", "status", contribution.status.value)
     with speaking(turn.language):
         reason = reason_labels().get(contribution.rejection_reason or "", "")
