@@ -21,6 +21,7 @@ On PostgreSQL, row-level security policies are the second wall behind both.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -93,13 +94,18 @@ def _only_this_council(state: ORMExecuteState) -> None:
         state.statement = _core_scoped(state.statement, council_id)
         return
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                _OwnedMarker,
-                lambda cls: cls.council_id == council_id,
-                include_aliases=True,
-            )
-        )
+        state.statement = state.statement.options(_criteria(council_id))
+
+
+@functools.lru_cache(maxsize=1024)
+def _criteria(council_id: int) -> Any:
+    """The option keeping a statement to one council, made once per council: making it
+    (the lambda's analysis) cost each ORM statement of a request ~40 us."""
+    return with_loader_criteria(
+        _OwnedMarker,
+        lambda cls: cls.council_id == council_id,
+        include_aliases=True,
+    )
 
 
 def _row_security_applies(connection) -> bool:

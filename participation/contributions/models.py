@@ -5,7 +5,7 @@ from collections import namedtuple
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field
 
 from participation.clock import utcnow
@@ -34,6 +34,14 @@ class Contribution(CouncilOwned, table=True):
         Index("ix_contribution_council_status_id", "council_id", "status", "id"),
         # Unique within a council (migration 0009): every lookup by reference is scoped.
         UniqueConstraint("council_id", "reference", name="uq_contribution_council_reference"),
+        # The few rows that still link a recording, for the retention's passes every ten
+        # minutes (migration 0015): without it each pass read the whole table twice.
+        Index(
+            "ix_contribution_recording",
+            "id",
+            postgresql_where=text("recording_url IS NOT NULL"),
+            sqlite_where=text("recording_url IS NOT NULL"),
+        ),
     )
 
     id: int = Field(default=None, primary_key=True)

@@ -98,6 +98,7 @@ def seeded(
     per_council = max(total // councils, open_size + 50)
     wanted = fingerprint(councils, per_council, open_size)
     if not reset and (facts := kept_facts(engine, wanted)) is not None:
+        ensure_indexes(engine)
         return facts, True
     started = time.perf_counter()
     tables.metadata.drop_all(engine)
@@ -124,6 +125,14 @@ def seeded(
             {"f": wanted, "j": json.dumps(asdict(facts))},
         )
     return facts, False
+
+
+def ensure_indexes(engine: Engine) -> None:
+    """A kept database gets the indexes added to the models since it was seeded (indexes
+    are not in the fingerprint: adding one should not cost a new seed)."""
+    for table in tables.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
 
 
 def _copied_tables(db) -> list[tuple[Table, int]]:

@@ -37,6 +37,8 @@ from tests.benchmarks.server import Server, read_status, running_workers
 from tests.fakes.twilio_api import running_fake_twilio
 
 NAME = MANY_COUNCILS
+#: Bytes in a MiB: RSS is read in KiB, the issue's target is in MB (10^6 bytes).
+MIB = 1024 * 1024
 #: The runs compared; the many-council figure should be within this of the one-council one.
 TOLERANCE = 0.15
 
@@ -293,9 +295,9 @@ def evaluate_many_councils(part: dict) -> list[dict]:
     targets.append(
         {
             "target": "many councils: web process RSS < 150 MB",
-            "value": f"peak {peak} MiB",
-            "met": peak < 150,
-            "note": "",
+            "value": f"peak {peak * MIB / 1e6:.1f} MB ({peak} MiB)",
+            "met": peak * MIB < 150e6,
+            "note": "(the issue's MB: 150 MB = 143.1 MiB)",
         }
     )
     added = many["council_added_live"] or {}

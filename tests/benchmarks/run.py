@@ -734,10 +734,11 @@ def evaluate(cycles: list[dict], backend: str) -> list[dict]:
                 f"{total / 1000:.1f} KB",
                 total <= 50_000,
             )
+        peak = cycle["memory"]["peak_rss_mib"]
         add(
             f"web process RSS < 150 MB ({w} w)",
-            f"peak under load {cycle['memory']['peak_rss_mib']} MiB",
-            cycle["memory"]["peak_rss_mib"] < 150,
+            f"peak under load {peak * 1.048576:.1f} MB ({peak} MiB)",
+            peak * 1.048576 < 150,
             f"(a staff login's argon2id hash peaks at {cycle['memory']['login_peak_mib']} MiB)",
         )
     return targets
