@@ -20,7 +20,7 @@ LINKED = (
 
 def test_0015_indexes_the_linked_recordings(backend, request, tmp_path):
     url = _fresh_url(backend, request, tmp_path, "recording_index")
-    upgrade(url, "0012")
+    upgrade(url, "0013")
     engine = make_engine(url)
     try:
         with engine.begin() as connection:

@@ -105,7 +105,7 @@ def test_every_questionnaire_message_fits_in_two_segments(demo_questions):
     too_long = []
     for language in LANGUAGES:
         questions = demo_questions[language]
-        assert len(questions) == 5
+        assert len(questions) == 6
         for what, text in _messages(language, questions):
             counted = count_segments(text)
             if counted.segments > MAX_REPLY_SEGMENTS:
@@ -116,7 +116,7 @@ def test_every_questionnaire_message_fits_in_two_segments(demo_questions):
 def test_a_question_is_never_cut(demo_questions):
     for language in LANGUAGES:
         for index, question in enumerate(demo_questions[language]):
-            asked = texts.Asked(question, index + 1, 5, "4711")
+            asked = texts.Asked(question, index + 1, len(demo_questions[language]), "4711")
             assert texts.fits(language, asked), (language, question.prompt)
             reply = texts.question(language, asked, problem="x" * 60)
             assert question.prompt in reply, (language, reply)
@@ -154,6 +154,6 @@ def test_the_readiness_check_names_questions_too_long_for_sms(client, engine, de
     login(client, engine, Role.editor)
     page = soup(client.get(f"/en/staff/consultations/{market.id}/readiness").text)
     gaps = [item.get_text(" ", strip=True) for item in page.select("ul.gaps li")]
-    assert any("SMS (العربية)" in gap and "Question 6 is too long" in gap for gap in gaps), gaps
-    assert any("SMS (Deutsch)" in gap and "Question 7" in gap for gap in gaps), gaps
-    assert not any("Question 5" in gap for gap in gaps)
+    assert any("SMS (العربية)" in gap and "Question 7 is too long" in gap for gap in gaps), gaps
+    assert any("SMS (Deutsch)" in gap and "Question 8" in gap for gap in gaps), gaps
+    assert not any("Question 6" in gap for gap in gaps)

@@ -295,9 +295,20 @@ def test_hostile_answers_lose_nothing(sms, engine, survey):
 TRANSCRIPTS = {
     "de": (
         ALICE,
-        ["4711 START", "Ja", "vier", "4", "Bänke Brunnen", "ZURÜCK", "1 3", "34", "Mehr Schatten!"],
+        [
+            "4711 START",
+            "Ja",
+            "vier",
+            "4",
+            "Bänke Brunnen",
+            "ZURÜCK",
+            "1 3",
+            "NEIN",
+            "34",
+            "Mehr Schatten!",
+        ],
     ),
-    "ar": (BOB, ["4711 ابدأ", "نعم", "٥", "٢ ٤", "رجوع", "٢،٤", "تخطي", "مزيد من الظل"]),
+    "ar": (BOB, ["4711 ابدأ", "نعم", "٥", "٢ ٤", "رجوع", "٢،٤", "نعم", "تخطي", "مزيد من الظل"]),
 }
 
 
