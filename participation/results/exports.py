@@ -206,6 +206,21 @@ def export_json(
     yield "".join(parts) + "]}"
 
 
+def text_workbook(path: str, folder: str) -> xlsxwriter.Workbook:
+    """A workbook written row by row to ``folder`` (constant memory) in which citizens'
+    text stays text: never a formula, number or link by accident."""
+    return xlsxwriter.Workbook(
+        path,
+        {
+            "constant_memory": True,
+            "tmpdir": folder,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+
+
 def export_xlsx(
     session: Session,
     consultation: Consultation,
@@ -217,17 +232,7 @@ def export_xlsx(
     written; the finished workbook is then streamed from disk in chunks."""
     with tempfile.TemporaryDirectory(prefix="results-xlsx-") as folder:
         path = os.path.join(folder, "results.xlsx")
-        workbook = xlsxwriter.Workbook(
-            path,
-            {
-                "constant_memory": True,
-                "tmpdir": folder,
-                # Citizens' text is text: never a formula, number or link by accident.
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
+        workbook = text_workbook(path, folder)
         bold = workbook.add_format({"bold": True})
         wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         sheet = workbook.add_worksheet("contributions")

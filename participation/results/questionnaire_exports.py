@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import xlsxwriter
 from sqlalchemy import and_, case, func, literal
 from sqlmodel import Session, select
 
@@ -34,7 +33,7 @@ from participation.questionnaires.models import (
     QuestionnaireResponse,
 )
 from participation.questionnaires.tallies import median_of, question_results
-from participation.results.exports import csv_safe
+from participation.results.exports import csv_safe, text_workbook
 from participation.results.rules import questionnaire_counting_rules
 
 EXPORT_BATCH = 2000
@@ -220,16 +219,7 @@ def responses_xlsx(
     shape = layout(session, consultation.id)
     with tempfile.TemporaryDirectory(prefix="responses-xlsx-") as folder:
         path = os.path.join(folder, "responses.xlsx")
-        workbook = xlsxwriter.Workbook(
-            path,
-            {
-                "constant_memory": True,
-                "tmpdir": folder,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
+        workbook = text_workbook(path, folder)
         bold = workbook.add_format({"bold": True})
         sheet = workbook.add_worksheet("responses")
         sheet.freeze_panes(1, 0)

@@ -434,3 +434,32 @@ def test_without_a_questionnaire_the_cap_is_the_cap(sms, engine, survey):
         sms(f"4711 Meinung {index}")
     assert "1/7" not in sms("4711 START").text
     assert rows(engine, QuestionnaireProgress) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "back", "answers"),
+    [
+        ("4711 BAŞLA", "GERİ", ["evet", "2", "1 3", "5", "EVET", "40", "Daha çok ağaç"]),
+        ("4711 ابدأ", "رجوع", ["نعم", "٢", "١ ٣", "٥", "نعم", "٤٠", "مزيد من الأشجار"]),
+    ],
+    ids=["tr", "ar"],
+)
+def test_a_restart_and_a_correction_in_turkish_and_arabic(
+    sms, engine, survey, start, back, answers
+):
+    _consultation, ids = survey
+    sms(start)
+    sms(answers[0])
+    sms(answers[1])
+    assert _position(engine) == 2
+    assert f"1/{COUNT}" in sms(start).text  # a restart: from the top, nothing kept
+    assert _position(engine) == 0
+    replies = _answer_all(sms, answers[:3])
+    assert f"4/{COUNT}" in replies[-1]
+    assert f"3/{COUNT}" in sms(back).text  # a correction: the choice again
+    replies = _answer_all(sms, ["2", *answers[3:]])
+    [response] = rows(engine, QuestionnaireResponse)
+    assert format_reference(response.reference) in replies[-1]
+    multi = _option_ids(engine, ids["multi"])
+    assert _answers(engine, response.id)[ids["multi"]] == [multi[2]]  # option 2, corrected
+    assert rows(engine, QuestionnaireProgress) == []
