@@ -153,8 +153,10 @@ class PollVote(CouncilOwned, table=True):
     #: desk without a number; "anon:<id>" once retention removed the phone link.
     voter_key: str = Field(max_length=80)
     #: The text sent with the vote, if any: rejected as spam or fake, the vote is not counted.
+    #: Indexed: deleting a contribution (erasure, retention) sets this NULL, and without
+    #: the index each deleted row scanned the whole vote table.
     contribution_id: int | None = Field(
-        default=None, foreign_key="contribution.id", ondelete="SET NULL"
+        default=None, foreign_key="contribution.id", ondelete="SET NULL", index=True
     )
     #: The staff member who attested a front-desk vote.
     attested_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
