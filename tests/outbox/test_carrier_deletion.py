@@ -282,3 +282,25 @@ def test_another_councils_made_up_sid_cannot_take_the_place_of_our_job(
     assert not twilio_api.held(ours)
     accounts = sorted(r.auth[0] for r in twilio_api.deletions if r.auth)
     assert accounts == sorted([ACCOUNT, B_ACCOUNT])
+
+
+def test_many_deletions_build_one_tls_context(engine, settings, twilio_api, monkeypatch):
+    # Each context parses the whole CA bundle (about 0.1 s of CPU); a worker that built one
+    # per deletion spent most of its time on that while thousands of messages were due.
+    import ssl
+
+    built = []
+    original = ssl.create_default_context
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    with session_scope(engine, write=True) as session:
+        for _ in range(5):
+            sid, _ = twilio_api.receive(ACCOUNT)
+            forget_at_carrier(session, CarrierKind.message, sid)
+    assert deletions(engine, settings) == 5
+    assert len(twilio_api.deleted("Messages")) == 5
+    assert len(built) <= 1
