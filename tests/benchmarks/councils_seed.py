@@ -23,7 +23,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from sqlalchemy import String, Table, UniqueConstraint
+from sqlalchemy import String, Table, UniqueConstraint, func, select
 from sqlalchemy.engine import Engine, make_url
 
 from participation import tables
@@ -38,7 +38,7 @@ BATCH = 100
 #: A kept database is seeded anew after this long (its open consultation closes in 20 days).
 KEEP_DAYS = 7
 #: Raise it with any change to seed.py or this file that changes the rows seeded.
-SEED_VERSION = 2
+SEED_VERSION = 3
 
 
 def host_of(n: int) -> str:
@@ -72,13 +72,14 @@ def fingerprint(councils: int, per_council: int, open_size: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def kept_facts(engine: Engine, wanted: str) -> Seeded | None:
-    """The facts of a database seeded with the same fingerprint, not too long ago."""
+def kept_facts(engine: Engine, wanted: str) -> tuple[Seeded, dict[str, int]] | None:
+    """The facts of a database seeded with the same fingerprint, not too long ago, and
+    the largest id of each table right after seeding."""
     with engine.connect() as db:
         if not engine.dialect.has_table(db, FINGERPRINT_TABLE):
             return None
         row = db.exec_driver_sql(
-            f"SELECT fingerprint, facts, seeded_at FROM {FINGERPRINT_TABLE}"
+            f"SELECT fingerprint, facts, seeded_at, ends FROM {FINGERPRINT_TABLE}"
         ).first()
     if row is None or row[0] != wanted:
         return None
@@ -86,7 +87,32 @@ def kept_facts(engine: Engine, wanted: str) -> Seeded | None:
         return None
     facts = Seeded(**json.loads(row[1]))
     facts.seconds = 0.0
-    return facts
+    return facts, json.loads(row[3])
+
+
+def seeded_ends(engine: Engine) -> dict[str, int]:
+    """The largest id of each table with one."""
+    ends = {}
+    with engine.connect() as db:
+        for table in tables.metadata.sorted_tables:
+            if [c.name for c in table.primary_key.columns] == ["id"]:
+                largest = db.execute(select(func.max(table.c.id))).scalar()
+                ends[table.name] = int(largest or 0)
+    return ends
+
+
+def trim_to_seed(engine: Engine, ends: dict[str, int]) -> int:
+    """Removes what earlier runs added to a kept database (the SMS runs' contributions,
+    their inbound log, replies, deletions at the carrier, audit events), so every run
+    measures the rows seeded: an earlier run's thousands of pending messages would
+    otherwise make one installation's pages slower than the other's. Returns the rows
+    removed."""
+    removed = 0
+    with engine.begin() as db:
+        for table in reversed(tables.metadata.sorted_tables):
+            if table.name in ends:
+                removed += db.execute(table.delete().where(table.c.id > ends[table.name])).rowcount
+    return removed
 
 
 def seeded(
@@ -97,8 +123,13 @@ def seeded(
     open_size = min(2_000, max(total // councils // 5, 20))
     per_council = max(total // councils, open_size + 50)
     wanted = fingerprint(councils, per_council, open_size)
-    if not reset and (facts := kept_facts(engine, wanted)) is not None:
+    if not reset and (kept := kept_facts(engine, wanted)) is not None:
         ensure_indexes(engine)
+        facts, ends = kept
+        if removed := trim_to_seed(engine, ends):
+            print(f"  {removed:,} rows of earlier runs removed", flush=True)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+                db.exec_driver_sql("VACUUM ANALYZE")
         return facts, True
     started = time.perf_counter()
     tables.metadata.drop_all(engine)
@@ -118,11 +149,12 @@ def seeded(
         facts.seconds = time.perf_counter() - started
         db.exec_driver_sql(
             f"CREATE TABLE {FINGERPRINT_TABLE} "
-            "(fingerprint text, facts text, seeded_at timestamptz DEFAULT now())"
+            "(fingerprint text, facts text, seeded_at timestamptz DEFAULT now(), ends text)"
         )
         db.exec_driver_sql(
-            f"INSERT INTO {FINGERPRINT_TABLE} (fingerprint, facts) VALUES (%(f)s, %(j)s)",
-            {"f": wanted, "j": json.dumps(asdict(facts))},
+            f"INSERT INTO {FINGERPRINT_TABLE} (fingerprint, facts, ends) "
+            "VALUES (%(f)s, %(j)s, %(e)s)",
+            {"f": wanted, "j": json.dumps(asdict(facts)), "e": json.dumps(seeded_ends(engine))},
         )
     return facts, False
 

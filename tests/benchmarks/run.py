@@ -205,6 +205,9 @@ class Suite:
         #: The number the signed SMS are sent to (a council's own, where it has one).
         self.sms_to = "+4915100000000"
         self.scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+        #: Each SMS run texts from a block of numbers of its own (the hourly limit per
+        #: number), the blocks taken in turn from one picked by the clock.
+        self.sms_block = int(time.time()) % 50
 
     def wanted(self, name: str) -> bool:
         return not self.args.only or any(word in name for word in self.args.only)
@@ -472,6 +475,8 @@ class Suite:
         url = self.server.base + "/twilio/sms"
         count = int((self.args.duration + self.args.warmup) * self.args.sms_rate)
         run_id = f"{int(time.time()) % 100000:05d}"
+        senders = self.sms_block * 1_000_000
+        self.sms_block = (self.sms_block + 1) % 50
         lines = []
         for i in range(count):
             sid = f"SM{run_id}{i:027d}"
@@ -481,7 +486,7 @@ class Suite:
                 "SmsMessageSid": sid,
                 "AccountSid": BENCH_TWILIO_SID,
                 # A number of its own each: the per-number hourly limit must not kick in.
-                "From": f"+49151{int(run_id) % 50 * 1_000_000 + i:08d}",
+                "From": f"+49151{senders + i:08d}",
                 "To": self.sms_to,
                 "Body": f"{self.facts.open_code} Mehr Bänke am Marktplatz, bitte! ({i})",
                 "NumMedia": "0",
@@ -857,6 +862,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-db", action="store_true", help="keep the SQLite file")
     parser.add_argument(
         "--councils", type=int, default=1000, help="councils of the many-council run (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--council-rounds",
+        type=int,
+        default=3,
+        help="rounds of the many-council run, both installations measured in turns",
     )
     parser.add_argument(
         "--council-contributions",

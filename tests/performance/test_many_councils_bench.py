@@ -13,7 +13,13 @@ import sqlalchemy as sa
 
 from participation import tables
 from participation.db import make_engine
-from tests.benchmarks.councils_seed import FINGERPRINT_TABLE, host_of, number_of, seeded
+from tests.benchmarks.councils_seed import (
+    FINGERPRINT_TABLE,
+    host_of,
+    number_of,
+    seeded,
+    sibling_url,
+)
 from tests.benchmarks.many_councils import (
     NAME,
     evaluate_many_councils,
@@ -90,6 +96,7 @@ def test_the_run_measures_one_council_among_many_and_reports(server_url, capsys)
     args = argparse.Namespace(
         councils=3,
         council_contributions=1_000,
+        council_rounds=2,
         duration=0.5,
         warmup=0,
         connections=2,
@@ -109,14 +116,33 @@ def test_the_run_measures_one_council_among_many_and_reports(server_url, capsys)
         "moderation queue, built every time",
         "SMS webhook",
     ]
-    for run in many["runs"]:
-        assert run["requests"] > 0 and run["bad_status"] == 0, run
-    assert many["sms_check"]["nothing_lost"]
+    # Both installations measured in turns, every run in every round.
+    assert all(row["rounds"] == 2 and len(row["rps_ratios"]) == 2 for row in part["comparison"])
+    for installation in part["installations"].values():
+        assert len(installation["runs"]) == 2 * 4
+        for run in installation["runs"]:
+            assert run["requests"] > 0 and run["bad_status"] == 0, run
+        assert len(installation["sms_checks"]) == 2
+        assert all(check["nothing_lost"] for check in installation["sms_checks"])
     assert len(many["web_processes"]) == 2
     assert many["council_added_live"]["answers_without_restart"]
     print_many_councils(part)
     assert "Many councils: council 2 of 3" in capsys.readouterr().out
     assert len(evaluate_many_councils(part)) == 6
+
+    # The next run finds the kept database as it was seeded: the SMS runs' rows are gone.
+    engine = make_engine(sibling_url(server_url, "councils"))
+    try:
+        with engine.connect() as db:
+            grown = db.exec_driver_sql("SELECT count(*) FROM contribution").scalar_one()
+        facts, kept = seeded(engine, 3, 1_000)
+        with engine.connect() as db:
+            now = db.exec_driver_sql("SELECT count(*) FROM contribution").scalar_one()
+            logged = db.exec_driver_sql("SELECT count(*) FROM sms_inbound").scalar_one()
+    finally:
+        engine.dispose()
+    assert kept and grown > facts.contributions
+    assert now == facts.contributions and logged == 0
 
 
 def test_without_postgresql_it_is_skipped_loudly(capsys):
