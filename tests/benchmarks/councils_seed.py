@@ -78,16 +78,15 @@ def kept_facts(engine: Engine, wanted: str) -> tuple[Seeded, dict[str, int]] | N
     with engine.connect() as db:
         if not engine.dialect.has_table(db, FINGERPRINT_TABLE):
             return None
-        row = db.exec_driver_sql(
-            f"SELECT fingerprint, facts, seeded_at, ends FROM {FINGERPRINT_TABLE}"
-        ).first()
-    if row is None or row[0] != wanted:
+        # As one JSON object: a table made by an older seed lacks later columns.
+        row = db.exec_driver_sql(f"SELECT to_jsonb(f) FROM {FINGERPRINT_TABLE} f").scalar()
+    if row is None or row["fingerprint"] != wanted or not row.get("ends"):
         return None
-    if datetime.now(UTC) - row[2] > timedelta(days=KEEP_DAYS):
+    if datetime.now(UTC) - datetime.fromisoformat(row["seeded_at"]) > timedelta(days=KEEP_DAYS):
         return None
-    facts = Seeded(**json.loads(row[1]))
+    facts = Seeded(**json.loads(row["facts"]))
     facts.seconds = 0.0
-    return facts, json.loads(row[3])
+    return facts, json.loads(row["ends"])
 
 
 def seeded_ends(engine: Engine) -> dict[str, int]:
