@@ -120,6 +120,13 @@ def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path, nam
     with psycopg.connect(server + "/test", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{database}"')
+
+    def drop() -> None:
+        # Else every run left one database a test behind on the server (CI's too).
+        with psycopg.connect(server + "/test", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+    request.addfinalizer(drop)
     return base.rsplit("/", 1)[0] + "/" + database
 
 
