@@ -24,6 +24,12 @@ def test_migrations_build_exactly_the_models(backend, request, tmp_path):
         with psycopg.connect(server + "/test", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{name}"')
+
+        def drop() -> None:
+            with psycopg.connect(server + "/test", autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        request.addfinalizer(drop)
         url = base.rsplit("/", 1)[0] + "/" + name
     upgrade(url)  # an empty database up to head
     check(url)  # raises when the models and the migrations drift
