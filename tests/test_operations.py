@@ -3,34 +3,15 @@
 import subprocess
 import sys
 
-import pytest
-
 from participation.app import create_app
 from participation.migrate import check, upgrade
 from participation.settings import Settings
+from tests.test_migrations import _fresh_url
 
 
 def test_migrations_build_exactly_the_models(backend, request, tmp_path):
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path}/migrated.db"
-    else:
-        import psycopg
-
-        base = request.getfixturevalue("pg_database_url")
-        if base is None:
-            pytest.skip("PostgreSQL not reachable")
-        name = "participation_migrations_" + base.rsplit("_", 1)[-1]
-        server = base.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
-        with psycopg.connect(server + "/test", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-        def drop() -> None:
-            with psycopg.connect(server + "/test", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-        request.addfinalizer(drop)
-        url = base.rsplit("/", 1)[0] + "/" + name
+    # A database of its own, dropped afterwards (SQLite: a file in tmp_path).
+    url = _fresh_url(backend, request, tmp_path, "migrations")
     upgrade(url)  # an empty database up to head
     check(url)  # raises when the models and the migrations drift
 
